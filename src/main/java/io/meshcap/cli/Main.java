@@ -1,0 +1,58 @@
+package io.meshcap.cli;
+
+import io.meshcap.MeshcapException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/** Entry point: builds the command line, maps failures to exit codes, prints stack traces only on request. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs meshcap with the given arguments and returns the exit code (0 ok, 1 failure, 2 usage). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new MeshcapCommand());
+        cli.setExecutionExceptionHandler(Main::handleFailure);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        return cli;
+    }
+
+    private static int handleFailure(Exception failure, CommandLine command, CommandLine.ParseResult parsed) {
+        PrintWriter err = command.getErr();
+        boolean stackTrace = parsed.hasMatchedOption("--stacktrace")
+                || (parsed.subcommand() != null && deepest(parsed).hasMatchedOption("--stacktrace"));
+        if (failure instanceof MeshcapException known) {
+            err.println("meshcap: " + known.getMessage());
+            if (stackTrace) {
+                failure.printStackTrace(err);
+            }
+            err.flush();
+            return known.exitCode();
+        }
+        err.println("meshcap: internal error: " + failure);
+        if (stackTrace) {
+            failure.printStackTrace(err);
+        } else {
+            err.println("meshcap: run again with --stacktrace for details, and please report it");
+        }
+        err.flush();
+        return MeshcapException.Kind.FAILURE.exitCode();
+    }
+
+    private static CommandLine.ParseResult deepest(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult current = parsed;
+        while (current.subcommand() != null) {
+            current = current.subcommand();
+        }
+        return current;
+    }
+}
