@@ -7,6 +7,8 @@ import picocli.CommandLine;
 /** Entry point: builds the command line, maps failures to exit codes, prints stack traces only on request. */
 public final class Main {
 
+    private static final int USAGE_WIDTH = 110;
+
     private Main() {
     }
 
@@ -23,6 +25,7 @@ public final class Main {
         CommandLine cli = new CommandLine(new MeshcapCommand());
         cli.setExecutionExceptionHandler(Main::handleFailure);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setUsageHelpWidth(USAGE_WIDTH);
         return cli;
     }
 

@@ -2,7 +2,6 @@ package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
 import java.util.concurrent.Callable;
-import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -13,6 +12,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "meshcap",
         mixinStandardHelpOptions = true,
+        // --help, --version and --stacktrace work on every subcommand too.
+        scope = ScopeType.INHERIT,
         versionProvider = VersionProvider.class,
         description = {
             "Packet captures for Istio service-mesh pods, without the guesswork:",
@@ -29,7 +30,9 @@ import picocli.CommandLine.Spec;
             "Exit codes: 0 ok, 1 failure, 2 usage error."
         },
         subcommands = {
-            AutoComplete.GenerateCompletion.class
+            FilterCommand.class,
+            CidrCommand.class,
+            CompletionCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {
 

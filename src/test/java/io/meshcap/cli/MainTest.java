@@ -1,6 +1,7 @@
 package io.meshcap.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -8,11 +9,50 @@ class MainTest {
 
     @Test
     void unknownOptionIsAUsageError() {
-        assertEquals(2, Main.run("--no-such-option"));
+        CliRun run = CliRun.of("--no-such-option");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("Unknown option: '--no-such-option'"), run.toString());
     }
 
     @Test
-    void versionExitsZero() {
-        assertEquals(0, Main.run("--version"));
+    void noCommandShowsUsageAndIsAUsageError() {
+        CliRun run = CliRun.of();
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("Usage: meshcap"), run.toString());
+    }
+
+    @Test
+    void versionPrintsTheProjectVersion() {
+        CliRun run = CliRun.of("--version");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().matches("(?s)meshcap \\d+\\.\\d+\\.\\d+.*"), run.toString());
+    }
+
+    @Test
+    void helpOfEveryCommandHasExamples() {
+        for (String command : Main.commandLine().getSubcommands().keySet()) {
+            CliRun run = CliRun.of(command, "--help");
+            assertEquals(0, run.exitCode(), command);
+            assertTrue(run.out().contains("Examples:"), command + " --help has no examples:\n" + run.out());
+        }
+    }
+
+    @Test
+    void completionScriptCoversCommandsAndPresets() {
+        CliRun run = CliRun.of("completion");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("complete -F"), "not a bash completion script");
+        assertTrue(run.out().contains("outbound-plain"), "preset names are not completed");
+        assertTrue(run.out().contains("--ephemeral-range"), "filter options are not completed");
+    }
+
+    @Test
+    void userMistakesPrintOneLineWithoutStackTrace() {
+        CliRun run = CliRun.of("cidr", "banana");
+        assertEquals(2, run.exitCode());
+        assertEquals(1, run.err().lines().count(), run.toString());
+        assertTrue(!run.err().contains("at io.meshcap"), run.toString());
+        CliRun traced = CliRun.of("cidr", "banana", "--stacktrace");
+        assertTrue(traced.err().contains("at io.meshcap"), traced.toString());
     }
 }

@@ -1,0 +1,65 @@
+package io.meshcap.cli;
+
+import io.meshcap.net.Addresses;
+import io.meshcap.net.Cidr;
+import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.PortRange;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The values a filter is built from, as flags; shared by every command that renders presets. */
+final class FilterOptions {
+
+    @Option(names = "--pod-ip", paramLabel = "IP",
+            description = "The pod's address (repeat for a dual-stack pod: one IPv4, one IPv6).")
+    List<String> podIps = new ArrayList<>();
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT",
+            description = "Application port the inbound legs select (repeatable).")
+    List<Integer> ports = new ArrayList<>();
+
+    @Option(names = "--ephemeral-range", paramLabel = "LO-HI",
+            description = "The pod's ephemeral port range (its net.ipv4.ip_local_port_range). "
+                    + "Default: the kernel default 32768-60999.")
+    String ephemeralRange;
+
+    @Option(names = "--outbound-port", paramLabel = "PORT", defaultValue = "" + FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT,
+            description = "The sidecar's outbound capture port (ISTIO_REDIRECT --to-ports). Default: ${DEFAULT-VALUE}.")
+    int outboundPort;
+
+    @Option(names = "--cluster-cidr", paramLabel = "CIDR",
+            description = "The cluster's pod network (repeatable; host bits are cleared, as libpcap requires).")
+    List<String> clusterCidrs = new ArrayList<>();
+
+    @Option(names = "--service-cidr", paramLabel = "CIDR",
+            description = "The cluster's service network (repeatable); counts as inside the cluster for gateway presets.")
+    List<String> serviceCidrs = new ArrayList<>();
+
+    /** Parses the flags; CIDRs that had host bits set are reported on {@code notes}. */
+    FilterInputs inputs(PrintWriter notes) {
+        List<InetAddress> addresses = podIps.stream().map(ip -> Addresses.parse(ip, "--pod-ip")).toList();
+        for (int port : ports) {
+            new PortRange(port, port);
+        }
+        new PortRange(outboundPort, outboundPort);
+        List<Cidr> nets = new ArrayList<>();
+        for (String text : concat(clusterCidrs, serviceCidrs)) {
+            Cidr cidr = Cidr.parse(text);
+            if (cidr.changed()) {
+                notes.println("meshcap: note: " + cidr.explain());
+            }
+            nets.add(cidr);
+        }
+        PortRange range = ephemeralRange == null ? PortRange.LINUX_DEFAULT_EPHEMERAL : PortRange.parse(ephemeralRange);
+        return new FilterInputs(addresses, ports, range, ephemeralRange == null, outboundPort, nets);
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+}

@@ -1,0 +1,39 @@
+package io.meshcap.plan;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import io.meshcap.MeshcapException;
+
+/** Renders a preset's template with a target's values and has libpcap accept the result. */
+public final class FilterBuilder {
+
+    private FilterBuilder() {
+    }
+
+    /**
+     * Builds the filter for one leg.
+     *
+     * @param extraFilter a user's expression to AND with the preset's, or null
+     * @throws MeshcapException (usage) naming the missing flags, or carrying libpcap's message
+     */
+    public static LegFilter build(Preset preset, FilterInputs inputs, String extraFilter) {
+        List<FilterParameter> missing = preset.template().parameters().stream()
+                .filter(p -> !inputs.has(p))
+                .toList();
+        if (!missing.isEmpty()) {
+            throw MeshcapException.usage("preset " + preset.name() + " needs " + missing.stream()
+                    .map(p -> p.option() + " (" + p.meaning() + ")")
+                    .distinct()
+                    .collect(Collectors.joining(" and ")));
+        }
+        String expression = preset.template().render(inputs::render);
+        BpfCompiler.check(expression, "preset " + preset.name());
+        if (extraFilter != null && !extraFilter.isBlank()) {
+            // Checked alone first, so an error points at the user's part rather than the combination.
+            BpfCompiler.check(extraFilter, "--extra-filter");
+            expression = "(" + expression + ") and (" + extraFilter + ")";
+            BpfCompiler.check(expression, "preset " + preset.name() + " with --extra-filter");
+        }
+        return new LegFilter(preset, expression);
+    }
+}

@@ -1,0 +1,68 @@
+package io.meshcap.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class FilterCommandTest {
+
+    @Test
+    void printsTheExpressionAloneOnOneLine() {
+        CliRun run = CliRun.of("filter", "inbound-mtls", "--pod-ip", "198.18.0.2", "--port", "8080", "-p", "9080");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals("(dst host 198.18.0.2 and dst port (8080 or 9080)) or (src host 198.18.0.2 and src port (8080 or 9080))\n",
+                run.out());
+        assertEquals("", run.err());
+    }
+
+    @Test
+    void assumedEphemeralRangeIsNotedOnStderrOnly() {
+        CliRun run = CliRun.of("filter", "outbound-mtls", "--pod-ip", "198.18.0.2");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(1, run.out().lines().count());
+        assertTrue(run.out().contains("portrange 32768-60999"));
+        assertTrue(run.err().contains("assuming the kernel's default ephemeral range 32768-60999"), run.err());
+        CliRun given = CliRun.of("filter", "outbound-mtls", "--pod-ip", "198.18.0.2", "--ephemeral-range", "20000-29999");
+        assertTrue(given.out().contains("portrange 20000-29999"));
+        assertEquals("", given.err());
+    }
+
+    @Test
+    void explainSaysInterfaceCapturePointAndReassociation() {
+        CliRun run = CliRun.of("filter", "outbound-plain", "--pod-ip", "198.18.0.2", "--ephemeral-range", "32768-60999", "--explain");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("interface:      lo"), run.err());
+        assertTrue(run.err().contains("capture point:  after the REDIRECT"), run.err());
+        assertTrue(run.err().contains("re-association: needed"), run.err());
+        assertTrue(run.err().contains("tcpdump -ni lo '"), run.err());
+        assertEquals(1, run.out().lines().count());
+    }
+
+    @Test
+    void gatewayCidrsAreNormalisedAndTheChangeIsSaid() {
+        CliRun run = CliRun.of("filter", "gateway-downstream", "--cluster-cidr", "192.168.0.0/12", "--service-cidr", "10.96.0.0/12");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals("tcp and not (src net (192.160.0.0/12 or 10.96.0.0/12) and dst net (192.160.0.0/12 or 10.96.0.0/12))\n",
+                run.out());
+        assertTrue(run.err().contains("192.168.0.0/12 -> 192.160.0.0/12"), run.err());
+        assertTrue(!run.err().contains("10.96.0.0/12 ->"), "an unchanged CIDR is not reported as changed");
+    }
+
+    @Test
+    void libpcapErrorsExitWithUsageCode() {
+        CliRun run = CliRun.of("filter", "inbound-plain", "--pod-ip", "198.18.0.2", "-p", "80", "--extra-filter", "port 99999");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("illegal port number 99999 > 65535"), run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
+    void badValuesAreUsageErrors() {
+        assertEquals(2, CliRun.of("filter", "inbound-mtls", "--pod-ip", "reviews.default", "-p", "80").exitCode());
+        assertEquals(2, CliRun.of("filter", "inbound-mtls", "--pod-ip", "198.18.0.2", "-p", "70000").exitCode());
+        assertEquals(2, CliRun.of("filter", "gateway-upstream", "--cluster-cidr", "10.0.0.0/33").exitCode());
+        assertEquals(2, CliRun.of("filter", "nope", "--pod-ip", "198.18.0.2").exitCode());
+        assertEquals(2, CliRun.of("filter", "inbound-mtls", "--pod-ip", "198.18.0.2").exitCode());
+    }
+}
