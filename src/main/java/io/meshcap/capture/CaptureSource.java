@@ -1,0 +1,21 @@
+package io.meshcap.capture;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Runs legs for one kind of target (a local network namespace, a Kubernetes pod, ...). Set-up that the
+ * source needs (a debug container, a node pod) is done by the source and undone by {@link #close()}.
+ */
+public interface CaptureSource extends AutoCloseable {
+
+    /**
+     * Starts capturing a leg. A classic pcap stream (header first) is written to {@code sink} as packets
+     * arrive, until the leg is stopped, a limit is reached, or the capture fails.
+     */
+    LegCapture start(LegPlan leg, OutputStream sink) throws IOException;
+
+    /** Undoes everything set-up did. Idempotent, and safe to call from a shutdown hook. */
+    @Override
+    void close();
+}

@@ -1,0 +1,27 @@
+package io.meshcap.capture;
+
+import java.time.Duration;
+
+/** A leg that is being captured. */
+public interface LegCapture {
+
+    /** Asks the capture to finish: flush what it has and end its stream. Idempotent. */
+    void stop();
+
+    /**
+     * Waits for the capture to end.
+     *
+     * @return the outcome, or null if it has not ended within {@code timeout}
+     */
+    LegOutcome await(Duration timeout) throws InterruptedException;
+
+    /**
+     * How a leg ended.
+     *
+     * @param exitCode       the capturer's exit code (tcpdump's), 0 for a clean stop
+     * @param packetsDropped packets the kernel or libpcap dropped, -1 when the capturer did not say
+     * @param message        what the capturer said on failure (its stderr), or empty
+     */
+    record LegOutcome(int exitCode, long packetsDropped, String message) {
+    }
+}

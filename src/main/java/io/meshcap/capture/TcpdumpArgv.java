@@ -1,0 +1,32 @@
+package io.meshcap.capture;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The tcpdump command line for a leg, as an argv list: the same list runs under nsenter on this machine
+ * and through the Kubernetes API in a pod, and never passes through a shell.
+ */
+public final class TcpdumpArgv {
+
+    private TcpdumpArgv() {
+    }
+
+    /**
+     * {@code tcpdump -U -n -w - -i IF -s SNAP [-c N] -- FILTER}: packet-buffered pcap on stdout, so the
+     * stream can be spooled as it arrives.
+     */
+    public static List<String> of(LegPlan leg) {
+        List<String> argv = new ArrayList<>(List.of(
+                "tcpdump", "-U", "-n", "-w", "-",
+                "-i", leg.interfaceName(),
+                "-s", Integer.toString(leg.limits().effectiveSnapLength())));
+        if (leg.limits().packetCount() > 0) {
+            argv.add("-c");
+            argv.add(Long.toString(leg.limits().packetCount()));
+        }
+        // The filter is one argument; tcpdump joins everything after the options into the expression.
+        argv.add(leg.filter());
+        return List.copyOf(argv);
+    }
+}
