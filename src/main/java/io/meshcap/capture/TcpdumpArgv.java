@@ -13,12 +13,16 @@ public final class TcpdumpArgv {
     }
 
     /**
-     * {@code tcpdump -U -n -w - -i IF -s SNAP [-c N] -- FILTER}: packet-buffered pcap on stdout, so the
-     * stream can be spooled as it arrives.
+     * {@code tcpdump --immediate-mode -U -n -w - -i IF -s SNAP [-c N] FILTER}: packet-buffered pcap on
+     * stdout, so the stream can be spooled as it arrives.
+     *
+     * <p>Without immediate mode libpcap hands packets over a ring block at a time (up to a second late), and
+     * a tcpdump stopped by a signal exits without the packets still in the current block: the last moments of
+     * every capture, often the ones that matter, would be lost.
      */
     public static List<String> of(LegPlan leg) {
         List<String> argv = new ArrayList<>(List.of(
-                "tcpdump", "-U", "-n", "-w", "-",
+                "tcpdump", "--immediate-mode", "-U", "-n", "-w", "-",
                 "-i", leg.interfaceName(),
                 "-s", Integer.toString(leg.limits().effectiveSnapLength())));
         if (leg.limits().packetCount() > 0) {

@@ -1,0 +1,145 @@
+package io.meshcap.capture;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.spool.PcapSpool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs a plan's legs on one capture source: each leg spools to its own file as packets arrive, until the
+ * duration passes, every leg has ended (packet count, size limit, failure), or a stop is requested.
+ * Every leg is then stopped and flushed; the spooled files are valid whatever ended the run.
+ */
+public final class CaptureEngine {
+
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration FLUSH = Duration.ofSeconds(15);
+    private static final Duration QUIET_POLL = Duration.ofMillis(100);
+    private static final int QUIET_POLLS = 3;
+    private static final int QUIET_MAX_POLLS = 20;
+
+    private final CaptureSource source;
+    private final Path spoolDirectory;
+    private final StatusLine status;
+
+    public CaptureEngine(CaptureSource source, Path spoolDirectory, StatusLine status) {
+        this.source = source;
+        this.spoolDirectory = spoolDirectory;
+        this.status = status;
+    }
+
+    /** Captures every leg at once and returns them spooled, in plan order. */
+    public List<SpooledLeg> run(List<LegPlan> legs, Duration duration, StopSignal stop) throws InterruptedException {
+        List<RunningLeg> running = new ArrayList<>();
+        try {
+            for (LegPlan leg : legs) {
+                running.add(start(leg, running.size()));
+            }
+            status.start(running.stream().map(r -> new StatusLine.Counter(r.plan.label(), r.spool)).toList());
+            Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
+            while (!stop.awaitStop(POLL) && Instant.now().isBefore(deadline) && !allEnded(running)) {
+                status.refresh();
+            }
+            awaitQuiet(running);
+            List<SpooledLeg> spooled = new ArrayList<>();
+            for (RunningLeg leg : running) {
+                spooled.add(leg.finish());
+            }
+            return spooled;
+        } finally {
+            status.finish();
+            source.close();
+            for (RunningLeg leg : running) {
+                leg.closeQuietly();
+            }
+        }
+    }
+
+    private RunningLeg start(LegPlan leg, int index) {
+        Path file = spoolDirectory.resolve(String.format("leg-%02d-%s.pcap", index, leg.label().replaceAll("[^A-Za-z0-9._-]", "_")));
+        AtomicReference<LegCapture> capture = new AtomicReference<>();
+        try {
+            PcapSpool spool = new PcapSpool(file, leg.limits().maxBytes(), () -> {
+                LegCapture started = capture.get();
+                if (started != null) {
+                    started.stop();
+                }
+            });
+            capture.set(source.start(leg, spool));
+            return new RunningLeg(leg, spool, capture.get());
+        } catch (IOException e) {
+            throw MeshcapException.failure("leg " + leg.label() + ": cannot start: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until no leg's spool has grown for a moment: a capturer stopped by a signal exits without the
+     * packets it has not read yet, so stopping only when the stream is quiet keeps the last packets.
+     */
+    private static void awaitQuiet(List<RunningLeg> running) throws InterruptedException {
+        long total = -1;
+        int quietPolls = 0;
+        for (int polls = 0; polls < QUIET_MAX_POLLS && quietPolls < QUIET_POLLS; polls++) {
+            Thread.sleep(QUIET_POLL.toMillis());
+            long now = running.stream().mapToLong(leg -> leg.spool.bytes()).sum();
+            quietPolls = now == total ? quietPolls + 1 : 0;
+            total = now;
+        }
+    }
+
+    private static boolean allEnded(List<RunningLeg> running) throws InterruptedException {
+        for (RunningLeg leg : running) {
+            if (!leg.ended()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final class RunningLeg {
+
+        private final LegPlan plan;
+        private final PcapSpool spool;
+        private final LegCapture capture;
+        private LegCapture.LegOutcome outcome;
+
+        RunningLeg(LegPlan plan, PcapSpool spool, LegCapture capture) {
+            this.plan = plan;
+            this.spool = spool;
+            this.capture = capture;
+        }
+
+        boolean ended() throws InterruptedException {
+            if (outcome == null) {
+                outcome = capture.await(Duration.ZERO);
+            }
+            return outcome != null;
+        }
+
+        SpooledLeg finish() throws InterruptedException {
+            capture.stop();
+            if (outcome == null) {
+                outcome = capture.await(FLUSH);
+            }
+            if (outcome == null) {
+                outcome = new LegCapture.LegOutcome(1, -1, "did not stop within " + FLUSH.toSeconds() + " s; killed");
+            }
+            closeQuietly();
+            return new SpooledLeg(plan, spool.file(), spool.packets(), spool.bytes(), outcome);
+        }
+
+        void closeQuietly() {
+            try {
+                spool.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.meshcap.capture;
+
+import io.meshcap.spool.PcapSpool;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The live progress of a capture on stderr: per leg, packets and bytes so far, and the elapsed time.
+ * On a terminal the line is redrawn in place; otherwise a line is printed every {@link #PIPE_INTERVAL}.
+ */
+public final class StatusLine {
+
+    private static final Duration TERMINAL_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration PIPE_INTERVAL = Duration.ofSeconds(10);
+
+    /**
+     * One leg's counters.
+     *
+     * @param label the leg's label
+     * @param spool where its packets are counted
+     */
+    public record Counter(String label, PcapSpool spool) {
+    }
+
+    private final PrintWriter out;
+    private final boolean terminal;
+    private List<Counter> counters = List.of();
+    private Instant started;
+    private Instant lastShown;
+
+    public StatusLine(PrintWriter out, boolean terminal) {
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    void start(List<Counter> legs) {
+        counters = legs;
+        started = Instant.now();
+        lastShown = started;
+        out.println("meshcap: capturing " + legs.size() + " leg(s); press Ctrl-C to stop");
+        out.flush();
+    }
+
+    void refresh() {
+        Instant now = Instant.now();
+        Duration interval = terminal ? TERMINAL_INTERVAL : PIPE_INTERVAL;
+        if (Duration.between(lastShown, now).compareTo(interval) < 0) {
+            return;
+        }
+        lastShown = now;
+        out.print((terminal ? "\r" : "") + line(now) + (terminal ? "" : System.lineSeparator()));
+        out.flush();
+    }
+
+    void finish() {
+        if (started != null && terminal) {
+            out.println("\r" + line(Instant.now()));
+            out.flush();
+        }
+    }
+
+    private String line(Instant now) {
+        long seconds = Duration.between(started, now).toSeconds();
+        return String.format("[%02d:%02d] ", seconds / 60, seconds % 60) + counters.stream()
+                .map(c -> c.label() + " " + c.spool().packets() + " pkts " + Sizes.human(c.spool().bytes()))
+                .collect(Collectors.joining(" | "));
+    }
+}

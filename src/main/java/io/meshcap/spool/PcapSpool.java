@@ -1,0 +1,164 @@
+package io.meshcap.spool;
+
+import io.meshcap.MeshcapException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Receives one leg's classic pcap stream (as tcpdump -w - writes it) and spools it to a private file,
+ * writing only whole records: whenever the stream stops, for whatever reason, the file is a valid capture
+ * holding every packet that arrived complete. Counts packets and bytes as they pass, for the live status,
+ * and stops accepting packets once the file would exceed its size limit.
+ *
+ * <p>Memory is one record at most (the snapshot length), whatever the capture's size.
+ */
+public final class PcapSpool extends OutputStream {
+
+    static final int FILE_HEADER_LENGTH = 24;
+    static final int RECORD_HEADER_LENGTH = 16;
+    private static final int INCLUDED_LENGTH_OFFSET = 8;
+    private static final int MAX_RECORD = 262144 + RECORD_HEADER_LENGTH;
+    private static final int MAGIC_MICROS = 0xa1b2c3d4;
+    private static final int MAGIC_NANOS = 0xa1b23c4d;
+
+    private final Path file;
+    private final FileChannel channel;
+    private final long maxBytes;
+    private final Runnable onLimit;
+    private final ByteBuffer pending = ByteBuffer.allocate(MAX_RECORD);
+    private final AtomicLong packets = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private ByteOrder order;
+    private boolean full;
+    private boolean closed;
+
+    /**
+     * Creates the spool file with mode 0600.
+     *
+     * @param maxBytes the largest the file may grow, 0 for no limit
+     * @param onLimit  called once, when a packet would take the file past {@code maxBytes}
+     */
+    public PcapSpool(Path file, long maxBytes, Runnable onLimit) throws IOException {
+        this.file = file;
+        this.maxBytes = maxBytes;
+        this.onLimit = onLimit;
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        this.channel = FileChannel.open(file, Set.of(StandardOpenOption.WRITE));
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public synchronized void write(byte[] data, int offset, int length) throws IOException {
+        int position = offset;
+        int end = offset + length;
+        while (position < end) {
+            int wanted = wantedLength();
+            int take = Math.min(wanted - pending.position(), end - position);
+            pending.put(data, position, take);
+            position += take;
+            if (pending.position() == wanted && wantedLength() == wanted) {
+                complete();
+            }
+        }
+    }
+
+    /** How many bytes the item being assembled has: the file header, a record header, or a whole record. */
+    private int wantedLength() {
+        if (order == null) {
+            return FILE_HEADER_LENGTH;
+        }
+        if (pending.position() < RECORD_HEADER_LENGTH) {
+            return RECORD_HEADER_LENGTH;
+        }
+        int included = pending.order(order).getInt(INCLUDED_LENGTH_OFFSET);
+        if (included < 0 || included > MAX_RECORD - RECORD_HEADER_LENGTH) {
+            throw MeshcapException.failure(file + ": the capture stream is corrupt (a record of " + included + " bytes)");
+        }
+        return RECORD_HEADER_LENGTH + included;
+    }
+
+    private void complete() throws IOException {
+        if (order == null) {
+            order = byteOrder(pending.order(ByteOrder.BIG_ENDIAN).getInt(0));
+            writePending();
+            return;
+        }
+        if (maxBytes > 0 && channel.position() + pending.position() > maxBytes) {
+            pending.clear();
+            if (!full) {
+                full = true;
+                onLimit.run();
+            }
+            return;
+        }
+        packets.incrementAndGet();
+        writePending();
+    }
+
+    private ByteOrder byteOrder(int magic) {
+        if (magic == MAGIC_MICROS || magic == MAGIC_NANOS) {
+            return ByteOrder.BIG_ENDIAN;
+        }
+        if (Integer.reverseBytes(magic) == MAGIC_MICROS || Integer.reverseBytes(magic) == MAGIC_NANOS) {
+            return ByteOrder.LITTLE_ENDIAN;
+        }
+        throw MeshcapException.failure(file + ": the capture stream does not start with a pcap header (magic 0x"
+                + Integer.toHexString(magic) + "); the capturer printed something else on its output");
+    }
+
+    private void writePending() throws IOException {
+        pending.flip();
+        bytes.addAndGet(pending.remaining());
+        while (pending.hasRemaining()) {
+            channel.write(pending);
+        }
+        pending.clear();
+    }
+
+    /** Whole packets written so far. */
+    public long packets() {
+        return packets.get();
+    }
+
+    /** Bytes written so far, file header included. */
+    public long bytes() {
+        return bytes.get();
+    }
+
+    /** Whether any data arrived (a stream that never started leaves an empty file). */
+    public boolean started() {
+        return order != null;
+    }
+
+    /** Bytes of an incomplete last record that were dropped when the stream ended. */
+    public synchronized int partialTail() {
+        return pending.position();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Closes the file; an incomplete last record is left out, so the file stays valid. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            channel.close();
+        }
+    }
+}
