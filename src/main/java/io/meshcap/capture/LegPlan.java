@@ -28,9 +28,12 @@ public record LegPlan(
         metadata = Map.copyOf(metadata);
     }
 
-    /** The leg's name in the merged file, e.g. {@code reviews-v1-abc/eth0}. */
+    /**
+     * The leg's name in the merged file, e.g. {@code reviews-v1-abc/lo:outbound-plain}: the pod, the
+     * interface, and the preset, since two legs may share an interface.
+     */
     public String label() {
         String shortTarget = target.substring(target.lastIndexOf('/') + 1);
-        return shortTarget + "/" + interfaceName;
+        return shortTarget + "/" + interfaceName + ":" + preset;
     }
 }

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,9 +24,11 @@ public final class PresetCatalogue {
     private static final String BUNDLED = "/filters/" + FILE_NAME;
 
     private final Map<String, Preset> presets;
+    private final Map<String, List<Preset>> groups;
 
-    private PresetCatalogue(Map<String, Preset> presets) {
+    private PresetCatalogue(Map<String, Preset> presets, Map<String, List<Preset>> groups) {
         this.presets = presets;
+        this.groups = groups;
     }
 
     /** The catalogue bundled with meshcap. */
@@ -71,7 +75,30 @@ public final class PresetCatalogue {
                 throw MeshcapException.usage(where + ": defined twice");
             }
         }
-        return new PresetCatalogue(presets);
+        return new PresetCatalogue(presets, groups(root.path("groups"), presets, source));
+    }
+
+    private static Map<String, List<Preset>> groups(JsonNode node, Map<String, Preset> presets, String source) {
+        Map<String, List<Preset>> groups = new LinkedHashMap<>();
+        node.fields().forEachRemaining(entry -> {
+            String where = source + ": group " + entry.getKey();
+            if (presets.containsKey(entry.getKey())) {
+                throw MeshcapException.usage(where + ": a preset has the same name");
+            }
+            List<Preset> members = new ArrayList<>();
+            for (JsonNode name : entry.getValue().path("presets")) {
+                Preset member = presets.get(name.asText());
+                if (member == null) {
+                    throw MeshcapException.usage(where + ": no preset named '" + name.asText() + "'");
+                }
+                members.add(member);
+            }
+            if (members.isEmpty()) {
+                throw MeshcapException.usage(where + ": no \"presets\" listed");
+            }
+            groups.put(entry.getKey(), List.copyOf(members));
+        });
+        return groups;
     }
 
     private static Preset preset(JsonNode node, JsonNode interfaces, String where) {
@@ -118,6 +145,21 @@ public final class PresetCatalogue {
         return presets.values();
     }
 
+    /** Group names, in catalogue order. */
+    public Collection<String> groupNames() {
+        return groups.keySet();
+    }
+
+    /**
+     * The presets a name stands for: the members of a group, or the one preset of that name.
+     *
+     * @throws MeshcapException (usage) listing the names that exist
+     */
+    public List<Preset> resolve(String name) {
+        List<Preset> group = groups.get(name);
+        return group != null ? group : List.of(preset(name));
+    }
+
     /**
      * The preset with this name.
      *
@@ -126,7 +168,9 @@ public final class PresetCatalogue {
     public Preset preset(String name) {
         Preset preset = presets.get(name);
         if (preset == null) {
-            throw MeshcapException.usage("unknown preset '" + name + "'; known presets: " + String.join(", ", presets.keySet()));
+            List<String> known = new ArrayList<>(presets.keySet());
+            known.addAll(groups.keySet());
+            throw MeshcapException.usage("unknown preset '" + name + "'; known presets: " + String.join(", ", known));
         }
         return preset;
     }

@@ -36,6 +36,6 @@ class TcpdumpArgvTest {
 
     @Test
     void labelIsPodNameAndInterface() {
-        assertEquals("reviews-v1-abc/lo", leg("tcp", CaptureLimits.none()).label());
+        assertEquals("reviews-v1-abc/lo:outbound-plain", leg("tcp", CaptureLimits.none()).label());
     }
 }
