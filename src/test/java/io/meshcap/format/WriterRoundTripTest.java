@@ -1,0 +1,207 @@
+package io.meshcap.format;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.MeshcapException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What meshcap writes, read back by tshark, capinfos, tcpdump and editcap, and by meshcap itself. */
+class WriterRoundTripTest {
+
+    private static final long BASE = 1_795_333_790_123_456_789L;
+
+    @TempDir
+    Path dir;
+
+    private static final List<CaptureInterface> INTERFACES = List.of(
+            new CaptureInterface(LinkType.EN10MB, 262144, "reviews-v1-abc/eth0",
+                    "namespace=bookinfo pod=reviews-v1-abc node=n1 container=istio-proxy interface=eth0 "
+                            + "point=before-netfilter filter=tcp port 9080"),
+            new CaptureInterface(LinkType.LINUX_SLL, 65535, "reviews-v1-abc/lo", "lo leg, ünïcode"),
+            new CaptureInterface(LinkType.RAW, 0, "raw", null));
+
+    /** Records over all interfaces with sizes 0..67 (every padding), some truncated, some commented. */
+    private static List<CaptureRecord> records() {
+        Random random = new Random(42);
+        List<CaptureRecord> records = new ArrayList<>();
+        for (int i = 0; i < 68; i++) {
+            byte[] data = new byte[i];
+            random.nextBytes(data);
+            int original = i % 5 == 0 ? i + 1000 : i;
+            String comment = i % 3 == 0 ? "meshcap: rewrote 127.0.0.1:15001 -> 10.0.0." + i + ":8080" : null;
+            records.add(new CaptureRecord(i % 3, BASE + i * 1_000_003L, original, data, comment));
+        }
+        return records;
+    }
+
+    private Path writePcapng(String name) {
+        Path file = dir.resolve(name);
+        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAPNG, "meshcap test")) {
+            for (CaptureInterface i : INTERFACES) {
+                writer.addInterface(i);
+            }
+            records().forEach(writer::write);
+        }
+        return file;
+    }
+
+    @Test
+    void tsharkReadsEveryFieldOfPcapngAsWritten() {
+        Path file = writePcapng("out.pcapng");
+        List<Tools.Frame> frames = Tools.tshark(file);
+        List<CaptureRecord> expected = records();
+        assertEquals(expected.size(), frames.size());
+        assertEquals(expected.size(), Tools.capinfosCount(file));
+        for (int i = 0; i < expected.size(); i++) {
+            CaptureRecord record = expected.get(i);
+            Tools.Frame frame = frames.get(i);
+            CaptureInterface iface = INTERFACES.get(record.interfaceId());
+            assertEquals(iface.name(), frame.interfaceName(), "packet " + i);
+            assertEquals(iface.description(), frame.interfaceDescription(), "packet " + i);
+            assertEquals(record.timestampNanos(), frame.timestampNanos(), "packet " + i);
+            assertEquals(record.originalLength(), frame.originalLength(), "packet " + i);
+            assertEquals(record.capturedLength(), frame.capturedLength(), "packet " + i);
+            assertEquals(record.comment(), frame.comment(), "packet " + i);
+        }
+        assertTrue(Tools.run("capinfos", file.toString()).contains("Capture application: meshcap test"));
+    }
+
+    @Test
+    void meshcapReadsBackWhatItWrote() {
+        Path file = writePcapng("out.pcapng");
+        List<CaptureRecord> expected = records();
+        List<CaptureRecord> actual = Tools.readAll(file);
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertSameRecord(expected.get(i), actual.get(i));
+        }
+        assertEquals(INTERFACES, Tools.interfaces(file));
+    }
+
+    @Test
+    void filesAreOwnerOnlyEvenWhenReplacingAReadableFile() throws IOException {
+        Path file = dir.resolve("existing.pcapng");
+        Files.writeString(file, "old");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        writePcapng("existing.pcapng");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        Path fresh = writePcapng("fresh.pcapng");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));
+    }
+
+    @Test
+    void decryptionSecretsBlockIsRecognisedByEditcap() {
+        Path file = dir.resolve("secrets.pcapng");
+        byte[] keyLog = "CLIENT_RANDOM 00 112\n".getBytes(StandardCharsets.US_ASCII); // 21 bytes: padding needed
+        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAPNG, "meshcap test")) {
+            writer.addInterface(INTERFACES.get(0));
+            writer.addDecryptionSecrets(CaptureWriter.TLS_KEY_LOG, keyLog);
+            writer.write(records().get(0));
+            assertThrows(IllegalStateException.class,
+                    () -> writer.addDecryptionSecrets(CaptureWriter.TLS_KEY_LOG, keyLog));
+        }
+        Path kept = dir.resolve("kept.pcapng");
+        Path discarded = dir.resolve("discarded.pcapng");
+        Tools.run("editcap", file.toString(), kept.toString());
+        Tools.run("editcap", "--discard-all-secrets", file.toString(), discarded.toString());
+        // Editcap dropped exactly one block of 8 header + 8 fixed + 24 padded secrets + 4 trailer bytes.
+        assertEquals(44, size(kept) - size(discarded));
+        assertEquals(1, Tools.readAll(file).size());
+    }
+
+    @Test
+    void pcapOutputKeepsNanosecondsForTsharkAndTcpdump() {
+        Path file = dir.resolve("out.pcap");
+        List<CaptureRecord> written = records().stream()
+                // tcpdump prints nothing for an empty packet, so every packet here has data.
+                .filter(r -> r.interfaceId() == 0 && r.capturedLength() > 0).map(r -> r.withComment(null)).toList();
+        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAP, "meshcap test")) {
+            writer.addInterface(INTERFACES.get(0));
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 1500, "second", null));
+            written.forEach(writer::write);
+        }
+        List<Tools.Frame> frames = Tools.tshark(file);
+        assertEquals(written.size(), frames.size());
+        for (int i = 0; i < written.size(); i++) {
+            assertEquals(written.get(i).timestampNanos(), frames.get(i).timestampNanos());
+            assertEquals(written.get(i).originalLength(), frames.get(i).originalLength());
+            assertEquals(written.get(i).capturedLength(), frames.get(i).capturedLength());
+            assertSameRecord(written.get(i), Tools.readAll(file).get(i));
+        }
+        String tcpdump = Tools.run("tcpdump", "-r", file.toString(), "-nn", "-tt", "--time-stamp-precision", "nano");
+        // tcpdump may continue a packet on further lines; each packet starts with its time.
+        List<String> lines = tcpdump.lines().filter(l -> l.matches("^\\d+\\.\\d{9}( .*)?$")).toList();
+        assertEquals(written.size(), lines.size(), tcpdump);
+        long first = written.get(0).timestampNanos();
+        assertTrue(lines.get(0).startsWith(first / 1_000_000_000L + "." + String.format("%09d", first % 1_000_000_000L)),
+                lines.get(0));
+        assertEquals("rw-------", permissions(file));
+    }
+
+    @Test
+    void pcapOutputRefusesASecondLinkTypeAndSecrets() {
+        try (CaptureWriter writer = CaptureFormats.create(dir.resolve("x.pcap"), OutputFormat.PCAP, "t")) {
+            writer.addInterface(INTERFACES.get(0));
+            MeshcapException mixed = assertThrows(MeshcapException.class, () -> writer.addInterface(INTERFACES.get(1)));
+            assertEquals(MeshcapException.Kind.USAGE, mixed.kind());
+            assertTrue(mixed.getMessage().contains("EN10MB (1) and LINUX_SLL (113)"), mixed.getMessage());
+            assertThrows(MeshcapException.class, () -> writer.addDecryptionSecrets(CaptureWriter.TLS_KEY_LOG, new byte[1]));
+        }
+    }
+
+    @Test
+    void commentsAreDroppedInPcap() {
+        Path file = dir.resolve("c.pcap");
+        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAP, "t")) {
+            writer.addInterface(INTERFACES.get(0));
+            writer.write(new CaptureRecord(0, BASE, 3, new byte[] {1, 2, 3}, "dropped"));
+        }
+        assertNull(Tools.tshark(file).get(0).comment());
+        assertNull(Tools.readAll(file).get(0).comment());
+    }
+
+    @Test
+    void recordOnAnUnknownInterfaceIsAProgrammingError() {
+        try (CaptureWriter writer = CaptureFormats.create(dir.resolve("y.pcapng"), OutputFormat.PCAPNG, "t")) {
+            writer.addInterface(INTERFACES.get(0));
+            assertThrows(IllegalArgumentException.class, () -> writer.write(records().get(1)));
+        }
+    }
+
+    static void assertSameRecord(CaptureRecord expected, CaptureRecord actual) {
+        assertEquals(expected.interfaceId(), actual.interfaceId());
+        assertEquals(expected.timestampNanos(), actual.timestampNanos());
+        assertEquals(expected.originalLength(), actual.originalLength());
+        assertArrayEquals(expected.data(), actual.data());
+        assertEquals(expected.comment(), actual.comment());
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String permissions(Path file) {
+        try {
+            return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
