@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
             "Exit codes: 0 ok, 1 failure, 2 usage error."
         },
         subcommands = {
-            AutoComplete.GenerateCompletion.class
+            AutoComplete.GenerateCompletion.class,
+            LabCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {
 
