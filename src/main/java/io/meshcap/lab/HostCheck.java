@@ -17,9 +17,7 @@ final class HostCheck {
             "ip6tables", "iptables",
             "ip6tables-restore", "iptables",
             "setpriv", "util-linux",
-            "setsid", "util-linux",
-            "tcpdump", "tcpdump",
-            "tshark", "tshark");
+            "setsid", "util-linux");
 
     private HostCheck() {
     }

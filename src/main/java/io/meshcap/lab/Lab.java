@@ -41,12 +41,7 @@ public final class Lab {
     /** The lab of that name with the config it was brought up with, or the default config when it is not up. */
     public static Lab named(String name) {
         LabConfig fallback = LabConfig.defaults().withName(name);
-        return new Lab(RunDirectory.of(fallback.name()).readConfig().orElse(fallback));
-    }
-
-    /** The config the lab of that name was brought up with, if it has been. */
-    public static Optional<LabConfig> existingConfig(String name) {
-        return RunDirectory.of(LabConfig.defaults().withName(name).name()).readConfig();
+        return new Lab(RunDirectory.of(name).readConfig().orElse(fallback));
     }
 
     public LabConfig config() {
@@ -70,14 +65,19 @@ public final class Lab {
         }
         run.create();
         run.writeConfig(config);
-        Namespaces.ensure(topology);
-        for (IpFamily family : topology.families()) {
-            // Loaded once: reloading would zero the counters that status shows and tests may read.
-            if (!IstioRules.loaded(topology.podNamespace(), family)) {
-                IstioRules.load(topology.podNamespace(), family, config.proxyUid());
+        try {
+            Namespaces.ensure(topology);
+            for (IpFamily family : topology.families()) {
+                // Loaded once: reloading would zero the counters that status shows and tests may read.
+                if (!IstioRules.loaded(topology.podNamespace(), family)) {
+                    IstioRules.load(topology.podNamespace(), family, config.proxyUid());
+                }
             }
+            LabProcesses.ensure(config, run);
+        } catch (MeshcapException e) {
+            throw MeshcapException.failure(e.getMessage() + " (lab " + config.name() + " is partly up: meshcap lab"
+                    + " down --name " + config.name() + " removes it)", e);
         }
-        LabProcesses.ensure(config, run);
         return status();
     }
 

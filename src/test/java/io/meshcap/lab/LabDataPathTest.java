@@ -33,7 +33,8 @@ class LabDataPathTest {
     @BeforeAll
     static void recordTraffic() throws Exception {
         LabTopology topology = LAB.topology();
-        try (Recording podEth0 = LAB.record(topology.podNamespace(), LabTopology.POD_INTERFACE, dir.resolve("eth0.pcap"));
+        try (Recording podEth0 = LAB.record(topology.podNamespace(), LabTopology.POD_INTERFACE,
+                        dir.resolve("eth0.pcap"));
                 Recording podLo = LAB.record(topology.podNamespace(), "lo", dir.resolve("lo.pcap"));
                 Recording meshSide = LAB.record(topology.meshNamespace(), LabTopology.MESH_INTERFACE,
                         dir.resolve("mesh.pcap"))) {
