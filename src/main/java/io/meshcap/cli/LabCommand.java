@@ -94,11 +94,11 @@ public final class LabCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            LabConfig config = new LabConfig(lab.name, proxyUid, appPorts, ipv6);
-            LabStatus status = Lab.of(config).up();
+            Lab target = Lab.of(new LabConfig(lab.name, proxyUid, appPorts, ipv6));
+            LabStatus status = target.up();
             PrintWriter out = spec.commandLine().getOut();
-            out.println("lab " + config.name() + " is up");
-            StatusPrinter.print(out, Lab.of(config).topology(), status, false);
+            out.println("lab " + lab.name + " is up");
+            StatusPrinter.print(out, target.topology(), status, false);
             return 0;
         }
     }

@@ -51,10 +51,15 @@ public final class SidecarMain {
     /** Accepts forever; {@code bindAddress} is the local address for the forwarded leg, null for outbound. */
     private static void acceptLoop(NativeSocket listener, InetSocketAddress bindAddress) {
         while (true) {
-            NativeSocket downstream = listener.accept();
-            Thread thread = new Thread(() -> forward(downstream, bindAddress), "sidecar-conn");
-            thread.setDaemon(true);
-            thread.start();
+            try {
+                NativeSocket downstream = listener.accept();
+                Thread thread = new Thread(() -> forward(downstream, bindAddress), "sidecar-conn");
+                thread.setDaemon(true);
+                thread.start();
+            } catch (LastErrorException e) {
+                // Out of descriptors or an aborted handshake: this connection is lost, the listener is not.
+                System.out.println("accept failed: " + e.getMessage());
+            }
         }
     }
 
@@ -68,13 +73,21 @@ public final class SidecarMain {
             downstream.close();
             return;
         }
-        NativeSocket upstream = NativeSocket.open(!SockAddr.isIpv4(original.getAddress()));
+        NativeSocket upstream;
+        try {
+            upstream = NativeSocket.open(!SockAddr.isIpv4(original.getAddress()));
+        } catch (LastErrorException e) {
+            System.out.println(leg + ": no socket for " + Endpoint.of(original) + " (" + e.getMessage() + ")");
+            downstream.close();
+            return;
+        }
         try {
             if (bindAddress != null) {
                 upstream.bind(bindAddress);
             }
             upstream.connect(original);
         } catch (LastErrorException e) {
+            // Like Envoy, the downstream connection is closed when the original destination cannot be reached.
             System.out.println(leg + ": connecting to " + Endpoint.of(original) + " failed: " + e.getMessage());
             upstream.close();
             downstream.close();
