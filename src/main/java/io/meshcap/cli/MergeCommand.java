@@ -1,6 +1,7 @@
 package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.Version;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
@@ -74,7 +75,7 @@ public final class MergeCommand implements Callable<Integer> {
         if (!toStdout) {
             refuseOverwritingAnInput(outputPath, inputs);
         }
-        String application = "meshcap " + VersionProvider.version();
+        String application = Version.userApplication();
         Path spillDirectory = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : parentOf(outputPath);
         List<InputSummary> summaries;
         CaptureWriter writer = toStdout

@@ -1,5 +1,6 @@
 package io.meshcap.lab;
 
+import io.meshcap.sys.CommandRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package io.meshcap.lab;
 
+import io.meshcap.sys.Host;
 import io.meshcap.MeshcapException;
 import java.util.EnumMap;
 import java.util.List;
@@ -83,8 +84,8 @@ public final class Lab {
 
     /** Stops the processes, deletes both namespaces (and with them the veth) and the run directory. Idempotent. */
     public void down() {
-        HostCheck.requireRoot();
-        HostCheck.requireTools(List.of("ip"));
+        Host.requireRoot();
+        Host.requireTools(List.of("ip"));
         LabProcesses.stopAll(run, config.name(), topology);
         Namespaces.delete(topology.podNamespace());
         Namespaces.delete(topology.meshNamespace());
@@ -92,8 +93,8 @@ public final class Lab {
     }
 
     public LabStatus status() {
-        HostCheck.requireRoot();
-        HostCheck.requireTools(List.of("ip"));
+        Host.requireRoot();
+        Host.requireTools(List.of("ip"));
         List<String> namespaces = Namespaces.existing();
         boolean pod = namespaces.contains(topology.podNamespace());
         boolean mesh = namespaces.contains(topology.meshNamespace());
@@ -137,10 +138,10 @@ public final class Lab {
     }
 
     private void checkHost() {
-        HostCheck.requireRoot();
-        HostCheck.requireTools(TOOLS);
+        Host.requireRoot();
+        Host.requireTools(TOOLS);
         if (config.ipv6()) {
-            HostCheck.requireTools(IPV6_TOOLS);
+            Host.requireTools(IPV6_TOOLS);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.meshcap.lab;
 
+import io.meshcap.sys.CommandRunner;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package io.meshcap.lab;
 
+import io.meshcap.sys.Libc;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;

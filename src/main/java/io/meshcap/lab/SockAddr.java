@@ -1,5 +1,6 @@
 package io.meshcap.lab;
 
+import io.meshcap.sys.Libc;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;

@@ -1,5 +1,7 @@
 package io.meshcap.lab;
 
+import io.meshcap.sys.NamespaceThread;
+import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.MeshcapException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,8 +41,8 @@ final class TrafficGenerator {
     /** Makes {@code inbound} and {@code outbound} connections per address family of the lab. */
     Ledger run(int inbound, int outbound) {
         List<LedgerEntry> entries = new ArrayList<>();
-        try (NamespaceThread mesh = NamespaceThread.enter(topology.meshNamespace());
-                NamespaceThread pod = NamespaceThread.enter(topology.podNamespace())) {
+        try (NamespaceThread mesh = NamespaceThread.enter(NetworkNamespace.named(topology.meshNamespace()));
+                NamespaceThread pod = NamespaceThread.enter(NetworkNamespace.named(topology.podNamespace()))) {
             for (IpFamily family : topology.families()) {
                 for (int i = 0; i < inbound; i++) {
                     int port = port(i);

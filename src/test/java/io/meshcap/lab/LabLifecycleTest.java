@@ -1,5 +1,6 @@
 package io.meshcap.lab;
 
+import io.meshcap.sys.CommandRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package io.meshcap.capture.local;
 
+import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegCapture;

@@ -1,4 +1,4 @@
-package io.meshcap.capture.local;
+package io.meshcap.sys;
 
 import io.meshcap.MeshcapException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.meshcap.lab;
+package io.meshcap.sys;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -8,11 +8,11 @@ import com.sun.jna.Pointer;
 
 /**
  * The few libc calls Java has no API for: SO_ORIGINAL_DST (a getsockopt on the accepted socket's descriptor, which
- * java.net never exposes), and setns() for entering a network namespace on one thread. The stand-in sidecar does all
- * of its socket work through these calls, so every descriptor it needs is its own. Sizes use {@link NativeLong}
+ * java.net never exposes), setns() for entering a network namespace on one thread, and geteuid(). The lab's
+ * stand-in sidecar does all of its socket work through these calls, so every descriptor it needs is its own. Sizes use {@link NativeLong}
  * where C has size_t/ssize_t; errors surface as {@link LastErrorException} carrying errno.
  */
-interface Libc extends Library {
+public interface Libc extends Library {
 
     Libc C = Native.load("c", Libc.class);
 

@@ -1,9 +1,8 @@
-package io.meshcap.lab;
+package io.meshcap.sys;
 
 import com.sun.jna.LastErrorException;
 import io.meshcap.MeshcapException;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -15,9 +14,7 @@ import java.util.concurrent.Future;
  * setns changes only the calling thread's namespace, and Java threads are kernel threads, so the rest of the JVM
  * stays where it was. The thread is never handed back to a shared pool: closing this ends it.
  */
-final class NamespaceThread implements AutoCloseable {
-
-    private static final Path NETNS_DIR = Path.of("/run/netns");
+public final class NamespaceThread implements AutoCloseable {
 
     private final ExecutorService executor;
 
@@ -25,16 +22,17 @@ final class NamespaceThread implements AutoCloseable {
         this.executor = executor;
     }
 
-    static NamespaceThread enter(String namespace) {
+    /** A thread inside {@code namespace}; work submitted with {@link #call} runs there. */
+    public static NamespaceThread enter(NetworkNamespace namespace) {
         ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
-            Thread thread = new Thread(task, "netns-" + namespace);
+            Thread thread = new Thread(task, "netns-" + namespace.label());
             thread.setDaemon(true);
             return thread;
         });
         NamespaceThread thread = new NamespaceThread(executor);
         try {
             thread.call(() -> {
-                int fd = Libc.C.open(NETNS_DIR.resolve(namespace).toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+                int fd = Libc.C.open(namespace.file().toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
                 try {
                     Libc.C.setns(fd, Libc.CLONE_NEWNET);
                 } finally {
@@ -44,20 +42,20 @@ final class NamespaceThread implements AutoCloseable {
             });
         } catch (IOException | LastErrorException e) {
             thread.close();
-            throw MeshcapException.failure("cannot enter network namespace " + namespace + " (" + e.getMessage()
-                    + "): is the lab up? check with meshcap lab status", e);
+            throw MeshcapException.failure("cannot enter network namespace " + namespace.label() + " ("
+                    + e.getMessage() + "); meshcap needs root for that", e);
         }
         return thread;
     }
 
     /** Runs a task on the namespace's thread and returns its result, rethrowing what it threw. */
-    <T> T call(Callable<T> task) throws IOException {
+    public <T> T call(Callable<T> task) throws IOException {
         Future<T> result = executor.submit(task);
         try {
             return result.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw MeshcapException.failure("interrupted while working in a lab namespace", e);
+            throw MeshcapException.failure("interrupted while working in a network namespace", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) {

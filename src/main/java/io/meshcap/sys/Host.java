@@ -1,4 +1,4 @@
-package io.meshcap.lab;
+package io.meshcap.sys;
 
 import io.meshcap.MeshcapException;
 import java.io.File;
@@ -7,36 +7,44 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** Checks, before touching anything, that this machine can host a lab: root, and the tools the lab runs. */
-final class HostCheck {
+/** Facts about this machine meshcap checks before touching anything: root, and the tools it runs. */
+public final class Host {
 
-    private static final Map<String, String> PACKAGES = Map.of(
-            "ip", "iproute2",
-            "iptables", "iptables",
-            "iptables-restore", "iptables",
-            "ip6tables", "iptables",
-            "ip6tables-restore", "iptables",
-            "setpriv", "util-linux",
-            "setsid", "util-linux");
+    /** The Debian package that provides each tool meshcap runs. */
+    private static final Map<String, String> PACKAGES = Map.ofEntries(
+            Map.entry("ip", "iproute2"),
+            Map.entry("ss", "iproute2"),
+            Map.entry("iptables", "iptables"),
+            Map.entry("iptables-save", "iptables"),
+            Map.entry("iptables-restore", "iptables"),
+            Map.entry("ip6tables", "iptables"),
+            Map.entry("ip6tables-save", "iptables"),
+            Map.entry("ip6tables-restore", "iptables"),
+            Map.entry("nft", "nftables"),
+            Map.entry("tcpdump", "tcpdump"),
+            Map.entry("nsenter", "util-linux"),
+            Map.entry("setpriv", "util-linux"),
+            Map.entry("setsid", "util-linux"),
+            Map.entry("tshark", "tshark"));
 
-    private HostCheck() {
+    private Host() {
     }
 
     /** The apt-get command that installs a tool, for messages. */
-    static String installHint(String tool) {
+    public static String installHint(String tool) {
         String name = Path.of(tool).getFileName().toString();
         String pkg = PACKAGES.get(name);
         return pkg == null ? "check that it is installed and on PATH" : "install it with: apt-get install -y " + pkg;
     }
 
-    static void requireRoot() {
+    public static void requireRoot() {
         if (Libc.C.geteuid() != 0) {
             throw MeshcapException.failure("the lab needs root (it creates network namespaces and loads iptables"
                     + " rules): run as root or with sudo");
         }
     }
 
-    static void requireTools(List<String> tools) {
+    public static void requireTools(List<String> tools) {
         for (String tool : tools) {
             if (!onPath(tool)) {
                 throw MeshcapException.failure(tool + " not found: " + installHint(tool));

@@ -1,4 +1,4 @@
-package io.meshcap.lab;
+package io.meshcap.sys;
 
 import io.meshcap.MeshcapException;
 import java.io.IOException;
@@ -8,42 +8,51 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
-/** Runs short administrative commands (ip, iptables) from argv lists and collects their output. */
-final class CommandRunner {
+/** Runs short administrative commands (ip, iptables, ss) from argv lists and collects their output; never a shell. */
+public final class CommandRunner {
 
     /** What a finished command printed, and how it ended. */
-    record Result(List<String> argv, int exitCode, String stdout, String stderr) {
+    public record Result(List<String> argv, int exitCode, String stdout, String stderr) {
 
-        boolean ok() {
+        public boolean ok() {
             return exitCode == 0;
         }
 
         /** The first line of stderr (or stdout), for a one-line failure message. */
-        String reason() {
+        public String reason() {
             String text = stderr.isBlank() ? stdout : stderr;
             return text.strip().lines().findFirst().orElse("exit code " + exitCode);
         }
     }
 
+    // Draining blocks until the command exits; never on the common pool, which other work shares.
+    private static final ExecutorService DRAINS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "meshcap-command-output");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private CommandRunner() {
     }
 
-    static Result run(List<String> argv) {
+    public static Result run(List<String> argv) {
         return run(argv, null);
     }
 
     /** Runs argv with the given text on stdin (or none), waiting for it to finish. */
-    static Result run(List<String> argv, String stdin) {
+    public static Result run(List<String> argv, String stdin) {
         Process process;
         try {
             process = new ProcessBuilder(argv).start();
         } catch (IOException e) {
             throw MeshcapException.failure("cannot run " + argv.get(0) + ": " + e.getMessage()
-                    + " (" + HostCheck.installHint(argv.get(0)) + ")", e);
+                    + " (" + Host.installHint(argv.get(0)) + ")", e);
         }
-        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
+        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()), DRAINS);
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()), DRAINS);
         try (OutputStream in = process.getOutputStream()) {
             if (stdin != null) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -62,11 +71,11 @@ final class CommandRunner {
     }
 
     /** Runs argv and fails with "{@code what}: reason" unless it exits 0. */
-    static Result check(String what, List<String> argv) {
+    public static Result check(String what, List<String> argv) {
         return check(what, argv, null);
     }
 
-    static Result check(String what, List<String> argv, String stdin) {
+    public static Result check(String what, List<String> argv, String stdin) {
         Result result = run(argv, stdin);
         if (!result.ok()) {
             throw MeshcapException.failure(what + ": " + String.join(" ", argv) + ": " + result.reason());
