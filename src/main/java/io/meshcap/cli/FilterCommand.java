@@ -2,10 +2,10 @@ package io.meshcap.cli;
 
 import io.meshcap.plan.FilterBuilder;
 import io.meshcap.plan.FilterInputs;
-import io.meshcap.plan.FilterParameter;
 import io.meshcap.plan.LegFilter;
 import io.meshcap.plan.Preset;
 import io.meshcap.plan.PresetCatalogue;
+import io.meshcap.plan.TargetFacts;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,17 +63,9 @@ final class FilterCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         Preset preset = PresetCatalogue.bundledOr(filtersDirectory).preset(presetName);
-        FilterInputs inputs = options.inputs(err);
+        FilterInputs inputs = options.inputs(err, TargetFacts.none());
         LegFilter filter = FilterBuilder.build(preset, inputs, extraFilter);
-        List<FilterParameter> used = preset.template().parameters();
-        if (used.contains(FilterParameter.EPHEMERAL_RANGE) && inputs.ephemeralAssumed()) {
-            err.println("meshcap: note: assuming the kernel's default ephemeral range " + inputs.ephemeralRange()
-                    + "; pass the pod's real one with --ephemeral-range (its /proc/sys/net/ipv4/ip_local_port_range)");
-        }
-        for (int port : inputs.appPortsInEphemeralRange()) {
-            err.println("meshcap: warning: application port " + port + " lies inside the ephemeral range "
-                    + inputs.ephemeralRange() + ", so the outbound legs will also select traffic to it");
-        }
+        FilterNotes.print(List.of(preset), inputs, err);
         if (explain) {
             LegExplanation.print(filter, err);
         }

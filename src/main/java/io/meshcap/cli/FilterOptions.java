@@ -4,6 +4,7 @@ import io.meshcap.net.Addresses;
 import io.meshcap.net.Cidr;
 import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.PortRange;
+import io.meshcap.plan.TargetFacts;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -38,10 +39,16 @@ final class FilterOptions {
             description = "The cluster's service network (repeatable); counts as inside the cluster for gateway presets.")
     List<String> serviceCidrs = new ArrayList<>();
 
-    /** Parses the flags; CIDRs that had host bits set are reported on {@code notes}. */
-    FilterInputs inputs(PrintWriter notes) {
-        List<InetAddress> addresses = podIps.stream().map(ip -> Addresses.parse(ip, "--pod-ip")).toList();
-        for (int port : ports) {
+    /**
+     * The values to render filters with: each flag given overrides what discovery found. CIDRs that had host
+     * bits set are reported on {@code notes}.
+     */
+    FilterInputs inputs(PrintWriter notes, TargetFacts discovered) {
+        List<InetAddress> addresses = podIps.isEmpty()
+                ? discovered.addresses()
+                : podIps.stream().map(ip -> Addresses.parse(ip, "--pod-ip")).toList();
+        List<Integer> appPorts = ports.isEmpty() ? discovered.appPorts() : ports;
+        for (int port : appPorts) {
             new PortRange(port, port);
         }
         new PortRange(outboundPort, outboundPort);
@@ -53,8 +60,10 @@ final class FilterOptions {
             }
             nets.add(cidr);
         }
-        PortRange range = ephemeralRange == null ? PortRange.LINUX_DEFAULT_EPHEMERAL : PortRange.parse(ephemeralRange);
-        return new FilterInputs(addresses, ports, range, ephemeralRange == null, outboundPort, nets);
+        PortRange range = ephemeralRange != null ? PortRange.parse(ephemeralRange) : discovered.ephemeralRange();
+        boolean assumed = range == null;
+        return new FilterInputs(addresses, appPorts, assumed ? PortRange.LINUX_DEFAULT_EPHEMERAL : range, assumed,
+                outboundPort, nets);
     }
 
     private static List<String> concat(List<String> first, List<String> second) {

@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             FilterCommand.class,
             CidrCommand.class,
+            CaptureCommand.class,
             MergeCommand.class,
             LabCommand.class,
             CompletionCommand.class

@@ -14,8 +14,12 @@ import picocli.CommandLine;
 public record CliRun(int exitCode, String out, String err) {
 
     public static CliRun of(String... args) {
+        return of(new StringWriter(), args);
+    }
+
+    /** Like {@link #of(String...)}, with stderr going to {@code err} as it is printed, for commands that run long. */
+    public static CliRun of(StringWriter err, String... args) {
         StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
         CommandLine cli = Main.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));

@@ -6,14 +6,16 @@ import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegCapture;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.TcpdumpArgv;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -51,9 +53,10 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     @Override
     public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
         List<String> argv = namespace.enter(TcpdumpArgv.of(leg));
+        StderrFile stderr = new StderrFile();
         Process process;
         try {
-            process = new ProcessBuilder(argv).start();
+            process = new ProcessBuilder(argv).redirectError(stderr.file.toFile()).start();
         } catch (IOException e) {
             throw MeshcapException.failure("cannot run nsenter/tcpdump (" + e.getMessage()
                     + "); install them with: apt-get install -y tcpdump util-linux");
@@ -61,11 +64,10 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         running.add(process);
         process.getOutputStream().close();
         CompletableFuture<Void> copy = CompletableFuture.runAsync(() -> pump(process.getInputStream(), sink), IO);
-        StderrWatcher stderr = new StderrWatcher(process.getErrorStream());
-        if (!stderr.awaitListening(START_TIMEOUT)) {
+        if (!stderr.awaitListening(process, START_TIMEOUT)) {
             process.destroyForcibly();
             running.remove(process);
-            throw MeshcapException.failure("leg " + leg.label() + ": tcpdump did not start: " + stderr.text().strip());
+            throw MeshcapException.failure("leg " + leg.label() + ": tcpdump did not start: " + stderr.finish().strip());
         }
         return new ProcessLeg(process, copy, stderr);
     }
@@ -97,41 +99,57 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         running.clear();
     }
 
-    /** Reads tcpdump's stderr on its own thread, so a full pipe can never stall the capture. */
-    private static final class StderrWatcher {
+    /**
+     * tcpdump's stderr, redirected to a private file. Reading the pipe instead races with the JDK, which drains
+     * and closes a child's pipes when it exits: the reader then fails with "Stream closed" and the final
+     * statistics (the drop count) are lost.
+     */
+    private static final class StderrFile {
 
-        private final StringBuffer text = new StringBuffer();
-        private final CompletableFuture<Boolean> listening = new CompletableFuture<>();
-        private final CompletableFuture<Void> done;
+        private static final Duration POLL = Duration.ofMillis(20);
+        private final Path file;
 
-        StderrWatcher(InputStream stderr) {
-            done = CompletableFuture.runAsync(() -> {
-                try (BufferedReader reader = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
-                    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                        text.append(line).append('\n');
-                        if (line.contains(LISTENING)) {
-                            listening.complete(true);
-                        }
-                    }
-                } catch (IOException e) {
-                    text.append(e.getMessage());
-                } finally {
-                    listening.complete(false);
+        StderrFile() throws IOException {
+            file = Files.createTempFile("meshcap-tcpdump-", ".log",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+
+        boolean awaitListening(Process process, Duration timeout) throws IOException {
+            Instant deadline = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(deadline)) {
+                if (text().contains(LISTENING)) {
+                    return true;
                 }
-            }, IO);
-        }
-
-        boolean awaitListening(Duration timeout) {
-            try {
-                return listening.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                return false;
+                if (!process.isAlive()) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(POLL.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
+            return false;
         }
 
-        String text() {
-            done.join();
-            return text.toString();
+        String text() throws IOException {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        }
+
+        /** The whole text, once the process has exited; the file is removed. */
+        String finish() {
+            try {
+                return text();
+            } catch (IOException e) {
+                return "(tcpdump's messages could not be read: " + e.getMessage() + ")";
+            } finally {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // A leftover private temp file is harmless.
+                }
+            }
         }
     }
 
@@ -139,9 +157,9 @@ public final class TcpdumpCaptureSource implements CaptureSource {
 
         private final Process process;
         private final CompletableFuture<Void> copy;
-        private final StderrWatcher stderr;
+        private final StderrFile stderr;
 
-        ProcessLeg(Process process, CompletableFuture<Void> copy, StderrWatcher stderr) {
+        ProcessLeg(Process process, CompletableFuture<Void> copy, StderrFile stderr) {
             this.process = process;
             this.copy = copy;
             this.stderr = stderr;
@@ -159,7 +177,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
             }
             running.remove(process);
             copy.exceptionally(e -> null).join();
-            String said = stderr.text();
+            String said = stderr.finish();
             Matcher dropped = DROPPED.matcher(said);
             long drops = dropped.find() ? Long.parseLong(dropped.group(1)) : -1;
             // tcpdump exits 0 on SIGTERM after a clean flush; anything else is its own failure.

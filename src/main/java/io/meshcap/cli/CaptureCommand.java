@@ -1,0 +1,144 @@
+package io.meshcap.cli;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.capture.CaptureLimits;
+import io.meshcap.capture.CaptureSession;
+import io.meshcap.capture.CaptureSource;
+import io.meshcap.capture.LegPlan;
+import io.meshcap.capture.StopSignal;
+import io.meshcap.capture.TcpdumpArgv;
+import io.meshcap.capture.local.LocalDiscovery;
+import io.meshcap.capture.local.TcpdumpCaptureSource;
+import io.meshcap.merge.RecordTransform;
+import io.meshcap.plan.CapturePlanner;
+import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.Preset;
+import io.meshcap.plan.PresetCatalogue;
+import io.meshcap.plan.TargetFacts;
+import io.meshcap.sys.NetworkNamespace;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code meshcap capture}: plans the legs for a target, captures them, and writes one merged pcapng. */
+@Command(
+        name = "capture",
+        sortOptions = false,
+        description = {
+            "Capture one leg, or a group of legs, of a sidecar or gateway pod into one merged pcapng.",
+            "The pod's address, application ports and ephemeral port range are read from its network",
+            "namespace; flags override them. Ctrl-C stops the capture and still writes the merged file."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  meshcap capture sidecar --netns meshcap-pod --duration 30s",
+            "  meshcap capture outbound-plain --pid 4242 -o outbound.pcapng",
+            "  meshcap capture inbound-mtls --netns meshcap-pod --port 8080 --count 100 --print-plan",
+            "",
+            "Groups: sidecar (all four sidecar legs), gateway (both gateway sides)."
+        })
+final class CaptureCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "PRESET", completionCandidates = PresetNames.class,
+            description = "A preset or group: ${COMPLETION-CANDIDATES}.")
+    String presetName;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Target (one of):%n")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--netns", paramLabel = "NAME", description = "A network namespace made with ip netns (e.g. the lab's meshcap-pod).")
+        String netns;
+
+        @Option(names = "--pid", paramLabel = "PID", description = "A process inside the pod's network namespace (e.g. the app's or Envoy's).")
+        Long pid;
+    }
+
+    @Mixin
+    FilterOptions filterOptions;
+
+    @Option(names = "--proxy-uid", paramLabel = "UID", defaultValue = "1337",
+            description = "The sidecar's uid: its sockets are not taken for application ports. Default: ${DEFAULT-VALUE}.")
+    int proxyUid;
+
+    @Option(names = "--extra-filter", paramLabel = "EXPR", description = "A BPF expression ANDed with every leg's filter.")
+    String extraFilter;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "The merged pcapng (mode 0600). Default: meshcap-TARGET-TIME.pcapng in the current directory.")
+    Path output;
+
+    @Option(names = "--duration", paramLabel = "TIME", converter = Quantities.DurationConverter.class,
+            description = "Stop after this long (30s, 5m, 1h). Default: until Ctrl-C or another limit.")
+    Duration duration;
+
+    @Option(names = {"-c", "--count"}, paramLabel = "N", description = "Stop each leg after N packets.")
+    long count;
+
+    @Option(names = "--max-size", paramLabel = "SIZE", converter = Quantities.SizeConverter.class,
+            description = "Stop each leg when its file reaches SIZE (500K, 100M, 2G).")
+    long maxSize;
+
+    @Option(names = {"-s", "--snaplen"}, paramLabel = "BYTES", description = "Bytes kept of each packet. Default: whole packets.")
+    int snapLength;
+
+    @Option(names = "--print-plan", description = "Print the legs, filters and commands, and capture nothing.")
+    boolean printPlan;
+
+    @Option(names = "--keep-legs", description = "Keep each leg's own pcap file next to the merged one.")
+    boolean keepLegs;
+
+    @Option(names = "--filters", paramLabel = "DIR", description = "Read presets from DIR/presets.json.")
+    Path filtersDirectory;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        NetworkNamespace namespace = target.netns != null
+                ? NetworkNamespace.named(target.netns)
+                : NetworkNamespace.ofProcess(target.pid);
+        List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(presetName);
+        TargetFacts facts = LocalDiscovery.discover(namespace, proxyUid);
+        facts.notes().forEach(note -> err.println("meshcap: note: " + note));
+        FilterInputs inputs = filterOptions.inputs(err, facts);
+        FilterNotes.print(presets, inputs, err);
+        CaptureLimits limits = new CaptureLimits(duration, count, maxSize, snapLength);
+        List<LegPlan> legs = CapturePlanner.plan(namespace.label(), presets, inputs, extraFilter, limits,
+                Map.of("target", namespace.label(), "netns", namespace.file().toString()));
+        if (printPlan) {
+            PlanPrinter.print(legs, leg -> namespace.enter(TcpdumpArgv.of(leg)), spec.commandLine().getOut());
+            return 0;
+        }
+        Path file = output != null ? output : defaultOutput(namespace.label());
+        CaptureSession.Result result;
+        try (CaptureSource source = new TcpdumpCaptureSource(namespace); StopSignal stop = StopSignal.onTermination()) {
+            result = new CaptureSession(source, err, System.console() != null)
+                    .run(legs, file, duration, keepLegs, RecordTransform.NONE, stop);
+        }
+        if (result.anyLegFailed()) {
+            throw MeshcapException.failure("a leg failed (see above); " + file + " holds what was captured");
+        }
+        return 0;
+    }
+
+    static Path defaultOutput(String target) {
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return Path.of("meshcap-" + target.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + time + ".pcapng");
+    }
+}

@@ -1,0 +1,30 @@
+package io.meshcap.cli;
+
+import io.meshcap.capture.LegPlan;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Prints a capture plan: per leg, its label, interface, filter and the exact command that will run. */
+final class PlanPrinter {
+
+    private PlanPrinter() {
+    }
+
+    static void print(List<LegPlan> legs, Function<LegPlan, List<String>> command, PrintWriter out) {
+        for (LegPlan leg : legs) {
+            out.println(leg.label());
+            out.println("  interface: " + leg.interfaceName());
+            out.println("  filter:    " + leg.filter());
+            out.println("  command:   " + command.apply(leg).stream().map(PlanPrinter::quote).collect(Collectors.joining(" ")));
+            out.println("  re-associate: " + (leg.reassociate() ? "yes" : "no"));
+        }
+        out.flush();
+    }
+
+    /** Shell-quotes an argument for display only; meshcap itself never runs a shell. */
+    static String quote(String argument) {
+        return argument.matches("[A-Za-z0-9_./=:@%+-]+") ? argument : "'" + argument.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,168 @@
+package io.meshcap.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.cli.CliRun;
+import io.meshcap.lab.Endpoint;
+import io.meshcap.lab.LabFixture;
+import io.meshcap.lab.Ledger;
+import io.meshcap.lab.LedgerEntry;
+import io.meshcap.plan.FilterInputs;
+import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.Tshark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code meshcap capture} against the lab pod: real tcpdump legs, spooled, merged into one pcapng. */
+class CaptureCommandLabTest {
+
+    private static final int CONNECTIONS = 4;
+
+    @RegisterExtension
+    static final LabFixture LAB = LabFixture.create();
+
+    @TempDir
+    Path dir;
+
+    /** Runs the CLI in-process on a thread; returns once every leg is listening. */
+    private record Background(Thread thread, CliRun[] result) {
+        CliRun await() throws InterruptedException {
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+            return result[0];
+        }
+    }
+
+    private static Background captureInBackground(String... args) throws InterruptedException {
+        CliRun[] result = new CliRun[1];
+        java.io.StringWriter err = new java.io.StringWriter();
+        Thread thread = new Thread(() -> result[0] = CliRun.of(err, args));
+        thread.start();
+        for (int i = 0; i < 200 && !err.toString().contains("meshcap: capturing"); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(err.toString().contains("meshcap: capturing"), "capture did not start: " + err);
+        return new Background(thread, result);
+    }
+
+    private static String tuple(Endpoint from, Endpoint to) {
+        return from.address() + ":" + from.port() + ">" + to.address() + ":" + to.port();
+    }
+
+    @Test
+    void sidecarCapturesEachLegOnItsOwnLabelledInterfaceExactly() throws Exception {
+        Path out = dir.resolve("sidecar.pcapng");
+        Background capture = captureInBackground("capture", "sidecar", "--netns", LAB.topology().podNamespace(),
+                "--duration", "6s", "-o", out.toString());
+        Ledger ledger = LAB.traffic(CONNECTIONS, CONNECTIONS);
+        CliRun run = capture.await();
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+
+        Map<String, Set<String>> seen = new TreeMap<>();
+        for (List<String> row : Tshark.fields(out, "tcp", "frame.interface_name", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport")) {
+            seen.computeIfAbsent(row.get(0), k -> new HashSet<>()).add(row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4));
+        }
+        String pod = LAB.topology().podNamespace();
+        Map<String, Set<String>> expected = new TreeMap<>();
+        for (LedgerEntry c : ledger.connections()) {
+            if (c.kind() == LedgerEntry.Kind.INBOUND) {
+                add(expected, pod + "/eth0:inbound-mtls", tuple(c.client(), c.destination()), tuple(c.destination(), c.client()));
+                add(expected, pod + "/lo:inbound-plain", tuple(c.serverPeer(), c.destination()), tuple(c.destination(), c.serverPeer()));
+            } else {
+                add(expected, pod + "/lo:outbound-plain",
+                        tuple(c.client(), new Endpoint("127.0.0.1", FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT)),
+                        tuple(c.destination(), c.client()));
+                add(expected, pod + "/eth0:outbound-mtls", tuple(c.serverPeer(), c.destination()), tuple(c.destination(), c.serverPeer()));
+            }
+        }
+        assertEquals(expected, seen);
+        // Every leg's metadata travels in the pcapng interface description.
+        String interfaces = Tshark.run(List.of("capinfos", "-M", out.toString()));
+        assertTrue(interfaces.contains("Number of interfaces in file: 4"), interfaces);
+        assertTrue(run.err().contains("0 dropped"), run.err());
+        assertEquals(List.of(out), listDirectory(), "no spool directory is left behind");
+    }
+
+    private static void add(Map<String, Set<String>> map, String key, String... tuples) {
+        map.computeIfAbsent(key, k -> new HashSet<>()).addAll(List.of(tuples));
+    }
+
+    private List<Path> listDirectory() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.toList();
+        }
+    }
+
+    @Test
+    void countLimitEndsEveryLegAndTheCaptureByItself() throws Exception {
+        Path out = dir.resolve("count.pcapng");
+        Background capture = captureInBackground("capture", "outbound-plain", "--netns", LAB.topology().podNamespace(),
+                "--count", "5", "-o", out.toString());
+        LAB.traffic(0, 2);
+        CliRun run = capture.await();
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(5, Tshark.count(out));
+    }
+
+    @Test
+    void ctrlCLeavesAValidMergedFileAndNoProcesses() throws Exception {
+        Path out = dir.resolve("interrupted.pcapng");
+        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), "io.meshcap.cli.Main",
+                "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", out.toString()));
+        Process meshcap = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(dir.resolve("err.txt").toFile()).start();
+        for (int i = 0; i < 200 && !Files.readString(dir.resolve("err.txt")).contains("meshcap: capturing"); i++) {
+            Thread.sleep(50);
+        }
+        LAB.traffic(2, 2);
+        assertEquals(0, CommandRunner.run(List.of("kill", "-INT", Long.toString(meshcap.pid()))).exitCode());
+        assertTrue(meshcap.waitFor(60, TimeUnit.SECONDS), "meshcap did not stop on SIGINT");
+        String err = Files.readString(dir.resolve("err.txt"));
+        assertTrue(err.contains("meshcap: wrote " + out), err);
+        assertTrue(Tshark.count(out) > 0);
+        Tshark.run(List.of("capinfos", out.toString()));
+        String pids = CommandRunner.run(List.of("ip", "netns", "pids", LAB.topology().podNamespace())).stdout();
+        for (String pid : pids.lines().toList()) {
+            String cmdline = Files.readString(Path.of("/proc", pid, "cmdline")).replace('\0', ' ');
+            assertFalse(cmdline.contains("tcpdump"), "tcpdump left running: " + cmdline);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith(".meshcap-legs-")), "spool left behind");
+        }
+    }
+
+    @Test
+    void printPlanShowsTheDiscoveredValuesAndCapturesNothing() {
+        CliRun run = CliRun.of("capture", "sidecar", "--netns", LAB.topology().podNamespace(), "--print-plan");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("dst port (8080 or 9080)"), "app ports discovered from the pod: " + run.out());
+        assertFalse(run.out().contains("15006"), "the sidecar's own listeners are not application ports");
+        assertTrue(run.out().contains("portrange 32768-60999"), run.out());
+        assertTrue(run.out().contains("nsenter --net=/run/netns/" + LAB.topology().podNamespace() + " -- tcpdump"), run.out());
+        assertFalse(run.err().contains("assuming"), "the range was read from the pod, not assumed: " + run.err());
+    }
+
+    @Test
+    void targetsThatDoNotExistAreUsageErrors() {
+        assertEquals(2, CliRun.of("capture", "sidecar", "--netns", "no-such-ns-x").exitCode());
+        assertEquals(2, CliRun.of("capture", "sidecar", "--pid", "999999999").exitCode());
+        assertEquals(2, CliRun.of("capture", "sidecar", "--netns", "a;b").exitCode());
+        assertEquals(2, CliRun.of("capture", "sidecar").exitCode());
+    }
+}
