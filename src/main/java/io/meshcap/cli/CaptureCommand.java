@@ -8,6 +8,7 @@ import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.StopSignal;
 import io.meshcap.capture.TcpdumpArgv;
 import io.meshcap.capture.local.LocalDiscovery;
+import io.meshcap.capture.local.Pcap4jCaptureSource;
 import io.meshcap.capture.local.TcpdumpCaptureSource;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.plan.CapturePlanner;
@@ -95,6 +96,13 @@ final class CaptureCommand implements Callable<Integer> {
     @Option(names = {"-s", "--snaplen"}, paramLabel = "BYTES", description = "Bytes kept of each packet. Default: whole packets.")
     int snapLength;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "tcpdump",
+            description = "How local legs are captured: tcpdump (a subprocess per leg, the same command that runs in "
+                    + "pods) or pcap4j (libpcap inside meshcap). Default: ${DEFAULT-VALUE}.")
+    Engine engine;
+
+    enum Engine { tcpdump, pcap4j }
+
     @Option(names = "--print-plan", description = "Print the legs, filters and commands, and capture nothing.")
     boolean printPlan;
 
@@ -127,7 +135,8 @@ final class CaptureCommand implements Callable<Integer> {
         }
         Path file = output != null ? output : defaultOutput(namespace.label());
         CaptureSession.Result result;
-        try (CaptureSource source = new TcpdumpCaptureSource(namespace); StopSignal stop = StopSignal.onTermination()) {
+        CaptureSource local = engine == Engine.pcap4j ? new Pcap4jCaptureSource(namespace) : new TcpdumpCaptureSource(namespace);
+        try (CaptureSource source = local; StopSignal stop = StopSignal.onTermination()) {
             result = new CaptureSession(source, err, System.console() != null)
                     .run(legs, file, duration, keepLegs, RecordTransform.NONE, stop);
         }

@@ -27,6 +27,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code meshcap capture} against the lab pod: real tcpdump legs, spooled, merged into one pcapng. */
 class CaptureCommandLabTest {
@@ -63,11 +65,12 @@ class CaptureCommandLabTest {
         return from.address() + ":" + from.port() + ">" + to.address() + ":" + to.port();
     }
 
-    @Test
-    void sidecarCapturesEachLegOnItsOwnLabelledInterfaceExactly() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"tcpdump", "pcap4j"})
+    void sidecarCapturesEachLegOnItsOwnLabelledInterfaceExactly(String engine) throws Exception {
         Path out = dir.resolve("sidecar.pcapng");
         Background capture = captureInBackground("capture", "sidecar", "--netns", LAB.topology().podNamespace(),
-                "--duration", "6s", "-o", out.toString());
+                "--duration", "6s", "-o", out.toString(), "--engine", engine);
         Ledger ledger = LAB.traffic(CONNECTIONS, CONNECTIONS);
         CliRun run = capture.await();
         assertEquals(0, run.exitCode(), run.toString());

@@ -1,0 +1,155 @@
+package io.meshcap.capture.local;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.capture.CaptureSource;
+import io.meshcap.capture.LegCapture;
+import io.meshcap.capture.LegPlan;
+import io.meshcap.format.ByteOutput;
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.pcap.PcapWriter;
+import io.meshcap.sys.NamespaceThread;
+import io.meshcap.sys.NetworkNamespace;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.pcap4j.core.BpfProgram;
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface;
+
+/**
+ * Captures legs in this JVM with libpcap (through pcap4j), no subprocess: the handle is opened on a thread that
+ * has entered the target's network namespace (a packet socket stays bound to the namespace it was opened in),
+ * then read on a capture thread of its own and written as a classic pcap stream into the leg's sink.
+ */
+public final class Pcap4jCaptureSource implements CaptureSource {
+
+    /** libpcap's buffer timeout: how long the kernel holds packets before handing a block over. */
+    private static final int READ_TIMEOUT_MILLIS = 100;
+    /** How long the capture thread rests when no packet is waiting, before looking again (and at the stop flag). */
+    private static final long IDLE_MILLIS = 5;
+    private static final int WRITE_BUFFER = 64 << 10;
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final NetworkNamespace namespace;
+
+    public Pcap4jCaptureSource(NetworkNamespace namespace) {
+        this.namespace = namespace;
+    }
+
+    @Override
+    public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
+        PcapHandle handle;
+        try (NamespaceThread inside = NamespaceThread.enter(namespace)) {
+            handle = inside.call(() -> open(leg));
+        }
+        HandleLeg capture = new HandleLeg(leg, handle, sink);
+        capture.thread.start();
+        return capture;
+    }
+
+    private static PcapHandle open(LegPlan leg) {
+        try {
+            PcapHandle handle = new PcapHandle.Builder(leg.interfaceName())
+                    .snaplen(leg.limits().effectiveSnapLength())
+                    .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
+                    .timeoutMillis(READ_TIMEOUT_MILLIS)
+                    .immediateMode(true)
+                    .timestampPrecision(PcapHandle.TimestampPrecision.NANO)
+                    .build();
+            handle.setFilter(leg.filter(), BpfProgram.BpfCompileMode.OPTIMIZE);
+            // On Linux the buffer timeout only starts once a packet has arrived, so a blocking read on a quiet
+            // interface never returns and the leg could not be stopped: read without blocking instead.
+            handle.setBlockingMode(PcapHandle.BlockingMode.NONBLOCKING);
+            return handle;
+        } catch (PcapNativeException | NotOpenException e) {
+            throw MeshcapException.failure("leg " + leg.label() + ": libpcap cannot capture on " + leg.interfaceName()
+                    + ": " + e.getMessage() + " (capturing needs root, or CAP_NET_RAW and CAP_NET_ADMIN)");
+        }
+    }
+
+    /** Nothing to undo: each leg closes its own handle when it ends. */
+    @Override
+    public void close() {
+    }
+
+    private static final class HandleLeg implements LegCapture {
+
+        private final LegPlan leg;
+        private final PcapHandle handle;
+        private final OutputStream sink;
+        private final Thread thread;
+        private volatile boolean stopRequested;
+        private volatile LegOutcome outcome;
+
+        HandleLeg(LegPlan leg, PcapHandle handle, OutputStream sink) {
+            this.leg = leg;
+            this.handle = handle;
+            this.sink = sink;
+            this.thread = new Thread(this::capture, "meshcap-pcap4j-" + leg.label());
+            thread.setDaemon(true);
+        }
+
+        private void capture() {
+            ByteOutput bytes = new ByteOutput(leg.label(), Channels.newChannel(sink), WRITE_BUFFER);
+            PcapWriter writer = new PcapWriter(bytes);
+            long dropped = -1;
+            String failure = "";
+            try {
+                int id = writer.addInterface(new CaptureInterface(handle.getDlt().value(),
+                        leg.limits().effectiveSnapLength(), leg.label(), null));
+                long packets = 0;
+                long limit = leg.limits().packetCount();
+                while (!stopRequested && (limit == 0 || packets < limit)) {
+                    CaptureRecord record = next(id);
+                    if (record == null) {
+                        bytes.flush();
+                        Thread.sleep(IDLE_MILLIS);
+                        continue;
+                    }
+                    writer.write(record);
+                    packets++;
+                }
+                dropped = handle.getStats().getNumPacketsDropped();
+            } catch (PcapNativeException | NotOpenException | EOFException | RuntimeException e) {
+                failure = "leg " + leg.label() + ": " + e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                handle.close();
+                writer.close();
+                outcome = new LegOutcome(failure.isEmpty() ? 0 : 1, dropped, failure);
+            }
+        }
+
+        /** The next packet, or null when none is waiting. */
+        private CaptureRecord next(int id) throws PcapNativeException, NotOpenException, EOFException {
+            try {
+                byte[] data = handle.getNextRawPacketEx();
+                Timestamp time = handle.getTimestamp();
+                long nanos = Math.floorDiv(time.getTime(), 1000L) * NANOS_PER_SECOND + time.getNanos();
+                return new CaptureRecord(id, nanos, handle.getOriginalLength(), data, null);
+            } catch (TimeoutException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void stop() {
+            stopRequested = true;
+        }
+
+        @Override
+        public LegOutcome await(Duration timeout) throws InterruptedException {
+            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout.toNanos())));
+            return thread.isAlive() ? null : outcome;
+        }
+    }
+}
