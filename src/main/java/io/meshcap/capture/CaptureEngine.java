@@ -34,14 +34,25 @@ public final class CaptureEngine {
         this.status = status;
     }
 
-    /** Captures every leg at once and returns them spooled, in plan order. */
-    public List<SpooledLeg> run(List<LegPlan> legs, Duration duration, StopSignal stop) throws InterruptedException {
+    /**
+     * Captures every leg at once and returns them spooled, in plan order.
+     *
+     * @param workload run on its own thread once every leg is listening; when it ends the capture stops too.
+     *                 Null to capture until the duration, the limits or a stop request end it. What it throws
+     *                 is rethrown once the legs are flushed.
+     */
+    public List<SpooledLeg> run(List<LegPlan> legs, Duration duration, StopSignal stop, Runnable workload)
+            throws InterruptedException {
         List<RunningLeg> running = new ArrayList<>();
+        Workload work = null;
         try {
             for (LegPlan leg : legs) {
                 running.add(start(leg, running.size()));
             }
             status.start(running.stream().map(r -> new StatusLine.Counter(r.plan.label(), r.spool)).toList());
+            if (workload != null) {
+                work = new Workload(workload, stop);
+            }
             Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
             while (!stop.awaitStop(POLL) && Instant.now().isBefore(deadline) && !allEnded(running)) {
                 status.refresh();
@@ -50,6 +61,9 @@ public final class CaptureEngine {
             List<SpooledLeg> spooled = new ArrayList<>();
             for (RunningLeg leg : running) {
                 spooled.add(leg.finish());
+            }
+            if (work != null) {
+                work.rethrow();
             }
             return spooled;
         } finally {
@@ -100,6 +114,34 @@ public final class CaptureEngine {
             }
         }
         return true;
+    }
+
+    /** Work that runs while the legs capture, and ends the capture when it is done. */
+    private static final class Workload {
+
+        private final Thread thread;
+        private volatile RuntimeException failure;
+
+        Workload(Runnable work, StopSignal stop) {
+            thread = new Thread(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    failure = e;
+                } finally {
+                    stop.requestStop();
+                }
+            }, "meshcap-workload");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void rethrow() throws InterruptedException {
+            thread.join();
+            if (failure != null) {
+                throw failure;
+            }
+        }
     }
 
     private static final class RunningLeg {

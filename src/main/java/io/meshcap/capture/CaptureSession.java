@@ -63,12 +63,14 @@ public final class CaptureSession {
      *
      * @param keepLegs  keep the per-leg spool files (their directory is named in the summary)
      * @param transform applied to the merged stream (re-association)
+     * @param workload  run once every leg listens, ending the capture when done; or null
      */
     public Result run(List<LegPlan> legs, Path output, Duration duration, boolean keepLegs, RecordTransform transform,
-            StopSignal stop) throws InterruptedException {
+            StopSignal stop, Runnable workload) throws InterruptedException {
         Path spool = createSpoolDirectory(output);
         try {
-            List<SpooledLeg> spooled = new CaptureEngine(source, spool, new StatusLine(err, terminal)).run(legs, duration, stop);
+            List<SpooledLeg> spooled = new CaptureEngine(source, spool, new StatusLine(err, terminal))
+                    .run(legs, duration, stop, workload);
             List<InputSummary> inputs = merge(spooled, output, transform);
             report(spooled, output, keepLegs ? spool : null);
             return new Result(output, spooled, inputs);

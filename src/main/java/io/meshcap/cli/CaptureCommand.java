@@ -138,7 +138,7 @@ final class CaptureCommand implements Callable<Integer> {
         CaptureSource local = engine == Engine.pcap4j ? new Pcap4jCaptureSource(namespace) : new TcpdumpCaptureSource(namespace);
         try (CaptureSource source = local; StopSignal stop = StopSignal.onTermination()) {
             result = new CaptureSession(source, err, System.console() != null)
-                    .run(legs, file, duration, keepLegs, RecordTransform.NONE, stop);
+                    .run(legs, file, duration, keepLegs, RecordTransform.NONE, stop, null);
         }
         if (result.anyLegFailed()) {
             throw MeshcapException.failure("a leg failed (see above); " + file + " holds what was captured");

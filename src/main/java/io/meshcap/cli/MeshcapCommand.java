@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
             CaptureCommand.class,
             MergeCommand.class,
             LabCommand.class,
+            DemoCommand.class,
             CompletionCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {

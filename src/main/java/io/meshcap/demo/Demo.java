@@ -1,0 +1,111 @@
+package io.meshcap.demo;
+
+import io.meshcap.capture.CaptureLimits;
+import io.meshcap.capture.CaptureSession;
+import io.meshcap.capture.CaptureSource;
+import io.meshcap.capture.LegPlan;
+import io.meshcap.capture.StopSignal;
+import io.meshcap.capture.local.LocalDiscovery;
+import io.meshcap.capture.local.TcpdumpCaptureSource;
+import io.meshcap.lab.Lab;
+import io.meshcap.lab.LabConfig;
+import io.meshcap.lab.LabTopology;
+import io.meshcap.lab.Ledger;
+import io.meshcap.merge.RecordTransform;
+import io.meshcap.net.Addresses;
+import io.meshcap.plan.CapturePlanner;
+import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.Preset;
+import io.meshcap.plan.PresetCatalogue;
+import io.meshcap.plan.TargetFacts;
+import io.meshcap.sys.NetworkNamespace;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The main job on the built-in lab, start to finish: bring up a sidecar pod with Istio's real rules, plan all
+ * four legs from what the pod shows, capture them while calls go in and out, merge them into one pcapng, and
+ * take the lab down again, whatever happens in between.
+ */
+public final class Demo {
+
+    /** The demo's own lab, so it never touches a lab the user brought up. */
+    public static final String LAB_NAME = "meshcap-demo";
+    private static final String GROUP = "sidecar";
+
+    private final PrintWriter out;
+    private final boolean terminal;
+
+    public Demo(PrintWriter out, boolean terminal) {
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    /**
+     * Runs the demo.
+     *
+     * @param calls   inbound and outbound calls each
+     * @param keepLab leave the lab up afterwards (for exploring with meshcap capture --netns)
+     * @return the capture's result and the ledger of what the calls really were
+     */
+    public Outcome run(Path output, int calls, boolean keepLab, StopSignal stop) throws InterruptedException {
+        Lab lab = Lab.of(LabConfig.defaults().withName(LAB_NAME));
+        LabTopology topology = lab.topology();
+        step(1, "lab", "bringing up pod " + topology.podNamespace() + " (" + LabTopology.POD_IPV4 + ", Istio's nat rules, "
+                + "a sidecar as uid " + lab.config().proxyUid() + ") and mesh " + topology.meshNamespace());
+        try {
+            lab.up();
+            NetworkNamespace pod = NetworkNamespace.named(topology.podNamespace());
+            TargetFacts facts = LocalDiscovery.discover(pod, lab.config().proxyUid());
+            List<Preset> presets = PresetCatalogue.bundled().resolve(GROUP);
+            FilterInputs inputs = new FilterInputs(facts.addresses(), facts.appPorts(),
+                    facts.ephemeralRange(), false, FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT, List.of());
+            List<LegPlan> legs = CapturePlanner.plan(pod.label(), presets, inputs, null, CaptureLimits.none(),
+                    Map.of("target", pod.label(), "lab", LAB_NAME));
+            step(2, "plan", "read from the pod: address " + facts.addresses().stream().map(Addresses::format).toList()
+                    + ", app ports " + facts.appPorts()
+                    + ", ephemeral range " + facts.ephemeralRange());
+            for (LegPlan leg : legs) {
+                out.println("        " + leg.label() + "  " + leg.filter());
+            }
+            step(3, "capture", legs.size() + " legs; driving " + calls + " inbound and " + calls + " outbound calls");
+            out.flush();
+            AtomicReference<Ledger> ledger = new AtomicReference<>();
+            CaptureSession.Result result;
+            try (CaptureSource source = new TcpdumpCaptureSource(pod)) {
+                result = new CaptureSession(source, out, terminal).run(legs, output, null, false, RecordTransform.NONE,
+                        stop, () -> ledger.set(lab.traffic(calls, calls)));
+            }
+            step(4, "result", "every call was checked end to end by its client and server: "
+                    + (ledger.get() != null && ledger.get().allVerified() ? "all " + ledger.get().connections().size() + " verified"
+                    : "NOT all verified"));
+            return new Outcome(result, ledger.get());
+        } finally {
+            if (keepLab) {
+                out.println("meshcap: the lab stays up; capture from it with: meshcap capture sidecar --netns "
+                        + topology.podNamespace() + "; remove it with: meshcap lab down --name " + LAB_NAME);
+            } else {
+                lab.down();
+                out.println("meshcap: lab " + LAB_NAME + " removed");
+            }
+            out.flush();
+        }
+    }
+
+    private void step(int number, String stage, String text) {
+        out.println("[" + number + "/4] " + stage + ": " + text);
+        out.flush();
+    }
+
+    /**
+     * What the demo produced.
+     *
+     * @param capture the capture and merge
+     * @param ledger  the calls as their endpoints saw them
+     */
+    public record Outcome(CaptureSession.Result capture, Ledger ledger) {
+    }
+}
