@@ -1,0 +1,39 @@
+package io.meshcap.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.cli.CliRun;
+import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.Tshark;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's first quick-start command, as a user runs it. */
+class DemoTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void demoCapturesAllFourLegsIntoOneFileAndRemovesItsLab() {
+        Path out = dir.resolve("demo.pcapng");
+        CliRun run = CliRun.of("demo", "--calls", "3", "-o", out.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("all 6 verified"), run.err());
+
+        Set<String> legs = new TreeSet<>();
+        for (List<String> row : Tshark.fields(out, "tcp", "frame.interface_name")) {
+            legs.add(row.get(0));
+        }
+        assertEquals(Set.of("meshcap-demo-pod/eth0:inbound-mtls", "meshcap-demo-pod/lo:inbound-plain",
+                "meshcap-demo-pod/lo:outbound-plain", "meshcap-demo-pod/eth0:outbound-mtls"), legs);
+        String namespaces = CommandRunner.run(List.of("ip", "netns", "list")).stdout();
+        assertFalse(namespaces.contains(Demo.LAB_NAME), "the demo left its lab behind: " + namespaces);
+    }
+}
