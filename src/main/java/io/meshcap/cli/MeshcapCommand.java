@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
             "Exit codes: 0 ok, 1 failure, 2 usage error."
         },
         subcommands = {
+            InspectCommand.class,
+            PortsCommand.class,
             AutoComplete.GenerateCompletion.class
         })
 public final class MeshcapCommand implements Callable<Integer> {

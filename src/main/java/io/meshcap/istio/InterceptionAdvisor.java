@@ -31,7 +31,7 @@ public final class InterceptionAdvisor {
                     + "); what follows may miss what they do"));
         }
         if (!rangeKnown) {
-            advice.add(Advice.note("ephemeral port range unknown (offline dump); assuming the kernel default " + range
+            advice.add(Advice.note("ephemeral port range not read (offline dump, or unreadable); assuming the kernel default " + range
                     + ". Read it in the pod with: cat /proc/sys/net/ipv4/ip_local_port_range"));
         }
         switch (model.mode()) {

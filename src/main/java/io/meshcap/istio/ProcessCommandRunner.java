@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessCommandRunner implements CommandRunner {
 
     private static final long TIMEOUT_SECONDS = 30;
+    /** Tools must not wait for input meshcap will never send. */
+    private static final ProcessBuilder.Redirect NO_INPUT = ProcessBuilder.Redirect.from(new File("/dev/null"));
     /** Root's tools live in sbin, which a non-login PATH often lacks. */
     private static final List<String> SYSTEM_DIRECTORIES = List.of("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
 
@@ -27,7 +29,7 @@ public final class ProcessCommandRunner implements CommandRunner {
     public Result run(List<String> argv) throws IOException {
         List<String> resolved = new ArrayList<>(argv);
         resolved.set(0, locate(argv.get(0)).orElse(argv.get(0)));
-        Process process = new ProcessBuilder(resolved).redirectInput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(resolved).redirectInput(NO_INPUT).start();
         CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
         String stdout = read(process.getInputStream());
         try {
