@@ -4,6 +4,7 @@ import io.meshcap.istio.Advice;
 import io.meshcap.istio.Inspection;
 import io.meshcap.istio.InterceptionMode;
 import io.meshcap.istio.InterceptionModel;
+import io.meshcap.istio.IstioDefaults;
 import io.meshcap.istio.LoopbackSource;
 import io.meshcap.istio.UnrecognisedRule;
 import java.io.PrintWriter;
@@ -39,7 +40,7 @@ final class InspectionText {
             table.row("inbound included", list(m.inboundIncludedPorts()));
             table.row("outbound excluded", join(list(m.outboundExcludedCidrs()), ports(m.outboundExcludedPorts())));
             table.row("outbound included", join(list(m.outboundIncludedCidrs()), ports(m.outboundIncludedPorts())));
-            table.row("DNS capture", m.capturesDns() ? "port 53 -> " + m.dnsRedirectPort() : "off");
+            table.row("DNS capture", m.capturesDns() ? "port " + IstioDefaults.DNS_PORT + " -> " + m.dnsRedirectPort() : "off");
             table.row("excluded interfaces", list(m.excludedInterfaces()));
         }
         table.row("ephemeral ports", inspection.ephemeralPortRange()

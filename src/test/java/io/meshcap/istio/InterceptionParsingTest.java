@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -175,7 +176,7 @@ class InterceptionParsingTest {
     }
 
     private static Set<Integer> union(Set<Integer> ports, int extra) {
-        return Stream.concat(ports.stream(), Stream.of(extra)).collect(java.util.stream.Collectors.toSet());
+        return Stream.concat(ports.stream(), Stream.of(extra)).collect(Collectors.toSet());
     }
 
     private static String text(SocketMark mark) {
