@@ -28,10 +28,11 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "inspect",
         mixinStandardHelpOptions = true,
-        description = "Read a pod's interception rules (iptables legacy or nft back end, Istio's native nftables"
-                + " mode, ambient in-pod rules) and explain them: mode, redirect ports, proxy uid or mark, excluded and"
+        description = {"Explain a pod's interception rules and what they mean for captures.", "",
+            "Reads a pod's interception rules (iptables legacy or nft back end, Istio's native nftables"
+                + " mode, ambient in-pod rules) and explains them: mode, redirect ports, proxy uid or mark, excluded and"
                 + " included ports and CIDRs, DNS capture, excluded interfaces, rules not understood, the ephemeral"
-                + " port range, and warnings for capturing.",
+                + " port range, and warnings for capturing."},
         footer = {
             "",
             "Examples:",

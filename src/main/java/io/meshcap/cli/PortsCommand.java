@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "ports",
         mixinStandardHelpOptions = true,
-        description = "Without a target: Istio's well-known ports (sidecar, istiod, gateways, ztunnel), where they"
+        description = {"Istio's port guide, or a namespace's listening sockets annotated with it.", "",
+            "Without a target: Istio's well-known ports (sidecar, istiod, gateways, ztunnel), where they"
                 + " listen and what a capture of each shows. With --netns or --pid: the namespace's listening sockets"
-                + " (ss -Htlnup run inside it), each with its owning process and Istio role.",
+                + " (ss -Htlnup run inside it), each with its owning process and Istio role."},
         footer = {
             "",
             "Examples:",
@@ -35,7 +36,7 @@ import picocli.CommandLine.Spec;
             "",
             "A socket with no owning process is held from outside the namespace:",
             "in ambient mode, ztunnel's.",
-            "Exit codes: 0 ok, 1 failure (ss or the namespace tool missing or failing), 2 usage error."
+            "Exit codes: 0 ok, 1 failure (ss or nsenter/ip missing or failing), 2 usage error."
         })
 public final class PortsCommand implements Callable<Integer> {
 
