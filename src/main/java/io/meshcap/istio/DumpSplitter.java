@@ -50,7 +50,7 @@ final class DumpSplitter {
                         + (header.group(3) == null ? "" : " (" + header.group(3) + ")");
                 i++;
             } else if (trimmed.startsWith("# Warning:")) {
-                notes.add("line " + number + ": the tool warned: " + trimmed.substring(2));
+                notes.add("line " + number + ": " + trimmed.substring(2));
                 i++;
             } else if (trimmed.startsWith("*")) {
                 // iptables and ip6tables of one back end are one view of the kernel: one section keeps v4 and v6 together.

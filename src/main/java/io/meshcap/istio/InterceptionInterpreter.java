@@ -114,6 +114,10 @@ final class InterceptionInterpreter {
             if (target.equals("MARK") && owner(rule)) {
                 return null;
             }
+            // ISTIO_DROP_INVALID: drop out-of-window packets instead of letting them bypass the redirect.
+            if (target.equals("DROP") && "INVALID".equals(rule.positive(Key.CT_STATE))) {
+                return null;
+            }
         }
         return "rule in built-in chain " + rule.chain() + " that Istio does not write";
     }

@@ -33,6 +33,14 @@ class UnrecognisedRulesTest {
     }
 
     @Test
+    void dropInvalidIsIstiosOwn() {
+        int mangle = DEFAULT.indexOf("COMMIT");
+        String dump = DEFAULT.substring(0, mangle) + "-A PREROUTING -m conntrack --ctstate INVALID -j DROP\n"
+                + DEFAULT.substring(mangle);
+        assertEquals(List.of(), RuleDumpReader.read(dump).unrecognised());
+    }
+
+    @Test
     void unknownIstioChainIsReported() {
         String dump = beforeLastCommit(DEFAULT, "-A ISTIO_FUTURE -p tcp -j RETURN");
         assertTrue(single(RuleDumpReader.read(dump)).reason().contains("ISTIO_FUTURE"));
