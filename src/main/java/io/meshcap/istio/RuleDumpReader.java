@@ -47,9 +47,11 @@ public final class RuleDumpReader {
             if (other == chosen) {
                 continue;
             }
+            String otherRules = other.rules.size() > other.istioRules()
+                    ? "; " + (other.rules.size() - other.istioRules()) + " other rule(s) there were not read" : "";
             notes.add(other.backend + " (" + String.join(", ", other.details) + "): "
                     + (other.istioRules() > 0 ? other.istioRules() + " Istio rules too; the kernel applies them as well, but the model is read from "
-                            + chosen.backend : "no Istio rules"));
+                            + chosen.backend : "no Istio rules") + otherRules);
         }
         if (chosen == null) {
             if (nftSeesIptablesChains) {

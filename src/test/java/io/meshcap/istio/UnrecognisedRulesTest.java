@@ -95,7 +95,7 @@ class UnrecognisedRulesTest {
     void collectorNotesWhichBackEndHeldTheRules() {
         InterceptionModel model = RuleDumps.read("collector-legacy-nft-ruleset.txt");
         assertEquals("read Istio's rules from iptables-nft-save v1.8.9 (nf_tables)", model.notes().get(0));
-        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("IPTABLES_LEGACY") && n.endsWith("no Istio rules")),
+        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("IPTABLES_LEGACY") && n.endsWith(": no Istio rules")),
                 model.notes()::toString);
     }
 
@@ -106,6 +106,16 @@ class UnrecognisedRulesTest {
                 "-A ISTIO_OUTPUT -j ISTIO_REDIRECT", "-A ISTIO_OUTPUT -d 198.18.0.0/24 -j RETURN\n-A ISTIO_OUTPUT -j ISTIO_REDIRECT"));
         assertEquals(RuleBackend.IPTABLES_NFT, model.backend());
         assertTrue(model.notes().stream().anyMatch(n -> n.contains("the kernel applies them as well")), model.notes()::toString);
+    }
+
+    @Test
+    void rulesOfTheBackEndNotReadAreCounted() {
+        String legacy = RuleDumps.text("seed-uid201507.iptables-save")
+                .replace("COMMIT", "-A POSTROUTING -o eth0 -j MASQUERADE\nCOMMIT");
+        InterceptionModel model = RuleDumpReader.read(legacy.replace("-A ISTIO_", "-A OTHER_")
+                .replace("-j ISTIO_", "-j OTHER_") + DEFAULT);
+        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("IPTABLES_LEGACY") && n.endsWith("no Istio rules; 19 other"
+                + " rule(s) there were not read")), model.notes()::toString);
     }
 
     @Test
