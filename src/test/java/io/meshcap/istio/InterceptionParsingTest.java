@@ -119,6 +119,7 @@ class InterceptionParsingTest {
                 new Row("ambient-inpod.iptables-save",
                         Expected.sidecar().ambient("0x539/0xfff", "0x111/0xfff", 15008).dns(15053)),
                 new Row("collector-legacy-nft-ruleset.txt", Expected.sidecar()),
+                new Row("lab/lab-default.txt", Expected.sidecar()),
                 new Row("native-nftables.nft",
                         Expected.sidecar().backend(RuleBackend.NFTABLES)
                                 .inbound(true, union(istioOwn, 22), Set.of())
@@ -168,10 +169,7 @@ class InterceptionParsingTest {
     static Stream<Path> labDumps() throws IOException, URISyntaxException {
         Path lab = Path.of(InterceptionParsingTest.class.getResource("/rules/lab").toURI());
         try (Stream<Path> files = Files.list(lab)) {
-            List<Path> dumps = files.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
-            // An empty folder is the state before the lab's dumps arrive; the default dump stands in for them.
-            return dumps.isEmpty() ? Stream.of(Path.of(InterceptionParsingTest.class.getResource(
-                    "/rules/default-injection.iptables-save").toURI())) : dumps.stream();
+            return files.sorted().toList().stream();
         }
     }
 
