@@ -59,8 +59,8 @@ public final class InterceptionAdvisor {
         inbound(model, guide, advice);
         outbound(model, advice);
         if (model.capturesDns()) {
-            advice.add(Advice.note("DNS capture is on: queries to port " + IstioDefaults.DNS_PORT + " go to the agent's"
-                    + " DNS proxy on port " + model.dnsRedirectPort() + " and show on lo, not eth0"));
+            advice.add(Advice.note("DNS capture is on: queries to port " + IstioDefaults.DNS_PORT + " go to the DNS proxy"
+                    + " (pilot-agent, or ztunnel in ambient mode) on port " + model.dnsRedirectPort() + " and show on lo, not eth0"));
         }
         if (!model.excludedInterfaces().isEmpty()) {
             advice.add(Advice.warning("traffic on " + String.join(", ", model.excludedInterfaces())

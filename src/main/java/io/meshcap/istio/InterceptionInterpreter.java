@@ -81,7 +81,8 @@ final class InterceptionInterpreter {
             case "ISTIO_OUTPUT_DNS" -> dns(rule);
             case "ISTIO_TPROXY" -> tproxy(rule);
             case "ISTIO_DIVERT" -> divert(rule);
-            case "ISTIO_PRERT" -> ambientPrerouting(rule);
+            // istio-cni's ambient chain: ISTIO_PRERT in iptables, istio-prerouting in nftables.
+            case "ISTIO_PRERT", "ISTIO_PREROUTING" -> ambientPrerouting(rule);
             default -> chain.startsWith("ISTIO_") ? "Istio chain " + chain + " is not one meshcap knows"
                     : "rule in chain " + chain + ", which Istio does not write: it may change what the proxy sees";
         };
@@ -276,7 +277,17 @@ final class InterceptionInterpreter {
             proxyMark = SocketMark.parse(rule.positive(Key.MARK));
             return null;
         }
-        if (target.equals("ACCEPT")) {
+        if (target.equals("ACCEPT") || (rule.table().equals("raw") && target.equals("CT"))) {
+            return null;
+        }
+        if (target.equals("REDIRECT") && rule.targetPort() != 0) {
+            // nftables ambient redirects inbound instead of TPROXY, and lets HBONE through to ztunnel's own port.
+            inboundAll = true;
+            inboundPort = agree(inboundPort, rule.targetPort(), "inbound redirect port");
+            Match ports = rule.get(Key.DESTINATION_PORTS);
+            if (ports != null && ports.negated() && ports(ports.value()).size() == 1) {
+                hbonePort = agree(hbonePort, ports(ports.value()).get(0), "HBONE port");
+            }
             return null;
         }
         if (target.equals("TPROXY") && rule.targetPort() != 0) {

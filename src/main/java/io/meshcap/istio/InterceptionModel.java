@@ -20,7 +20,8 @@ import java.util.TreeSet;
  * @param mode                     how traffic reaches the proxy
  * @param outboundRedirectPort     where outbound TCP is redirected (15001 unless the rules say otherwise)
  * @param inboundRedirectPort      where inbound TCP is redirected or TPROXYed (15006 unless the rules say otherwise)
- * @param hboneTunnelPort          ambient: the port HBONE is TPROXYed to, or null
+ * @param hboneTunnelPort          ambient: the port HBONE arrives on (TPROXYed to, or let through by the
+ *                                 inbound redirect), or null
  * @param inboundCapturesAllPorts  true when every inbound TCP port not excluded goes to the proxy
  * @param inboundExcludedPorts     inbound destination ports that bypass the proxy
  * @param inboundIncludedPorts     inbound ports captured explicitly (includeInboundPorts)

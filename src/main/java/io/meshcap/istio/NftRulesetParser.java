@@ -128,7 +128,7 @@ final class NftRulesetParser {
                         target = "CT";
                     } else if (field.equals("mark") && in.peekIs("set")) {
                         in.next();
-                        in.expect("mark");
+                        connmarkValue(in);
                         target = "CONNMARK";
                     } else if (field.equals("mark")) {
                         put(matches, Key.CONNMARK, in);
@@ -182,8 +182,32 @@ final class NftRulesetParser {
         put(matches, key, in);
     }
 
-    /** Reads "[!=] value" or "[!=] { a, b }" into a match; sets become comma lists like iptables' multiport. */
+    /** Reads what "ct mark set" assigns: "mark", or "ct mark [& MASK | BITS]" (ambient keeps ct mark bits it does not own). */
+    private static void connmarkValue(Cursor in) {
+        if (in.peekIs("ct")) {
+            in.next();
+        }
+        in.expect("mark");
+        if (in.peekIs("&") || in.peekIs("and")) {
+            in.next();
+            in.next();
+            if (in.peekIs("|") || in.peekIs("or")) {
+                in.next();
+                in.next();
+            }
+        }
+    }
+
+    /**
+     * Reads "[& MASK] [!=|==] value" or "[!=] { a, b }" into a match. Sets become comma lists like iptables'
+     * multiport; a masked mark becomes "VALUE/MASK" as iptables prints it.
+     */
     private static void put(Map<Key, Match> matches, Key key, Cursor in) {
+        String mask = null;
+        if (in.peekIs("&") || in.peekIs("and")) {
+            in.next();
+            mask = in.next();
+        }
         boolean negated = false;
         if (in.peekIs("!=")) {
             in.next();
@@ -201,7 +225,7 @@ final class NftRulesetParser {
             }
             value = list.toString();
         }
-        matches.put(key, new Match(value, negated));
+        matches.put(key, new Match(mask == null ? value : value + "/" + mask, negated));
     }
 
     private static int port(String target) {

@@ -118,6 +118,8 @@ class InterceptionParsingTest {
                 new Row("openshift-uid.iptables-save", Expected.sidecar().owners(1000680000, 1000680000)),
                 new Row("ambient-inpod.iptables-save",
                         Expected.sidecar().ambient("0x539/0xfff", "0x111/0xfff", 15008).dns(15053)),
+                new Row("ambient-nftables.nft",
+                        Expected.sidecar().backend(RuleBackend.NFTABLES).ambient("0x539/0xfff", null, 15008).dns(15053)),
                 new Row("collector-legacy-nft-ruleset.txt", Expected.sidecar()),
                 new Row("lab/lab-default.txt", Expected.sidecar()),
                 new Row("native-nftables.nft",
