@@ -30,20 +30,21 @@ public final class ProcessCommandRunner implements CommandRunner {
         List<String> resolved = new ArrayList<>(argv);
         resolved.set(0, locate(argv.get(0)).orElse(argv.get(0)));
         Process process = new ProcessBuilder(resolved).redirectInput(NO_INPUT).start();
+        // Both streams are drained off this thread, so a tool that hangs cannot outlast the time limit.
+        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
         CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-        String stdout = read(process.getInputStream());
         try {
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IOException(String.join(" ", argv) + " did not finish within " + TIMEOUT_SECONDS + " s");
             }
-            return new Result(process.exitValue(), stdout, stderr.get());
+            return new Result(process.exitValue(), stdout.get(), stderr.get());
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while running " + argv.get(0), e);
         } catch (ExecutionException e) {
-            throw new IOException("cannot read the error output of " + argv.get(0), e.getCause());
+            throw new IOException("cannot read the output of " + argv.get(0), e.getCause());
         }
     }
 
