@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -61,10 +63,36 @@ class LiveNetnsInspectTest {
     }
 
     @Test
+    void inspectByPidEntersTheProcesssNamespace() throws Exception {
+        Process sleeper = new ProcessBuilder("ip", "netns", "exec", NAMESPACE, "sleep", "60").start();
+        try {
+            awaitExec(sleeper.pid(), "sleep");
+            CliRun run = CliRun.of("inspect", "--pid", Long.toString(sleeper.pid()));
+            assertEquals(0, run.exitCode(), run.err());
+            assertTrue(run.out().contains("REDIRECT (sidecar: nat REDIRECT inbound and outbound)"), run.out());
+            assertTrue(run.out().contains("ephemeral ports      40000-50999 (read from the namespace)"), run.out());
+        } finally {
+            sleeper.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void portsListsTheNamespacesSockets() {
         CliRun run = CliRun.of("ports", "--netns", NAMESPACE);
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().startsWith("Listening sockets in network namespace " + NAMESPACE), run.out());
+    }
+
+    /** ip netns exec enters the namespace, then execs the command: wait until the process is the command. */
+    private static void awaitExec(long pid, String command) throws IOException, InterruptedException {
+        Path comm = Path.of("/proc/" + pid + "/comm");
+        for (int attempt = 0; attempt < 100; attempt++) {
+            if (Files.exists(comm) && Files.readString(comm).strip().equals(command)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("process " + pid + " did not become " + command);
     }
 
     private static void run(byte[] input, String... argv) throws IOException, InterruptedException {
