@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
             CidrCommand.class,
             CaptureCommand.class,
             MergeCommand.class,
+            InspectCommand.class,
+            PortsCommand.class,
             LabCommand.class,
             DemoCommand.class,
             CompletionCommand.class

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Capture throughput on lo under load: plain `tcpdump -w` against `meshcap capture` (tcpdump and pcap4j
+# engines), all in one run, inside a lab pod of our own.
+#
+#   bench/capture.sh [PPS_LIST] [SECONDS]        (defaults: "50000 100000 200000 400000" and 5)
+#
+# For each rate, iperf3 sends 400-byte UDP datagrams to 127.0.0.1:5201 inside the pod for SECONDS while one
+# capturer records 'udp and dst port 5201' on lo; the table shows datagrams sent (iperf3's count), packets
+# captured (capinfos), and the drops the capturer reported. Needs root, iperf3, capinfos and target/meshcap.jar.
+set -euo pipefail
+
+RATES=${1:-"50000 100000 200000 400000"}
+SECONDS_EACH=${2:-5}
+HERE=$(cd "$(dirname "$0")" && pwd)
+JAR=${JAR:-$HERE/../target/meshcap.jar}
+DIR=${BENCH_DIR:-/tmp/meshcap-bench-capture}
+LAB=mcbench
+POD=$LAB-pod
+DATAGRAM=400
+mkdir -p "$DIR"
+meshcap() { java -XX:+UseSerialGC -jar "$JAR" "$@"; }
+
+cleanup() {
+  [[ -n "${IPERF_PID:-}" ]] && kill "$IPERF_PID" 2>/dev/null || true
+  meshcap lab down --name "$LAB" > /dev/null 2>&1 || true
+}
+trap cleanup EXIT
+meshcap lab up --name "$LAB" > /dev/null
+ip netns exec "$POD" iperf3 -s -B 127.0.0.1 -p 5201 > /dev/null 2>&1 &
+IPERF_PID=$!
+sleep 1
+
+wait_for() { # FILE TEXT
+  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+
+load() { # PPS -> datagrams sent
+  ip netns exec "$POD" iperf3 -c 127.0.0.1 -p 5201 -u -l "$DATAGRAM" -b $(( $1 * DATAGRAM * 8 )) \
+    -t "$SECONDS_EACH" -J > "$DIR/iperf.json"
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum"]["packets"])' "$DIR/iperf.json"
+}
+
+run_tcpdump() { # PPS
+  rm -f "$DIR/out.pcap"
+  ip netns exec "$POD" tcpdump -Z root --immediate-mode -U -n -i lo -w "$DIR/out.pcap" 'udp and dst port 5201' 2> "$DIR/err" &
+  local pid=$!
+  wait_for "$DIR/err" "listening on"
+  local sent; sent=$(load "$1")
+  sleep 1; kill -INT "$pid"; wait "$pid" || true
+  echo "$sent $(capinfos -c -M "$DIR/out.pcap" | awk '/Number of packets/ {print $NF}') $(awk '/dropped by kernel/ {print $1}' "$DIR/err")"
+}
+
+run_meshcap() { # PPS ENGINE
+  rm -f "$DIR/out.pcapng"
+  meshcap capture bench-udp --filters "$HERE/presets" --netns "$POD" --engine "$2" -o "$DIR/out.pcapng" 2> "$DIR/err" &
+  local pid=$!
+  wait_for "$DIR/err" "meshcap: capturing"
+  local sent; sent=$(load "$1")
+  sleep 1; kill -INT "$pid"; wait "$pid" || true
+  echo "$sent $(capinfos -c -M "$DIR/out.pcapng" | awk '/Number of packets/ {print $NF}') $(grep -o '[0-9]* dropped' "$DIR/err" | awk '{print $1}')"
+}
+
+echo "| offered rate (pps) | capturer | sent | captured | dropped (reported) | captured/sent |"
+echo "| ---: | --- | ---: | ---: | ---: | ---: |"
+for pps in $RATES; do
+  for capturer in "tcpdump -w" "meshcap --engine tcpdump" "meshcap --engine pcap4j"; do
+    case "$capturer" in
+      "tcpdump -w") read -r sent captured dropped <<< "$(run_tcpdump "$pps")" ;;
+      "meshcap --engine tcpdump") read -r sent captured dropped <<< "$(run_meshcap "$pps" tcpdump)" ;;
+      *) read -r sent captured dropped <<< "$(run_meshcap "$pps" pcap4j)" ;;
+    esac
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$pps" "$capturer" "$sent" "$captured" "${dropped:-?}" \
+      "$(python3 -c "print(f'{$captured/$sent:.4f}')")"
+  done
+done

@@ -1,0 +1,101 @@
+package io.meshcap.cli;
+
+import io.meshcap.istio.Advice;
+import io.meshcap.istio.Inspection;
+import io.meshcap.istio.InterceptionMode;
+import io.meshcap.istio.InterceptionModel;
+import io.meshcap.istio.IstioDefaults;
+import io.meshcap.istio.LoopbackSource;
+import io.meshcap.istio.UnrecognisedRule;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.stream.Collectors;
+
+/** Renders an {@link Inspection} for people: the model as a two-column table, then warnings, notes and leftovers. */
+final class InspectionText {
+
+    private static final String INDENT = "  ";
+
+    private InspectionText() {
+    }
+
+    static void print(Inspection inspection, PrintWriter out) {
+        InterceptionModel m = inspection.model();
+        out.println("Interception rules of " + inspection.source());
+        TextTable table = new TextTable();
+        table.row("mode", mode(m.mode()));
+        table.row("read from", m.backend() + " (" + m.backendDetail() + ")");
+        if (m.mode() != InterceptionMode.NONE) {
+            table.row("outbound redirect", "port " + m.outboundRedirectPort() + (m.outboundCapturesAll()
+                    ? " (all destinations not excluded)" : " (only the included destinations)"));
+            table.row("inbound redirect", m.interceptsInbound() ? "port " + m.inboundRedirectPort()
+                    + (m.inboundCapturesAllPorts() ? " (all ports not excluded)" : " (only the included ports)") : "none");
+            table.row("inbound lo source", loopback(m.inboundLoopbackSource()));
+            table.row("proxy uids / gids", list(m.proxyUids()) + " / " + list(m.proxyGids()));
+            table.row("proxy socket mark", m.proxyMark());
+            table.row("TPROXY mark", m.tproxyMark());
+            table.row("HBONE port", m.hboneTunnelPort());
+            table.row("inbound excluded", list(m.inboundExcludedPorts()));
+            table.row("inbound included", list(m.inboundIncludedPorts()));
+            table.row("outbound excluded", join(list(m.outboundExcludedCidrs()), ports(m.outboundExcludedPorts())));
+            table.row("outbound included", join(list(m.outboundIncludedCidrs()), ports(m.outboundIncludedPorts())));
+            table.row("DNS capture", m.capturesDns() ? "port " + IstioDefaults.DNS_PORT + " -> " + m.dnsRedirectPort() : "off");
+            table.row("excluded interfaces", list(m.excludedInterfaces()));
+        }
+        table.row("ephemeral ports", inspection.ephemeralPortRange()
+                + (inspection.ephemeralPortRangeKnown() ? " (read from the namespace)" : " (kernel default, assumed)"));
+        table.print(out, INDENT);
+        section(out, "Warnings", inspection.advice().stream().filter(a -> a.level() == Advice.Level.WARNING)
+                .map(Advice::text).toList());
+        section(out, "Notes", concat(inspection.advice().stream().filter(a -> a.level() == Advice.Level.NOTE)
+                .map(Advice::text).toList(), m.notes(), inspection.collectionNotes()));
+        section(out, "Rules not understood", m.unrecognised().stream().map(UnrecognisedRule::toString).toList());
+    }
+
+    private static String mode(InterceptionMode mode) {
+        return switch (mode) {
+            case REDIRECT -> "REDIRECT (sidecar: nat REDIRECT inbound and outbound)";
+            case TPROXY -> "TPROXY (sidecar: mangle TPROXY inbound, REDIRECT outbound)";
+            case AMBIENT -> "AMBIENT (ztunnel in-pod rules)";
+            case NONE -> "none (no Istio interception rules found)";
+        };
+    }
+
+    private static String loopback(LoopbackSource source) {
+        return switch (source) {
+            case ENVOY_BIND_ADDRESS -> source.address(false) + " / " + source.address(true) + " (the proxy's bind address)";
+            case ORIGINAL_CLIENT -> "the real client address (transparent proxying)";
+            case NONE -> "none (no inbound interception)";
+        };
+    }
+
+    private static void section(PrintWriter out, String title, Collection<String> lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println(title);
+        lines.forEach(line -> out.println(INDENT + "- " + line));
+    }
+
+    @SafeVarargs
+    private static Collection<String> concat(Collection<String>... parts) {
+        return Arrays.stream(parts).flatMap(Collection::stream).toList();
+    }
+
+    private static String list(Collection<?> values) {
+        return values.isEmpty() ? "-" : values.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    }
+
+    private static String ports(Collection<Integer> ports) {
+        return ports.isEmpty() ? "-" : "ports " + list(ports);
+    }
+
+    private static String join(String cidrs, String ports) {
+        if (cidrs.equals("-")) {
+            return ports;
+        }
+        return ports.equals("-") ? cidrs : cidrs + "; " + ports;
+    }
+}

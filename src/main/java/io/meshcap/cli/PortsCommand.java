@@ -1,0 +1,112 @@
+package io.meshcap.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.meshcap.istio.ListeningSocket;
+import io.meshcap.istio.LiveNamespaceReader;
+import io.meshcap.istio.NamespaceTarget;
+import io.meshcap.istio.PortGuide;
+import io.meshcap.istio.ProcessCommandRunner;
+import io.meshcap.istio.SsParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code meshcap ports}: Istio's port guide, or a namespace's listening sockets annotated with it. */
+@Command(
+        name = "ports",
+        mixinStandardHelpOptions = true,
+        description = {"Istio's port guide, or a namespace's listening sockets annotated with it.", "",
+            "Without a target: Istio's well-known ports (sidecar, istiod, gateways, ztunnel), where they"
+                + " listen and what a capture of each shows. With --netns or --pid: the namespace's listening sockets"
+                + " (ss -Htlnup run inside it), each with its owning process and Istio role."},
+        footer = {
+            "",
+            "Examples:",
+            "  meshcap ports",
+            "  meshcap ports --pid $(pgrep -o envoy)",
+            "  meshcap ports --netns lab --json",
+            "",
+            "A socket with no owning process is held from outside the namespace:",
+            "in ambient mode, ztunnel's.",
+            "Exit codes: 0 ok, 1 failure (ss or nsenter/ip missing or failing), 2 usage error."
+        })
+public final class PortsCommand implements Callable<Integer> {
+
+    private static final String NO_OWNER = "(no process in this namespace)";
+    private static final String NOT_ISTIO = "not an Istio port (the application?)";
+
+    /** A listening socket with what the guide says about it, for the table and for --json. */
+    record AnnotatedSocket(String protocol, String address, int port, List<ListeningSocket.Owner> owners,
+            String component, String role) {
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    NamespaceOptions target;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PortGuide guide = PortGuide.bundled();
+        PrintWriter out = spec.commandLine().getOut();
+        if (target == null) {
+            printGuide(guide, out);
+        } else {
+            printSockets(guide, target.target(), out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void printGuide(PortGuide guide, PrintWriter out) throws IOException {
+        if (json) {
+            out.println(mapper().writeValueAsString(guide.entries()));
+            return;
+        }
+        TextTable table = new TextTable("COMPONENT", "PORT", "PROTO", "BIND", "ROLE", "WHAT A CAPTURE SHOWS");
+        guide.entries().forEach(e -> table.row(e.component(), e.port(), e.protocol(), e.bind(), e.role(), e.capture()));
+        table.print(out, "");
+    }
+
+    private void printSockets(PortGuide guide, NamespaceTarget namespace, PrintWriter out) throws IOException {
+        SsParser.Result parsed = SsParser.parse(new LiveNamespaceReader(namespace, new ProcessCommandRunner()).listeningSockets());
+        List<AnnotatedSocket> sockets = annotate(guide, parsed.sockets());
+        if (json) {
+            out.println(mapper().writeValueAsString(sockets));
+            return;
+        }
+        out.println("Listening sockets in " + namespace.describe());
+        TextTable table = new TextTable("PROTO", "ADDRESS", "PORT", "PROCESS", "ROLE");
+        for (AnnotatedSocket socket : sockets) {
+            String owners = socket.owners().isEmpty() ? NO_OWNER : socket.owners().stream()
+                    .map(o -> o.process() + "[" + o.pid() + "]").collect(Collectors.joining(", "));
+            table.row(socket.protocol(), socket.address(), socket.port(), owners,
+                    socket.component() == null ? NOT_ISTIO : socket.component() + ": " + socket.role());
+        }
+        table.print(out, "  ");
+        parsed.unreadable().forEach(line -> out.println("  (ss line not understood: " + line.strip() + ")"));
+    }
+
+    static List<AnnotatedSocket> annotate(PortGuide guide, List<ListeningSocket> sockets) {
+        return sockets.stream().map(s -> guide.roleOf(s.port(), s.protocol(), s.processName())
+                        .map(e -> new AnnotatedSocket(s.protocol(), s.address(), s.port(), s.owners(), e.component(), e.role()))
+                        .orElse(new AnnotatedSocket(s.protocol(), s.address(), s.port(), s.owners(), null, null)))
+                .toList();
+    }
+
+    private static ObjectMapper mapper() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+}

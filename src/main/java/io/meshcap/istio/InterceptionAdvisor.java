@@ -1,0 +1,147 @@
+package io.meshcap.istio;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Explains what an {@link InterceptionModel} means for captures: which legs will not exist, which addresses
+ * differ from the textbook sidecar, and where the ephemeral-port guess could catch the wrong traffic.
+ */
+public final class InterceptionAdvisor {
+
+    private static final String SIDECAR = "sidecar";
+
+    private InterceptionAdvisor() {
+    }
+
+    /**
+     * @param range       the namespace's ephemeral port range
+     * @param rangeKnown  false when the range could not be read and {@code range} is the kernel default
+     */
+    public static List<Advice> advise(InterceptionModel model, EphemeralPortRange range, boolean rangeKnown,
+            PortGuide guide) {
+        List<Advice> advice = new ArrayList<>();
+        if (!model.unrecognised().isEmpty()) {
+            advice.add(Advice.warning(model.unrecognised().size() + " line(s) of the rules were not understood (lines "
+                    + model.unrecognised().stream().map(u -> String.valueOf(u.line())).collect(Collectors.joining(", "))
+                    + "); what follows may miss what they do"));
+        }
+        if (!rangeKnown) {
+            advice.add(Advice.note("ephemeral port range not read (offline dump, or unreadable); assuming the kernel default " + range
+                    + ". Read it in the pod with: cat /proc/sys/net/ipv4/ip_local_port_range"));
+        }
+        switch (model.mode()) {
+            case NONE -> advice.add(Advice.warning("no Istio interception rules found: this is not a sidecar or ambient pod's"
+                    + " namespace, or the rules live in a back end that was not collected (iptables-legacy-save,"
+                    + " iptables-nft-save, nft list ruleset)"));
+            case TPROXY -> advice.add(Advice.warning("TPROXY mode: the proxy connects to the app with the real client address,"
+                    + " so the inbound lo leg shows CLIENT:port -> POD_IP:port, not " + IstioDefaults.ENVOY_INBOUND_SOURCE_V4));
+            case AMBIENT -> advice.add(Advice.warning("ambient mode: ztunnel (socket mark " + model.proxyMark() + ") carries"
+                    + " traffic as HBONE, TLS to port " + hbone(model) + " on eth0 (ALPN h2, no SNI); many app connections"
+                    + " share one tunnel per identity pair, so eth0 and lo legs cannot be paired one to one. ztunnel's"
+                    + " listeners have no owning process inside the pod"));
+            case REDIRECT -> {
+                // The textbook case; only the deviations below need saying.
+            }
+        }
+        if (model.backend() == RuleBackend.NFTABLES) {
+            advice.add(Advice.note("native nftables mode: iptables-save shows nothing here; the rules were read from"
+                    + " nft list ruleset (" + model.backendDetail() + ")"));
+        }
+        if (model.mode() == InterceptionMode.NONE) {
+            return advice;
+        }
+        portDeviations(model, advice);
+        inbound(model, guide, advice);
+        outbound(model, advice);
+        if (model.capturesDns()) {
+            advice.add(Advice.note("DNS capture is on: queries to port " + IstioDefaults.DNS_PORT + " go to the DNS proxy"
+                    + " (pilot-agent, or ztunnel in ambient mode) on port " + model.dnsRedirectPort() + " and show on lo, not eth0"));
+        }
+        if (!model.excludedInterfaces().isEmpty()) {
+            advice.add(Advice.warning("traffic on " + String.join(", ", model.excludedInterfaces())
+                    + " bypasses the proxy entirely: capture it there, in plaintext, with no lo leg"));
+        }
+        ephemeral(model, range, advice);
+        return advice;
+    }
+
+    private static void portDeviations(InterceptionModel model, List<Advice> advice) {
+        if (model.outboundRedirectPort() != IstioDefaults.OUTBOUND_CAPTURE_PORT) {
+            advice.add(Advice.warning("outbound traffic is redirected to port " + model.outboundRedirectPort() + ", not "
+                    + IstioDefaults.OUTBOUND_CAPTURE_PORT + ": the outbound lo leg uses that port"));
+        }
+        if (model.inboundRedirectPort() != IstioDefaults.INBOUND_CAPTURE_PORT) {
+            advice.add(Advice.note("inbound traffic goes to port " + model.inboundRedirectPort() + ", not "
+                    + IstioDefaults.INBOUND_CAPTURE_PORT));
+        }
+        boolean defaultOwner = model.proxyUids().equals(Set.of(IstioDefaults.PROXY_UID))
+                || model.proxyUids().isEmpty();
+        if (!defaultOwner) {
+            advice.add(Advice.note("the proxy runs as uid " + join(model.proxyUids()) + " (not "
+                    + IstioDefaults.PROXY_UID + "); a stand-in proxy must use it for the owner match to see it"));
+        }
+    }
+
+    private static void inbound(InterceptionModel model, PortGuide guide, List<Advice> advice) {
+        if (!model.interceptsInbound()) {
+            advice.add(Advice.warning("no inbound interception: inbound traffic reaches the app directly, in plaintext on"
+                    + " eth0; there is no inbound lo leg"));
+            return;
+        }
+        SortedSet<Integer> appPorts = model.inboundExcludedPorts().stream()
+                .filter(p -> !guide.isOwnPort(SIDECAR, p))
+                .collect(Collectors.toCollection(TreeSet::new));
+        if (!appPorts.isEmpty()) {
+            advice.add(Advice.warning("inbound port(s) " + join(appPorts) + " bypass the proxy: their eth0 leg is"
+                    + " plaintext and there is no lo leg (inbound-plain will capture nothing)"));
+        }
+        if (!model.inboundCapturesAllPorts()) {
+            advice.add(Advice.warning("only inbound port(s) " + join(model.inboundIncludedPorts())
+                    + " go through the proxy; other ports reach the app directly"));
+        }
+    }
+
+    private static void outbound(InterceptionModel model, List<Advice> advice) {
+        if (!model.outboundExcludedCidrs().isEmpty()) {
+            advice.add(Advice.warning("outbound traffic to " + String.join(", ", model.outboundExcludedCidrs())
+                    + " bypasses the proxy: it leaves eth0 in plaintext from the app's own port, with no lo leg"));
+        }
+        if (!model.outboundExcludedPorts().isEmpty()) {
+            advice.add(Advice.warning("outbound port(s) " + join(model.outboundExcludedPorts())
+                    + " bypass the proxy: plaintext on eth0, no lo leg"));
+        }
+        if (!model.outboundCapturesAll()) {
+            List<String> captured = new ArrayList<>(model.outboundIncludedCidrs());
+            model.outboundIncludedPorts().forEach(p -> captured.add("port " + p));
+            advice.add(Advice.warning("outbound capture is limited to " + (captured.isEmpty() ? "nothing" : String.join(", ", captured))
+                    + "; everything else leaves eth0 directly"));
+        }
+    }
+
+    /** A port the app uses that lies in the ephemeral range makes "portrange" filters catch its traffic too. */
+    private static void ephemeral(InterceptionModel model, EphemeralPortRange range, List<Advice> advice) {
+        SortedSet<Integer> named = new TreeSet<>();
+        named.addAll(model.inboundIncludedPorts());
+        named.addAll(model.inboundExcludedPorts());
+        named.addAll(model.outboundIncludedPorts());
+        named.addAll(model.outboundExcludedPorts());
+        SortedSet<Integer> inside = named.stream().filter(range::contains).collect(Collectors.toCollection(TreeSet::new));
+        if (!inside.isEmpty()) {
+            advice.add(Advice.warning("port(s) " + join(inside) + " lie inside the ephemeral range " + range
+                    + ": filters that select the ephemeral range will also match that traffic"));
+        }
+    }
+
+    private static int hbone(InterceptionModel model) {
+        return model.hboneTunnelPort() != null ? model.hboneTunnelPort() : IstioDefaults.HBONE_PORT;
+    }
+
+    private static String join(Set<? extends Number> values) {
+        return values.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,404 @@
+package io.meshcap.istio;
+
+import io.meshcap.istio.NetfilterRule.Key;
+import io.meshcap.istio.NetfilterRule.Match;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * Turns normalised rules into an {@link InterceptionModel}. Each rule is matched against the shapes
+ * {@code istio-iptables}, {@code istio-nftables} and istio-cni's ambient in-pod mode write; a rule that fits
+ * none of them is reported with its line, never skipped.
+ */
+final class InterceptionInterpreter {
+
+    private static final Set<String> BUILT_IN_CHAINS = Set.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING");
+    private static final Set<String> LOOPBACK_DESTINATIONS = Set.of("127.0.0.1/32", "::1/128");
+    private static final Set<String> ENVOY_SOURCES = Set.of(
+            IstioDefaults.ENVOY_INBOUND_SOURCE_V4 + "/32", IstioDefaults.ENVOY_INBOUND_SOURCE_V6 + "/128");
+    private static final String LOOPBACK_INTERFACE = "lo";
+
+    // What the rules said, filled in rule by rule.
+    private Integer outboundPort;
+    private Integer inboundPort;
+    private Integer hbonePort;
+    private Integer dnsPort;
+    private SocketMark proxyMark;
+    private SocketMark tproxyMark;
+    private boolean inboundAll;
+    private boolean outboundAll;
+    private boolean sawRedirect;
+    private boolean sawTproxy;
+    private boolean sawAmbient;
+    private final SortedSet<Integer> inboundExcluded = new TreeSet<>();
+    private final SortedSet<Integer> inboundIncluded = new TreeSet<>();
+    private final SortedSet<Integer> outboundExcluded = new TreeSet<>();
+    private final SortedSet<Integer> outboundIncluded = new TreeSet<>();
+    private final List<String> excludedCidrs = new ArrayList<>();
+    private final List<String> includedCidrs = new ArrayList<>();
+    private final SortedSet<Long> uids = new TreeSet<>();
+    private final SortedSet<Long> gids = new TreeSet<>();
+    private final List<String> interfaces = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    private InterceptionInterpreter() {
+    }
+
+    static InterceptionModel interpret(List<NetfilterRule> rules, RuleBackend backend, String detail,
+            List<UnrecognisedRule> unrecognised, List<String> notes) {
+        InterceptionInterpreter reader = new InterceptionInterpreter();
+        reader.notes.addAll(notes);
+        List<UnrecognisedRule> notUnderstood = new ArrayList<>(unrecognised);
+        for (NetfilterRule rule : rules) {
+            String problem;
+            try {
+                problem = reader.read(rule);
+            } catch (IllegalArgumentException e) {
+                problem = e.getMessage();
+            }
+            if (problem != null) {
+                notUnderstood.add(new UnrecognisedRule(rule.line(), rule.text(), problem));
+            }
+        }
+        notUnderstood.sort((a, b) -> Integer.compare(a.line(), b.line()));
+        return reader.model(backend, detail, notUnderstood);
+    }
+
+    /** Reads one rule into the state; returns why it did not fit, or null. */
+    private String read(NetfilterRule rule) {
+        String chain = rule.chain();
+        if (BUILT_IN_CHAINS.contains(chain)) {
+            return builtIn(rule);
+        }
+        return switch (chain) {
+            case "ISTIO_INBOUND" -> inbound(rule);
+            case "ISTIO_IN_REDIRECT" -> redirect(rule, true);
+            case "ISTIO_REDIRECT" -> redirect(rule, false);
+            case "ISTIO_OUTPUT" -> output(rule);
+            case "ISTIO_OUTPUT_DNS" -> dns(rule);
+            case "ISTIO_TPROXY" -> tproxy(rule);
+            case "ISTIO_DIVERT" -> divert(rule);
+            // istio-cni's ambient chain: ISTIO_PRERT in iptables, istio-prerouting in nftables.
+            case "ISTIO_PRERT", "ISTIO_PREROUTING" -> ambientPrerouting(rule);
+            default -> chain.startsWith("ISTIO_") ? "Istio chain " + chain + " is not one meshcap knows"
+                    : "rule in chain " + chain + ", which Istio does not write: it may change what the proxy sees";
+        };
+    }
+
+    private String builtIn(NetfilterRule rule) {
+        String target = rule.target();
+        if (target.startsWith("ISTIO_")) {
+            return null;
+        }
+        if (target.equals("RETURN") && rule.matches().size() == 1) {
+            String in = rule.positive(Key.IN_INTERFACE);
+            String out = rule.positive(Key.OUT_INTERFACE);
+            if (in != null || out != null) {
+                String name = in != null ? in : out;
+                if (!interfaces.contains(name)) {
+                    interfaces.add(name);
+                }
+                return null;
+            }
+        }
+        // TPROXY mode's mangle plumbing: keep the mark on the connection and tag the proxy's own loopback traffic.
+        if (rule.table().equals("mangle")) {
+            if (target.equals("CONNMARK") && (rule.has(Key.MARK) || rule.has(Key.CONNMARK))) {
+                return null;
+            }
+            if (target.equals("RETURN") && rule.has(Key.MARK)) {
+                return null;
+            }
+            if (target.equals("MARK") && owner(rule)) {
+                return null;
+            }
+            // ISTIO_DROP_INVALID: drop out-of-window packets instead of letting them bypass the redirect.
+            if (target.equals("DROP") && "INVALID".equals(rule.positive(Key.CT_STATE))) {
+                return null;
+            }
+        }
+        return "rule in built-in chain " + rule.chain() + " that Istio does not write";
+    }
+
+    private String inbound(NetfilterRule rule) {
+        String target = rule.target();
+        boolean toProxy = target.equals("ISTIO_IN_REDIRECT") || target.equals("ISTIO_TPROXY");
+        String ports = rule.positive(Key.DESTINATION_PORTS);
+        if (rule.table().equals("raw") && target.equals("CT")) {
+            return null;
+        }
+        if (target.equals("RETURN") && ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
+            inboundExcluded.addAll(ports(ports));
+            return null;
+        }
+        if (toProxy && ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
+            inboundIncluded.addAll(ports(ports));
+            return null;
+        }
+        if (toProxy && rule.onlyHas(Key.PROTOCOL)) {
+            inboundAll = true;
+            return null;
+        }
+        // TPROXY plumbing: already-marked and proxy-originated packets return, established ones divert.
+        if (target.equals("RETURN") && (rule.has(Key.MARK) || envoySource(rule))) {
+            return null;
+        }
+        if (target.equals("ISTIO_DIVERT") && rule.has(Key.CT_STATE)) {
+            return null;
+        }
+        return "inbound rule of a shape Istio does not write";
+    }
+
+    private String redirect(NetfilterRule rule, boolean inbound) {
+        if (!rule.target().equals("REDIRECT") || rule.targetPort() == 0) {
+            return "expected a REDIRECT with a port";
+        }
+        sawRedirect = true;
+        if (inbound) {
+            inboundPort = agree(inboundPort, rule.targetPort(), "inbound redirect port");
+        } else {
+            outboundPort = agree(outboundPort, rule.targetPort(), "outbound redirect port");
+        }
+        return null;
+    }
+
+    private String output(NetfilterRule rule) {
+        String target = rule.target();
+        if (owner(rule)) {
+            return Set.of("RETURN", "ISTIO_IN_REDIRECT", "ACCEPT", "CT").contains(target) ? null
+                    : "proxy-owner rule with an unexpected target " + target;
+        }
+        if (rule.table().equals("mangle") && target.equals("CONNMARK")) {
+            return null;
+        }
+        if (rule.table().equals("raw") && target.equals("CT")) {
+            return null;
+        }
+        if (target.equals("REDIRECT")) {
+            return outputRedirect(rule);
+        }
+        if (target.equals("ISTIO_OUTPUT_DNS")) {
+            return null;
+        }
+        String destination = rule.positive(Key.DESTINATION);
+        String ports = rule.positive(Key.DESTINATION_PORTS);
+        if (target.equals("RETURN")) {
+            if (envoySource(rule) || rule.matches().isEmpty()) {
+                return null;
+            }
+            if (destination != null && rule.onlyHas(Key.DESTINATION)) {
+                if (!LOOPBACK_DESTINATIONS.contains(cidr(destination))) {
+                    excludedCidrs.add(cidr(destination));
+                }
+                return null;
+            }
+            if (ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
+                outboundExcluded.addAll(ports(ports));
+                return null;
+            }
+        }
+        if (target.equals("ISTIO_REDIRECT")) {
+            if (rule.matches().isEmpty()) {
+                outboundAll = true;
+                return null;
+            }
+            if (destination != null && rule.onlyHas(Key.DESTINATION)) {
+                includedCidrs.add(cidr(destination));
+                return null;
+            }
+            if (ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
+                outboundIncluded.addAll(ports(ports));
+                return null;
+            }
+        }
+        // Ambient lets the node's probes, ztunnel's marked connections and loopback through untouched.
+        if (target.equals("ACCEPT") && (rule.has(Key.MARK) || destination != null
+                || LOOPBACK_INTERFACE.equals(rule.positive(Key.OUT_INTERFACE)))) {
+            return null;
+        }
+        return "outbound rule of a shape Istio does not write";
+    }
+
+    /** REDIRECT straight from ISTIO_OUTPUT: ambient's outbound capture, or DNS capture without its own chain. */
+    private String outputRedirect(NetfilterRule rule) {
+        if (isDns(rule)) {
+            dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port");
+            return null;
+        }
+        Match mark = rule.get(Key.MARK);
+        if (mark != null && mark.negated()) {
+            sawAmbient = true;
+            proxyMark = SocketMark.parse(mark.value());
+            outboundAll = true;
+            outboundPort = agree(outboundPort, rule.targetPort(), "outbound redirect port");
+            return null;
+        }
+        return "REDIRECT in ISTIO_OUTPUT that is neither DNS nor ambient capture";
+    }
+
+    private String dns(NetfilterRule rule) {
+        if (rule.target().equals("REDIRECT") && isDns(rule)) {
+            dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port");
+            return null;
+        }
+        if (owner(rule) && (rule.target().equals("RETURN") || rule.target().equals("CT"))) {
+            return null;
+        }
+        if (rule.table().equals("raw") && rule.target().equals("CT")) {
+            return null;
+        }
+        return "DNS rule of a shape Istio does not write";
+    }
+
+    private String tproxy(NetfilterRule rule) {
+        if (!rule.target().equals("TPROXY") || rule.targetPort() == 0) {
+            return "expected a TPROXY with a port";
+        }
+        sawTproxy = true;
+        inboundPort = agree(inboundPort, rule.targetPort(), "inbound TPROXY port");
+        if (rule.targetMark() != null) {
+            tproxyMark = SocketMark.parse(rule.targetMark());
+        }
+        return null;
+    }
+
+    private String divert(NetfilterRule rule) {
+        return rule.target().equals("MARK") || rule.target().equals("ACCEPT") ? null
+                : "ISTIO_DIVERT rule of a shape Istio does not write";
+    }
+
+    private String ambientPrerouting(NetfilterRule rule) {
+        sawAmbient = true;
+        String target = rule.target();
+        if (target.equals("CONNMARK") && rule.positive(Key.MARK) != null) {
+            proxyMark = SocketMark.parse(rule.positive(Key.MARK));
+            return null;
+        }
+        if (target.equals("ACCEPT") || (rule.table().equals("raw") && target.equals("CT"))) {
+            return null;
+        }
+        if (target.equals("REDIRECT") && rule.targetPort() != 0) {
+            // nftables ambient redirects inbound instead of TPROXY, and lets HBONE through to ztunnel's own port.
+            inboundAll = true;
+            inboundPort = agree(inboundPort, rule.targetPort(), "inbound redirect port");
+            Match ports = rule.get(Key.DESTINATION_PORTS);
+            if (ports != null && ports.negated() && ports(ports.value()).size() == 1) {
+                hbonePort = agree(hbonePort, ports(ports.value()).get(0), "HBONE port");
+            }
+            return null;
+        }
+        if (target.equals("TPROXY") && rule.targetPort() != 0) {
+            if (rule.targetMark() != null) {
+                tproxyMark = SocketMark.parse(rule.targetMark());
+            }
+            String ports = rule.positive(Key.DESTINATION_PORTS);
+            if (ports != null && ports(ports).equals(List.of(IstioDefaults.HBONE_PORT))) {
+                hbonePort = agree(hbonePort, rule.targetPort(), "HBONE port");
+            } else {
+                inboundAll = true;
+                inboundPort = agree(inboundPort, rule.targetPort(), "inbound TPROXY port");
+            }
+            return null;
+        }
+        return "ambient prerouting rule of a shape istio-cni does not write";
+    }
+
+    /** Owner matches name the proxy: collect every uid and gid, negated or not. */
+    private boolean owner(NetfilterRule rule) {
+        Match uid = rule.get(Key.UID_OWNER);
+        Match gid = rule.get(Key.GID_OWNER);
+        if (uid != null) {
+            uids.add(id(uid.value()));
+        }
+        if (gid != null) {
+            gids.add(id(gid.value()));
+        }
+        return uid != null || gid != null;
+    }
+
+    private static boolean isDns(NetfilterRule rule) {
+        String ports = rule.positive(Key.DESTINATION_PORTS);
+        return ports != null && ports(ports).equals(List.of(IstioDefaults.DNS_PORT));
+    }
+
+    private static boolean envoySource(NetfilterRule rule) {
+        String source = rule.positive(Key.SOURCE);
+        return source != null && ENVOY_SOURCES.contains(cidr(source));
+    }
+
+    /** A value that differs between rules (say IPv4 and IPv6) is kept from the first and noted. */
+    private Integer agree(Integer known, int found, String what) {
+        if (known != null && known != found) {
+            notes.add("rules disagree on the " + what + ": " + known + " and " + found + "; using " + known);
+            return known;
+        }
+        return found;
+    }
+
+    /** nft prints single addresses without a prefix length; iptables always adds one. */
+    private static String cidr(String address) {
+        if (address.contains("/")) {
+            return address;
+        }
+        return address + (address.contains(":") ? "/128" : "/32");
+    }
+
+    private static List<Integer> ports(String list) {
+        List<Integer> ports = new ArrayList<>();
+        for (String part : list.split(",")) {
+            try {
+                ports.add(Integer.parseInt(part.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("port list with something other than ports: " + list);
+            }
+        }
+        return ports;
+    }
+
+    private static long id(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("owner match is not a numeric id: " + value);
+        }
+    }
+
+    private InterceptionModel model(RuleBackend backend, String detail, List<UnrecognisedRule> unrecognised) {
+        InterceptionMode mode = sawAmbient ? InterceptionMode.AMBIENT
+                : sawTproxy ? InterceptionMode.TPROXY
+                : sawRedirect ? InterceptionMode.REDIRECT
+                : InterceptionMode.NONE;
+        if (mode != InterceptionMode.NONE && outboundPort == null) {
+            notes.add("no outbound redirect rule found; assuming port " + IstioDefaults.OUTBOUND_CAPTURE_PORT);
+        }
+        if (mode != InterceptionMode.NONE && inboundPort == null && (inboundAll || !inboundIncluded.isEmpty())) {
+            notes.add("no inbound redirect rule found; assuming port " + IstioDefaults.INBOUND_CAPTURE_PORT);
+        }
+        return new InterceptionModel(
+                mode == InterceptionMode.NONE ? RuleBackend.NONE : backend,
+                detail,
+                mode,
+                outboundPort != null ? outboundPort : IstioDefaults.OUTBOUND_CAPTURE_PORT,
+                inboundPort != null ? inboundPort : IstioDefaults.INBOUND_CAPTURE_PORT,
+                hbonePort,
+                inboundAll,
+                inboundExcluded,
+                inboundIncluded,
+                outboundAll,
+                excludedCidrs,
+                includedCidrs,
+                outboundExcluded,
+                outboundIncluded,
+                uids,
+                gids,
+                proxyMark,
+                tproxyMark,
+                dnsPort,
+                interfaces,
+                unrecognised,
+                notes);
+    }
+}

@@ -1,0 +1,51 @@
+package io.meshcap.istio;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * One rule from either dump format, normalised so one interpreter reads both: iptables chain and table names
+ * ({@code ISTIO_OUTPUT}, {@code nat}), matches under canonical keys, the verdict or jump as the target.
+ *
+ * @param line          the line number in the dump (1-based)
+ * @param text          the rule as written in the dump
+ * @param table         {@code nat}, {@code mangle}, {@code raw}, ...
+ * @param chain         the chain the rule is in, iptables-style
+ * @param matches       canonical key ({@link Key}) to match
+ * @param target        {@code RETURN}, {@code ACCEPT}, {@code REDIRECT}, {@code TPROXY}, {@code MARK}, a chain name, ...
+ * @param targetPort    the port of a REDIRECT or TPROXY target, or 0
+ * @param targetMark    the mark a MARK, CONNMARK or TPROXY target sets, or null
+ */
+record NetfilterRule(int line, String text, String table, String chain, Map<Key, Match> matches,
+        String target, int targetPort, String targetMark) {
+
+    /** The matches meshcap understands; anything else makes the rule unrecognised. */
+    enum Key { SOURCE, DESTINATION, IN_INTERFACE, OUT_INTERFACE, PROTOCOL, DESTINATION_PORTS, SOURCE_PORTS,
+        UID_OWNER, GID_OWNER, MARK, CONNMARK, CT_STATE }
+
+    /** A match value and whether it was negated ({@code !} or {@code !=}). */
+    record Match(String value, boolean negated) {
+    }
+
+    NetfilterRule {
+        matches = Map.copyOf(matches);
+    }
+
+    boolean has(Key key) {
+        return matches.containsKey(key);
+    }
+
+    Match get(Key key) {
+        return matches.get(key);
+    }
+
+    /** The positive value of {@code key}, or null when absent or negated. */
+    String positive(Key key) {
+        Match match = matches.get(key);
+        return match == null || match.negated() ? null : match.value();
+    }
+
+    boolean onlyHas(Key... keys) {
+        return matches.keySet().stream().allMatch(k -> Arrays.asList(keys).contains(k));
+    }
+}

@@ -1,0 +1,120 @@
+package io.meshcap.cli;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InspectCommandTest {
+
+    private static String dump(String name) throws URISyntaxException {
+        return Path.of(InspectCommandTest.class.getResource("/rules/" + name).toURI()).toString();
+    }
+
+    @Test
+    void offlineDumpPrintsTheModelAndItsWarnings() throws Exception {
+        CliRun run = CliRun.of("inspect", "--rules", dump("seed-uid1337-port22-mangled.iptables-save"));
+        assertAll(
+                () -> assertEquals(0, run.exitCode(), run.err()),
+                () -> assertTrue(run.out().contains("mode                 REDIRECT"), run.out()),
+                () -> assertTrue(run.out().contains("inbound excluded     22, 15008, 15020, 15021, 15090"), run.out()),
+                () -> assertTrue(run.out().contains("inbound lo source    127.0.0.6 / ::6"), run.out()),
+                () -> assertTrue(run.out().contains("ephemeral ports      32768-60999 (kernel default, assumed)"), run.out()),
+                () -> assertTrue(run.out().contains("inbound port(s) 22 bypass the proxy"), run.out()),
+                () -> assertTrue(run.out().contains("- line 5: :postprocessing accpt"), run.out()));
+    }
+
+    @Test
+    void tproxyDumpSaysTheAppSeesRealClients() throws Exception {
+        CliRun run = CliRun.of("inspect", "--rules", dump("tproxy.iptables-legacy-save"));
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("TPROXY mode: the proxy connects to the app with the real client address"), run.out());
+        assertTrue(run.out().contains("traffic on net1 bypasses the proxy"), run.out());
+    }
+
+    @Test
+    void nativeNftablesDumpIsNamedAsSuch() throws Exception {
+        CliRun run = CliRun.of("inspect", "--rules", dump("native-nftables.nft"));
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("native nftables mode: iptables-save shows nothing here"), run.out());
+        assertTrue(run.out().contains("DNS capture          port 53 -> 15053"), run.out());
+    }
+
+    @Test
+    void jsonCarriesTheModelForTools() throws Exception {
+        CliRun run = CliRun.of("inspect", "--json", "--rules", dump("ambient-inpod.iptables-save"));
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        JsonNode model = json.get("model");
+        assertAll(
+                () -> assertEquals("AMBIENT", model.get("mode").asText()),
+                () -> assertEquals("0x539/0xfff", model.get("proxyMark").asText()),
+                () -> assertEquals(15008, model.get("hboneTunnelPort").asInt()),
+                () -> assertEquals("ORIGINAL_CLIENT", model.get("inboundLoopbackSource").asText()),
+                () -> assertEquals("32768-60999", json.get("ephemeralPortRange").get("low").asText() + "-"
+                        + json.get("ephemeralPortRange").get("high").asText()),
+                () -> assertEquals(false, json.get("ephemeralPortRangeKnown").asBoolean()),
+                () -> assertTrue(json.get("advice").toString().contains("HBONE"), json.get("advice").toString()));
+    }
+
+    @Test
+    void missingFileIsAUsageErrorWithTheFix() {
+        CliRun run = CliRun.of("inspect", "--rules", "/nonexistent/rules.txt");
+        assertEquals(2, run.exitCode());
+        assertEquals("meshcap: no such file: /nonexistent/rules.txt (give the path of a saved iptables-save or nft list"
+                + " ruleset output)", run.err().strip());
+    }
+
+    @Test
+    void binaryFileIsAUsageError(@TempDir Path dir) throws IOException {
+        Path binary = Files.write(dir.resolve("capture.pcap"), new byte[] {(byte) 0xd4, (byte) 0xc3, (byte) 0xb2, (byte) 0xa1, (byte) 0xff});
+        CliRun run = CliRun.of("inspect", "--rules", binary.toString());
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("is not text"), run.err());
+    }
+
+    @Test
+    void garbageTextIsReportedNotFatal(@TempDir Path dir) throws IOException {
+        Path garbage = Files.writeString(dir.resolve("notes.txt"), "hello\nthis is not a rule dump\n");
+        CliRun run = CliRun.of("inspect", "--rules", garbage.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("none (no Istio interception rules found)"), run.out());
+        assertTrue(run.out().contains("- line 2: this is not a rule dump"), run.out());
+    }
+
+    @Test
+    void aSourceIsRequiredAndOnlyOne() throws Exception {
+        assertEquals(2, CliRun.of("inspect").exitCode());
+        assertEquals(2, CliRun.of("inspect", "--rules", dump("default-injection.iptables-save"), "--pid", "1").exitCode());
+        assertEquals(2, CliRun.of("inspect", "--netns", "a", "--pid", "1").exitCode());
+    }
+
+    @Test
+    void unknownNamespaceIsAUsageErrorWithTheFix() {
+        CliRun run = CliRun.of("inspect", "--netns", "mcistio-does-not-exist");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("meshcap: no network namespace 'mcistio-does-not-exist' (ip netns list"), run.err());
+    }
+
+    @Test
+    void namespaceNameWithASlashIsRefused() {
+        CliRun run = CliRun.of("inspect", "--netns", "../etc");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("is not a network namespace name"), run.err());
+    }
+
+    @Test
+    void helpShowsExamples() {
+        CliRun run = CliRun.of("inspect", "--help");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("meshcap inspect --rules saved.txt"), run.out());
+    }
+}
