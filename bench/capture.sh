@@ -47,7 +47,7 @@ run_tcpdump() { # PPS
   local pid=$!
   wait_for "$DIR/err" "listening on"
   local sent; sent=$(load "$1")
-  sleep 1; kill -INT "$pid"; wait "$pid" || true
+  sleep 1; kill -TERM "$pid"; wait "$pid" || true
   echo "$sent $(capinfos -c -M "$DIR/out.pcap" | awk '/Number of packets/ {print $NF}') $(awk '/dropped by kernel/ {print $1}' "$DIR/err")"
 }
 
@@ -57,7 +57,8 @@ run_meshcap() { # PPS ENGINE
   local pid=$!
   wait_for "$DIR/err" "meshcap: capturing"
   local sent; sent=$(load "$1")
-  sleep 1; kill -INT "$pid"; wait "$pid" || true
+  # SIGTERM, not SIGINT: a background job of a script starts with SIGINT ignored.
+  sleep 1; kill -TERM "$pid"; wait "$pid" || true
   echo "$sent $(capinfos -c -M "$DIR/out.pcapng" | awk '/Number of packets/ {print $NF}') $(grep -o '[0-9]* dropped' "$DIR/err" | awk '{print $1}')"
 }
 

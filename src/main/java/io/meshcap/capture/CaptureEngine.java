@@ -55,6 +55,7 @@ public final class CaptureEngine {
             }
             Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
             while (!stop.awaitStop(POLL) && Instant.now().isBefore(deadline) && !allEnded(running)) {
+                flushAll(running);
                 status.refresh();
             }
             awaitQuiet(running);
@@ -104,6 +105,18 @@ public final class CaptureEngine {
             long now = running.stream().mapToLong(leg -> leg.spool.bytes()).sum();
             quietPolls = now == total ? quietPolls + 1 : 0;
             total = now;
+        }
+    }
+
+    /** Puts what each leg has spooled into its file, so the files are current while the capture runs. */
+    private static void flushAll(List<RunningLeg> running) {
+        for (RunningLeg leg : running) {
+            try {
+                leg.spool.flush();
+            } catch (IOException e) {
+                throw MeshcapException.failure("leg " + leg.plan.label() + ": cannot write " + leg.spool.file() + ": "
+                        + e.getMessage() + " (is the disk full?)", e);
+            }
         }
     }
 

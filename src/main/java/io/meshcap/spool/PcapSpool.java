@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * holding every packet that arrived complete. Counts packets and bytes as they pass, for the live status,
  * and stops accepting packets once the file would exceed its size limit.
  *
- * <p>Memory is one record at most (the snapshot length), whatever the capture's size.
+ * <p>Whole records are collected in a write buffer and reach the file when it fills, on {@link #flush()} (the
+ * capture engine flushes a few times a second) and on {@link #close()}: one write per buffer rather than one
+ * per packet keeps the spool ahead of a busy capturer. Memory is that buffer plus one record, whatever the
+ * capture's size.
  */
 public final class PcapSpool extends OutputStream {
 
@@ -34,7 +37,10 @@ public final class PcapSpool extends OutputStream {
     private final FileChannel channel;
     private final long maxBytes;
     private final Runnable onLimit;
+    private static final int WRITE_BUFFER = 1 << 20;
+
     private final ByteBuffer pending = ByteBuffer.allocate(MAX_RECORD);
+    private final ByteBuffer buffered = ByteBuffer.allocate(WRITE_BUFFER);
     private final AtomicLong packets = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private ByteOrder order;
@@ -97,7 +103,7 @@ public final class PcapSpool extends OutputStream {
             writePending();
             return;
         }
-        if (maxBytes > 0 && channel.position() + pending.position() > maxBytes) {
+        if (maxBytes > 0 && bytes.get() + pending.position() > maxBytes) {
             pending.clear();
             if (!full) {
                 full = true;
@@ -123,10 +129,21 @@ public final class PcapSpool extends OutputStream {
     private void writePending() throws IOException {
         pending.flip();
         bytes.addAndGet(pending.remaining());
-        while (pending.hasRemaining()) {
-            channel.write(pending);
+        if (pending.remaining() > buffered.remaining()) {
+            flush();
         }
+        buffered.put(pending);
         pending.clear();
+    }
+
+    /** Writes the buffered whole records to the file. */
+    @Override
+    public synchronized void flush() throws IOException {
+        buffered.flip();
+        while (buffered.hasRemaining()) {
+            channel.write(buffered);
+        }
+        buffered.clear();
     }
 
     /** Whole packets written so far. */
@@ -153,12 +170,16 @@ public final class PcapSpool extends OutputStream {
         return file;
     }
 
-    /** Closes the file; an incomplete last record is left out, so the file stays valid. */
+    /** Flushes and closes the file; an incomplete last record is left out, so the file stays valid. */
     @Override
     public synchronized void close() throws IOException {
         if (!closed) {
             closed = true;
-            channel.close();
+            try {
+                flush();
+            } finally {
+                channel.close();
+            }
         }
     }
 }

@@ -35,6 +35,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern DROPPED = Pattern.compile("(\\d+) packets? dropped by kernel");
     private static final String LISTENING = "listening on";
+    private static final int PUMP_CHUNK = 256 << 10;
 
     // Copying streams blocks; the common pool has a single thread on a two-core machine.
     private static final ExecutorService IO = Executors.newCachedThreadPool(runnable -> {
@@ -73,8 +74,12 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     }
 
     private static void pump(InputStream from, OutputStream to) {
+        // Larger than transferTo's 8 KiB, so a busy leg is drained in few reads and the pipe never fills.
+        byte[] chunk = new byte[PUMP_CHUNK];
         try (from) {
-            from.transferTo(to);
+            for (int n = from.read(chunk); n >= 0; n = from.read(chunk)) {
+                to.write(chunk, 0, n);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
