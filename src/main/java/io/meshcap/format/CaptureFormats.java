@@ -78,7 +78,7 @@ public final class CaptureFormats {
 
     private static CaptureReader sniff(ByteInput input) {
         if (!input.request(MAGIC_LENGTH)) {
-            throw MeshcapException.failure(input.source() + ": " + (input.available() == 0
+            throw MeshcapException.failure(input.source() + ": offset 0: " + (input.available() == 0
                     ? "empty file, not a capture"
                     : "only " + input.available() + " bytes, too short to be a capture"));
         }

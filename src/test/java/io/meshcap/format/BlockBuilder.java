@@ -22,6 +22,11 @@ final class BlockBuilder {
         return bytes.toByteArray();
     }
 
+    /** Bytes so far: the offset where the next block starts. */
+    int size() {
+        return bytes.size();
+    }
+
     /** Appends raw bytes, e.g. another file's content. */
     BlockBuilder raw(byte[] raw) {
         bytes.writeBytes(raw);
