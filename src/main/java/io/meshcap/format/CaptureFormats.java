@@ -96,7 +96,8 @@ public final class CaptureFormats {
     }
 
     /**
-     * Creates (or replaces) a capture file readable by its owner only (mode 0600).
+     * Creates (or replaces) a capture file readable by its owner only (mode 0600). Devices and named
+     * pipes ({@code /dev/null}, a FIFO read by Wireshark) are written to without touching their mode.
      *
      * @param userApplication the writing program, stored in pcapng's shb_userappl, e.g. {@code meshcap 0.1.0}
      */
@@ -106,7 +107,10 @@ public final class CaptureFormats {
             channel = FileChannel.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
             // The attribute only applies to new files; an existing file keeps its mode unless we set it.
-            Files.setPosixFilePermissions(file, OWNER_ONLY);
+            // Only regular files: /dev/null or a named pipe must keep the mode others rely on.
+            if (Files.isRegularFile(file)) {
+                Files.setPosixFilePermissions(file, OWNER_ONLY);
+            }
         } catch (AccessDeniedException e) {
             throw MeshcapException.failure(file + ": permission denied; choose another output path");
         } catch (IOException e) {

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Benchmark of `meshcap merge` against its I/O floor (cat) and mergecap, all in one run.
+#
+#   bench/merge.sh [BYTES_PER_INPUT] [REPEATS]      (defaults: 1000000000 and 3)
+#
+# Generates two captures of 400-byte TCP packets in the lo/15001 shape (bench/GenerateCapture.java),
+# interleaved in time so the merge alternates between inputs, plus two of half the size to show that
+# memory stays flat as the input doubles. Everything is written under $BENCH_DIR (default
+# /tmp/meshcap-bench) and never into the repository. Needs target/meshcap.jar (mvn package), mergecap,
+# GNU time. Page cache is warmed before timing; each figure is the median of REPEATS runs.
+set -euo pipefail
+
+BYTES=${1:-1000000000}
+REPEATS=${2:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+JAR=${JAR:-$HERE/../target/meshcap.jar}
+DIR=${BENCH_DIR:-/tmp/meshcap-bench}
+# The JVM flags the launcher passes (see docs/benchmarks.md).
+JAVA_OPTS=${MESHCAP_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC}
+START_MICROS=1795330000000000
+mkdir -p "$DIR"
+
+generate() { # NAME BYTES OFFSET_MICROS
+  [[ -s "$DIR/$1" ]] || java "$HERE/GenerateCapture.java" "$DIR/$1" "$2" $((START_MICROS + $3)) 10
+}
+generate a.pcap "$BYTES" 0
+generate b.pcap "$BYTES" 5
+generate a-half.pcap $((BYTES / 2)) 0
+generate b-half.pcap $((BYTES / 2)) 5
+cat "$DIR"/*.pcap > /dev/null
+
+# run LABEL COMMAND... : median wall seconds and max RSS (MB) over REPEATS runs, output removed after each.
+run() {
+  local label=$1; shift
+  local walls=() rss=0
+  for _ in $(seq "$REPEATS"); do
+    rm -f "$DIR/out"
+    /usr/bin/time -f "%e %M" -o "$DIR/time" "$@" > /dev/null 2> "$DIR/stderr" || { cat "$DIR/stderr"; exit 1; }
+    read -r wall kb < "$DIR/time"
+    walls+=("$wall")
+    (( kb > rss )) && rss=$kb
+  done
+  rm -f "$DIR/out"
+  local median
+  median=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (REPEATS + 1) / 2 ))p")
+  printf '| %s | %s | %d |\n' "$label" "$median" $((rss / 1024))
+}
+
+SIZE_MB=$(( $(stat -c %s "$DIR/a.pcap") * 2 / 1000000 ))
+echo "Inputs: 2 × $((SIZE_MB / 2)) MB ($(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1))"
+echo
+echo "| command | wall s (median of $REPEATS) | peak RSS MB |"
+echo "|---|---|---|"
+run "cat a.pcap b.pcap > out" sh -c "cat '$DIR/a.pcap' '$DIR/b.pcap' > '$DIR/out'"
+run "mergecap -w out.pcapng a.pcap b.pcap" mergecap -w "$DIR/out" "$DIR/a.pcap" "$DIR/b.pcap"
+run "mergecap -F pcap -w out.pcap a.pcap b.pcap" mergecap -F pcap -w "$DIR/out" "$DIR/a.pcap" "$DIR/b.pcap"
+# shellcheck disable=SC2086
+run "meshcap merge a.pcap b.pcap -o out.pcapng" java $JAVA_OPTS -jar "$JAR" merge "$DIR/a.pcap" "$DIR/b.pcap" -o "$DIR/out"
+# shellcheck disable=SC2086
+run "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" java $JAVA_OPTS -jar "$JAR" merge --format pcap "$DIR/a.pcap" "$DIR/b.pcap" -o "$DIR/out"
+# shellcheck disable=SC2086
+run "meshcap merge (half-size inputs)" java $JAVA_OPTS -jar "$JAR" merge "$DIR/a-half.pcap" "$DIR/b-half.pcap" -o "$DIR/out"
+
+# Start-up: a small run is dominated by the JVM. AppCDS archives the classes meshcap loads.
+CDS="$DIR/meshcap.jsa"
+# shellcheck disable=SC2086
+java $JAVA_OPTS -XX:ArchiveClassesAtExit="$CDS" -jar "$JAR" --version > /dev/null 2>&1
+# shellcheck disable=SC2086
+run "meshcap --version" java $JAVA_OPTS -jar "$JAR" --version
+# shellcheck disable=SC2086
+run "meshcap --version (AppCDS)" java $JAVA_OPTS -XX:SharedArchiveFile="$CDS" -jar "$JAR" --version
