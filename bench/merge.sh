@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of `meshcap merge` against its I/O floor (cat) and mergecap, all in one run.
 #
-#   bench/merge.sh [BYTES_PER_INPUT] [REPEATS]      (defaults: 1000000000 and 3)
+#   bench/merge.sh [BYTES_PER_INPUT] [REPEATS]      (defaults: 1000000000 and 5)
 #
 # Generates two captures of 400-byte TCP packets in the lo/15001 shape (bench/GenerateCapture.java),
 # interleaved in time so the merge alternates between inputs, plus two of half the size to show that
@@ -11,7 +11,7 @@
 set -euo pipefail
 
 BYTES=${1:-1000000000}
-REPEATS=${2:-3}
+REPEATS=${2:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
 JAR=${JAR:-$HERE/../target/meshcap.jar}
 DIR=${BENCH_DIR:-/tmp/meshcap-bench}
@@ -29,43 +29,45 @@ generate a-half.pcap $((BYTES / 2)) 0
 generate b-half.pcap $((BYTES / 2)) 5
 cat "$DIR"/*.pcap > /dev/null
 
-# run LABEL COMMAND... : median wall seconds and max RSS (MB) over REPEATS runs, output removed after each.
-run() {
-  local label=$1; shift
-  local walls=() rss=0
-  for _ in $(seq "$REPEATS"); do
-    rm -f "$DIR/out"
-    /usr/bin/time -f "%e %M" -o "$DIR/time" "$@" > /dev/null 2> "$DIR/stderr" || { cat "$DIR/stderr"; exit 1; }
-    read -r wall kb < "$DIR/time"
-    walls+=("$wall")
-    (( kb > rss )) && rss=$kb
-  done
-  rm -f "$DIR/out"
-  local median
-  median=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (REPEATS + 1) / 2 ))p")
-  printf '| %s | %s | %d |\n' "$label" "$median" $((rss / 1024))
-}
+# Each round runs every command once, so load from other processes on this shared machine falls on all
+# of them alike; a command's figure is its median wall time and its highest peak RSS over the rounds.
+LABELS=(); COMMANDS=()
+add() { LABELS+=("$1"); COMMANDS+=("$2"); }
 
-SIZE_MB=$(( $(stat -c %s "$DIR/a.pcap") * 2 / 1000000 ))
-echo "Inputs: 2 × $((SIZE_MB / 2)) MB ($(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1))"
-echo
-echo "| command | wall s (median of $REPEATS) | peak RSS MB |"
-echo "|---|---|---|"
-run "cat a.pcap b.pcap > out" sh -c "cat '$DIR/a.pcap' '$DIR/b.pcap' > '$DIR/out'"
-run "mergecap -w out.pcapng a.pcap b.pcap" mergecap -w "$DIR/out" "$DIR/a.pcap" "$DIR/b.pcap"
-run "mergecap -F pcap -w out.pcap a.pcap b.pcap" mergecap -F pcap -w "$DIR/out" "$DIR/a.pcap" "$DIR/b.pcap"
-# shellcheck disable=SC2086
-run "meshcap merge a.pcap b.pcap -o out.pcapng" java $JAVA_OPTS -jar "$JAR" merge "$DIR/a.pcap" "$DIR/b.pcap" -o "$DIR/out"
-# shellcheck disable=SC2086
-run "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" java $JAVA_OPTS -jar "$JAR" merge --format pcap "$DIR/a.pcap" "$DIR/b.pcap" -o "$DIR/out"
-# shellcheck disable=SC2086
-run "meshcap merge (half-size inputs)" java $JAVA_OPTS -jar "$JAR" merge "$DIR/a-half.pcap" "$DIR/b-half.pcap" -o "$DIR/out"
-
+add "cat a.pcap b.pcap > out (I/O floor)" "cat '$DIR/a.pcap' '$DIR/b.pcap' > '$DIR/out'"
+add "mergecap -w out.pcapng a.pcap b.pcap" "mergecap -w '$DIR/out' '$DIR/a.pcap' '$DIR/b.pcap'"
+add "mergecap -F pcap -w out.pcap a.pcap b.pcap" "mergecap -F pcap -w '$DIR/out' '$DIR/a.pcap' '$DIR/b.pcap'"
+add "meshcap merge a.pcap b.pcap -o out.pcapng" "java $JAVA_OPTS -jar '$JAR' merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$DIR/out'"
+add "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" "java $JAVA_OPTS -jar '$JAR' merge --format pcap '$DIR/a.pcap' '$DIR/b.pcap' -o '$DIR/out'"
+add "meshcap merge, inputs of half the size" "java $JAVA_OPTS -jar '$JAR' merge '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$DIR/out'"
 # Start-up: a small run is dominated by the JVM. AppCDS archives the classes meshcap loads.
 CDS="$DIR/meshcap.jsa"
 # shellcheck disable=SC2086
 java $JAVA_OPTS -XX:ArchiveClassesAtExit="$CDS" -jar "$JAR" --version > /dev/null 2>&1
-# shellcheck disable=SC2086
-run "meshcap --version" java $JAVA_OPTS -jar "$JAR" --version
-# shellcheck disable=SC2086
-run "meshcap --version (AppCDS)" java $JAVA_OPTS -XX:SharedArchiveFile="$CDS" -jar "$JAR" --version
+add "meshcap --version" "java $JAVA_OPTS -jar '$JAR' --version"
+add "meshcap --version, AppCDS archive" "java $JAVA_OPTS -XX:SharedArchiveFile='$CDS' -jar '$JAR' --version"
+
+declare -A WALLS RSS
+for round in $(seq "$REPEATS"); do
+  for i in "${!COMMANDS[@]}"; do
+    rm -f "$DIR/out"
+    /usr/bin/time -f "%e %M" -o "$DIR/time" sh -c "${COMMANDS[$i]}" > /dev/null 2> "$DIR/stderr" \
+      || { cat "$DIR/stderr"; exit 1; }
+    read -r wall kb < "$DIR/time"
+    WALLS[$i]="${WALLS[$i]:-} $wall"
+    (( kb > ${RSS[$i]:-0} )) && RSS[$i]=$kb
+  done
+done
+rm -f "$DIR/out"
+
+SIZE_MB=$(( $(stat -c %s "$DIR/a.pcap") / 1000000 ))
+echo "Inputs: 2 × $SIZE_MB MB of 400-byte packets; $(nproc) cores; $(uname -r); $(java -version 2>&1 | head -1)"
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| command | wall s, median of $REPEATS | all runs | peak RSS MB |"
+echo "|---|---|---|---|"
+for i in "${!COMMANDS[@]}"; do
+  # shellcheck disable=SC2086
+  median=$(printf '%s\n' ${WALLS[$i]} | sort -n | sed -n "$(( (REPEATS + 1) / 2 ))p")
+  printf '| %s | %s |%s | %d |\n' "${LABELS[$i]}" "$median" "${WALLS[$i]}" $(( ${RSS[$i]} / 1024 ))
+done
