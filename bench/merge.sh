@@ -47,14 +47,15 @@ java $JAVA_OPTS -XX:ArchiveClassesAtExit="$CDS" -jar "$JAR" --version > /dev/nul
 add "meshcap --version" "java $JAVA_OPTS -jar '$JAR' --version"
 add "meshcap --version, AppCDS archive" "java $JAVA_OPTS -XX:SharedArchiveFile='$CDS' -jar '$JAR' --version"
 
-declare -A WALLS RSS
+declare -A WALLS CPUS RSS
 for round in $(seq "$REPEATS"); do
   for i in "${!COMMANDS[@]}"; do
     rm -f "$DIR/out"
-    /usr/bin/time -f "%e %M" -o "$DIR/time" sh -c "${COMMANDS[$i]}" > /dev/null 2> "$DIR/stderr" \
+    /usr/bin/time -f "%e %U %S %M" -o "$DIR/time" sh -c "${COMMANDS[$i]}" > /dev/null 2> "$DIR/stderr" \
       || { cat "$DIR/stderr"; exit 1; }
-    read -r wall kb < "$DIR/time"
+    read -r wall user sys kb < "$DIR/time"
     WALLS[$i]="${WALLS[$i]:-} $wall"
+    CPUS[$i]="${CPUS[$i]:-} $user+$sys"
     (( kb > ${RSS[$i]:-0} )) && RSS[$i]=$kb
   done
 done
@@ -64,10 +65,10 @@ SIZE_MB=$(( $(stat -c %s "$DIR/a.pcap") / 1000000 ))
 echo "Inputs: 2 × $SIZE_MB MB of 400-byte packets; $(nproc) cores; $(uname -r); $(java -version 2>&1 | head -1)"
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| command | wall s, median of $REPEATS | all runs | peak RSS MB |"
-echo "|---|---|---|---|"
+echo "| command | wall s, median of $REPEATS | wall s, all runs | CPU s (user+sys), all runs | peak RSS MB |"
+echo "|---|---|---|---|---|"
 for i in "${!COMMANDS[@]}"; do
   # shellcheck disable=SC2086
   median=$(printf '%s\n' ${WALLS[$i]} | sort -n | sed -n "$(( (REPEATS + 1) / 2 ))p")
-  printf '| %s | %s |%s | %d |\n' "${LABELS[$i]}" "$median" "${WALLS[$i]}" $(( ${RSS[$i]} / 1024 ))
+  printf '| %s | %s |%s |%s | %d |\n' "${LABELS[$i]}" "$median" "${WALLS[$i]}" "${CPUS[$i]}" $(( ${RSS[$i]} / 1024 ))
 done
