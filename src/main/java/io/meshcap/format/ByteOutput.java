@@ -16,7 +16,7 @@ import java.util.concurrent.BlockingQueue;
  * <p>Two buffers take turns: while the caller fills one, a background thread writes the other, so the
  * system calls that copy data to the page cache overlap with the caller's parsing (measured: merge time
  * went from the sum of the two to about the larger one). Writes reach the channel in order; a failed write
- * surfaces as a {@link MeshcapException} from the next {@link #flush()} or from {@link #close()}.
+ * surfaces as a {@link MeshcapException} from a later put, {@link #flush()} or {@link #close()}.
  *
  * <p>For use by format implementations only; producers of captures see {@link CaptureWriter}.
  */

@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The format registry: opens capture files by sniffing their magic number, and creates writers.
@@ -91,8 +92,9 @@ public final class CaptureFormats {
         String hint = magic >>> 16 == GZIP_MAGIC_PREFIX
                 ? "it looks gzip-compressed; gunzip it first"
                 : "check the path, or convert the file with editcap";
+        String known = FORMATS.stream().map(CaptureFormat::name).collect(Collectors.joining(" or "));
         throw MeshcapException.failure(String.format(
-                "%s: offset 0: not a pcap or pcapng file (starts with 0x%08x); %s", input.source(), magic, hint));
+                "%s: offset 0: not a %s file (starts with 0x%08x); %s", input.source(), known, magic, hint));
     }
 
     /**
