@@ -115,6 +115,8 @@ public final class CaptureFormats {
             }
         } catch (AccessDeniedException e) {
             throw MeshcapException.failure(file + ": permission denied; choose another output path");
+        } catch (NoSuchFileException e) {
+            throw MeshcapException.failure(file + ": cannot create: its directory does not exist");
         } catch (IOException e) {
             throw MeshcapException.failure(file + ": cannot create: " + e.getMessage(), e);
         }

@@ -129,7 +129,7 @@ class MergeCommandTest {
     }
 
     @Test
-    void usageErrorsExitTwo() {
+    void usageErrorsExitTwoAndAMissingDirectoryOne() {
         Path a = capture("a.pcap", LinkType.EN10MB, 1, 0);
         Path b = capture("b.pcap", LinkType.LINUX_SLL, 1, 0);
         Path out = dir.resolve("o.pcap");
@@ -140,6 +140,7 @@ class MergeCommandTest {
         assertEquals(2, Main.run("merge", a.toString(), "-o", out.toString(), "--format", "json"));
         assertEquals(2, Main.run("merge", a.toString(), b.toString(), "-o", out.toString(), "--format", "pcap"));
         assertFalse(Files.exists(out), "the failed pcap output was removed");
+        assertEquals(1, Main.run("merge", a.toString(), "-o", dir.resolve("missing/o.pcapng").toString()));
         assertEquals(0, Main.run("merge", a.toString(), "-o", out.toString(), "--format", "PCAP"));
         assertEquals(1, Tools.capinfosCount(out));
     }
