@@ -29,9 +29,11 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
-            "Merge pcap and pcapng files into one file ordered by time, like mergecap, keeping every",
-            "input's interfaces apart so that Wireshark shows which leg each packet came from.",
-            "Prints one summary line per input on stderr."
+            "Merge pcap and pcapng files into one file ordered by time, like mergecap, keeping every "
+                    + "input's interfaces apart so that Wireshark shows which leg each packet came from. "
+                    + "Equal timestamps keep the order of the inputs.",
+            "Prints one summary line per input on stderr: packets, bytes, first and last time, and a warning "
+                    + "for a file whose last record is cut short (the records before it are kept)."
         },
         footer = {
             "",

@@ -11,7 +11,7 @@ import java.nio.channels.ReadableByteChannel;
  * A forward-only window over a byte channel for format readers: {@link #request(int)} makes the next
  * bytes available, absolute getters read them relative to the current position without moving it, and
  * {@link #skip(int)} consumes them. Memory stays at the buffer size unless one block is larger, in which
- * case the buffer grows to that block (format readers cap block sizes before asking).
+ * case the buffer grows to hold it (format readers cap block sizes before asking).
  *
  * <p>For use by format implementations only; consumers of captures see {@link CaptureReader}.
  */
@@ -66,16 +66,12 @@ public final class ByteInput implements Closeable {
             return false;
         }
         bufferOffset += buffer.position();
-        if (count > buffer.capacity()) {
-            // One block larger than the buffer: grow to fit it; the format capped count beforehand.
-            ByteBuffer larger = ByteBuffer.allocateDirect(count).order(buffer.order());
-            larger.put(buffer);
-            buffer = larger;
-        } else {
-            buffer.compact();
-        }
+        buffer.compact();
         try {
             while (buffer.position() < count) {
+                if (!buffer.hasRemaining()) {
+                    grow(count);
+                }
                 if (channel.read(buffer) < 0) {
                     endOfInput = true;
                     break;
@@ -87,6 +83,18 @@ public final class ByteInput implements Closeable {
         }
         buffer.flip();
         return buffer.remaining() >= count;
+    }
+
+    /**
+     * One block is larger than the buffer (the format capped its size beforehand). Growing by doubling as the
+     * data arrives, not straight to the claimed size, keeps a damaged length field in a short file cheap.
+     */
+    private void grow(int count) {
+        ByteBuffer larger = ByteBuffer.allocateDirect((int) Math.min(count, 2L * buffer.capacity()))
+                .order(buffer.order());
+        buffer.flip();
+        larger.put(buffer);
+        buffer = larger;
     }
 
     public int getInt(int index) {

@@ -6,18 +6,33 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 /**
  * A large write buffer in front of a byte channel, for format writers. Values are written in little-endian
  * order (both pcap and pcapng let the writer choose; little-endian is the host order of nearly all readers).
  *
+ * <p>Two buffers take turns: while the caller fills one, a background thread writes the other, so the
+ * system calls that copy data to the page cache overlap with the caller's parsing (measured: merge time
+ * went from the sum of the two to about the larger one). Writes reach the channel in order; a failed write
+ * surfaces as a {@link MeshcapException} from a later put, {@link #flush()} or {@link #close()}.
+ *
  * <p>For use by format implementations only; producers of captures see {@link CaptureWriter}.
  */
 public final class ByteOutput implements Closeable {
 
+    /** Tells the writer thread that nothing follows. */
+    private static final ByteBuffer END = ByteBuffer.allocate(0);
+
     private final String destination;
     private final WritableByteChannel channel;
-    private final ByteBuffer buffer;
+    private final BlockingQueue<ByteBuffer> toWrite = new ArrayBlockingQueue<>(1);
+    private final BlockingQueue<ByteBuffer> spare = new ArrayBlockingQueue<>(1);
+    private final Thread writer;
+    private volatile IOException failure;
+    private ByteBuffer buffer;
+    private boolean closed;
 
     /**
      * @param destination name used in error messages, e.g. the file name or {@code stdout}
@@ -28,6 +43,29 @@ public final class ByteOutput implements Closeable {
         this.destination = destination;
         this.channel = channel;
         this.buffer = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        spare.add(ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN));
+        writer = new Thread(this::writeLoop, "meshcap-writer " + destination);
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** The writer thread: writes each handed-over buffer fully, then returns it as the spare. */
+    private void writeLoop() {
+        try {
+            for (ByteBuffer full = toWrite.take(); full != END; full = toWrite.take()) {
+                try {
+                    while (failure == null && full.hasRemaining()) {
+                        channel.write(full);
+                    }
+                } catch (IOException e) {
+                    failure = e;
+                }
+                full.clear();
+                spare.put(full);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public String destination() {
@@ -79,32 +117,53 @@ public final class ByteOutput implements Closeable {
         return -length & 3;
     }
 
-    /** Hands everything buffered to the channel. */
+    /** Hands everything buffered to the writer thread, and takes the spare buffer to fill next. */
     public void flush() {
+        checkFailure();
+        if (buffer.position() == 0) {
+            return;
+        }
         buffer.flip();
         try {
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-        } catch (IOException e) {
+            toWrite.put(buffer);
+            buffer = spare.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw MeshcapException.failure(destination + ": interrupted while writing", e);
+        }
+        checkFailure();
+    }
+
+    private void checkFailure() {
+        IOException e = failure;
+        if (e != null) {
             throw MeshcapException.failure(destination + ": write failed: " + e.getMessage()
                     + (destination.equals("stdout") ? " (did the reading program exit?)" : " (is the disk full?)"), e);
-        } finally {
-            buffer.clear();
         }
     }
 
-    /** Flushes and closes the channel. */
+    /** Flushes, waits for the writer thread to finish, and closes the channel. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             flush();
         } finally {
+            try {
+                toWrite.put(END);
+                writer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 channel.close();
             } catch (IOException e) {
                 throw MeshcapException.failure(destination + ": close failed: " + e.getMessage(), e);
             }
         }
+        checkFailure();
     }
 }

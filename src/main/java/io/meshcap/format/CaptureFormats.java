@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The format registry: opens capture files by sniffing their magic number, and creates writers.
@@ -78,7 +79,7 @@ public final class CaptureFormats {
 
     private static CaptureReader sniff(ByteInput input) {
         if (!input.request(MAGIC_LENGTH)) {
-            throw MeshcapException.failure(input.source() + ": " + (input.available() == 0
+            throw MeshcapException.failure(input.source() + ": offset 0: " + (input.available() == 0
                     ? "empty file, not a capture"
                     : "only " + input.available() + " bytes, too short to be a capture"));
         }
@@ -91,12 +92,14 @@ public final class CaptureFormats {
         String hint = magic >>> 16 == GZIP_MAGIC_PREFIX
                 ? "it looks gzip-compressed; gunzip it first"
                 : "check the path, or convert the file with editcap";
+        String known = FORMATS.stream().map(CaptureFormat::name).collect(Collectors.joining(" or "));
         throw MeshcapException.failure(String.format(
-                "%s: offset 0: not a pcap or pcapng file (starts with 0x%08x); %s", input.source(), magic, hint));
+                "%s: offset 0: not a %s file (starts with 0x%08x); %s", input.source(), known, magic, hint));
     }
 
     /**
-     * Creates (or replaces) a capture file readable by its owner only (mode 0600).
+     * Creates (or replaces) a capture file readable by its owner only (mode 0600). Devices and named
+     * pipes ({@code /dev/null}, a FIFO read by Wireshark) are written to without touching their mode.
      *
      * @param userApplication the writing program, stored in pcapng's shb_userappl, e.g. {@code meshcap 0.1.0}
      */
@@ -106,9 +109,14 @@ public final class CaptureFormats {
             channel = FileChannel.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
             // The attribute only applies to new files; an existing file keeps its mode unless we set it.
-            Files.setPosixFilePermissions(file, OWNER_ONLY);
+            // Only regular files: /dev/null or a named pipe must keep the mode others rely on.
+            if (Files.isRegularFile(file)) {
+                Files.setPosixFilePermissions(file, OWNER_ONLY);
+            }
         } catch (AccessDeniedException e) {
             throw MeshcapException.failure(file + ": permission denied; choose another output path");
+        } catch (NoSuchFileException e) {
+            throw MeshcapException.failure(file + ": cannot create: its directory does not exist");
         } catch (IOException e) {
             throw MeshcapException.failure(file + ": cannot create: " + e.getMessage(), e);
         }

@@ -111,8 +111,12 @@ public final class Merger {
                 CaptureRecord record = cursor.head;
                 int outputId = cursor.outputId(record.interfaceId(), output, outputInterfaces);
                 CaptureRecord mapped = record.interfaceId() == outputId ? record : record.withInterfaceId(outputId);
-                for (CaptureRecord emitted : transform.apply(outputInterfaces.get(outputId), mapped)) {
-                    output.write(emitted);
+                if (transform == RecordTransform.NONE) {
+                    output.write(mapped); // the common case, without a list per packet
+                } else {
+                    for (CaptureRecord emitted : transform.apply(outputInterfaces.get(outputId), mapped)) {
+                        output.write(emitted);
+                    }
                 }
                 if (cursor.advance()) {
                     heap.topChanged();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,6 +103,26 @@ class WriterRoundTripTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         Path fresh = writePcapng("fresh.pcapng");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));
+    }
+
+    @Test
+    void aNamedPipeKeepsItsModeAndGetsTheCapture() throws Exception {
+        Path fifo = dir.resolve("wireshark.fifo");
+        Tools.run("mkfifo", "-m", "644", fifo.toString());
+        CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readAllBytes(fifo);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try (CaptureWriter writer = CaptureFormats.create(fifo, OutputFormat.PCAPNG, "meshcap test")) {
+            writer.addInterface(INTERFACES.get(0));
+            writer.write(records().get(0));
+        }
+        Path copy = Files.write(dir.resolve("from-fifo.pcapng"), received.get(30, TimeUnit.SECONDS));
+        assertEquals(1, Tools.capinfosCount(copy));
+        assertEquals("rw-r--r--", permissions(fifo));
     }
 
     @Test

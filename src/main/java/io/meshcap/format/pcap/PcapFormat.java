@@ -15,7 +15,6 @@ public final class PcapFormat implements CaptureFormat {
 
     static final int FILE_HEADER_LENGTH = 24;
     static final int VERSION_MAJOR_OFFSET = 4;
-    static final int VERSION_MINOR_OFFSET = 6;
     static final int SNAPLEN_OFFSET = 16;
     static final int LINKTYPE_OFFSET = 20;
     /** The link-type field's upper bits carry FCS information, not the type. */

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Benchmark of `meshcap merge` against its I/O floor (cat) and mergecap, all in one run.
+#
+#   bench/merge.sh [BYTES_PER_INPUT] [REPEATS]      (defaults: 1000000000 and 5)
+#
+# Generates two captures of 400-byte TCP packets in the lo/15001 shape (bench/GenerateCapture.java),
+# interleaved in time so the merge alternates between inputs, plus two of half the size to show that
+# memory stays flat as the input doubles. Everything is written under $BENCH_DIR (default
+# /tmp/meshcap-bench) and never into the repository. Needs target/meshcap.jar (mvn package), mergecap,
+# GNU time. Page cache is warmed before timing; each figure is the median of REPEATS runs.
+set -euo pipefail
+
+BYTES=${1:-1000000000}
+REPEATS=${2:-5}
+HERE=$(cd "$(dirname "$0")" && pwd)
+JAR=${JAR:-$HERE/../target/meshcap.jar}
+DIR=${BENCH_DIR:-/tmp/meshcap-bench}
+# Where every command writes its output. On the disk-backed /tmp of the measuring machine, any writer
+# producing more than ~2 GB faster than writeback paid seconds of kernel time (dd shows it too), so the
+# headline run writes to tmpfs: OUT_DIR=/dev/shm.
+OUT=${OUT_DIR:-$DIR}/meshcap-bench-out
+# The JVM flags the launcher passes (see docs/benchmarks.md).
+JAVA_OPTS=${MESHCAP_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC}
+START_MICROS=1795330000000000
+mkdir -p "$DIR"
+
+generate() { # NAME BYTES OFFSET_MICROS
+  [[ -s "$DIR/$1" ]] || java "$HERE/GenerateCapture.java" "$DIR/$1" "$2" $((START_MICROS + $3)) 10
+}
+generate a.pcap "$BYTES" 0
+generate b.pcap "$BYTES" 5
+generate a-half.pcap $((BYTES / 2)) 0
+generate b-half.pcap $((BYTES / 2)) 5
+cat "$DIR"/*.pcap > /dev/null
+
+# Each round runs every command once, so load from other processes on this shared machine falls on all
+# of them alike; a command's figure is its median wall time and its highest peak RSS over the rounds.
+LABELS=(); COMMANDS=()
+add() { LABELS+=("$1"); COMMANDS+=("$2"); }
+
+add "cat a.pcap b.pcap > out (I/O floor)" "cat '$DIR/a.pcap' '$DIR/b.pcap' > '$OUT'"
+add "mergecap -w out.pcapng a.pcap b.pcap" "mergecap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
+add "mergecap -F pcap -w out.pcap a.pcap b.pcap" "mergecap -F pcap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
+add "meshcap merge a.pcap b.pcap -o out.pcapng" "java $JAVA_OPTS -jar '$JAR' merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'"
+add "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" "java $JAVA_OPTS -jar '$JAR' merge --format pcap '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'"
+add "meshcap merge, inputs of half the size" "java $JAVA_OPTS -jar '$JAR' merge '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
+# Start-up: a small run is dominated by the JVM. AppCDS archives the classes meshcap loads.
+CDS="$DIR/meshcap.jsa"
+# shellcheck disable=SC2086
+java $JAVA_OPTS -XX:ArchiveClassesAtExit="$CDS" -jar "$JAR" --version > /dev/null 2>&1
+add "meshcap --version" "java $JAVA_OPTS -jar '$JAR' --version"
+add "meshcap --version, AppCDS archive" "java $JAVA_OPTS -XX:SharedArchiveFile='$CDS' -jar '$JAR' --version"
+
+declare -A WALLS CPUS RSS
+for round in $(seq "$REPEATS"); do
+  for i in "${!COMMANDS[@]}"; do
+    rm -f "$OUT"
+    /usr/bin/time -f "%e %U %S %M" -o "$DIR/time" sh -c "${COMMANDS[$i]}" > /dev/null 2> "$DIR/stderr" \
+      || { cat "$DIR/stderr"; exit 1; }
+    read -r wall user sys kb < "$DIR/time"
+    WALLS[$i]="${WALLS[$i]:-} $wall"
+    CPUS[$i]="${CPUS[$i]:-} $user+$sys"
+    (( kb > ${RSS[$i]:-0} )) && RSS[$i]=$kb
+  done
+done
+rm -f "$OUT"
+
+SIZE_MB=$(( $(stat -c %s "$DIR/a.pcap") / 1000000 ))
+echo "Inputs: 2 × $SIZE_MB MB of 400-byte packets; $(nproc) cores; $(uname -r); $(java -version 2>&1 | head -1)"
+echo "Output written to $(dirname "$OUT") ($(stat -f -c %T "$(dirname "$OUT")"))"
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| command | wall s, median of $REPEATS | wall s, all runs | CPU s (user+sys), all runs | peak RSS MB |"
+echo "|---|---|---|---|---|"
+for i in "${!COMMANDS[@]}"; do
+  # shellcheck disable=SC2086
+  median=$(printf '%s\n' ${WALLS[$i]} | sort -n | sed -n "$(( (REPEATS + 1) / 2 ))p")
+  printf '| %s | %s |%s |%s | %d |\n' "${LABELS[$i]}" "$median" "${WALLS[$i]}" "${CPUS[$i]}" $(( ${RSS[$i]} / 1024 ))
+done

@@ -1,0 +1,213 @@
+package io.meshcap.merge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.LinkType;
+import io.meshcap.format.LoopbackCapture;
+import io.meshcap.format.OutputFormat;
+import io.meshcap.format.Tools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MergerTest {
+
+    private static final long T0 = 1_795_333_790_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private List<InputSummary> merge(List<MergeInput> inputs, Path out, int fanIn, RecordTransform transform) {
+        try (CaptureWriter writer = CaptureFormats.create(out, OutputFormat.PCAPNG, "meshcap test")) {
+            return new Merger(dir, fanIn).merge(inputs, writer, transform);
+        }
+    }
+
+    /** A pcapng input with one interface and records at the given offsets from T0 (in microseconds). */
+    private Path input(String name, int linkType, long... micros) {
+        Path file = dir.resolve(name);
+        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAPNG, "test input")) {
+            writer.addInterface(new CaptureInterface(linkType, 0, null, null));
+            for (long us : micros) {
+                byte[] data = new byte[20 + (int) (us % 50)];
+                data[0] = 0x45;
+                writer.write(new CaptureRecord(0, T0 + us * 1000, data.length, data, name + "@" + us));
+            }
+        }
+        return file;
+    }
+
+    @Test
+    void interleavedRealCapturesComeOutInTimeOrderAsMergecapOrdersThem() throws Exception {
+        Path a = dir.resolve("a.pcap");
+        Path b = dir.resolve("b.pcap");
+        int packets = 40;
+        try (LoopbackCapture ca = new LoopbackCapture(a, 47201, packets);
+             LoopbackCapture cb = new LoopbackCapture(b, 47202, packets, "--time-stamp-precision", "nano")) {
+            for (int i = 0; i < packets; i++) {
+                LoopbackCapture.send(i % 3 == 0 ? 47202 : 47201, 10 + i);
+                LoopbackCapture.send(i % 3 == 0 ? 47201 : 47202, 10 + i);
+            }
+        }
+        Path out = dir.resolve("merged.pcapng");
+        List<InputSummary> summaries = merge(List.of(
+                new MergeInput(a, "reviews-v1-abc/lo", "namespace=bookinfo pod=reviews-v1-abc interface=lo"),
+                MergeInput.of(b)), out, 64, RecordTransform.NONE);
+
+        List<Tools.Frame> merged = Tools.tshark(out);
+        assertEquals(2 * packets, merged.size());
+        assertEquals(2 * packets, Tools.capinfosCount(out));
+        for (int i = 1; i < merged.size(); i++) {
+            assertTrue(merged.get(i - 1).timestampNanos() <= merged.get(i).timestampNanos(), "time order at " + i);
+        }
+        // Each leg keeps its packets, in order, under its own interface.
+        assertEquals(projection(Tools.tshark(a)), projection(merged.stream()
+                .filter(f -> "reviews-v1-abc/lo".equals(f.interfaceName())).toList()));
+        assertEquals(projection(Tools.tshark(b)), projection(merged.stream()
+                .filter(f -> "b.pcap".equals(f.interfaceName())).toList()));
+        assertEquals("namespace=bookinfo pod=reviews-v1-abc interface=lo", merged.stream()
+                .filter(f -> "reviews-v1-abc/lo".equals(f.interfaceName())).findFirst().orElseThrow()
+                .interfaceDescription());
+        // mergecap puts the same packets in the same order.
+        Path reference = dir.resolve("mergecap.pcapng");
+        Tools.run("mergecap", "-w", reference.toString(), a.toString(), b.toString());
+        assertEquals(projection(Tools.tshark(reference)), projection(merged));
+
+        assertEquals(packets, summaries.get(0).packets());
+        assertEquals(merged.stream().filter(f -> f.interfaceName().equals("b.pcap"))
+                .mapToLong(Tools.Frame::capturedLength).sum(), summaries.get(1).bytes());
+        assertTrue(summaries.get(0).describe().startsWith("reviews-v1-abc/lo (" + a + ", pcap): 40 packets, "),
+                summaries.get(0).describe());
+    }
+
+    private static List<String> projection(List<Tools.Frame> frames) {
+        return frames.stream().map(f -> f.timestampNanos() + "/" + f.originalLength()).toList();
+    }
+
+    @Test
+    void equalTimestampsGoInInputOrder() {
+        Path first = input("first.pcapng", LinkType.RAW, 1, 5, 5, 9);
+        Path second = input("second.pcapng", LinkType.RAW, 0, 5, 9);
+        Path third = input("third.pcapng", LinkType.EN10MB, 5, 9);
+        Path out = dir.resolve("ties.pcapng");
+        merge(Stream.of(first, second, third).map(MergeInput::of).toList(), out, 64, RecordTransform.NONE);
+        List<String> comments = Tools.tshark(out).stream().map(Tools.Frame::comment).toList();
+        assertEquals(List.of("second.pcapng@0", "first.pcapng@1",
+                "first.pcapng@5", "first.pcapng@5", "second.pcapng@5", "third.pcapng@5",
+                "first.pcapng@9", "second.pcapng@9", "third.pcapng@9"), comments);
+    }
+
+    @Test
+    void moreInputsThanTheFanInGoThroughSpillFilesWithTheSameResult() throws IOException {
+        List<MergeInput> inputs = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            long[] times = {i % 3, 10 - i, 10, 20 + i};
+            Arrays.sort(times);
+            inputs.add(new MergeInput(input("in" + i + ".pcapng", i == 4 ? LinkType.EN10MB : LinkType.RAW, times),
+                    i % 2 == 0 ? "leg" + i : null, i == 1 ? "described" : null));
+        }
+        Path direct = dir.resolve("direct.pcapng");
+        Path spilled = dir.resolve("spilled.pcapng");
+        List<InputSummary> directSummaries = merge(inputs, direct, 64, RecordTransform.NONE);
+        List<InputSummary> spilledSummaries = merge(inputs, spilled, 2, RecordTransform.NONE);
+
+        assertEquals(directSummaries, spilledSummaries, "summaries describe the user's inputs, not spill files");
+        List<CaptureRecord> expected = Tools.readAll(direct);
+        List<CaptureRecord> actual = Tools.readAll(spilled);
+        assertEquals(28, expected.size());
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).comment(), actual.get(i).comment(), "record " + i);
+            assertEquals(expected.get(i).timestampNanos(), actual.get(i).timestampNanos());
+            assertEquals(expected.get(i).interfaceId(), actual.get(i).interfaceId());
+        }
+        assertEquals(Tools.interfaces(direct), Tools.interfaces(spilled));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".meshcap-merge-")).toList(),
+                    "spill files are deleted");
+        }
+    }
+
+    @Test
+    void transformHookRewritesDropsAndAddsRecords() {
+        Path in = input("in.pcapng", LinkType.RAW, 1, 2, 3);
+        Path out = dir.resolve("transformed.pcapng");
+        List<String> seenInterfaces = new ArrayList<>();
+        merge(List.of(new MergeInput(in, "leg", null)), out, 64, (iface, record) -> {
+            seenInterfaces.add(iface.name());
+            long us = (record.timestampNanos() - T0) / 1000;
+            if (us == 2) {
+                return List.of();
+            }
+            if (us == 3) {
+                return List.of(record, record.withComment("duplicate"));
+            }
+            return List.of(record.withComment("meshcap: rewrote"));
+        });
+        assertEquals(List.of("leg", "leg", "leg"), seenInterfaces);
+        assertEquals(List.of("meshcap: rewrote", "in.pcapng@3", "duplicate"),
+                Tools.tshark(out).stream().map(Tools.Frame::comment).toList());
+    }
+
+    @Test
+    void interfacesAreLabelledPerInput() throws IOException {
+        // An input with two interfaces, the second (nameless) defined after the first packet: when the first
+        // was labelled, the input looked single-interface, so it got the plain label.
+        Path multi = dir.resolve("multi.pcapng");
+        try (CaptureWriter writer = CaptureFormats.create(multi, OutputFormat.PCAPNG, "t")) {
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, "eth0", "pod eth0"));
+            writer.write(new CaptureRecord(0, T0, 14, new byte[14], null));
+            writer.addInterface(new CaptureInterface(LinkType.LINUX_SLL, 0, null, null));
+            writer.write(new CaptureRecord(1, T0 + 1, 16, new byte[16], null));
+        }
+        Path single = input("single.pcapng", LinkType.RAW, 0);
+        Path out = dir.resolve("labelled.pcapng");
+        merge(List.of(new MergeInput(multi, "reviews", null), MergeInput.of(multi),
+                new MergeInput(single, "ratings/eth0", "k8s metadata"), MergeInput.of(single)), out, 64,
+                RecordTransform.NONE);
+        List<CaptureInterface> interfaces = Tools.interfaces(out);
+        assertEquals(List.of("reviews", "eth0", "ratings/eth0", "single.pcapng", "reviews/if1", "multi.pcapng/if1"),
+                interfaces.stream().map(CaptureInterface::name).toList());
+        assertEquals("pod eth0", interfaces.get(0).description());
+        assertEquals("k8s metadata", interfaces.get(2).description());
+        assertNull(interfaces.get(3).description());
+        assertEquals(LinkType.LINUX_SLL, interfaces.get(4).linkType());
+        assertEquals(List.of("reviews", "eth0", "ratings/eth0", "single.pcapng", "reviews/if1", "multi.pcapng/if1"),
+                Tools.tshark(out).stream().map(Tools.Frame::interfaceName).toList());
+    }
+
+    @Test
+    void truncatedInputIsSummarisedAndItsWholeRecordsKept() throws IOException {
+        Path whole = input("whole.pcapng", LinkType.RAW, 1, 2, 3);
+        byte[] bytes = Files.readAllBytes(whole);
+        Path cut = Files.write(dir.resolve("cut.pcapng"), Arrays.copyOf(bytes, bytes.length - 10));
+        Path out = dir.resolve("out.pcapng");
+        List<InputSummary> summaries = merge(List.of(MergeInput.of(cut)), out, 64, RecordTransform.NONE);
+        assertEquals(2, summaries.get(0).packets());
+        assertTrue(summaries.get(0).truncation().orElseThrow().contains("the 2 records before it were kept"));
+        assertEquals(2, Tools.capinfosCount(out));
+    }
+
+    @Test
+    void damagedInputNamesTheFile() throws IOException {
+        Path good = input("good.pcapng", LinkType.RAW, 1);
+        Path bad = Files.writeString(dir.resolve("bad.pcap"), "garbage garbage garbage");
+        MeshcapException e = assertThrows(MeshcapException.class, () -> merge(
+                List.of(MergeInput.of(good), MergeInput.of(bad)), dir.resolve("o.pcapng"), 64, RecordTransform.NONE));
+        assertTrue(e.getMessage().startsWith(bad + ": offset 0: not a pcap or pcapng file"), e.getMessage());
+    }
+}
