@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             FilterCommand.class,
             CidrCommand.class,
+            MergeCommand.class,
             CompletionCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {

@@ -14,4 +14,20 @@ public final class LinkType {
 
     private LinkType() {
     }
+
+    /** A name for messages, e.g. {@code EN10MB (1)}; unknown types show their number only. */
+    public static String describe(int linkType) {
+        String name = switch (linkType) {
+            case NULL -> "NULL";
+            case EN10MB -> "EN10MB";
+            case RAW -> "RAW";
+            case LOOP -> "LOOP";
+            case LINUX_SLL -> "LINUX_SLL";
+            case IPV4 -> "IPV4";
+            case IPV6 -> "IPV6";
+            case LINUX_SLL2 -> "LINUX_SLL2";
+            default -> null;
+        };
+        return name == null ? "link type " + linkType : name + " (" + linkType + ")";
+    }
 }

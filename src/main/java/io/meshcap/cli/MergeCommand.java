@@ -1,0 +1,156 @@
+package io.meshcap.cli;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.OutputFormat;
+import io.meshcap.merge.InputSummary;
+import io.meshcap.merge.MergeInput;
+import io.meshcap.merge.Merger;
+import io.meshcap.merge.RecordTransform;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code meshcap merge}: parses the arguments and hands the work to {@link Merger}. */
+@Command(
+        name = "merge",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Merge pcap and pcapng files into one file ordered by time, like mergecap, keeping every",
+            "input's interfaces apart so that Wireshark shows which leg each packet came from.",
+            "Prints one summary line per input on stderr."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  meshcap merge lo.pcap eth0.pcap -o pod.pcapng",
+            "  meshcap merge --name reviews-v1/lo=lo.pcap --name reviews-v1/eth0=eth0.pcap \\",
+            "      lo.pcap eth0.pcap -o pod.pcapng",
+            "  meshcap merge legs/*.pcap -o - | wireshark -k -i -",
+            "  meshcap merge a.pcap b.pcap --format pcap -o ab.pcap",
+            "",
+            "Output files are created with mode 0600: captures hold private data."
+        })
+public final class MergeCommand implements Callable<Integer> {
+
+    private static final String STDOUT = "-";
+
+    @Parameters(paramLabel = "IN", arity = "1..*", description = "Capture files (pcap or pcapng) to merge.")
+    List<Path> inputs;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT", required = true,
+            description = "The merged file, or - for standard output.")
+    String output;
+
+    @Option(names = "--name", paramLabel = "LABEL=FILE",
+            description = "Label FILE's interface(s) LABEL in the output (if_name), e.g. reviews-v1/eth0=eth0.pcap."
+                    + " FILE must be one of the inputs.")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "pcapng",
+            description = "pcapng (default) or pcap (only when all inputs share one link type; drops comments).")
+    OutputFormat format;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<MergeInput> mergeInputs = mergeInputs(inputs, labels(names));
+        boolean toStdout = STDOUT.equals(output);
+        Path outputPath = toStdout ? null : Path.of(output);
+        if (!toStdout) {
+            refuseOverwritingAnInput(outputPath, inputs);
+        }
+        String application = "meshcap " + VersionProvider.version();
+        Path spillDirectory = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : parentOf(outputPath);
+        List<InputSummary> summaries;
+        CaptureWriter writer = toStdout
+                ? CaptureFormats.createStdout(format, application)
+                : CaptureFormats.create(outputPath, format, application);
+        try (writer) {
+            summaries = new Merger(spillDirectory).merge(mergeInputs, writer, RecordTransform.NONE);
+        } catch (RuntimeException e) {
+            if (!toStdout) {
+                deleteIncomplete(outputPath);
+            }
+            throw e;
+        }
+        for (InputSummary summary : summaries) {
+            spec.commandLine().getErr().println(summary.describe());
+            summary.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
+        }
+        spec.commandLine().getErr().flush();
+        return 0;
+    }
+
+    /** Parses {@code LABEL=FILE} options into file → label, checking each file is an input. */
+    static Map<Path, String> labels(List<String> options) {
+        Map<Path, String> labels = new LinkedHashMap<>();
+        for (String option : options) {
+            int equals = option.indexOf('=');
+            if (equals <= 0 || equals == option.length() - 1) {
+                throw MeshcapException.usage("--name " + option + ": expected LABEL=FILE, e.g. reviews-v1/eth0=eth0.pcap");
+            }
+            Path file = Path.of(option.substring(equals + 1)).normalize();
+            if (labels.put(file, option.substring(0, equals)) != null) {
+                throw MeshcapException.usage("--name " + option + ": " + file + " is already labelled; give one label per file");
+            }
+        }
+        return labels;
+    }
+
+    static List<MergeInput> mergeInputs(List<Path> inputs, Map<Path, String> labels) {
+        List<MergeInput> result = new ArrayList<>();
+        for (Path input : inputs) {
+            result.add(new MergeInput(input, labels.get(input.normalize()), null));
+        }
+        for (Map.Entry<Path, String> label : labels.entrySet()) {
+            if (!inputs.stream().map(Path::normalize).toList().contains(label.getKey())) {
+                throw MeshcapException.usage("--name " + label.getValue() + "=" + label.getKey()
+                        + ": that file is not among the inputs; list it as an input too");
+            }
+        }
+        return result;
+    }
+
+    private static void refuseOverwritingAnInput(Path outputPath, List<Path> inputs) {
+        if (!Files.exists(outputPath)) {
+            return;
+        }
+        for (Path input : inputs) {
+            try {
+                if (Files.exists(input) && Files.isSameFile(input, outputPath)) {
+                    throw MeshcapException.usage("-o " + outputPath + " is also an input; choose another output file");
+                }
+            } catch (IOException e) {
+                throw MeshcapException.failure(input + ": cannot check it against the output: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static Path parentOf(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent != null ? parent : Path.of(".");
+    }
+
+    private static void deleteIncomplete(Path outputPath) {
+        try {
+            Files.deleteIfExists(outputPath);
+        } catch (IOException e) {
+            System.err.println("meshcap: could not delete the incomplete output " + outputPath + ": " + e.getMessage());
+        }
+    }
+}

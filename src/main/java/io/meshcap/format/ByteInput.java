@@ -1,0 +1,134 @@
+package io.meshcap.format;
+
+import io.meshcap.MeshcapException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ReadableByteChannel;
+
+/**
+ * A forward-only window over a byte channel for format readers: {@link #request(int)} makes the next
+ * bytes available, absolute getters read them relative to the current position without moving it, and
+ * {@link #skip(int)} consumes them. Memory stays at the buffer size unless one block is larger, in which
+ * case the buffer grows to that block (format readers cap block sizes before asking).
+ *
+ * <p>For use by format implementations only; consumers of captures see {@link CaptureReader}.
+ */
+public final class ByteInput implements Closeable {
+
+    private final String source;
+    private final ReadableByteChannel channel;
+    private ByteBuffer buffer;
+    private long bufferOffset;
+    private boolean endOfInput;
+
+    /**
+     * @param source   name used in error messages, usually the file name
+     * @param channel  where the bytes come from; closed by {@link #close()}
+     * @param capacity initial buffer size in bytes
+     */
+    public ByteInput(String source, ReadableByteChannel channel, int capacity) {
+        this.source = source;
+        this.channel = channel;
+        this.buffer = ByteBuffer.allocateDirect(capacity).limit(0);
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** Absolute offset in the input of the current position. */
+    public long offset() {
+        return bufferOffset + buffer.position();
+    }
+
+    /** Bytes available from the current position without reading more. */
+    public int available() {
+        return buffer.remaining();
+    }
+
+    /** Byte order used by the getters; a format sets it from its magic number. */
+    public void order(ByteOrder order) {
+        buffer.order(order);
+    }
+
+    /**
+     * Makes at least {@code count} bytes available from the current position.
+     *
+     * @return false when the input ends first; {@link #available()} then says how many bytes there are
+     */
+    public boolean request(int count) {
+        if (buffer.remaining() >= count) {
+            return true;
+        }
+        if (endOfInput) {
+            return false;
+        }
+        bufferOffset += buffer.position();
+        if (count > buffer.capacity()) {
+            // One block larger than the buffer: grow to fit it; the format capped count beforehand.
+            ByteBuffer larger = ByteBuffer.allocateDirect(count).order(buffer.order());
+            larger.put(buffer);
+            buffer = larger;
+        } else {
+            buffer.compact();
+        }
+        try {
+            while (buffer.position() < count) {
+                if (channel.read(buffer) < 0) {
+                    endOfInput = true;
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            buffer.flip();
+            throw MeshcapException.failure(source + ": offset " + offset() + ": read failed: " + e.getMessage(), e);
+        }
+        buffer.flip();
+        return buffer.remaining() >= count;
+    }
+
+    public int getInt(int index) {
+        return buffer.getInt(buffer.position() + index);
+    }
+
+    public long getLong(int index) {
+        return buffer.getLong(buffer.position() + index);
+    }
+
+    public int getUnsignedShort(int index) {
+        return Short.toUnsignedInt(buffer.getShort(buffer.position() + index));
+    }
+
+    public int getUnsignedByte(int index) {
+        return Byte.toUnsignedInt(buffer.get(buffer.position() + index));
+    }
+
+    /** The four bytes at {@code index} as a big-endian int, whatever the current order: for magic numbers. */
+    public int getIntBigEndian(int index) {
+        int value = getInt(index);
+        return buffer.order() == ByteOrder.BIG_ENDIAN ? value : Integer.reverseBytes(value);
+    }
+
+    /** Copies {@code length} bytes starting at {@code index} into a new array. */
+    public byte[] copy(int index, int length) {
+        byte[] bytes = new byte[length];
+        buffer.get(buffer.position() + index, bytes);
+        return bytes;
+    }
+
+    /** Consumes {@code count} available bytes. */
+    public void skip(int count) {
+        buffer.position(buffer.position() + count);
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw MeshcapException.failure(source + ": close failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.meshcap.format.pcap;
+
+import static io.meshcap.format.pcap.PcapFormat.MAGIC_NANOS;
+import static io.meshcap.format.pcap.PcapFormat.VERSION_MAJOR;
+import static io.meshcap.format.pcap.PcapFormat.VERSION_MINOR;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.format.ByteOutput;
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.LinkType;
+
+/**
+ * Writes classic pcap with nanosecond timestamps. The format has one link type and no interfaces, so
+ * every added interface must share the first one's link type, and records lose their interface and comment.
+ * The file header is written with the first record (or at close), once the snapshot length is known.
+ */
+public final class PcapWriter implements CaptureWriter {
+
+    /** Used when no interface states a snapshot length: the largest ordinary packet readers accept. */
+    private static final int DEFAULT_SNAPLEN = 262_144;
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final ByteOutput output;
+    private int interfaceCount;
+    private int linkType;
+    private int snapLength;
+    private boolean headerWritten;
+
+    public PcapWriter(ByteOutput output) {
+        this.output = output;
+    }
+
+    @Override
+    public int addInterface(CaptureInterface captureInterface) {
+        if (interfaceCount == 0) {
+            linkType = captureInterface.linkType();
+        } else if (captureInterface.linkType() != linkType) {
+            throw MeshcapException.usage("pcap output holds one link type, but the inputs have "
+                    + LinkType.describe(linkType) + " and " + LinkType.describe(captureInterface.linkType())
+                    + "; write pcapng instead (--format pcapng)");
+        }
+        snapLength = Math.max(snapLength, captureInterface.snapLength());
+        return interfaceCount++;
+    }
+
+    @Override
+    public void addDecryptionSecrets(int secretsType, byte[] secrets) {
+        throw MeshcapException.usage("pcap files cannot carry decryption secrets; write pcapng instead");
+    }
+
+    @Override
+    public void write(CaptureRecord record) {
+        if (record.interfaceId() < 0 || record.interfaceId() >= interfaceCount) {
+            throw new IllegalArgumentException("interface " + record.interfaceId() + " was not added");
+        }
+        if (!headerWritten) {
+            writeHeader();
+        }
+        long timestamp = record.timestampNanos();
+        output.putInt((int) Math.floorDiv(timestamp, NANOS_PER_SECOND));
+        output.putInt((int) Math.floorMod(timestamp, NANOS_PER_SECOND));
+        output.putInt(record.capturedLength());
+        output.putInt(record.originalLength());
+        output.put(record.data(), false);
+    }
+
+    private void writeHeader() {
+        output.putInt(MAGIC_NANOS);
+        output.putShort(VERSION_MAJOR);
+        output.putShort(VERSION_MINOR);
+        output.putInt(0); // thiszone: timestamps are UTC
+        output.putInt(0); // sigfigs: always 0 in practice
+        output.putInt(snapLength > 0 ? snapLength : DEFAULT_SNAPLEN);
+        output.putInt(linkType);
+        headerWritten = true;
+    }
+
+    @Override
+    public void close() {
+        if (!headerWritten) {
+            writeHeader(); // even without records: an empty capture is still a valid file
+        }
+        output.close();
+    }
+}

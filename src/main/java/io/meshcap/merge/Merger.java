@@ -1,0 +1,305 @@
+package io.meshcap.merge;
+
+import com.sun.management.UnixOperatingSystemMXBean;
+import io.meshcap.MeshcapException;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureReader;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.OutputFormat;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Merges capture files into one stream ordered by timestamp, like mergecap, in constant memory.
+ *
+ * <ul>
+ *   <li>Order: a k-way merge that keeps one record of look-ahead per input and always writes the earliest.
+ *       Equal timestamps go in input order, and each input's own order is kept (inputs are assumed to be
+ *       in time order, as captures are; an input that is not is not sorted).</li>
+ *   <li>Interfaces: every interface of every input becomes its own output interface, in input order,
+ *       labelled as {@link MergeInput} describes. Interfaces an input defines later are added when their
+ *       first record is written.</li>
+ *   <li>More inputs than may be open at once (the fan-in, derived from the open-file limit): consecutive
+ *       batches are merged into temporary pcapng spill files (mode 0600, deleted afterwards), and the spill
+ *       files are merged in turn. Batches are consecutive, so ties still go in input order. The cost is one
+ *       extra write and read of the data, and disk space for it next to the output.</li>
+ * </ul>
+ */
+public final class Merger {
+
+    /** Read buffers of all open inputs together stay within this. */
+    private static final int READ_BUFFER_BUDGET = 32 << 20;
+    private static final int MIN_READ_BUFFER = 64 << 10;
+    /** File descriptors kept free for the output, a spill file, the JVM's jars and standard streams. */
+    private static final int RESERVED_DESCRIPTORS = 64;
+    private static final int MAX_FAN_IN = 1024;
+    private static final int MIN_FAN_IN = 2;
+    private static final String SPILL_APPLICATION = "meshcap merge (spill file)";
+
+    private final Path spillDirectory;
+    private final int fanIn;
+
+    /**
+     * @param spillDirectory where spill files go when there are more inputs than may be open at once;
+     *                       the output's directory is a good choice (same disk, same access rights)
+     */
+    public Merger(Path spillDirectory) {
+        this(spillDirectory, fanInFromDescriptorLimit());
+    }
+
+    Merger(Path spillDirectory, int fanIn) {
+        this.spillDirectory = spillDirectory;
+        this.fanIn = Math.max(fanIn, MIN_FAN_IN);
+    }
+
+    /**
+     * Merges the inputs into {@code output}, passing every record through {@code transform}. Does not close
+     * {@code output}.
+     *
+     * @return one summary per input, in input order
+     * @throws MeshcapException naming the file and offset when an input is damaged or unreadable
+     */
+    public List<InputSummary> merge(List<MergeInput> inputs, CaptureWriter output, RecordTransform transform) {
+        List<InputSummary> summaries = new ArrayList<>();
+        if (inputs.size() <= fanIn) {
+            mergeOpen(inputs, output, transform, summaries);
+            return summaries;
+        }
+        List<Path> spills = new ArrayList<>();
+        try {
+            for (int from = 0; from < inputs.size(); from += fanIn) {
+                Path spill = createSpill();
+                spills.add(spill);
+                try (CaptureWriter spillWriter = CaptureFormats.create(spill, OutputFormat.PCAPNG, SPILL_APPLICATION)) {
+                    mergeOpen(inputs.subList(from, Math.min(from + fanIn, inputs.size())), spillWriter,
+                            RecordTransform.NONE, summaries);
+                }
+            }
+            // Spill interfaces already carry their final labels, so they are merged as they are.
+            merge(spills.stream().map(MergeInput::of).toList(), output, transform);
+        } finally {
+            spills.forEach(Merger::deleteQuietly);
+        }
+        return summaries;
+    }
+
+    /** Merges inputs that may all be open at once. */
+    private void mergeOpen(List<MergeInput> inputs, CaptureWriter output, RecordTransform transform,
+                           List<InputSummary> summaries) {
+        int bufferSize = Math.max(MIN_READ_BUFFER,
+                Math.min(CaptureFormats.DEFAULT_READ_BUFFER, READ_BUFFER_BUDGET / Math.max(inputs.size(), 1)));
+        List<CaptureInterface> outputInterfaces = new ArrayList<>();
+        Cursor[] cursors = new Cursor[inputs.size()];
+        try {
+            for (int i = 0; i < cursors.length; i++) {
+                cursors[i] = new Cursor(i, inputs.get(i), CaptureFormats.open(inputs.get(i).path(), bufferSize));
+                cursors[i].advance();
+                cursors[i].mapInterfaces(cursors[i].reader.interfaces().size(), output, outputInterfaces);
+            }
+            RecordHeap heap = new RecordHeap(cursors);
+            while (!heap.isEmpty()) {
+                Cursor cursor = heap.top();
+                CaptureRecord record = cursor.head;
+                int outputId = cursor.outputId(record.interfaceId(), output, outputInterfaces);
+                CaptureRecord mapped = record.interfaceId() == outputId ? record : record.withInterfaceId(outputId);
+                for (CaptureRecord emitted : transform.apply(outputInterfaces.get(outputId), mapped)) {
+                    output.write(emitted);
+                }
+                if (cursor.advance()) {
+                    heap.topChanged();
+                } else {
+                    heap.removeTop();
+                }
+            }
+            for (Cursor cursor : cursors) {
+                summaries.add(cursor.summary());
+            }
+        } finally {
+            for (Cursor cursor : cursors) {
+                if (cursor != null) {
+                    cursor.reader.close();
+                }
+            }
+        }
+    }
+
+    private Path createSpill() {
+        try {
+            return Files.createTempFile(spillDirectory, ".meshcap-merge-", ".pcapng",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (IOException e) {
+            throw MeshcapException.failure(spillDirectory + ": cannot create a spill file for merging many inputs: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path spill) {
+        try {
+            Files.deleteIfExists(spill);
+        } catch (IOException e) {
+            // Nothing more to do than tell: the spill is a temporary copy of data the user still has.
+            System.err.println("meshcap: could not delete spill file " + spill + ": " + e.getMessage());
+        }
+    }
+
+    /** How many inputs may be open at once: what the open-file limit leaves after what is open already. */
+    static int fanInFromDescriptorLimit() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof UnixOperatingSystemMXBean unix) {
+            long free = unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount() - RESERVED_DESCRIPTORS;
+            return (int) Math.max(MIN_FAN_IN, Math.min(MAX_FAN_IN, free));
+        }
+        return MAX_FAN_IN;
+    }
+
+    /** One open input: its reader, the next record, the interface mapping and the counters. */
+    private static final class Cursor {
+        final int index;
+        final MergeInput input;
+        final CaptureReader reader;
+        CaptureRecord head;
+        int[] outputIds = new int[0];
+        int interfacesAtStart;
+        long packets;
+        long bytes;
+        long firstNanos;
+        long lastNanos;
+
+        Cursor(int index, MergeInput input, CaptureReader reader) {
+            this.index = index;
+            this.input = input;
+            this.reader = reader;
+        }
+
+        boolean advance() {
+            head = reader.next();
+            if (head == null) {
+                return false;
+            }
+            if (packets == 0) {
+                firstNanos = head.timestampNanos();
+            }
+            lastNanos = head.timestampNanos();
+            packets++;
+            bytes += head.capturedLength();
+            return true;
+        }
+
+        int outputId(int inputId, CaptureWriter output, List<CaptureInterface> outputInterfaces) {
+            if (inputId >= outputIds.length) {
+                mapInterfaces(inputId + 1, output, outputInterfaces);
+            }
+            return outputIds[inputId];
+        }
+
+        /** Adds output interfaces for this input's interfaces up to {@code count}. */
+        void mapInterfaces(int count, CaptureWriter output, List<CaptureInterface> outputInterfaces) {
+            List<CaptureInterface> known = reader.interfaces();
+            if (outputIds.length == 0) {
+                interfacesAtStart = known.size();
+            }
+            int mapped = outputIds.length;
+            outputIds = Arrays.copyOf(outputIds, Math.max(count, mapped));
+            for (int i = mapped; i < count; i++) {
+                CaptureInterface labelled = label(known.get(i), i);
+                outputIds[i] = output.addInterface(labelled);
+                outputInterfaces.add(labelled);
+            }
+        }
+
+        private CaptureInterface label(CaptureInterface original, int id) {
+            String name;
+            boolean several = interfacesAtStart > 1 || id > 0;
+            String own = original.name() != null ? original.name() : "if" + id;
+            if (input.name() != null) {
+                name = several ? input.name() + "/" + own : input.name();
+            } else if (original.name() != null) {
+                name = original.name();
+            } else {
+                name = several ? input.path().getFileName() + "/" + own : input.path().getFileName().toString();
+            }
+            String description = input.description() != null ? input.description() : original.description();
+            return new CaptureInterface(original.linkType(), original.snapLength(), name, description);
+        }
+
+        InputSummary summary() {
+            return new InputSummary(input, reader.formatName(), packets, bytes, firstNanos, lastNanos,
+                    reader.truncation());
+        }
+    }
+
+    /** A binary min-heap of cursors with a record, ordered by (timestamp, input index). */
+    private static final class RecordHeap {
+        private final Cursor[] heap;
+        private int size;
+
+        RecordHeap(Cursor[] cursors) {
+            heap = new Cursor[cursors.length];
+            for (Cursor cursor : cursors) {
+                if (cursor.head != null) {
+                    heap[size++] = cursor;
+                }
+            }
+            for (int i = size / 2 - 1; i >= 0; i--) {
+                siftDown(i);
+            }
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        Cursor top() {
+            return heap[0];
+        }
+
+        /** The top cursor moved to its next record. */
+        void topChanged() {
+            siftDown(0);
+        }
+
+        void removeTop() {
+            heap[0] = heap[--size];
+            heap[size] = null;
+            siftDown(0);
+        }
+
+        private void siftDown(int at) {
+            Cursor moving = heap[at];
+            if (moving == null) {
+                return;
+            }
+            int i = at;
+            while (true) {
+                int child = 2 * i + 1;
+                if (child >= size) {
+                    break;
+                }
+                if (child + 1 < size && before(heap[child + 1], heap[child])) {
+                    child++;
+                }
+                if (!before(heap[child], moving)) {
+                    break;
+                }
+                heap[i] = heap[child];
+                i = child;
+            }
+            heap[i] = moving;
+        }
+
+        private static boolean before(Cursor a, Cursor b) {
+            long ta = a.head.timestampNanos();
+            long tb = b.head.timestampNanos();
+            return ta < tb || (ta == tb && a.index < b.index);
+        }
+    }
+}
