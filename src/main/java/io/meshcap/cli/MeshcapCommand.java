@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
             FilterCommand.class,
             CidrCommand.class,
             MergeCommand.class,
+            LabCommand.class,
             CompletionCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {

@@ -1,0 +1,66 @@
+package io.meshcap.lab;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+
+/**
+ * The few libc calls Java has no API for: SO_ORIGINAL_DST (a getsockopt on the accepted socket's descriptor, which
+ * java.net never exposes), and setns() for entering a network namespace on one thread. The stand-in sidecar does all
+ * of its socket work through these calls, so every descriptor it needs is its own. Sizes use {@link NativeLong}
+ * where C has size_t/ssize_t; errors surface as {@link LastErrorException} carrying errno.
+ */
+interface Libc extends Library {
+
+    Libc C = Native.load("c", Libc.class);
+
+    int AF_INET = 2;
+    int AF_INET6 = 10;
+    int SOCK_STREAM = 1;
+    int SOCK_CLOEXEC = 0x80000;
+    int SOL_SOCKET = 1;
+    int SO_REUSEADDR = 2;
+    int SOL_IP = 0;
+    int SOL_IPV6 = 41;
+    /** SO_ORIGINAL_DST (linux/netfilter_ipv4.h) and IP6T_SO_ORIGINAL_DST (linux/netfilter_ipv6/ip6_tables.h). */
+    int SO_ORIGINAL_DST = 80;
+    int IPV6_V6ONLY = 26;
+    int SHUT_WR = 1;
+    int SHUT_RDWR = 2;
+    int CLONE_NEWNET = 0x40000000;
+    int EINTR = 4;
+    int O_RDONLY = 0;
+    int O_CLOEXEC = 0x80000;
+
+    int open(String path, int flags) throws LastErrorException;
+
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    int setsockopt(int fd, int level, int name, int[] value, int length) throws LastErrorException;
+
+    int getsockopt(int fd, int level, int name, byte[] value, int[] length) throws LastErrorException;
+
+    int getsockname(int fd, byte[] address, int[] length) throws LastErrorException;
+
+    int bind(int fd, byte[] address, int length) throws LastErrorException;
+
+    int listen(int fd, int backlog) throws LastErrorException;
+
+    int accept4(int fd, Pointer address, Pointer length, int flags) throws LastErrorException;
+
+    int connect(int fd, byte[] address, int length) throws LastErrorException;
+
+    NativeLong read(int fd, Pointer buffer, NativeLong count) throws LastErrorException;
+
+    NativeLong write(int fd, Pointer buffer, NativeLong count) throws LastErrorException;
+
+    int shutdown(int fd, int how) throws LastErrorException;
+
+    int close(int fd) throws LastErrorException;
+
+    int setns(int fd, int nstype) throws LastErrorException;
+
+    int geteuid();
+}

@@ -1,0 +1,129 @@
+package io.meshcap.lab;
+
+import io.meshcap.MeshcapException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Drives connections through a running lab and records what each endpoint saw. Inbound connections are made from a
+ * thread inside the mesh namespace to POD_IP:port; outbound ones from a thread inside the pod namespace (as root,
+ * so Istio's rules redirect them to the sidecar) to the upstream address. One connection at a time, so captures
+ * of a run read in ledger order.
+ */
+final class TrafficGenerator {
+
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    private static final int READ_TIMEOUT_MILLIS = 10_000;
+    private static final int MIN_PAYLOAD = 200;
+    private static final int PAYLOAD_SPREAD = 3_000;
+    /** Spreads payload sizes across connections so no two neighbours look alike in a capture. */
+    private static final int SIZE_STRIDE = 997;
+
+    private final LabTopology topology;
+    private final String labName;
+
+    TrafficGenerator(LabConfig config) {
+        this.topology = LabTopology.of(config);
+        this.labName = config.name();
+    }
+
+    /** Makes {@code inbound} and {@code outbound} connections per address family of the lab. */
+    Ledger run(int inbound, int outbound) {
+        List<LedgerEntry> entries = new ArrayList<>();
+        try (NamespaceThread mesh = NamespaceThread.enter(topology.meshNamespace());
+                NamespaceThread pod = NamespaceThread.enter(topology.podNamespace())) {
+            for (IpFamily family : topology.families()) {
+                for (int i = 0; i < inbound; i++) {
+                    int port = port(i);
+                    entries.add(connect(mesh, entries.size() + 1, LedgerEntry.Kind.INBOUND, family, port,
+                            topology.podIp(family)));
+                }
+                for (int i = 0; i < outbound; i++) {
+                    int port = port(i);
+                    entries.add(connect(pod, entries.size() + 1, LedgerEntry.Kind.OUTBOUND, family, port,
+                            topology.meshIp(family)));
+                }
+            }
+        }
+        return new Ledger(labName, topology.podIp(IpFamily.IPV4),
+                topology.ipv6() ? topology.podIp(IpFamily.IPV6) : null, entries);
+    }
+
+    /** The request of connection {@code id}: a readable first line, then pseudo-random bytes seeded by the id. */
+    static byte[] payload(int id, LedgerEntry.Kind kind) {
+        byte[] head = ("meshcap-lab connection " + id + " " + kind.name().toLowerCase() + "\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] payload = Arrays.copyOf(head, head.length + MIN_PAYLOAD + (id * SIZE_STRIDE) % PAYLOAD_SPREAD);
+        byte[] noise = new byte[payload.length - head.length];
+        new Random(id).nextBytes(noise);
+        System.arraycopy(noise, 0, payload, head.length, noise.length);
+        return payload;
+    }
+
+    private int port(int index) {
+        return topology.appPorts().get(index % topology.appPorts().size());
+    }
+
+    private LedgerEntry connect(NamespaceThread from, int id, LedgerEntry.Kind kind, IpFamily family,
+            int port, String address) {
+        byte[] request = payload(id, kind);
+        try {
+            InetSocketAddress destination = new InetSocketAddress(InetAddress.getByName(address), port);
+            return from.call(() -> exchange(id, kind, family, destination, request));
+        } catch (IOException e) {
+            throw MeshcapException.failure(kind.name().toLowerCase() + " connection " + id + " to "
+                    + new Endpoint(address, port) + " failed: " + e.getMessage()
+                    + "; check the lab with: meshcap lab status --name " + labName, e);
+        }
+    }
+
+    private static LedgerEntry exchange(int id, LedgerEntry.Kind kind, IpFamily family,
+            InetSocketAddress destination, byte[] request) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(destination, CONNECT_TIMEOUT_MILLIS);
+            socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+            Endpoint client = Endpoint.of(socket.getLocalAddress(), socket.getLocalPort());
+            OutputStream out = socket.getOutputStream();
+            out.write(request);
+            out.flush();
+            socket.shutdownOutput();
+            InputStream in = socket.getInputStream();
+            byte[] reply = in.readAllBytes();
+            int newline = indexOf(reply, (byte) '\n');
+            if (newline < 0) {
+                throw new IOException("the server closed without a report (" + reply.length + " bytes)");
+            }
+            ServerReport report;
+            try {
+                report = ServerReport.parse(new String(reply, 0, newline, StandardCharsets.US_ASCII));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            byte[] echo = Arrays.copyOfRange(reply, newline + 1, reply.length);
+            String requestSha = Digests.sha256(request);
+            boolean verified = report.bytes() == request.length && requestSha.equals(report.sha256())
+                    && Arrays.equals(request, echo);
+            return new LedgerEntry(id, kind, family.label(), destination.getPort(), client,
+                    Endpoint.of(destination), report.role(), report.local(), report.peer(),
+                    request.length, requestSha, echo.length, Digests.sha256(echo), verified);
+        }
+    }
+
+    private static int indexOf(byte[] bytes, byte value) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

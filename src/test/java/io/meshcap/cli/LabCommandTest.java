@@ -1,0 +1,39 @@
+package io.meshcap.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class LabCommandTest {
+
+    @Test
+    void helpShowsExamples() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        assertEquals(0, cli.execute("lab", "up", "--help"));
+        assertTrue(out.toString().contains("meshcap lab up --name demo"), out.toString());
+    }
+
+    @Test
+    void aBadLabNameIsAUsageError() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err));
+        assertEquals(2, cli.execute("lab", "status", "--name", "Not_Valid"));
+        assertTrue(err.toString().startsWith("meshcap: lab name 'Not_Valid' is not usable"), err.toString());
+    }
+
+    @Test
+    void trafficWithoutALabFailsWithTheFix() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err));
+        assertEquals(1, cli.execute("lab", "traffic", "--name", "mctest-absent"));
+        assertTrue(err.toString().contains("run meshcap lab up --name mctest-absent"), err.toString());
+    }
+}
