@@ -8,6 +8,8 @@ import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
+import io.meshcap.reassoc.Reassociation;
+import io.meshcap.reassoc.RedirectReassociator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,6 +43,7 @@ import picocli.CommandLine.Spec;
             "      lo.pcap eth0.pcap -o pod.pcapng",
             "  meshcap merge legs/*.pcap -o - | wireshark -k -i -",
             "  meshcap merge a.pcap b.pcap --format pcap -o ab.pcap",
+            "  meshcap merge --reassociate reviews-lo.pcap reviews-eth0.pcap -o reviews.pcapng",
             "",
             "Output files are created with mode 0600: captures hold private data."
         })
@@ -63,6 +67,14 @@ public final class MergeCommand implements Callable<Integer> {
             description = "pcapng (default) or pcap (only when all inputs share one link type; drops comments).")
     OutputFormat format;
 
+    @Option(names = "--reassociate",
+            description = "Undo the iptables REDIRECT on lo legs: outbound connections become one conversation again"
+                    + " (see meshcap reassociate --help).")
+    boolean reassociate;
+
+    @Mixin
+    ReassociationOptions reassociation;
+
     @Spec
     CommandSpec spec;
 
@@ -76,12 +88,16 @@ public final class MergeCommand implements Callable<Integer> {
         }
         String application = "meshcap " + VersionProvider.version();
         Path spillDirectory = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : parentOf(outputPath);
+        RedirectReassociator reassociator = reassociate ? reassociation.reassociator() : null;
         List<InputSummary> summaries;
         CaptureWriter writer = toStdout
                 ? CaptureFormats.createStdout(format, application)
                 : CaptureFormats.create(outputPath, format, application);
         try (writer) {
-            summaries = new Merger(spillDirectory).merge(mergeInputs, writer, RecordTransform.NONE);
+            Merger merger = new Merger(spillDirectory);
+            summaries = reassociator != null
+                    ? Reassociation.merge(merger, mergeInputs, writer, reassociator)
+                    : merger.merge(mergeInputs, writer, RecordTransform.NONE);
         } catch (RuntimeException e) {
             if (!toStdout) {
                 deleteIncomplete(outputPath);
@@ -91,6 +107,9 @@ public final class MergeCommand implements Callable<Integer> {
         for (InputSummary summary : summaries) {
             spec.commandLine().getErr().println(summary.describe());
             summary.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
+        }
+        if (reassociator != null) {
+            spec.commandLine().getErr().println(reassociator.stats().describe());
         }
         spec.commandLine().getErr().flush();
         return 0;
@@ -126,7 +145,7 @@ public final class MergeCommand implements Callable<Integer> {
         return result;
     }
 
-    private static void refuseOverwritingAnInput(Path outputPath, List<Path> inputs) {
+    static void refuseOverwritingAnInput(Path outputPath, List<Path> inputs) {
         if (!Files.exists(outputPath)) {
             return;
         }
@@ -146,7 +165,7 @@ public final class MergeCommand implements Callable<Integer> {
         return parent != null ? parent : Path.of(".");
     }
 
-    private static void deleteIncomplete(Path outputPath) {
+    static void deleteIncomplete(Path outputPath) {
         try {
             Files.deleteIfExists(outputPath);
         } catch (IOException e) {

@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
             FilterCommand.class,
             CidrCommand.class,
             MergeCommand.class,
+            ReassociateCommand.class,
             LabCommand.class,
             CompletionCommand.class
         })
