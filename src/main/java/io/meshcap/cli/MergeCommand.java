@@ -9,7 +9,7 @@ import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.reassoc.Reassociation;
-import io.meshcap.reassoc.RedirectReassociator;
+import io.meshcap.reassoc.RedirectPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,12 +68,17 @@ public final class MergeCommand implements Callable<Integer> {
     OutputFormat format;
 
     @Option(names = "--reassociate",
-            description = "Undo the iptables REDIRECT on lo legs: outbound connections become one conversation again"
-                    + " (see meshcap reassociate --help).")
+            description = "Undo the iptables REDIRECT on lo legs, so outbound connections are one conversation again"
+                    + " (see meshcap reassociate --help), and comment each connection's first packet with its leg and"
+                    + " the leg it joins (see meshcap streams --help). Reads the inputs twice.")
     boolean reassociate;
 
+    @Option(names = "--keep-original",
+            description = "Also keep every rewritten packet as captured, just before its rewritten copy.")
+    boolean keepOriginal;
+
     @Mixin
-    ReassociationOptions reassociation;
+    OutboundPortOption outboundPort;
 
     @Spec
     CommandSpec spec;
@@ -88,16 +93,20 @@ public final class MergeCommand implements Callable<Integer> {
         }
         String application = "meshcap " + VersionProvider.version();
         Path spillDirectory = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : parentOf(outputPath);
-        RedirectReassociator reassociator = reassociate ? reassociation.reassociator() : null;
+        RedirectPorts ports = reassociate ? outboundPort.ports() : null;
+        Reassociation.Outcome reassociated = null;
         List<InputSummary> summaries;
         CaptureWriter writer = toStdout
                 ? CaptureFormats.createStdout(format, application)
                 : CaptureFormats.create(outputPath, format, application);
         try (writer) {
             Merger merger = new Merger(spillDirectory);
-            summaries = reassociator != null
-                    ? Reassociation.merge(merger, mergeInputs, writer, reassociator)
-                    : merger.merge(mergeInputs, writer, RecordTransform.NONE);
+            if (ports != null) {
+                reassociated = Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal);
+                summaries = reassociated.inputs();
+            } else {
+                summaries = merger.merge(mergeInputs, writer, RecordTransform.NONE);
+            }
         } catch (RuntimeException e) {
             if (!toStdout) {
                 deleteIncomplete(outputPath);
@@ -108,8 +117,10 @@ public final class MergeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println(summary.describe());
             summary.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
         }
-        if (reassociator != null) {
-            spec.commandLine().getErr().println(reassociator.stats().describe());
+        if (reassociated != null) {
+            spec.commandLine().getErr().println(reassociated.stats().describe() + "; "
+                    + reassociated.streams().joins().size() + " legs joined, "
+                    + reassociated.streams().ambiguous().size() + " ambiguous (meshcap streams lists them)");
         }
         spec.commandLine().getErr().flush();
         return 0;

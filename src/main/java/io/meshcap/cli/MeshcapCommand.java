@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
             CidrCommand.class,
             MergeCommand.class,
             ReassociateCommand.class,
+            StreamsCommand.class,
             LabCommand.class,
             CompletionCommand.class
         })

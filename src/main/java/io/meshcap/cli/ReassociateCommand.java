@@ -5,7 +5,8 @@ import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.reassoc.Reassociation;
-import io.meshcap.reassoc.RedirectReassociator;
+import io.meshcap.reassoc.ReassociationStats;
+import io.meshcap.reassoc.RedirectPorts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -49,27 +50,32 @@ public final class ReassociateCommand implements Callable<Integer> {
             description = "The re-associated pcapng file, or - for standard output.")
     String output;
 
+    @Option(names = "--keep-original",
+            description = "Also keep every rewritten packet as captured, just before its rewritten copy.")
+    boolean keepOriginal;
+
     @Mixin
-    ReassociationOptions options;
+    OutboundPortOption outboundPort;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        RedirectReassociator reassociator = options.reassociator();
+        RedirectPorts ports = outboundPort.ports();
         boolean toStdout = STDOUT.equals(output);
         Path outputPath = toStdout ? null : Path.of(output);
         if (!toStdout) {
             MergeCommand.refuseOverwritingAnInput(outputPath, List.of(input));
         }
         String application = "meshcap " + VersionProvider.version();
+        ReassociationStats stats;
         try (CaptureReader reader = CaptureFormats.open(input)) {
             CaptureWriter writer = toStdout
                     ? CaptureFormats.createStdout(OutputFormat.PCAPNG, application)
                     : CaptureFormats.create(outputPath, OutputFormat.PCAPNG, application);
             try (writer) {
-                Reassociation.copy(reader, writer, reassociator);
+                stats = Reassociation.copy(reader, writer, ports, keepOriginal);
             } catch (RuntimeException e) {
                 if (!toStdout) {
                     MergeCommand.deleteIncomplete(outputPath);
@@ -78,7 +84,7 @@ public final class ReassociateCommand implements Callable<Integer> {
             }
             reader.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
         }
-        spec.commandLine().getErr().println(reassociator.stats().describe());
+        spec.commandLine().getErr().println(stats.describe());
         spec.commandLine().getErr().flush();
         return 0;
     }

@@ -24,6 +24,11 @@ public final class LinkLayer {
     private static final int SLL2_PROTOCOL = 0;
     private static final int SLL2_HEADER = 20;
     private static final int NULL_HEADER = 4;
+    private static final int ETHERNET_ADDRESSES = 12;
+    private static final int SLL_HATYPE = 2;
+    private static final int SLL2_HATYPE = 8;
+    /** ARPHRD_LOOPBACK: the device type Linux reports for lo. */
+    private static final int HATYPE_LOOPBACK = 772;
     private static final int AF_INET = 2;
     /** AF_INET6 differs per system: Linux, NetBSD/OpenBSD, FreeBSD, macOS. */
     private static final Set<Long> AF_INET6 = Set.of(10L, 24L, 28L, 30L);
@@ -54,6 +59,30 @@ public final class LinkLayer {
             case LinkType.LOOP -> bsdLoopback(data, true);
             default -> NOT_IP;
         };
+    }
+
+    /**
+     * Whether the link header says the packet went over a loopback device: the BSD loopback types, Linux cooked
+     * headers with device type ARPHRD_LOOPBACK (an {@code any} capture mixes lo and eth0 in one interface), and
+     * Ethernet headers whose addresses are all zero (what Linux lo gives tcpdump). RAW headers cannot tell.
+     */
+    public static boolean isLoopback(int linkType, byte[] data) {
+        return switch (linkType) {
+            case LinkType.NULL, LinkType.LOOP -> true;
+            case LinkType.LINUX_SLL -> data.length >= SLL_HEADER && Bytes.u16(data, SLL_HATYPE) == HATYPE_LOOPBACK;
+            case LinkType.LINUX_SLL2 -> data.length >= SLL2_HEADER && Bytes.u16(data, SLL2_HATYPE) == HATYPE_LOOPBACK;
+            case LinkType.EN10MB -> data.length >= ETHERNET_ADDRESSES && allZero(data, ETHERNET_ADDRESSES);
+            default -> false;
+        };
+    }
+
+    private static boolean allZero(byte[] data, int length) {
+        for (int i = 0; i < length; i++) {
+            if (data[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int ethernet(byte[] data) {

@@ -1,5 +1,6 @@
 package io.meshcap.reassoc;
 
+import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
@@ -7,17 +8,20 @@ import io.meshcap.format.CaptureWriter;
 import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
+import io.meshcap.merge.RecordTransform;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The entry points that run a {@link RedirectReassociator} over a whole stream and write what it holds back at
- * the end: over one file ({@code meshcap reassociate}) or over a merge ({@code meshcap merge --reassociate},
- * and the capture engine, which re-associates by default).
+ * The entry points that run re-association and stitching over whole captures: what {@code meshcap merge
+ * --reassociate}, {@code meshcap reassociate} and {@code meshcap streams} call, and what the capture engine calls
+ * to re-associate its merge by default and to show the stream table.
  *
  * <pre>{@code
- * RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
- * List<InputSummary> inputs = Reassociation.merge(new Merger(dir), legs, writer, reassociator);
- * System.err.println(reassociator.stats().describe());
+ * Reassociation.Outcome outcome = Reassociation.merge(new Merger(dir), legs, writer,
+ *         RedirectPorts.withOutbound(outboundPortFromRules), false);
+ * System.err.println(outcome.stats().describe());
+ * System.out.print(outcome.streams().describe());
  * }</pre>
  */
 public final class Reassociation {
@@ -26,22 +30,45 @@ public final class Reassociation {
     }
 
     /**
-     * Merges {@code inputs} into {@code output} with re-association; does not close {@code output}.
+     * What a re-associating merge did.
      *
-     * @return the merge's summary per input
+     * @param inputs  the merge's summary per input
+     * @param stats   what re-association changed
+     * @param streams every connection and the joins between legs, as written into the file's comments
      */
-    public static List<InputSummary> merge(Merger merger, List<MergeInput> inputs, CaptureWriter output,
-                                           RedirectReassociator reassociator) {
-        List<InputSummary> summaries = merger.merge(inputs, output, reassociator);
-        reassociator.finish().forEach(output::write);
-        return summaries;
+    public record Outcome(List<InputSummary> inputs, ReassociationStats stats, StreamTable streams) {
     }
 
     /**
-     * Copies every interface and record of {@code input} to {@code output} with re-association; closes neither.
-     * Interface ids are kept, so the output's interfaces are the input's.
+     * Merges {@code inputs} into {@code output} with re-association, and comments each connection's first packet
+     * with its leg and its join (see {@link StreamTable#firstPacketComments()}). Reads the inputs twice: once to
+     * build the stream table, once to write; does not close {@code output}.
+     *
+     * @param keepOriginal also write each rewritten packet as captured
      */
-    public static void copy(CaptureReader input, CaptureWriter output, RedirectReassociator reassociator) {
+    public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output, RedirectPorts ports,
+                                boolean keepOriginal) {
+        Stitcher stitcher = new Stitcher(ports);
+        ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal), stitcher);
+        merger.merge(inputs, new DiscardingWriter(), survey);
+        survey.finish();
+        StreamTable streams = stitcher.table();
+
+        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
+        ChainedTransform write = new ChainedTransform(reassociator,
+                new FirstPacketComments(streams.firstPacketComments()));
+        List<InputSummary> summaries = merger.merge(inputs, output, write);
+        write.finish().forEach(output::write);
+        return new Outcome(summaries, reassociator.stats(), streams);
+    }
+
+    /**
+     * Copies every interface and record of {@code input} to {@code output} with re-association, in one pass;
+     * closes neither. Interface ids are kept, so the output's interfaces are the input's.
+     */
+    public static ReassociationStats copy(CaptureReader input, CaptureWriter output, RedirectPorts ports,
+                                          boolean keepOriginal) {
+        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
         int declared = 0;
         for (CaptureRecord record = input.next(); record != null; record = input.next()) {
             List<CaptureInterface> interfaces = input.interfaces();
@@ -50,9 +77,32 @@ public final class Reassociation {
             }
             reassociator.apply(interfaces.get(record.interfaceId()), record).forEach(output::write);
         }
-        for (CaptureInterface late : input.interfaces().subList(declared, input.interfaces().size())) {
-            output.addInterface(late);
+        List<CaptureInterface> interfaces = input.interfaces();
+        for (; declared < interfaces.size(); declared++) {
+            output.addInterface(interfaces.get(declared));
         }
         reassociator.finish().forEach(output::write);
+        return reassociator.stats();
+    }
+
+    /**
+     * The stream table of a capture file. The file is re-associated on the fly (in memory, nothing is written),
+     * so a raw lo capture and an already re-associated one give the same table.
+     */
+    public static StreamTable streams(Path file, RedirectPorts ports) {
+        Stitcher stitcher = new Stitcher(ports);
+        ChainedTransform chain = new ChainedTransform(new RedirectReassociator(ports, false), stitcher);
+        survey(file, chain);
+        chain.finish();
+        return stitcher.table();
+    }
+
+    /** Runs {@code transform} over a file's records and discards what it returns. */
+    private static void survey(Path file, RecordTransform transform) {
+        try (CaptureReader reader = CaptureFormats.open(file)) {
+            for (CaptureRecord record = reader.next(); record != null; record = reader.next()) {
+                transform.apply(reader.interfaces().get(record.interfaceId()), record);
+            }
+        }
     }
 }
