@@ -82,10 +82,6 @@ public final class Ipv4Header implements NetworkHeader {
         System.arraycopy(address, 0, data, offset + DESTINATION, ADDRESS_LENGTH);
     }
 
-    public int headerChecksum() {
-        return Bytes.u16(data, offset + HEADER_CHECKSUM);
-    }
-
     @Override
     public long pseudoHeaderSum(int transportLength) {
         long sum = Checksums.sum(data, offset + SOURCE, 2 * ADDRESS_LENGTH);

@@ -38,6 +38,10 @@ final class ChainedTransform implements RecordTransform {
         if (records.isEmpty()) {
             return records;
         }
+        if (records.size() == 1) {
+            CaptureRecord only = records.get(0);
+            return next.apply(interfaces.get(only.interfaceId()), only);
+        }
         List<CaptureRecord> out = new ArrayList<>(records.size());
         for (CaptureRecord record : records) {
             out.addAll(next.apply(interfaces.get(record.interfaceId()), record));

@@ -18,10 +18,13 @@ public final class FlowEndpoint {
 
     private final byte[] address;
     private final int port;
+    /** Endpoints are hash keys for every packet, so the hash is computed once. */
+    private final int hash;
 
     private FlowEndpoint(byte[] address, int port) {
         this.address = address;
         this.port = port;
+        this.hash = 31 * Arrays.hashCode(address) + port;
     }
 
     /** @param address 4 or 16 bytes, not copied: the caller hands it over */
@@ -69,12 +72,13 @@ public final class FlowEndpoint {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof FlowEndpoint that && port == that.port && Arrays.equals(address, that.address);
+        return other instanceof FlowEndpoint that && hash == that.hash && port == that.port
+                && Arrays.equals(address, that.address);
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(address) + port;
+        return hash;
     }
 
     @Override

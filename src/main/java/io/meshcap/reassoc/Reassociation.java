@@ -49,7 +49,7 @@ public final class Reassociation {
     public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output, RedirectPorts ports,
                                 boolean keepOriginal) {
         Stitcher stitcher = new Stitcher(ports);
-        ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal), stitcher);
+        ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true), stitcher);
         merger.merge(inputs, new DiscardingWriter(), survey);
         survey.finish();
         StreamTable streams = stitcher.table();
@@ -91,7 +91,7 @@ public final class Reassociation {
      */
     public static StreamTable streams(Path file, RedirectPorts ports) {
         Stitcher stitcher = new Stitcher(ports);
-        ChainedTransform chain = new ChainedTransform(new RedirectReassociator(ports, false), stitcher);
+        ChainedTransform chain = new ChainedTransform(new RedirectReassociator(ports, false, true), stitcher);
         survey(file, chain);
         chain.finish();
         return stitcher.table();

@@ -1,6 +1,7 @@
 package io.meshcap.reassoc;
 
 import io.meshcap.packet.TcpHeader;
+import io.meshcap.packet.TcpSegment.ChecksumUpdate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +25,7 @@ final class RedirectConnection {
     private boolean serverFin;
     private boolean reset;
     private long lastSeenNanos;
-    private String rewriteComment;
+    private String shortComment;
 
     private RedirectConnection(ConnectionKey key, FlowEndpoint redirectTarget, long synSequence) {
         this.key = key;
@@ -82,10 +83,6 @@ final class RedirectConnection {
         return original;
     }
 
-    boolean confirmed() {
-        return confirmed;
-    }
-
     /** No reply came in time: later request packets pass unchanged until one does. */
     void giveUp() {
         gaveUp = true;
@@ -134,15 +131,29 @@ final class RedirectConnection {
         return reset || clientFin && serverFin;
     }
 
-    /** The comment every rewritten packet of this connection carries (built once). */
-    String rewriteComment(RedirectPorts ports) {
-        if (rewriteComment == null) {
-            rewriteComment = "meshcap: destination " + redirectTarget + " rewritten to " + original
-                    + ", the original destination shown by the reply direction"
-                    + (confirmed ? " (the handshake's seq/ack confirm it)"
-                            : " (learned from the first reply: the capture holds no handshake of this connection)")
-                    + "; iptables REDIRECT had sent it to " + ports.describe(redirectTarget.port());
+    /**
+     * The comment a rewritten packet of this connection carries: the full explanation on the connection's first
+     * rewritten packet, a short form naming the same change on the others (the comments are a large part of the
+     * output otherwise). Built once per connection.
+     */
+    String rewriteComment(RedirectPorts ports, ChecksumUpdate update) {
+        if (update == ChecksumUpdate.ADJUSTED) {
+            return describeRewrite(ports) + "; IP checksum recomputed, TCP checksum adjusted for the changed fields"
+                    + " only (the packet is truncated, so it is as right as it was)";
         }
-        return rewriteComment;
+        if (shortComment == null) {
+            shortComment = "meshcap: destination " + redirectTarget + " rewritten to " + original
+                    + " (iptables REDIRECT undone, see this connection's first rewritten packet); checksums recomputed";
+            return describeRewrite(ports) + "; IP and TCP checksums recomputed";
+        }
+        return shortComment;
+    }
+
+    private String describeRewrite(RedirectPorts ports) {
+        return "meshcap: destination " + redirectTarget + " rewritten to " + original
+                + ", the original destination shown by the reply direction"
+                + (confirmed ? " (the handshake's seq/ack confirm it)"
+                        : " (learned from the first reply: the capture holds no handshake of this connection)")
+                + "; iptables REDIRECT had sent it to " + ports.describe(redirectTarget.port());
     }
 }

@@ -52,6 +52,7 @@ public final class RedirectReassociator implements RecordTransform {
 
     private final RedirectPorts ports;
     private final boolean keepOriginal;
+    private final boolean surveyOnly;
     private final ConnectionTable table = new ConnectionTable();
     private final ArrayDeque<HeldRecord> queue = new ArrayDeque<>();
     private long queuedBytes;
@@ -64,8 +65,17 @@ public final class RedirectReassociator implements RecordTransform {
      * @param keepOriginal also write each rewritten packet as it was captured, just before the rewritten copy
      */
     public RedirectReassociator(RedirectPorts ports, boolean keepOriginal) {
+        this(ports, keepOriginal, false);
+    }
+
+    /**
+     * @param surveyOnly rewrite addresses and ports only, without checksums or comments: for a pass whose records
+     *                   are looked at (by the {@link Stitcher}) but never written
+     */
+    RedirectReassociator(RedirectPorts ports, boolean keepOriginal, boolean surveyOnly) {
         this.ports = ports;
         this.keepOriginal = keepOriginal;
+        this.surveyOnly = surveyOnly;
     }
 
     @Override
@@ -192,15 +202,18 @@ public final class RedirectReassociator implements RecordTransform {
             return List.of(record);
         }
         byte[] data = record.data().clone();
-        ChecksumUpdate update = TcpSegment.parse(linkType, data).rewriteDestination(original.address(),
-                original.port());
-        String comment = connection.rewriteComment(ports) + (update == ChecksumUpdate.RECOMPUTED
-                ? "; IP and TCP checksums recomputed"
-                : "; IP checksum recomputed, TCP checksum adjusted for the changed fields only (the packet is"
-                        + " truncated, so it is as right as it was)");
+        TcpSegment segment = TcpSegment.parse(linkType, data);
+        rewrittenPackets++;
+        if (surveyOnly) {
+            segment.ip().setDestination(original.address());
+            segment.tcp().setDestinationPort(original.port());
+            return List.of(new CaptureRecord(record.interfaceId(), record.timestampNanos(), record.originalLength(),
+                    data, record.comment()));
+        }
+        ChecksumUpdate update = segment.rewriteDestination(original.address(), original.port());
+        String comment = connection.rewriteComment(ports, update);
         CaptureRecord rewritten = new CaptureRecord(record.interfaceId(), record.timestampNanos(),
                 record.originalLength(), data, join(record.comment(), comment));
-        rewrittenPackets++;
         if (!keepOriginal) {
             return List.of(rewritten);
         }

@@ -97,6 +97,10 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
                         candidate.reason()));
             }
         }
+        text.append(String.format("legs:%n"));
+        for (Leg leg : Leg.values()) {
+            text.append(String.format(Locale.ROOT, "  %-15s %s%n", leg.label(), leg.meaning()));
+        }
         return text.toString();
     }
 

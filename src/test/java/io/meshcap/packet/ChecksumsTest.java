@@ -11,13 +11,30 @@ class ChecksumsTest {
     @Test
     void theRfc1071ExampleSumsAsPublished() {
         byte[] data = {0x00, 0x01, (byte) 0xf2, 0x03, (byte) 0xf4, (byte) 0xf5, (byte) 0xf6, (byte) 0xf7};
-        assertEquals(0x2ddf0, Checksums.sum(data, 0, data.length));
+        // RFC 1071 4.1: the sum folds to 0xddf2, so the checksum is its complement.
         assertEquals(~0xddf2 & 0xffff, Checksums.finish(Checksums.sum(data, 0, data.length)));
     }
 
     @Test
     void anOddLastByteIsPaddedOnTheRight() {
         assertEquals(0xab00, Checksums.sum(new byte[] {(byte) 0xab}, 0, 1));
+    }
+
+    @Test
+    void eightBytesAtATimeFoldsLikeTwoBytesAtATimeForAnyLengthAndStart() {
+        Random random = new Random(7);
+        for (int length = 0; length < 80; length++) {
+            byte[] data = new byte[length + 3];
+            random.nextBytes(data);
+            for (int from = 0; from < 3; from++) {
+                long pairs = 0;
+                for (int i = from; i < from + length; i += 2) {
+                    pairs += (data[i] & 0xff) << 8 | (i + 1 < from + length ? data[i + 1] & 0xff : 0);
+                }
+                assertEquals(Checksums.finish(pairs), Checksums.finish(Checksums.sum(data, from, length)),
+                        "length " + length + " from " + from);
+            }
+        }
     }
 
     @Test

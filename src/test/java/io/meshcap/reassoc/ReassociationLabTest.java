@@ -97,14 +97,19 @@ class ReassociationLabTest {
     }
 
     @Test
-    void everyRewrittenPacketSaysWhatChangedAndWhy() {
-        for (List<String> row : Tshark.fields(reassociated, "tcp.dstport==8080 || tcp.dstport==9080",
-                "ip.src", "ipv6.src", "frame.comment")) {
-            boolean fromPod = row.get(0).equals(LabTopology.POD_IPV4) || row.get(1).equals(LabTopology.POD_IPV6);
-            if (fromPod) {
-                assertTrue(row.get(2).matches("meshcap: destination (127\\.0\\.0\\.1|\\[::1\\]):15001 rewritten to .*"
-                        + "the original destination shown by the reply direction \\(the handshake's seq/ack confirm"
-                        + " it\\).*"), row.get(2));
+    void everyRewrittenPacketSaysWhatChangedAndTheFirstOneWhy() {
+        for (LedgerEntry entry : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
+            String field = entry.family().equals("ipv4") ? "ip.src" : "ipv6.src";
+            List<List<String>> requests = Tshark.fields(reassociated, field + "==" + entry.client().address()
+                    + " && tcp.srcport==" + entry.client().port(), "tcp.flags.syn", "frame.comment");
+            String loopback = entry.family().equals("ipv4") ? "127.0.0.1:15001" : "[::1]:15001";
+            String change = "meshcap: destination " + loopback + " rewritten to " + entry.destination();
+            assertEquals("1", requests.get(0).get(0), "the SYN comes first");
+            assertTrue(requests.get(0).get(1).startsWith(change + ", the original destination shown by the reply"
+                    + " direction (the handshake's seq/ack confirm it); iptables REDIRECT had sent it to the"
+                    + " sidecar's outbound capture port"), requests.get(0).get(1));
+            for (List<String> request : requests.subList(1, requests.size())) {
+                assertTrue(request.get(1).startsWith(change + " (iptables REDIRECT undone"), request.get(1));
             }
         }
     }
