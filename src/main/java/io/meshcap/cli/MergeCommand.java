@@ -70,8 +70,13 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--reassociate",
             description = "Undo the iptables REDIRECT on lo legs, so outbound connections are one conversation again"
                     + " (see meshcap reassociate --help), and comment each connection's first packet with its leg and"
-                    + " the leg it joins (see meshcap streams --help). Reads the inputs twice.")
+                    + " the leg it joins (see meshcap streams --help; this reads the inputs twice).")
     boolean reassociate;
+
+    @Option(names = "--no-stream-comments",
+            description = "With --reassociate: do not comment each connection's first packet with its leg and join,"
+                    + " which saves reading the inputs a second time.")
+    boolean noStreamComments;
 
     @Option(names = "--keep-original",
             description = "Also keep every rewritten packet as captured, just before its rewritten copy.")
@@ -102,7 +107,8 @@ public final class MergeCommand implements Callable<Integer> {
         try (writer) {
             Merger merger = new Merger(spillDirectory);
             if (ports != null) {
-                reassociated = Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal);
+                reassociated = Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal,
+                        !noStreamComments);
                 summaries = reassociated.inputs();
             } else {
                 summaries = merger.merge(mergeInputs, writer, RecordTransform.NONE);
@@ -118,9 +124,9 @@ public final class MergeCommand implements Callable<Integer> {
             summary.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
         }
         if (reassociated != null) {
-            spec.commandLine().getErr().println(reassociated.stats().describe() + "; "
-                    + reassociated.streams().joins().size() + " legs joined, "
-                    + reassociated.streams().ambiguous().size() + " ambiguous (meshcap streams lists them)");
+            spec.commandLine().getErr().println(reassociated.stats().describe() + (noStreamComments ? "" : "; "
+                    + reassociated.streams().joins().size() + " calls joined across legs, "
+                    + reassociated.streams().ambiguous().size() + " ambiguous (meshcap streams lists them)"));
         }
         spec.commandLine().getErr().flush();
         return 0;

@@ -27,7 +27,11 @@ final class ConnectionTable {
     /** Sweeping walks the table, so it runs at most once per second of capture time (or when over the cap). */
     private static final long SWEEP_INTERVAL_NANOS = NANOS_PER_SECOND;
 
+    private static final int PORTS = 1 << 16;
+
     private final LinkedHashMap<ConnectionKey, RedirectConnection> connections = new LinkedHashMap<>(16, 0.75f, true);
+    /** Tracked connections per client port: most packets answer none, and this tells so without a lookup. */
+    private final int[] clientPorts = new int[PORTS];
     private long lastSweepNanos = Long.MIN_VALUE;
     private long forgotten;
 
@@ -38,7 +42,14 @@ final class ConnectionTable {
 
     /** Adds or replaces the connection of {@code connection.key()}. */
     void put(RedirectConnection connection) {
-        connections.put(connection.key(), connection);
+        if (connections.put(connection.key(), connection) == null) {
+            clientPorts[connection.key().client().port()]++;
+        }
+    }
+
+    /** Whether any tracked connection has a client on this port (if not, a packet to it answers none). */
+    boolean tracksClientPort(int port) {
+        return clientPorts[port] > 0;
     }
 
     int size() {
@@ -69,6 +80,7 @@ final class ConnectionTable {
                     || connections.size() > MAX_CONNECTIONS;
             if (expired && !connection.holding()) {
                 oldestFirst.remove();
+                clientPorts[connection.key().client().port()]--;
                 forgotten++;
             }
         }

@@ -19,7 +19,7 @@ import java.util.List;
  *
  * <pre>{@code
  * Reassociation.Outcome outcome = Reassociation.merge(new Merger(dir), legs, writer,
- *         RedirectPorts.withOutbound(outboundPortFromRules), false);
+ *         RedirectPorts.withOutbound(outboundPortFromRules), false, true);
  * System.err.println(outcome.stats().describe());
  * System.out.print(outcome.streams().describe());
  * }</pre>
@@ -34,29 +34,38 @@ public final class Reassociation {
      *
      * @param inputs  the merge's summary per input
      * @param stats   what re-association changed
-     * @param streams every connection and the joins between legs, as written into the file's comments
+     * @param streams every connection and the joins between legs, as written into the file's comments; empty
+     *                when the merge did not comment streams
      */
     public record Outcome(List<InputSummary> inputs, ReassociationStats stats, StreamTable streams) {
     }
 
     /**
-     * Merges {@code inputs} into {@code output} with re-association, and comments each connection's first packet
-     * with its leg and its join (see {@link StreamTable#firstPacketComments()}). Reads the inputs twice: once to
-     * build the stream table, once to write; does not close {@code output}.
+     * Merges {@code inputs} into {@code output} with re-association; does not close {@code output}.
      *
-     * @param keepOriginal also write each rewritten packet as captured
+     * <p>With {@code commentStreams}, each connection's first packet is also commented with its leg and its join
+     * (see {@link StreamTable#firstPacketComments()}). That needs the whole stream table before the first packet
+     * is written, so the inputs are read twice: once to build the table (without checksums or comments), once
+     * to write. Without it, one pass, and {@link Outcome#streams()} is empty.
+     *
+     * @param keepOriginal   also write each rewritten packet as captured
+     * @param commentStreams comment each connection's first packet with its leg and join (two passes)
      */
     public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output, RedirectPorts ports,
-                                boolean keepOriginal) {
-        Stitcher stitcher = new Stitcher(ports);
-        ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true), stitcher);
-        merger.merge(inputs, new DiscardingWriter(), survey);
-        survey.finish();
-        StreamTable streams = stitcher.table();
-
+                                boolean keepOriginal, boolean commentStreams) {
+        RecordTransform annotate = RecordTransform.NONE;
+        StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
+        if (commentStreams) {
+            Stitcher stitcher = new Stitcher(ports);
+            ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true),
+                    stitcher);
+            merger.merge(inputs, new DiscardingWriter(), survey);
+            survey.finish();
+            streams = stitcher.table();
+            annotate = new FirstPacketComments(streams.firstPacketComments());
+        }
         RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
-        ChainedTransform write = new ChainedTransform(reassociator,
-                new FirstPacketComments(streams.firstPacketComments()));
+        ChainedTransform write = new ChainedTransform(reassociator, annotate);
         List<InputSummary> summaries = merger.merge(inputs, output, write);
         write.finish().forEach(output::write);
         return new Outcome(summaries, reassociator.stats(), streams);

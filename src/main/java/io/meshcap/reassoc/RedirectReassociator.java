@@ -118,9 +118,14 @@ public final class RedirectReassociator implements RecordTransform {
             return HeldRecord.resolved(record, List.of(record));
         }
         TcpHeader tcp = segment.tcp();
+        int destinationPort = tcp.destinationPort();
+        boolean maybeRequest = destinationPort == ports.outbound() || destinationPort == ports.inbound();
+        if (!maybeRequest && !table.tracksClientPort(destinationPort)) {
+            return HeldRecord.resolved(record, List.of(record));
+        }
         FlowEndpoint source = FlowEndpoint.of(segment.ip().source(), tcp.sourcePort());
-        FlowEndpoint destination = FlowEndpoint.of(segment.ip().destination(), tcp.destinationPort());
-        if (ports.isRedirectTarget(destination)) {
+        FlowEndpoint destination = FlowEndpoint.of(segment.ip().destination(), destinationPort);
+        if (maybeRequest && ports.isRedirectTarget(destination)) {
             return request(linkType, record, tcp, source, destination);
         }
         reply(record, tcp, source, destination);
