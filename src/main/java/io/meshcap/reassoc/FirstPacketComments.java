@@ -26,6 +26,7 @@ final class FirstPacketComments implements RecordTransform {
             return List.of(record);
         }
         String existing = record.comment();
-        return List.of(record.withComment(existing == null || existing.isEmpty() ? comment : existing + "\n" + comment));
+        boolean none = existing == null || existing.isEmpty();
+        return List.of(record.withComment(none ? comment : existing + "\n" + comment));
     }
 }

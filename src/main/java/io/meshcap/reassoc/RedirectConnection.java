@@ -138,15 +138,22 @@ final class RedirectConnection {
      */
     String rewriteComment(RedirectPorts ports, ChecksumUpdate update) {
         if (update == ChecksumUpdate.ADJUSTED) {
-            return describeRewrite(ports) + "; IP checksum recomputed, TCP checksum adjusted for the changed fields"
-                    + " only (the packet is truncated, so it is as right as it was)";
+            return describeRewrite(ports) + (original.isIpv6() ? "" : "; IP checksum recomputed")
+                    + "; TCP checksum adjusted for the changed fields only (the packet is truncated, so it is as right"
+                    + " as it was)";
         }
         if (shortComment == null) {
             shortComment = "meshcap: destination " + redirectTarget + " rewritten to " + original
-                    + " (iptables REDIRECT undone, see this connection's first rewritten packet); checksums recomputed";
-            return describeRewrite(ports) + "; IP and TCP checksums recomputed";
+                    + " (iptables REDIRECT undone, see this connection's first rewritten packet); " + checksums()
+                    + " recomputed";
+            return describeRewrite(ports) + "; " + checksums() + " recomputed";
         }
         return shortComment;
+    }
+
+    /** IPv6 has no header checksum, so only TCP's changes there. */
+    private String checksums() {
+        return original.isIpv6() ? "TCP checksum" : "IP and TCP checksums";
     }
 
     private String describeRewrite(RedirectPorts ports) {

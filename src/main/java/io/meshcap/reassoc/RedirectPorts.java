@@ -34,7 +34,7 @@ public record RedirectPorts(int outbound, int inbound) {
         return new RedirectPorts(outbound, ISTIO_DEFAULT_INBOUND_PORT);
     }
 
-    /** Whether a packet sent to {@code destination} went to a REDIRECT target: the loopback address and one of the ports. */
+    /** Whether {@code destination} is a REDIRECT target: the loopback address and one of the two ports. */
     public boolean isRedirectTarget(FlowEndpoint destination) {
         int port = destination.port();
         return (port == outbound || port == inbound) && destination.equals(FlowEndpoint.loopback(destination, port));

@@ -19,8 +19,8 @@ import java.util.Set;
 
 /**
  * Lists every TCP connection per leg and joins the legs of one call (design.md, "Telling and joining legs").
- * Passes records through unchanged; feed it a re-associated stream (see {@link Reassociation#streams}), so that outbound app
- * connections on lo show their original destinations.
+ * Passes records through unchanged; feed it a re-associated stream (see {@link Reassociation#streams}), so
+ * that outbound app connections on lo show their original destinations.
  *
  * <p><b>Legs.</b> A connection is on lo when its interface is named {@code lo} (or {@code .../lo}) or its link
  * header says loopback ({@link LinkLayer#isLoopback}). The pod's addresses are learned from lo: the app's side of

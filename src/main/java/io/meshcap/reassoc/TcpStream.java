@@ -83,7 +83,8 @@ final class TcpStream {
         if (hello == null) {
             hello = new byte[Math.max(INITIAL_HELLO_BUFFER, length)];
         } else if (helloLength + length > hello.length) {
-            hello = Arrays.copyOf(hello, Math.min(ClientHello.MAX_LENGTH, Math.max(hello.length * 2, helloLength + length)));
+            int grown = Math.max(hello.length * 2, helloLength + length);
+            hello = Arrays.copyOf(hello, Math.min(ClientHello.MAX_LENGTH, grown));
         }
         System.arraycopy(data, from, hello, helloLength, length);
         helloLength += length;

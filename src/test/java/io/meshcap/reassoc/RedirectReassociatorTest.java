@@ -92,7 +92,8 @@ class RedirectReassociatorTest {
                 + " handshake's seq/ack confirm it); iptables REDIRECT had sent it to the sidecar's outbound capture"
                 + " port; IP and TCP checksums recomputed"), out.get(0).comment());
         assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:8080 (iptables REDIRECT undone,"
-                + " see this connection's first rewritten packet); checksums recomputed", out.get(3).comment());
+                + " see this connection's first rewritten packet); IP and TCP checksums recomputed",
+                out.get(3).comment());
         assertNull(out.get(1).comment(), "replies pass untouched");
         assertEquals(List.of(0L, 10_000L, 20_000L, 30_000L), out.stream().map(CaptureRecord::timestampNanos).toList());
         assertEquals(new ReassociationStats(1, 3, 0, 0), run.reassociator.stats());
