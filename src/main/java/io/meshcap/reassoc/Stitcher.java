@@ -9,13 +9,16 @@ import io.meshcap.packet.TcpHeader;
 import io.meshcap.packet.TcpSegment;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Lists every TCP connection per leg and joins the legs of one call (design.md, "Telling and joining legs").
@@ -107,8 +110,13 @@ public final class Stitcher implements RecordTransform {
         }
         List<StreamTable.Join> joins = new ArrayList<>();
         List<StreamTable.Ambiguity> ambiguous = new ArrayList<>();
-        join("outbound", Leg.OUTBOUND_PLAIN, Leg.OUTBOUND_MTLS, this::outboundCandidate, joins, ambiguous);
-        join("inbound", Leg.INBOUND_MTLS, Leg.INBOUND_PLAIN, this::inboundCandidate, joins, ambiguous);
+        // Outbound: the pod address and the port; inbound: the pod address and port the client called.
+        join("outbound", Leg.OUTBOUND_PLAIN, Leg.OUTBOUND_MTLS,
+                app -> List.of(FlowAddress.of(app.client), app.server.port()),
+                upstream -> List.of(FlowAddress.of(upstream.client), upstream.server.port()),
+                this::outboundCandidate, joins, ambiguous);
+        join("inbound", Leg.INBOUND_MTLS, Leg.INBOUND_PLAIN, fromClient -> fromClient.server, toApp -> toApp.server,
+                this::inboundCandidate, joins, ambiguous);
         return new StreamTable(streams.stream().map(TcpStream::summary).toList(), joins, ambiguous);
     }
 
@@ -170,17 +178,31 @@ public final class Stitcher implements RecordTransform {
         String reason(TcpStream from, TcpStream to);
     }
 
-    private void join(String direction, Leg fromLeg, Leg toLeg, CandidateRule rule, List<StreamTable.Join> joins,
+    /**
+     * Finds, for every connection of {@code fromLeg}, the {@code toLeg} connections the rule accepts, and reports
+     * a join where there is exactly one each way. Only connections in the same group (same pod address and port)
+     * that overlap in time are offered to the rule, found with a sweep over start times, so long captures with
+     * many connections stay fast.
+     */
+    private void join(String direction, Leg fromLeg, Leg toLeg, Function<TcpStream, Object> fromGroup,
+                      Function<TcpStream, Object> toGroup, CandidateRule rule, List<StreamTable.Join> joins,
                       List<StreamTable.Ambiguity> ambiguous) {
+        Map<Object, Overlaps> groups = new HashMap<>();
+        for (TcpStream to : streams) {
+            if (to.leg == toLeg) {
+                groups.computeIfAbsent(toGroup.apply(to), key -> new Overlaps()).add(to);
+            }
+        }
         Map<TcpStream, Map<TcpStream, String>> candidates = new LinkedHashMap<>();
         Map<TcpStream, Integer> claims = new HashMap<>();
         for (TcpStream from : streams) {
-            if (from.leg != fromLeg) {
+            Overlaps group = from.leg == fromLeg ? groups.get(fromGroup.apply(from)) : null;
+            if (group == null) {
                 continue;
             }
             Map<TcpStream, String> found = new LinkedHashMap<>();
-            for (TcpStream to : streams) {
-                String reason = to.leg == toLeg ? rule.reason(from, to) : null;
+            for (TcpStream to : group.overlapping(from)) {
+                String reason = rule.reason(from, to);
                 if (reason != null) {
                     found.put(to, reason);
                     claims.merge(to, 1, Integer::sum);
@@ -200,6 +222,37 @@ public final class Stitcher implements RecordTransform {
                                 + (claims.get(to) == 2 ? " stream" : " streams") : reason)));
                 ambiguous.add(new StreamTable.Ambiguity(direction, entry.getKey().id, listed));
             }
+        }
+    }
+
+    /**
+     * The connections of one group in start order, answering "which of you overlap this connection" for
+     * connections asked about in start order (as {@link #streams} is): those already open when it started (kept
+     * in a queue by end time, so finished ones drop out) and those that started while it was open (a binary
+     * search over the start times).
+     */
+    private static final class Overlaps {
+        private final List<TcpStream> byStart = new ArrayList<>();
+        private final PriorityQueue<TcpStream> open = new PriorityQueue<>(Comparator.comparingLong(TcpStream::endNanos));
+        private int admitted;
+
+        void add(TcpStream stream) {
+            byStart.add(stream);
+        }
+
+        List<TcpStream> overlapping(TcpStream from) {
+            while (admitted < byStart.size() && byStart.get(admitted).startNanos < from.startNanos) {
+                open.add(byStart.get(admitted++));
+            }
+            while (!open.isEmpty() && open.peek().endNanos() < from.startNanos) {
+                open.poll();
+            }
+            List<TcpStream> overlapping = new ArrayList<>(open);
+            overlapping.sort(Comparator.comparingInt(stream -> stream.id));
+            for (int i = admitted; i < byStart.size() && byStart.get(i).startNanos <= from.endNanos(); i++) {
+                overlapping.add(byStart.get(i));
+            }
+            return overlapping;
         }
     }
 

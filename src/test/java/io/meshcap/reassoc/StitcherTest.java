@@ -173,6 +173,31 @@ class StitcherTest {
     }
 
     @Test
+    void manySequentialCallsOnOnePortEachJoinTheirOwnUpstream() {
+        Capture capture = new Capture();
+        int calls = 500;
+        for (int i = 0; i < calls; i++) {
+            long t = i * 10_000L;
+            capture.connection(LO, ep(POD, 30000 + i), ORIG, t, t + 5000)
+                    .connection(ETH0, ep(POD, 40000 + i), ORIG, t + 100, t + 4900);
+        }
+        StreamTable table = capture.table();
+        assertEquals(calls, table.joins().size());
+        for (StreamTable.Join join : table.joins()) {
+            assertEquals(join.from() + 1, join.to());
+        }
+    }
+
+    @Test
+    void theSidecarCallingItsOwnPodIsASelfCall() {
+        StreamTable table = new Capture()
+                .connection(LO, ep(POD, 40000), ORIG, 0, 100)
+                .connection(LO, ep(POD, 40001), ep(POD, 8080), 200, 300)
+                .table();
+        assertEquals("self-call", table.streams().get(1).leg());
+    }
+
+    @Test
     void aNewSynOnTheSameFourTupleIsANewStream() {
         FlowEndpoint client = ep(POD, 40000);
         StreamTable table = new Capture()
