@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
             "  meshcap merge legs/*.pcap -o - | wireshark -k -i -",
             "  meshcap merge a.pcap b.pcap --format pcap -o ab.pcap",
             "  meshcap merge --reassociate reviews-lo.pcap reviews-eth0.pcap -o reviews.pcapng",
+            "  meshcap merge --reassociate --no-stream-comments legs/*.pcap -o - | wireshark -k -i -",
             "",
             "Output files are created with mode 0600: captures hold private data."
         })
@@ -98,6 +99,7 @@ public final class MergeCommand implements Callable<Integer> {
         }
         String application = "meshcap " + VersionProvider.version();
         Path spillDirectory = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : parentOf(outputPath);
+        refuseReassociationOptionsAlone();
         RedirectPorts ports = reassociate ? outboundPort.ports() : null;
         Reassociation.Outcome reassociated = null;
         List<InputSummary> summaries;
@@ -130,6 +132,15 @@ public final class MergeCommand implements Callable<Integer> {
         }
         spec.commandLine().getErr().flush();
         return 0;
+    }
+
+    /** The re-association options do nothing without --reassociate; saying so beats ignoring them. */
+    private void refuseReassociationOptionsAlone() {
+        for (String option : List.of("--keep-original", "--no-stream-comments", "--outbound-port")) {
+            if (!reassociate && spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw MeshcapException.usage(option + " only applies to re-association: add --reassociate");
+            }
+        }
     }
 
     /** Parses {@code LABEL=FILE} options into file → label, checking each file is an input. */

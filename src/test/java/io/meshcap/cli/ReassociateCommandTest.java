@@ -111,6 +111,17 @@ class ReassociateCommandTest {
     }
 
     @Test
+    void reassociationOptionsWithoutReassociateAreUsageErrors() {
+        Path in = handshake(dir.resolve("lo.pcap"), 15001);
+        for (String option : List.of("--keep-original", "--no-stream-comments")) {
+            CliRun run = CliRun.of("merge", option, in.toString(), "-o", dir.resolve("x.pcapng").toString());
+            assertEquals(2, run.exitCode(), run::toString);
+            assertEquals("meshcap: " + option + " only applies to re-association: add --reassociate",
+                    run.err().strip());
+        }
+    }
+
+    @Test
     void helpExplainsWithExamples() {
         CliRun run = CliRun.of("reassociate", "--help");
         assertEquals(0, run.exitCode());
