@@ -114,9 +114,9 @@ public final class Stitcher implements RecordTransform {
         join("outbound", Leg.OUTBOUND_PLAIN, Leg.OUTBOUND_MTLS,
                 app -> List.of(FlowAddress.of(app.client), app.server.port()),
                 upstream -> List.of(FlowAddress.of(upstream.client), upstream.server.port()),
-                this::outboundCandidate, joins, ambiguous);
+                Stitcher::outboundCandidate, joins, ambiguous);
         join("inbound", Leg.INBOUND_MTLS, Leg.INBOUND_PLAIN, fromClient -> fromClient.server, toApp -> toApp.server,
-                this::inboundCandidate, joins, ambiguous);
+                Stitcher::inboundCandidate, joins, ambiguous);
         return new StreamTable(streams.stream().map(TcpStream::summary).toList(), joins, ambiguous);
     }
 
@@ -142,22 +142,21 @@ public final class Stitcher implements RecordTransform {
         return podAddresses.contains(FlowAddress.of(stream.client)) ? Leg.OUTBOUND_MTLS : Leg.OTHER;
     }
 
-    /** Why {@code upstream} may carry the calls of the app connection {@code app}, or null when it cannot. */
-    private String outboundCandidate(TcpStream app, TcpStream upstream) {
-        if (!FlowAddress.of(upstream.client).equals(FlowAddress.of(app.client))
-                || upstream.server.port() != app.server.port()) {
-            return null;
-        }
+    /**
+     * Why {@code upstream} (from the same pod address to the same port: the grouping in {@link #table()} sees to
+     * that) may carry the calls of the app connection {@code app}, or null when their times rule it out.
+     */
+    private static String outboundCandidate(TcpStream app, TcpStream upstream) {
         String where = FlowAddress.of(upstream.server).equals(FlowAddress.of(app.server))
                 ? "same destination" : "same port, another address (an endpoint behind the Service)";
         return timing(app, upstream, "upstream connection", where);
     }
 
-    /** Why {@code toApp} may carry the calls of the client connection {@code fromClient}, or null. */
-    private String inboundCandidate(TcpStream fromClient, TcpStream toApp) {
-        if (!toApp.server.equals(fromClient.server)) {
-            return null;
-        }
+    /**
+     * Why {@code toApp} (to the same pod address and port, by the grouping) may carry the calls of the client
+     * connection {@code fromClient}, or null when their times rule it out.
+     */
+    private static String inboundCandidate(TcpStream fromClient, TcpStream toApp) {
         return timing(fromClient, toApp, "connection to the app", "same pod address and port");
     }
 
