@@ -33,7 +33,8 @@ import java.util.function.Function;
  * <p><b>Joins.</b> Outbound: the lo app connection {@code POD_IP:eph > ORIG:port} continues on an eth0
  * connection from the same pod address to the same port that was opened while the app's connection was open, or
  * that was already open then (a pooled upstream). Inbound: the eth0 connection {@code C:eph > POD_IP:P}
- * continues on a lo connection {@code 127.0.0.6:eph > POD_IP:P} opened while it was open, or already open. A
+ * continues on a lo connection {@code 127.0.0.6:eph > POD_IP:P} opened while it was open, or already open; so
+ * does the self-call path's lo connection {@code POD_IP:eph > POD_IP:P} (the sidecar calling its own pod). A
  * join is reported only when the candidate is the only one each way; otherwise every candidate is listed with its
  * reason, because pooling and HTTP/2 multiplex calls over connections and the capture cannot tell which.
  *
@@ -116,6 +117,9 @@ public final class Stitcher implements RecordTransform {
                 upstream -> List.of(FlowAddress.of(upstream.client), upstream.server.port()),
                 Stitcher::outboundCandidate, joins, ambiguous);
         join("inbound", Leg.INBOUND_MTLS, Leg.INBOUND_PLAIN, fromClient -> fromClient.server, toApp -> toApp.server,
+                Stitcher::inboundCandidate, joins, ambiguous);
+        // The self-call path enters the inbound side over lo instead of eth0 and continues the same way.
+        join("self-call", Leg.SELF_CALL, Leg.INBOUND_PLAIN, proxy -> proxy.server, toApp -> toApp.server,
                 Stitcher::inboundCandidate, joins, ambiguous);
         return new StreamTable(streams.stream().map(TcpStream::summary).toList(), joins, ambiguous);
     }

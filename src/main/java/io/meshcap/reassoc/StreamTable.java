@@ -36,8 +36,8 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
     /**
      * Two legs of one call.
      *
-     * @param direction {@code outbound} (lo app leg to eth0 upstream leg) or {@code inbound} (eth0 client leg to
-     *                  lo sidecar-to-app leg)
+     * @param direction {@code outbound} (lo app leg to eth0 upstream leg), {@code inbound} (eth0 client leg to
+     *                  lo sidecar-to-app leg) or {@code self-call} (lo sidecar-to-own-pod leg to lo sidecar-to-app leg)
      * @param from      the leg the call starts on: the lo app connection (outbound) or the eth0 client
      *                  connection (inbound)
      * @param to        the leg it continues on

@@ -189,12 +189,15 @@ class StitcherTest {
     }
 
     @Test
-    void theSidecarCallingItsOwnPodIsASelfCall() {
+    void theSidecarCallingItsOwnPodIsASelfCallThatContinuesOnTheInboundSide() {
         StreamTable table = new Capture()
                 .connection(LO, ep(POD, 40000), ORIG, 0, 100)
                 .connection(LO, ep(POD, 40001), ep(POD, 8080), 200, 300)
+                .connection(LO, ep("127.0.0.6", 50000), ep(POD, 8080), 210, 290)
                 .table();
         assertEquals("self-call", table.streams().get(1).leg());
+        assertEquals(List.of(new StreamTable.Join("self-call", 1, 2, "same pod address and port, opened 0.010 ms after")),
+                table.joins());
     }
 
     @Test
