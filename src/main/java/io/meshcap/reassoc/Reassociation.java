@@ -10,6 +10,7 @@ import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -106,11 +107,22 @@ public final class Reassociation {
         return stitcher.table();
     }
 
-    /** Runs {@code transform} over a file's records and discards what it returns. */
+    /**
+     * Runs {@code transform} over a file's records and discards what it returns. Nameless interfaces (every
+     * classic pcap) are named after the file, as {@code meshcap merge} names them.
+     */
     private static void survey(Path file, RecordTransform transform) {
+        List<CaptureInterface> named = new ArrayList<>();
         try (CaptureReader reader = CaptureFormats.open(file)) {
             for (CaptureRecord record = reader.next(); record != null; record = reader.next()) {
-                transform.apply(reader.interfaces().get(record.interfaceId()), record);
+                List<CaptureInterface> interfaces = reader.interfaces();
+                for (int id = named.size(); id < interfaces.size(); id++) {
+                    CaptureInterface own = interfaces.get(id);
+                    String name = own.name() != null ? own.name()
+                            : file.getFileName() + (id == 0 ? "" : "/if" + id);
+                    named.add(new CaptureInterface(own.linkType(), own.snapLength(), name, own.description()));
+                }
+                transform.apply(named.get(record.interfaceId()), record);
             }
         }
     }

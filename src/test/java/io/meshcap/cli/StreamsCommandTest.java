@@ -21,7 +21,7 @@ class StreamsCommandTest {
         CliRun run = CliRun.of("streams", in.toString());
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.out().lines().anyMatch(line -> line.matches("0\\s+\\S+\\s+outbound-plain\\s+198\\.18\\.0\\.2:40000"
-                + "\\s+198\\.18\\.0\\.1:8080\\s+if0\\s+2\\s+open.*")), run.out());
+                + "\\s+198\\.18\\.0\\.1:8080\\s+lo\\.pcap\\s+2\\s+open.*")), run.out());
         assertTrue(run.out().contains("joins (0):") && run.out().contains("ambiguous (0):"), run.out());
     }
 
