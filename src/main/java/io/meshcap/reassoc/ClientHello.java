@@ -74,8 +74,12 @@ public record ClientHello(String serverName, List<String> protocols) {
         int handshakeLength = 0;
         int at = 0;
         while (at + RECORD_HEADER <= length) {
-            if ((bytes[at] & 0xff) != CONTENT_HANDSHAKE || (bytes[at + 1] & 0xff) != TLS_MAJOR_VERSION) {
+            if ((bytes[at + 1] & 0xff) != TLS_MAJOR_VERSION) {
                 return new NotHello();
+            }
+            if ((bytes[at] & 0xff) != CONTENT_HANDSHAKE) {
+                // Early data or the like after the hello: the handshake bytes end here.
+                break;
             }
             int recordLength = u16(bytes, at + 3);
             int available = Math.min(recordLength, length - at - RECORD_HEADER);

@@ -168,6 +168,9 @@ class StitcherTest {
         assertTrue(ClientHello.parse(hello, 3) instanceof ClientHello.NeedMore);
         assertTrue(ClientHello.parse(hello, hello.length - 1) instanceof ClientHello.NeedMore);
         assertTrue(ClientHello.parse(hello, hello.length) instanceof ClientHello.Parsed);
+        byte[] withEarlyData = Arrays.copyOf(hello, hello.length + 10);
+        System.arraycopy(new byte[] {23, 3, 3, 0, 5}, 0, withEarlyData, hello.length, 5);
+        assertTrue(ClientHello.parse(withEarlyData, withEarlyData.length) instanceof ClientHello.Parsed);
         byte[] http = "GET / HTTP/1.1".getBytes(StandardCharsets.US_ASCII);
         assertTrue(ClientHello.parse(http, http.length) instanceof ClientHello.NotHello);
     }
