@@ -10,7 +10,6 @@ import static io.meshcap.reassoc.Packets.ip;
 import static io.meshcap.reassoc.Packets.link;
 import static io.meshcap.reassoc.Packets.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -307,7 +306,6 @@ class RedirectReassociatorTest {
         assertEquals(connections, stats.connections());
         assertTrue(stats.forgotten() >= connections - ConnectionTable.CLOSED_LINGER_SECONDS - 2,
                 "closed connections are dropped after the linger: " + stats);
-        assertNotNull(run.out.get(run.out.size() - 1));
     }
 
     @Test
