@@ -10,6 +10,7 @@ import static io.meshcap.reassoc.Packets.ip;
 import static io.meshcap.reassoc.Packets.link;
 import static io.meshcap.reassoc.Packets.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import io.meshcap.packet.TcpSegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -306,6 +308,41 @@ class RedirectReassociatorTest {
         assertEquals(connections, stats.connections());
         assertTrue(stats.forgotten() >= connections - ConnectionTable.CLOSED_LINGER_SECONDS - 2,
                 "closed connections are dropped after the linger: " + stats);
+    }
+
+    @Test
+    void damagedPacketsNeverBreakTheStreamAndComeOutAsMany() {
+        Random random = new Random(1);
+        CaptureInterface lo = new CaptureInterface(LinkType.EN10MB, 0, "lo", null);
+        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
+        Stitcher stitcher = new Stitcher(RedirectPorts.istioDefaults());
+        int written = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] frame = new byte[random.nextInt(120)];
+            random.nextBytes(frame);
+            if (frame.length > 24) {
+                // Mostly plausible headers: IPv4 or IPv6 ethertype, the right version nibble, TCP.
+                boolean ipv6 = random.nextBoolean();
+                frame[12] = (byte) (ipv6 ? 0x86 : 0x08);
+                frame[13] = (byte) (ipv6 ? 0xdd : 0x00);
+                frame[14] = (byte) (ipv6 ? 0x60 : 0x45);
+                frame[ipv6 ? 20 : 23] = 6;
+                if (!ipv6 && frame.length > 54 && random.nextInt(3) == 0) {
+                    // Toward 127.0.0.1:15001, so the request path and the hold-back see garbage too.
+                    System.arraycopy(new byte[] {127, 0, 0, 1}, 0, frame, 30, 4);
+                    frame[36] = (byte) (15001 >>> 8);
+                    frame[37] = (byte) 15001;
+                }
+            }
+            CaptureRecord record = Packets.record(0, i, frame);
+            for (CaptureRecord out : reassociator.apply(lo, record)) {
+                stitcher.apply(lo, out);
+                written++;
+            }
+        }
+        written += reassociator.finish().size();
+        assertEquals(20_000, written);
+        assertNotNull(stitcher.table());
     }
 
     @Test
