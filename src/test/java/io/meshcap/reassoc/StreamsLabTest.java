@@ -104,6 +104,40 @@ class StreamsLabTest {
         assertTrue(run.out().lines().noneMatch(line -> line.contains(":15001")), run.out());
     }
 
+    @Test
+    void twoOverlappingCallsToOnePortAreListedAsCandidatesNotGuessed(@TempDir Path tmp) throws Exception {
+        String pod = LAB.topology().podNamespace();
+        Path pair = tmp.resolve("pair.pcapng");
+        try (Recording loRecording = LAB.record(pod, "lo", tmp.resolve("lo.pcap"));
+                Recording eth0Recording = LAB.record(pod, LabTopology.POD_INTERFACE, tmp.resolve("eth0.pcap"))) {
+            // Two connections of the app (root, so Istio's rules redirect them) open at once to one upstream port.
+            String upstream = "/dev/tcp/" + LabTopology.MESH_IPV4 + "/" + LAB.topology().appPorts().get(0);
+            Process calls = new ProcessBuilder("ip", "netns", "exec", pod, "bash", "-c",
+                    "exec 3<>" + upstream + " && exec 4<>" + upstream + " && echo one >&3 && echo two >&4 && sleep 0.3")
+                    .inheritIO().start();
+            assertEquals(0, calls.waitFor());
+            loRecording.stop();
+            eth0Recording.stop();
+            CliRun merge = CliRun.of("merge", "--reassociate", "--name", "pod/lo=" + loRecording.file(), "--name",
+                    "pod/eth0=" + eth0Recording.file(), loRecording.file().toString(),
+                    eth0Recording.file().toString(), "-o", pair.toString());
+            assertEquals(0, merge.exitCode(), merge::toString);
+        }
+        CliRun streams = CliRun.of("streams", "--json", pair.toString());
+        StreamTable pairTable = new ObjectMapper().readValue(streams.out(), StreamTable.class);
+        List<StreamSummary> apps = pairTable.streams().stream().filter(s -> s.leg().equals("outbound-plain")).toList();
+        assertEquals(2, apps.size(), pairTable::describe);
+        assertTrue(pairTable.joins().stream().noneMatch(j -> j.direction().equals("outbound")), pairTable::describe);
+        for (StreamSummary app : apps) {
+            StreamTable.Ambiguity ambiguity = pairTable.ambiguous().stream().filter(a -> a.from() == app.stream())
+                    .findFirst().orElseThrow(() -> new AssertionError(pairTable.describe()));
+            assertEquals(2, ambiguity.candidates().size(), pairTable::describe);
+        }
+        String comments = String.join("\n", Tshark.fields(pair, "frame.comment contains \"not joined\"",
+                "frame.comment").stream().map(row -> row.get(0)).toList());
+        assertTrue(comments.contains("not joined, candidates: stream "), comments);
+    }
+
     private static int stream(String leg, String client, String server) {
         List<StreamSummary> found = table.streams().stream()
                 .filter(s -> s.leg().equals(leg) && s.client().equals(client) && s.server().equals(server)).toList();
