@@ -114,6 +114,26 @@ class ReassociationLabTest {
         }
     }
 
+    @Test
+    void keepOriginalPutsEachCapturedPacketRightBeforeItsRewrittenCopy() {
+        Path out = dir.resolve("lo-keep.pcapng");
+        CliRun run = CliRun.of("reassociate", "--keep-original", lo.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        List<List<String>> rows = Tshark.fields(out, "tcp", "frame.number", "tcp.dstport", "tcp.seq_raw",
+                "frame.comment");
+        int pairs = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).get(3).contains("kept by --keep-original")) {
+                List<String> copy = rows.get(i + 1);
+                assertEquals("15001", rows.get(i).get(1));
+                assertEquals(rows.get(i).get(2), copy.get(2), "the same segment");
+                assertTrue(copy.get(3).contains("rewritten to"), copy.toString());
+                pairs++;
+            }
+        }
+        assertEquals(tsharkCount(reassociated, "frame.comment contains \"rewritten to\"", List.of()), pairs);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW})
     void otherLinkLayersComeOutTheSame(int linkType) {
