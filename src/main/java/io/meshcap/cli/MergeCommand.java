@@ -9,6 +9,8 @@ import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
+import io.meshcap.reassoc.Reassociation;
+import io.meshcap.reassoc.RedirectPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -43,6 +46,8 @@ import picocli.CommandLine.Spec;
             "      lo.pcap eth0.pcap -o pod.pcapng",
             "  meshcap merge legs/*.pcap -o - | wireshark -k -i -",
             "  meshcap merge a.pcap b.pcap --format pcap -o ab.pcap",
+            "  meshcap merge --reassociate reviews-lo.pcap reviews-eth0.pcap -o reviews.pcapng",
+            "  meshcap merge --reassociate --no-stream-comments legs/*.pcap -o - | wireshark -k -i -",
             "",
             "Output files are created with mode 0600: captures hold private data."
         })
@@ -66,6 +71,24 @@ public final class MergeCommand implements Callable<Integer> {
             description = "pcapng (default) or pcap (only when all inputs share one link type; drops comments).")
     OutputFormat format;
 
+    @Option(names = "--reassociate",
+            description = "Undo the iptables REDIRECT on lo legs, so outbound connections are one conversation again"
+                    + " (see meshcap reassociate --help), and comment each connection's first packet with its leg and"
+                    + " the leg it joins (see meshcap streams --help; this reads the inputs twice).")
+    boolean reassociate;
+
+    @Option(names = "--no-stream-comments",
+            description = "With --reassociate: do not comment each connection's first packet with its leg and join,"
+                    + " which saves reading the inputs a second time.")
+    boolean noStreamComments;
+
+    @Option(names = "--keep-original",
+            description = "Also keep every rewritten packet as captured, just before its rewritten copy.")
+    boolean keepOriginal;
+
+    @Mixin
+    OutboundPortOption outboundPort;
+
     @Spec
     CommandSpec spec;
 
@@ -79,12 +102,22 @@ public final class MergeCommand implements Callable<Integer> {
         }
         String application = Version.userApplication();
         Path spillDirectory = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : parentOf(outputPath);
+        refuseReassociationOptionsAlone();
+        RedirectPorts ports = reassociate ? outboundPort.ports() : null;
+        Reassociation.Outcome reassociated = null;
         List<InputSummary> summaries;
         CaptureWriter writer = toStdout
                 ? CaptureFormats.createStdout(format, application)
                 : CaptureFormats.create(outputPath, format, application);
         try (writer) {
-            summaries = new Merger(spillDirectory).merge(mergeInputs, writer, RecordTransform.NONE);
+            Merger merger = new Merger(spillDirectory);
+            if (ports != null) {
+                reassociated = Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal,
+                        !noStreamComments);
+                summaries = reassociated.inputs();
+            } else {
+                summaries = merger.merge(mergeInputs, writer, RecordTransform.NONE);
+            }
         } catch (RuntimeException e) {
             if (!toStdout) {
                 deleteIncomplete(outputPath);
@@ -95,8 +128,22 @@ public final class MergeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println(summary.describe());
             summary.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
         }
+        if (reassociated != null) {
+            spec.commandLine().getErr().println(reassociated.stats().describe() + (noStreamComments ? "" : "; "
+                    + reassociated.streams().joins().size() + " calls joined across legs, "
+                    + reassociated.streams().ambiguous().size() + " ambiguous (meshcap streams lists them)"));
+        }
         spec.commandLine().getErr().flush();
         return 0;
+    }
+
+    /** The re-association options do nothing without --reassociate; saying so beats ignoring them. */
+    private void refuseReassociationOptionsAlone() {
+        for (String option : List.of("--keep-original", "--no-stream-comments", "--outbound-port")) {
+            if (!reassociate && spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw MeshcapException.usage(option + " only applies to re-association: add --reassociate");
+            }
+        }
     }
 
     /** Parses {@code LABEL=FILE} options into file → label, checking each file is an input. */
@@ -129,7 +176,7 @@ public final class MergeCommand implements Callable<Integer> {
         return result;
     }
 
-    private static void refuseOverwritingAnInput(Path outputPath, List<Path> inputs) {
+    static void refuseOverwritingAnInput(Path outputPath, List<Path> inputs) {
         if (!Files.exists(outputPath)) {
             return;
         }
@@ -149,7 +196,7 @@ public final class MergeCommand implements Callable<Integer> {
         return parent != null ? parent : Path.of(".");
     }
 
-    private static void deleteIncomplete(Path outputPath) {
+    static void deleteIncomplete(Path outputPath) {
         try {
             Files.deleteIfExists(outputPath);
         } catch (IOException e) {

@@ -32,12 +32,17 @@ import picocli.CommandLine.Spec;
         subcommands = {
             FilterCommand.class,
             CidrCommand.class,
+            FilterCommand.class,
+            CidrCommand.class,
             CaptureCommand.class,
             MergeCommand.class,
+            ReassociateCommand.class,
+            StreamsCommand.class,
             InspectCommand.class,
             PortsCommand.class,
             LabCommand.class,
             DemoCommand.class,
+            CompletionCommand.class
             CompletionCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {

@@ -1,0 +1,91 @@
+package io.meshcap.cli;
+
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureReader;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.OutputFormat;
+import io.meshcap.reassoc.Reassociation;
+import io.meshcap.reassoc.ReassociationStats;
+import io.meshcap.reassoc.RedirectPorts;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code meshcap reassociate}: parses the arguments and hands the work to {@link Reassociation}. */
+@Command(
+        name = "reassociate",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Undo the iptables REDIRECT in a capture of a sidecar pod's lo, so that every outbound connection",
+            "is one conversation again and Wireshark's Follow TCP Stream shows both directions.",
+            "Request packets POD_IP:eph > 127.0.0.1:15001 (::1 for IPv6; 15006 for the self-call path) get the",
+            "original destination their replies show, with IP and TCP checksums recomputed and a comment on each.",
+            "Always writes pcapng (the comments need it). Prints a summary line on stderr."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  meshcap reassociate lo.pcap -o lo-reassociated.pcapng",
+            "  meshcap reassociate lo.pcap -o - | wireshark -k -i -",
+            "  meshcap reassociate --keep-original --outbound-port 15101 lo.pcap -o lo.pcapng",
+            "  tshark -r lo-reassociated.pcapng -q -z conv,tcp",
+            "",
+            "Output files are created with mode 0600: captures hold private data."
+        })
+public final class ReassociateCommand implements Callable<Integer> {
+
+    private static final String STDOUT = "-";
+
+    @Parameters(paramLabel = "IN", description = "A capture (pcap or pcapng) that includes a sidecar pod's lo.")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT", required = true,
+            description = "The re-associated pcapng file, or - for standard output.")
+    String output;
+
+    @Option(names = "--keep-original",
+            description = "Also keep every rewritten packet as captured, just before its rewritten copy.")
+    boolean keepOriginal;
+
+    @Mixin
+    OutboundPortOption outboundPort;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        RedirectPorts ports = outboundPort.ports();
+        boolean toStdout = STDOUT.equals(output);
+        Path outputPath = toStdout ? null : Path.of(output);
+        if (!toStdout) {
+            MergeCommand.refuseOverwritingAnInput(outputPath, List.of(input));
+        }
+        String application = "meshcap " + VersionProvider.version();
+        ReassociationStats stats;
+        try (CaptureReader reader = CaptureFormats.open(input)) {
+            CaptureWriter writer = toStdout
+                    ? CaptureFormats.createStdout(OutputFormat.PCAPNG, application)
+                    : CaptureFormats.create(outputPath, OutputFormat.PCAPNG, application);
+            try (writer) {
+                stats = Reassociation.copy(reader, writer, ports, keepOriginal);
+            } catch (RuntimeException e) {
+                if (!toStdout) {
+                    MergeCommand.deleteIncomplete(outputPath);
+                }
+                throw e;
+            }
+            reader.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
+        }
+        spec.commandLine().getErr().println(stats.describe());
+        spec.commandLine().getErr().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,96 @@
+package io.meshcap.packet;
+
+import java.util.Arrays;
+
+/** A view of an IPv4 header (RFC 791) at an offset of a record's bytes. */
+public final class Ipv4Header implements NetworkHeader {
+
+    static final int VERSION = 4;
+    public static final int ADDRESS_LENGTH = 4;
+
+    private static final int VERSION_IHL = 0;
+    private static final int TOTAL_LENGTH = 2;
+    private static final int FLAGS_FRAGMENT = 6;
+    private static final int PROTOCOL = 9;
+    private static final int HEADER_CHECKSUM = 10;
+    private static final int SOURCE = 12;
+    private static final int DESTINATION = 16;
+    private static final int MIN_LENGTH = 20;
+    private static final int IHL_MASK = 0x0f;
+    private static final int WORD = 4;
+    private static final int FRAGMENT_OFFSET_MASK = 0x1fff;
+
+    private final byte[] data;
+    private final int offset;
+    private final int headerLength;
+
+    private Ipv4Header(byte[] data, int offset, int headerLength) {
+        this.data = data;
+        this.offset = offset;
+        this.headerLength = headerLength;
+    }
+
+    /** The header at {@code offset}, or {@code null} when it is cut short or malformed. */
+    static Ipv4Header at(byte[] data, int offset) {
+        int headerLength = (Bytes.u8(data, offset + VERSION_IHL) & IHL_MASK) * WORD;
+        if (headerLength < MIN_LENGTH || offset + headerLength > data.length) {
+            return null;
+        }
+        return new Ipv4Header(data, offset, headerLength);
+    }
+
+    @Override
+    public int protocol() {
+        return Bytes.u8(data, offset + PROTOCOL);
+    }
+
+    @Override
+    public boolean carriesTransportHeader() {
+        return (Bytes.u16(data, offset + FLAGS_FRAGMENT) & FRAGMENT_OFFSET_MASK) == 0;
+    }
+
+    @Override
+    public int transportOffset() {
+        return offset + headerLength;
+    }
+
+    /**
+     * Total length minus the header. A total length of 0 (a segmentation-offload super-packet captured before the
+     * NIC split it) means "the rest of the captured bytes".
+     */
+    @Override
+    public int transportLength() {
+        int total = Bytes.u16(data, offset + TOTAL_LENGTH);
+        return total == 0 ? data.length - transportOffset() : Math.max(0, total - headerLength);
+    }
+
+    @Override
+    public byte[] source() {
+        return Arrays.copyOfRange(data, offset + SOURCE, offset + SOURCE + ADDRESS_LENGTH);
+    }
+
+    @Override
+    public byte[] destination() {
+        return Arrays.copyOfRange(data, offset + DESTINATION, offset + DESTINATION + ADDRESS_LENGTH);
+    }
+
+    @Override
+    public void setDestination(byte[] address) {
+        if (address.length != ADDRESS_LENGTH) {
+            throw new IllegalArgumentException("an IPv4 address has 4 bytes, not " + address.length);
+        }
+        System.arraycopy(address, 0, data, offset + DESTINATION, ADDRESS_LENGTH);
+    }
+
+    @Override
+    public long pseudoHeaderSum(int transportLength) {
+        long sum = Checksums.sum(data, offset + SOURCE, 2 * ADDRESS_LENGTH);
+        return sum + protocol() + transportLength;
+    }
+
+    @Override
+    public void updateHeaderChecksum() {
+        Bytes.putU16(data, offset + HEADER_CHECKSUM, 0);
+        Bytes.putU16(data, offset + HEADER_CHECKSUM, Checksums.finish(Checksums.sum(data, offset, headerLength)));
+    }
+}

@@ -1,0 +1,51 @@
+package io.meshcap.packet;
+
+/**
+ * An IPv4 or IPv6 header inside a record's bytes. Addresses are raw (4 or 16 bytes). The transport header is
+ * where {@link #protocol()} says it is: for IPv6 that is the fixed header's next header only, because meshcap
+ * does not walk extension headers (the pod traffic it rewrites carries none; a packet that has them is simply
+ * not seen as TCP and passes unchanged).
+ */
+public sealed interface NetworkHeader permits Ipv4Header, Ipv6Header {
+
+    /** IANA protocol number of TCP. */
+    int PROTOCOL_TCP = 6;
+
+    /**
+     * The header at {@code offset}, or {@code null} when the bytes there are not a complete IPv4 or IPv6 header.
+     */
+    static NetworkHeader at(byte[] data, int offset) {
+        if (offset < 0 || offset >= data.length) {
+            return null;
+        }
+        return switch (Bytes.u8(data, offset) >>> 4) {
+            case Ipv4Header.VERSION -> Ipv4Header.at(data, offset);
+            case Ipv6Header.VERSION -> Ipv6Header.at(data, offset);
+            default -> null;
+        };
+    }
+
+    /** The transport protocol (IPv6: the fixed header's next header). */
+    int protocol();
+
+    /** Whether the transport header starts in this packet (not a non-first IPv4 fragment). */
+    boolean carriesTransportHeader();
+
+    /** Absolute offset of the transport header in the record's bytes. */
+    int transportOffset();
+
+    /** The transport segment's length as this header states it (captured bytes may be fewer). */
+    int transportLength();
+
+    byte[] source();
+
+    byte[] destination();
+
+    void setDestination(byte[] address);
+
+    /** The ones'-complement sum of the TCP/UDP pseudo-header for a segment of {@code transportLength} bytes. */
+    long pseudoHeaderSum(int transportLength);
+
+    /** Recomputes the header checksum where the header has one (IPv4); IPv6 has none. */
+    void updateHeaderChecksum();
+}

@@ -1,0 +1,101 @@
+package io.meshcap.packet;
+
+import java.util.Arrays;
+
+/**
+ * A TCP segment found in a record: its network header and TCP header, located once from the interface's link
+ * type. Rewrites the destination in place and keeps both checksums valid.
+ */
+public final class TcpSegment {
+
+    /** How a rewrite brought the TCP checksum up to date. */
+    public enum ChecksumUpdate {
+        /** The whole segment was captured and its checksum recomputed from scratch. */
+        RECOMPUTED,
+        /**
+         * The segment was truncated by the snap length, so the checksum was adjusted for the changed fields only
+         * (RFC 1624): right if it was right before.
+         */
+        ADJUSTED
+    }
+
+    private final byte[] data;
+    private final NetworkHeader ip;
+    private final TcpHeader tcp;
+
+    private TcpSegment(byte[] data, NetworkHeader ip, TcpHeader tcp) {
+        this.data = data;
+        this.ip = ip;
+        this.tcp = tcp;
+    }
+
+    /** The TCP segment in {@code data}, or {@code null} when the record is not IPv4/IPv6 TCP with a full header. */
+    public static TcpSegment parse(int linkType, byte[] data) {
+        NetworkHeader ip = NetworkHeader.at(data, LinkLayer.networkOffset(linkType, data));
+        if (ip == null || ip.protocol() != NetworkHeader.PROTOCOL_TCP || !ip.carriesTransportHeader()) {
+            return null;
+        }
+        TcpHeader tcp = TcpHeader.at(data, ip.transportOffset());
+        return tcp == null ? null : new TcpSegment(data, ip, tcp);
+    }
+
+    public NetworkHeader ip() {
+        return ip;
+    }
+
+    public TcpHeader tcp() {
+        return tcp;
+    }
+
+    /** Payload bytes the header announces (captured ones may be fewer). */
+    public int payloadLength() {
+        return Math.max(0, ip.transportLength() - tcp.headerLength());
+    }
+
+    /** The payload bytes that were captured, as offsets into the record's data: [from, to). */
+    public int payloadFrom() {
+        return Math.min(data.length, tcp.offset() + tcp.headerLength());
+    }
+
+    public int payloadTo() {
+        return Math.min(data.length, ip.transportOffset() + ip.transportLength());
+    }
+
+    /** Whether every byte of the segment is in the record (a full checksum needs them all). */
+    public boolean whole() {
+        return ip.transportOffset() + ip.transportLength() <= data.length;
+    }
+
+    /**
+     * Sets the destination address and port, then recomputes the IPv4 header checksum and updates the TCP
+     * checksum: in full when the segment is {@link #whole()}, incrementally otherwise.
+     *
+     * @param address 4 or 16 bytes, the family of this packet
+     */
+    public ChecksumUpdate rewriteDestination(byte[] address, int port) {
+        byte[] before = fields();
+        ip.setDestination(address);
+        tcp.setDestinationPort(port);
+        ip.updateHeaderChecksum();
+        if (whole()) {
+            tcp.setChecksum(tcp.computeChecksum(ip, ip.transportLength()));
+            return ChecksumUpdate.RECOMPUTED;
+        }
+        tcp.setChecksum(Checksums.incremental(tcp.checksum(), before, fields()));
+        return ChecksumUpdate.ADJUSTED;
+    }
+
+    /** Whether the TCP checksum is right; only meaningful for a {@link #whole()} segment. */
+    public boolean checksumValid() {
+        return tcp.computeChecksum(ip, ip.transportLength()) == tcp.checksum();
+    }
+
+    /** The destination address and port as one even-length run of bytes: what the checksums cover that changes. */
+    private byte[] fields() {
+        byte[] address = ip.destination();
+        byte[] both = Arrays.copyOf(address, address.length + 2);
+        both[address.length] = (byte) (tcp.destinationPort() >>> 8);
+        both[address.length + 1] = (byte) tcp.destinationPort();
+        return both;
+    }
+}

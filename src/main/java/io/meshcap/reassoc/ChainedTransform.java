@@ -1,0 +1,51 @@
+package io.meshcap.reassoc;
+
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.merge.RecordTransform;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Re-association followed by a second transform that sees the re-associated records, including those the
+ * re-associator releases only at the end.
+ */
+final class ChainedTransform implements RecordTransform {
+
+    private final RedirectReassociator reassociator;
+    private final RecordTransform next;
+    private final Map<Integer, CaptureInterface> interfaces = new HashMap<>();
+
+    ChainedTransform(RedirectReassociator reassociator, RecordTransform next) {
+        this.reassociator = reassociator;
+        this.next = next;
+    }
+
+    @Override
+    public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
+        interfaces.putIfAbsent(record.interfaceId(), captureInterface);
+        return passOn(reassociator.apply(captureInterface, record));
+    }
+
+    /** What is left once the stream has ended. */
+    List<CaptureRecord> finish() {
+        return passOn(reassociator.finish());
+    }
+
+    private List<CaptureRecord> passOn(List<CaptureRecord> records) {
+        if (records.isEmpty()) {
+            return records;
+        }
+        if (records.size() == 1) {
+            CaptureRecord only = records.get(0);
+            return next.apply(interfaces.get(only.interfaceId()), only);
+        }
+        List<CaptureRecord> out = new ArrayList<>(records.size());
+        for (CaptureRecord record : records) {
+            out.addAll(next.apply(interfaces.get(record.interfaceId()), record));
+        }
+        return out;
+    }
+}

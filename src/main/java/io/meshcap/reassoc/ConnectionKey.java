@@ -1,0 +1,38 @@
+package io.meshcap.reassoc;
+
+/**
+ * Identifies a redirected connection within one stream of records: the interface it was captured on (state is
+ * per interface, so several pods' {@code lo} legs merged into one file never mix), the client endpoint and the
+ * REDIRECT port it was sent to. The port is part of the key because Linux may reuse one local port for an
+ * outbound call and a self-call at the same time, their destinations being different. A plain class rather than
+ * a record: it is looked up for every packet, so its hash is computed once.
+ */
+final class ConnectionKey {
+
+    private final int interfaceId;
+    private final FlowEndpoint client;
+    private final int redirectPort;
+    private final int hash;
+
+    ConnectionKey(int interfaceId, FlowEndpoint client, int redirectPort) {
+        this.interfaceId = interfaceId;
+        this.client = client;
+        this.redirectPort = redirectPort;
+        this.hash = (31 * interfaceId + client.hashCode()) * 31 + redirectPort;
+    }
+
+    FlowEndpoint client() {
+        return client;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ConnectionKey that && hash == that.hash && interfaceId == that.interfaceId
+                && redirectPort == that.redirectPort && client.equals(that.client);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+}

@@ -1,0 +1,129 @@
+package io.meshcap.reassoc;
+
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureReader;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.merge.InputSummary;
+import io.meshcap.merge.MergeInput;
+import io.meshcap.merge.Merger;
+import io.meshcap.merge.RecordTransform;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The entry points that run re-association and stitching over whole captures: what {@code meshcap merge
+ * --reassociate}, {@code meshcap reassociate} and {@code meshcap streams} call, and what the capture engine calls
+ * to re-associate its merge by default and to show the stream table.
+ *
+ * <pre>{@code
+ * Reassociation.Outcome outcome = Reassociation.merge(new Merger(dir), legs, writer,
+ *         RedirectPorts.withOutbound(outboundPortFromRules), false, true);
+ * System.err.println(outcome.stats().describe());
+ * System.out.print(outcome.streams().describe());
+ * }</pre>
+ */
+public final class Reassociation {
+
+    private Reassociation() {
+    }
+
+    /**
+     * What a re-associating merge did.
+     *
+     * @param inputs  the merge's summary per input
+     * @param stats   what re-association changed
+     * @param streams every connection and the joins between legs, as written into the file's comments; empty
+     *                when the merge did not comment streams
+     */
+    public record Outcome(List<InputSummary> inputs, ReassociationStats stats, StreamTable streams) {
+    }
+
+    /**
+     * Merges {@code inputs} into {@code output} with re-association; does not close {@code output}.
+     *
+     * <p>With {@code commentStreams}, each connection's first packet is also commented with its leg and its join
+     * (see {@link StreamTable#firstPacketComments()}). That needs the whole stream table before the first packet
+     * is written, so the inputs are read twice: once to build the table (without checksums or comments), once
+     * to write. Without it, one pass, and {@link Outcome#streams()} is empty.
+     *
+     * @param keepOriginal   also write each rewritten packet as captured
+     * @param commentStreams comment each connection's first packet with its leg and join (two passes)
+     */
+    public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output, RedirectPorts ports,
+                                boolean keepOriginal, boolean commentStreams) {
+        RecordTransform annotate = RecordTransform.NONE;
+        StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
+        if (commentStreams) {
+            Stitcher stitcher = new Stitcher(ports);
+            ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true),
+                    stitcher);
+            merger.merge(inputs, new DiscardingWriter(), survey);
+            survey.finish();
+            streams = stitcher.table();
+            annotate = new FirstPacketComments(streams.firstPacketComments());
+        }
+        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
+        ChainedTransform write = new ChainedTransform(reassociator, annotate);
+        List<InputSummary> summaries = merger.merge(inputs, output, write);
+        write.finish().forEach(output::write);
+        return new Outcome(summaries, reassociator.stats(), streams);
+    }
+
+    /**
+     * Copies every interface and record of {@code input} to {@code output} with re-association, in one pass;
+     * closes neither. Interface ids are kept, so the output's interfaces are the input's.
+     */
+    public static ReassociationStats copy(CaptureReader input, CaptureWriter output, RedirectPorts ports,
+                                          boolean keepOriginal) {
+        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
+        int declared = 0;
+        for (CaptureRecord record = input.next(); record != null; record = input.next()) {
+            List<CaptureInterface> interfaces = input.interfaces();
+            for (; declared < interfaces.size(); declared++) {
+                output.addInterface(interfaces.get(declared));
+            }
+            reassociator.apply(interfaces.get(record.interfaceId()), record).forEach(output::write);
+        }
+        List<CaptureInterface> interfaces = input.interfaces();
+        for (; declared < interfaces.size(); declared++) {
+            output.addInterface(interfaces.get(declared));
+        }
+        reassociator.finish().forEach(output::write);
+        return reassociator.stats();
+    }
+
+    /**
+     * The stream table of a capture file. The file is re-associated on the fly (in memory, nothing is written),
+     * so a raw lo capture and an already re-associated one give the same table.
+     */
+    public static StreamTable streams(Path file, RedirectPorts ports) {
+        Stitcher stitcher = new Stitcher(ports);
+        ChainedTransform chain = new ChainedTransform(new RedirectReassociator(ports, false, true), stitcher);
+        survey(file, chain);
+        chain.finish();
+        return stitcher.table();
+    }
+
+    /**
+     * Runs {@code transform} over a file's records and discards what it returns. Nameless interfaces (every
+     * classic pcap) are named after the file, as {@code meshcap merge} names them.
+     */
+    private static void survey(Path file, RecordTransform transform) {
+        List<CaptureInterface> named = new ArrayList<>();
+        try (CaptureReader reader = CaptureFormats.open(file)) {
+            for (CaptureRecord record = reader.next(); record != null; record = reader.next()) {
+                List<CaptureInterface> interfaces = reader.interfaces();
+                for (int id = named.size(); id < interfaces.size(); id++) {
+                    CaptureInterface own = interfaces.get(id);
+                    String name = own.name() != null ? own.name()
+                            : file.getFileName() + (id == 0 ? "" : "/if" + id);
+                    named.add(new CaptureInterface(own.linkType(), own.snapLength(), name, own.description()));
+                }
+                transform.apply(named.get(record.interfaceId()), record);
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.meshcap.reassoc;
+
+import io.meshcap.packet.TcpHeader;
+import io.meshcap.packet.TcpSegment.ChecksumUpdate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What re-association knows about one redirected connection: where the request direction was sent (the REDIRECT
+ * target), the original destination once a reply showed it, and the request packets held back until then.
+ */
+final class RedirectConnection {
+
+    private static final long SEQUENCE_MODULUS = 1L << 32;
+
+    private final ConnectionKey key;
+    private final FlowEndpoint redirectTarget;
+    /** The client's initial sequence number, or -1 when the capture started after the SYN. */
+    private final long synSequence;
+    private final List<HeldRecord> held = new ArrayList<>();
+    private FlowEndpoint original;
+    private boolean confirmed;
+    private boolean gaveUp;
+    private boolean clientFin;
+    private boolean serverFin;
+    private boolean reset;
+    private long lastSeenNanos;
+    private String shortComment;
+
+    private RedirectConnection(ConnectionKey key, FlowEndpoint redirectTarget, long synSequence) {
+        this.key = key;
+        this.redirectTarget = redirectTarget;
+        this.synSequence = synSequence;
+    }
+
+    /** A connection whose SYN was captured. */
+    static RedirectConnection opened(ConnectionKey key, FlowEndpoint redirectTarget, long synSequence) {
+        return new RedirectConnection(key, redirectTarget, synSequence);
+    }
+
+    /** A connection first seen mid-stream: the capture started after its handshake. */
+    static RedirectConnection midStream(ConnectionKey key, FlowEndpoint redirectTarget) {
+        return new RedirectConnection(key, redirectTarget, -1);
+    }
+
+    ConnectionKey key() {
+        return key;
+    }
+
+    FlowEndpoint redirectTarget() {
+        return redirectTarget;
+    }
+
+    /** Whether a SYN with this sequence number is (a retransmission of) this connection's own SYN. */
+    boolean startedBy(long sequence) {
+        return synSequence == sequence;
+    }
+
+    boolean handshakeSeen() {
+        return synSequence >= 0;
+    }
+
+    /**
+     * Whether a reply with these flags may teach this connection its original destination: anything does,
+     * except a SYN-ACK that does not acknowledge the SYN we saw (it answers some other connection attempt).
+     */
+    boolean acceptsReply(TcpHeader reply) {
+        return !(reply.has(TcpHeader.SYN) && handshakeSeen()
+                && reply.acknowledgement() != (synSequence + 1) % SEQUENCE_MODULUS);
+    }
+
+    /** Records the original destination; {@code viaHandshake} when the reply was the SYN-ACK to our SYN. */
+    void learn(FlowEndpoint originalDestination, boolean viaHandshake) {
+        original = originalDestination;
+        confirmed = viaHandshake;
+    }
+
+    boolean mapped() {
+        return original != null;
+    }
+
+    FlowEndpoint original() {
+        return original;
+    }
+
+    /** No reply came in time: later request packets pass unchanged until one does. */
+    void giveUp() {
+        gaveUp = true;
+    }
+
+    boolean gaveUp() {
+        return gaveUp;
+    }
+
+    void hold(HeldRecord record) {
+        held.add(record);
+    }
+
+    /** Hands over the held records (oldest first) and forgets them. */
+    List<HeldRecord> releaseHeld() {
+        List<HeldRecord> released = List.copyOf(held);
+        held.clear();
+        return released;
+    }
+
+    boolean holding() {
+        return !held.isEmpty();
+    }
+
+    /** Notes a packet of this connection: its time, and whether it closes a direction or resets the connection. */
+    void seen(long timestampNanos, boolean fromClient, TcpHeader tcp) {
+        lastSeenNanos = Math.max(lastSeenNanos, timestampNanos);
+        if (tcp.has(TcpHeader.RST)) {
+            reset = true;
+        }
+        if (tcp.has(TcpHeader.FIN)) {
+            if (fromClient) {
+                clientFin = true;
+            } else {
+                serverFin = true;
+            }
+        }
+    }
+
+    long lastSeenNanos() {
+        return lastSeenNanos;
+    }
+
+    /** Reset, or both directions finished: only stray retransmissions can follow. */
+    boolean closed() {
+        return reset || clientFin && serverFin;
+    }
+
+    /**
+     * The comment a rewritten packet of this connection carries: the full explanation on the connection's first
+     * rewritten packet, a short form naming the same change on the others (the comments are a large part of the
+     * output otherwise). Built once per connection.
+     */
+    String rewriteComment(RedirectPorts ports, ChecksumUpdate update) {
+        if (update == ChecksumUpdate.ADJUSTED) {
+            return describeRewrite(ports) + (original.isIpv6() ? "" : "; IP checksum recomputed")
+                    + "; TCP checksum adjusted for the changed fields only (the packet is truncated, so it is as right"
+                    + " as it was)";
+        }
+        if (shortComment == null) {
+            shortComment = "meshcap: destination " + redirectTarget + " rewritten to " + original
+                    + " (iptables REDIRECT undone, see this connection's first rewritten packet); " + checksums()
+                    + " recomputed";
+            return describeRewrite(ports) + "; " + checksums() + " recomputed";
+        }
+        return shortComment;
+    }
+
+    /** IPv6 has no header checksum, so only TCP's changes there. */
+    private String checksums() {
+        return original.isIpv6() ? "TCP checksum" : "IP and TCP checksums";
+    }
+
+    private String describeRewrite(RedirectPorts ports) {
+        return "meshcap: destination " + redirectTarget + " rewritten to " + original
+                + ", the original destination shown by the reply direction"
+                + (confirmed ? " (the handshake's seq/ack confirm it)"
+                        : " (learned from the first reply: the capture holds no handshake of this connection)")
+                + "; iptables REDIRECT had sent it to " + ports.describe(redirectTarget.port());
+    }
+}

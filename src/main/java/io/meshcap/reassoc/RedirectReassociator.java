@@ -1,0 +1,263 @@
+package io.meshcap.reassoc;
+
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.merge.RecordTransform;
+import io.meshcap.packet.LinkLayer;
+import io.meshcap.packet.TcpHeader;
+import io.meshcap.packet.TcpSegment;
+import io.meshcap.packet.TcpSegment.ChecksumUpdate;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Undoes the iptables REDIRECT in a stream of records, so that each redirected connection on {@code lo} reads as
+ * one conversation again. A request-direction packet {@code CLIENT → 127.0.0.1:15001} ({@code ::1} for IPv6, and
+ * the inbound port 15006 for the self-call path) gets the original destination {@code ORIG:port} that its reply
+ * direction {@code ORIG:port → CLIENT} shows, with the IPv4 header checksum and the TCP checksum recomputed, and
+ * a comment saying what was changed and why. Every other record passes unchanged.
+ *
+ * <p><b>Hold-back.</b> A connection's first request packet (its SYN, or whatever a capture that started
+ * mid-stream sees first) comes before the reply that reveals the original destination, so request packets of a
+ * connection without a mapping are held back until its first reply. To keep the output in input (timestamp)
+ * order, everything behind a held record waits too. A held record is given up on, and written unchanged with a
+ * comment that the original destination is unknown, when a record {@value #HOLD_MILLIS} ms of capture time later
+ * arrives, when more than {@value #HOLD_RECORDS} records or {@value #HOLD_MEGABYTES} MiB are queued, or at
+ * {@link #finish()}. On {@code lo} the reply (the SYN-ACK, or the ACK of the first data) follows within
+ * microseconds, so the bound is only reached by connections whose replies were never captured.
+ *
+ * <p><b>Per-connection state</b> is keyed by interface, client endpoint and REDIRECT port (see
+ * {@link ConnectionKey}) and bounded by {@link ConnectionTable}. A SYN with a new initial sequence number starts a
+ * new mapping (source-port reuse); a SYN-ACK that does not acknowledge the SYN seen teaches nothing.
+ *
+ * <p>Not thread-safe; one instance per stream. Call {@link #finish()} after the last record and write what it
+ * returns.
+ */
+public final class RedirectReassociator implements RecordTransform {
+
+    static final int HOLD_MILLIS = 500;
+    static final int HOLD_RECORDS = 65_536;
+    static final int HOLD_MEGABYTES = 16;
+    private static final long HOLD_NANOS = HOLD_MILLIS * 1_000_000L;
+    private static final long HOLD_BYTES = HOLD_MEGABYTES << 20;
+
+    private static final String PREFIX = "meshcap: ";
+    private static final String NO_REPLY_IN_TIME = "no reply of this connection was captured within " + HOLD_MILLIS
+            + " ms";
+    private static final String NO_REPLY_AT_END = "no reply of this connection was captured before the capture ended";
+    private static final String NO_REPLY_BEFORE_REUSE = "a new connection reused the client port before any reply"
+            + " of this one was captured";
+    private static final String NO_REPLY_YET = "no reply of this connection had been captured yet";
+
+    private final RedirectPorts ports;
+    private final boolean keepOriginal;
+    private final boolean surveyOnly;
+    private final ConnectionTable table = new ConnectionTable();
+    private final ArrayDeque<HeldRecord> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private long redirectedConnections;
+    private long rewrittenPackets;
+    private long unchangedPackets;
+
+    /**
+     * @param ports        the REDIRECT ports to undo
+     * @param keepOriginal also write each rewritten packet as it was captured, just before the rewritten copy
+     */
+    public RedirectReassociator(RedirectPorts ports, boolean keepOriginal) {
+        this(ports, keepOriginal, false);
+    }
+
+    /**
+     * @param surveyOnly rewrite addresses and ports only, without checksums or comments: for a pass whose records
+     *                   are looked at (by the {@link Stitcher}) but never written
+     */
+    RedirectReassociator(RedirectPorts ports, boolean keepOriginal, boolean surveyOnly) {
+        this.ports = ports;
+        this.keepOriginal = keepOriginal;
+        this.surveyOnly = surveyOnly;
+    }
+
+    @Override
+    public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
+        long now = record.timestampNanos();
+        table.sweep(now);
+        HeldRecord entry = classify(captureInterface.linkType(), record);
+        if (queue.isEmpty() && entry.resolved()) {
+            return entry.output();
+        }
+        queue.add(entry);
+        queuedBytes += record.capturedLength();
+        List<CaptureRecord> out = new ArrayList<>();
+        release(now, out);
+        return out;
+    }
+
+    /** Ends the stream: gives up on every held record and returns what is left to write, in order. */
+    public List<CaptureRecord> finish() {
+        List<CaptureRecord> out = new ArrayList<>();
+        for (HeldRecord entry : queue) {
+            if (!entry.resolved()) {
+                giveUp(entry.waitingFor(), NO_REPLY_AT_END);
+            }
+            out.addAll(entry.output());
+        }
+        queue.clear();
+        queuedBytes = 0;
+        return out;
+    }
+
+    /** What was done so far. */
+    public ReassociationStats stats() {
+        return new ReassociationStats(redirectedConnections, rewrittenPackets, unchangedPackets, table.forgotten());
+    }
+
+    private HeldRecord classify(int linkType, CaptureRecord record) {
+        TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data()) : null;
+        if (segment == null) {
+            return HeldRecord.resolved(record, List.of(record));
+        }
+        TcpHeader tcp = segment.tcp();
+        int destinationPort = tcp.destinationPort();
+        boolean maybeRequest = destinationPort == ports.outbound() || destinationPort == ports.inbound();
+        if (!maybeRequest && !table.tracksClientPort(destinationPort)) {
+            return HeldRecord.resolved(record, List.of(record));
+        }
+        FlowEndpoint source = FlowEndpoint.of(segment.ip().source(), tcp.sourcePort());
+        FlowEndpoint destination = FlowEndpoint.of(segment.ip().destination(), destinationPort);
+        if (maybeRequest && ports.isRedirectTarget(destination)) {
+            return request(linkType, record, tcp, source, destination);
+        }
+        reply(record, tcp, source, destination);
+        return HeldRecord.resolved(record, List.of(record));
+    }
+
+    private HeldRecord request(int linkType, CaptureRecord record, TcpHeader tcp, FlowEndpoint client,
+                               FlowEndpoint target) {
+        ConnectionKey key = new ConnectionKey(record.interfaceId(), client, target.port());
+        RedirectConnection connection = table.get(key);
+        if (tcp.isSyn() && (connection == null || !connection.startedBy(tcp.sequence()))) {
+            if (connection != null && connection.holding()) {
+                giveUp(connection, NO_REPLY_BEFORE_REUSE);
+            }
+            connection = RedirectConnection.opened(key, target, tcp.sequence());
+            table.put(connection);
+            redirectedConnections++;
+        } else if (connection == null) {
+            connection = RedirectConnection.midStream(key, target);
+            table.put(connection);
+            redirectedConnections++;
+        }
+        connection.seen(record.timestampNanos(), true, tcp);
+        if (connection.mapped()) {
+            return HeldRecord.resolved(record, rewrite(linkType, record, connection));
+        }
+        if (connection.gaveUp()) {
+            return HeldRecord.resolved(record, List.of(unchanged(record, connection, NO_REPLY_YET)));
+        }
+        HeldRecord held = HeldRecord.waiting(record, linkType, connection);
+        connection.hold(held);
+        return held;
+    }
+
+    /** A packet not sent to a REDIRECT target: if it answers a tracked connection, it may reveal the mapping. */
+    private void reply(CaptureRecord record, TcpHeader tcp, FlowEndpoint server, FlowEndpoint client) {
+        RedirectConnection connection = answered(record.interfaceId(), client, server, tcp);
+        if (connection == null) {
+            return;
+        }
+        connection.seen(record.timestampNanos(), false, tcp);
+        if (connection.mapped() || !connection.acceptsReply(tcp)) {
+            return;
+        }
+        connection.learn(server, tcp.has(TcpHeader.SYN) && connection.handshakeSeen());
+        for (HeldRecord held : connection.releaseHeld()) {
+            held.resolve(rewrite(held.linkType(), held.record(), connection));
+        }
+    }
+
+    /**
+     * The tracked connection a packet {@code server → client} answers. Normally there is one; when the client's
+     * port is in use toward both REDIRECT ports, the one already mapped to this server wins, then one whose
+     * handshake this packet fits.
+     */
+    private RedirectConnection answered(int interfaceId, FlowEndpoint client, FlowEndpoint server, TcpHeader tcp) {
+        RedirectConnection outbound = table.get(new ConnectionKey(interfaceId, client, ports.outbound()));
+        RedirectConnection inbound = table.get(new ConnectionKey(interfaceId, client, ports.inbound()));
+        if (outbound == null || inbound == null) {
+            return outbound != null ? outbound : inbound;
+        }
+        for (RedirectConnection candidate : List.of(outbound, inbound)) {
+            if (candidate.mapped() && candidate.original().equals(server)) {
+                return candidate;
+            }
+        }
+        for (RedirectConnection candidate : List.of(outbound, inbound)) {
+            if (!candidate.mapped() && candidate.acceptsReply(tcp)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private List<CaptureRecord> rewrite(int linkType, CaptureRecord record, RedirectConnection connection) {
+        FlowEndpoint original = connection.original();
+        if (original.equals(connection.redirectTarget())) {
+            // A connection made straight to the port, not redirected: the reply came from the port itself.
+            return List.of(record);
+        }
+        byte[] data = record.data().clone();
+        TcpSegment segment = TcpSegment.parse(linkType, data);
+        rewrittenPackets++;
+        if (surveyOnly) {
+            segment.ip().setDestination(original.address());
+            segment.tcp().setDestinationPort(original.port());
+            return List.of(new CaptureRecord(record.interfaceId(), record.timestampNanos(), record.originalLength(),
+                    data, record.comment()));
+        }
+        ChecksumUpdate update = segment.rewriteDestination(original.address(), original.port());
+        String comment = connection.rewriteComment(ports, update);
+        CaptureRecord rewritten = new CaptureRecord(record.interfaceId(), record.timestampNanos(),
+                record.originalLength(), data, join(record.comment(), comment));
+        if (!keepOriginal) {
+            return List.of(rewritten);
+        }
+        return List.of(record.withComment(join(record.comment(), PREFIX
+                + "this packet as captured, kept by --keep-original; the re-associated copy follows")), rewritten);
+    }
+
+    private CaptureRecord unchanged(CaptureRecord record, RedirectConnection connection, String reason) {
+        unchangedPackets++;
+        return record.withComment(join(record.comment(), PREFIX + "destination " + connection.redirectTarget()
+                + " left unchanged: the original destination is unknown (" + reason + ")"));
+    }
+
+    private void giveUp(RedirectConnection connection, String reason) {
+        connection.giveUp();
+        for (HeldRecord held : connection.releaseHeld()) {
+            held.resolve(List.of(unchanged(held.record(), connection, reason)));
+        }
+    }
+
+    /** Writes what is resolved at the head of the queue, giving up on a waiting head once it is past the bound. */
+    private void release(long nowNanos, List<CaptureRecord> out) {
+        while (!queue.isEmpty()) {
+            HeldRecord head = queue.peekFirst();
+            if (!head.resolved()) {
+                boolean overdue = nowNanos - head.record().timestampNanos() > HOLD_NANOS
+                        || queue.size() > HOLD_RECORDS || queuedBytes > HOLD_BYTES;
+                if (!overdue) {
+                    return;
+                }
+                giveUp(head.waitingFor(), NO_REPLY_IN_TIME);
+            }
+            queue.pollFirst();
+            queuedBytes -= head.record().capturedLength();
+            out.addAll(head.output());
+        }
+    }
+
+    private static String join(String existing, String added) {
+        return existing == null || existing.isEmpty() ? added : existing + "\n" + added;
+    }
+}

@@ -1,0 +1,297 @@
+package io.meshcap.reassoc;
+
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.LinkType;
+import io.meshcap.merge.RecordTransform;
+import io.meshcap.packet.LinkLayer;
+import io.meshcap.packet.TcpHeader;
+import io.meshcap.packet.TcpSegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Lists every TCP connection per leg and joins the legs of one call (design.md, "Telling and joining legs").
+ * Passes records through unchanged; feed it a re-associated stream (see {@link Reassociation#streams}), so
+ * that outbound app connections on lo show their original destinations.
+ *
+ * <p><b>Legs.</b> A connection is on lo when its interface is named {@code lo} (or {@code .../lo}) or its link
+ * header says loopback ({@link LinkLayer#isLoopback}). The pod's addresses are learned from lo: the app's side of
+ * its outbound connections and the app's address the sidecar connects to from 127.0.0.6. An eth0 connection to
+ * a pod address is inbound, one from a pod address outbound.
+ *
+ * <p><b>Joins.</b> Outbound: the lo app connection {@code POD_IP:eph > ORIG:port} continues on an eth0
+ * connection from the same pod address to the same port that was opened while the app's connection was open, or
+ * that was already open then (a pooled upstream). Inbound: the eth0 connection {@code C:eph > POD_IP:P}
+ * continues on a lo connection {@code 127.0.0.6:eph > POD_IP:P} opened while it was open, or already open; so
+ * does the self-call path's lo connection {@code POD_IP:eph > POD_IP:P} (the sidecar calling its own pod). A
+ * join is reported only when the candidate is the only one each way; otherwise every candidate is listed with its
+ * reason, because pooling and HTTP/2 multiplex calls over connections and the capture cannot tell which.
+ *
+ * <p>Memory grows with the number of connections (it is a report of them); a ClientHello is buffered only
+ * until it is parsed, at most {@value ClientHello#MAX_LENGTH} bytes per connection.
+ */
+public final class Stitcher implements RecordTransform {
+
+    private static final String LOOPBACK_INTERFACE = "lo";
+    /** Istio's inbound bind address for IPv6 sits on lo but is not ::1. */
+    private static final byte[] ISTIO_INBOUND_BIND_IPV6 = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6};
+    private static final int IPV4_LOOPBACK_NETWORK = 127;
+    private static final double NANOS_PER_MILLI = 1e6;
+
+    private final RedirectPorts ports;
+    private final Map<StreamKey, TcpStream> current = new HashMap<>();
+    private final List<TcpStream> streams = new ArrayList<>();
+    private long position;
+
+    /** @param ports the REDIRECT ports, so that lo connections that were not re-associated are named as such */
+    public Stitcher(RedirectPorts ports) {
+        this.ports = ports;
+    }
+
+    private record StreamKey(int interfaceId, FlowEndpoint low, FlowEndpoint high) {
+
+        static StreamKey of(int interfaceId, FlowEndpoint a, FlowEndpoint b) {
+            boolean aFirst = a.port() != b.port() ? a.port() < b.port() : a.hashCode() <= b.hashCode();
+            return aFirst ? new StreamKey(interfaceId, a, b) : new StreamKey(interfaceId, b, a);
+        }
+    }
+
+    @Override
+    public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
+        long index = position++;
+        int linkType = captureInterface.linkType();
+        TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data()) : null;
+        if (segment == null) {
+            return List.of(record);
+        }
+        TcpHeader tcp = segment.tcp();
+        FlowEndpoint source = FlowEndpoint.of(segment.ip().source(), tcp.sourcePort());
+        FlowEndpoint destination = FlowEndpoint.of(segment.ip().destination(), tcp.destinationPort());
+        StreamKey key = StreamKey.of(record.interfaceId(), source, destination);
+        TcpStream stream = current.get(key);
+        if (stream == null || tcp.isSyn() && stream.reusedBy(source, tcp.sequence())) {
+            boolean syn = tcp.isSyn();
+            boolean sourceIsClient = syn || source.port() > destination.port();
+            stream = new TcpStream(streams.size(), record.interfaceId(), name(captureInterface, record.interfaceId()),
+                    onLoopback(captureInterface, linkType, record.data(), source, destination),
+                    sourceIsClient ? source : destination, sourceIsClient ? destination : source,
+                    syn ? tcp.sequence() : -1, index, record.timestampNanos());
+            streams.add(stream);
+            current.put(key, stream);
+        }
+        stream.add(source, segment, record.data(), record.timestampNanos());
+        return List.of(record);
+    }
+
+    /** Classifies every connection and joins the legs. Call after the last record. */
+    public StreamTable table() {
+        Set<FlowAddress> podAddresses = new HashSet<>();
+        for (TcpStream stream : streams) {
+            if (stream.onLoopback && !ports.isRedirectTarget(stream.server)) {
+                if (!loopback(stream.client)) {
+                    podAddresses.add(FlowAddress.of(stream.client));
+                } else if (!loopback(stream.server)) {
+                    podAddresses.add(FlowAddress.of(stream.server));
+                }
+            }
+        }
+        for (TcpStream stream : streams) {
+            stream.leg = leg(stream, podAddresses);
+        }
+        List<StreamTable.Join> joins = new ArrayList<>();
+        List<StreamTable.Ambiguity> ambiguous = new ArrayList<>();
+        // Outbound: the pod address and the port; inbound: the pod address and port the client called.
+        join("outbound", Leg.OUTBOUND_PLAIN, Leg.OUTBOUND_MTLS,
+                app -> List.of(FlowAddress.of(app.client), app.server.port()),
+                upstream -> List.of(FlowAddress.of(upstream.client), upstream.server.port()),
+                Stitcher::outboundCandidate, joins, ambiguous);
+        join("inbound", Leg.INBOUND_MTLS, Leg.INBOUND_PLAIN, fromClient -> fromClient.server, toApp -> toApp.server,
+                Stitcher::inboundCandidate, joins, ambiguous);
+        // The self-call path enters the inbound side over lo instead of eth0 and continues the same way.
+        join("self-call", Leg.SELF_CALL, Leg.INBOUND_PLAIN, proxy -> proxy.server, toApp -> toApp.server,
+                Stitcher::inboundCandidate, joins, ambiguous);
+        return new StreamTable(streams.stream().map(TcpStream::summary).toList(), joins, ambiguous);
+    }
+
+    private Leg leg(TcpStream stream, Set<FlowAddress> podAddresses) {
+        boolean loopbackClient = loopback(stream.client);
+        boolean loopbackServer = loopback(stream.server);
+        if (stream.onLoopback) {
+            if (ports.isRedirectTarget(stream.server)) {
+                return Leg.REDIRECTED;
+            }
+            if (loopbackClient) {
+                return loopbackServer ? Leg.LOCAL : Leg.INBOUND_PLAIN;
+            }
+            if (loopbackServer) {
+                return Leg.OTHER;
+            }
+            return FlowAddress.of(stream.client).equals(FlowAddress.of(stream.server)) ? Leg.SELF_CALL
+                    : Leg.OUTBOUND_PLAIN;
+        }
+        if (podAddresses.contains(FlowAddress.of(stream.server))) {
+            return Leg.INBOUND_MTLS;
+        }
+        return podAddresses.contains(FlowAddress.of(stream.client)) ? Leg.OUTBOUND_MTLS : Leg.OTHER;
+    }
+
+    /**
+     * Why {@code upstream} (from the same pod address to the same port: the grouping in {@link #table()} sees to
+     * that) may carry the calls of the app connection {@code app}, or null when their times rule it out.
+     */
+    private static String outboundCandidate(TcpStream app, TcpStream upstream) {
+        String where = FlowAddress.of(upstream.server).equals(FlowAddress.of(app.server))
+                ? "same destination" : "same port, another address (an endpoint behind the Service)";
+        return timing(app, upstream, "upstream connection", where);
+    }
+
+    /**
+     * Why {@code toApp} (to the same pod address and port, by the grouping) may carry the calls of the client
+     * connection {@code fromClient}, or null when their times rule it out.
+     */
+    private static String inboundCandidate(TcpStream fromClient, TcpStream toApp) {
+        return timing(fromClient, toApp, "connection to the app", "same pod address and port");
+    }
+
+    /** The later leg must open while the earlier one is open, or be open already (pooled). */
+    private static String timing(TcpStream first, TcpStream next, String what, String where) {
+        if (next.startNanos >= first.startNanos && next.startNanos <= first.endNanos()) {
+            return String.format(Locale.ROOT, "%s, opened %.3f ms after", where,
+                    (next.startNanos - first.startNanos) / NANOS_PER_MILLI);
+        }
+        if (next.startNanos < first.startNanos && next.endNanos() >= first.startNanos) {
+            return where + ", an " + what + " already open (pooled)";
+        }
+        return null;
+    }
+
+    @FunctionalInterface
+    private interface CandidateRule {
+        String reason(TcpStream from, TcpStream to);
+    }
+
+    /**
+     * Finds, for every connection of {@code fromLeg}, the {@code toLeg} connections the rule accepts, and reports
+     * a join where there is exactly one each way. Only connections in the same group (same pod address and port)
+     * that overlap in time are offered to the rule, found with a sweep over start times, so long captures with
+     * many connections stay fast.
+     */
+    private void join(String direction, Leg fromLeg, Leg toLeg, Function<TcpStream, Object> fromGroup,
+                      Function<TcpStream, Object> toGroup, CandidateRule rule, List<StreamTable.Join> joins,
+                      List<StreamTable.Ambiguity> ambiguous) {
+        Map<Object, Overlaps> groups = new HashMap<>();
+        for (TcpStream to : streams) {
+            if (to.leg == toLeg) {
+                groups.computeIfAbsent(toGroup.apply(to), key -> new Overlaps()).add(to);
+            }
+        }
+        Map<TcpStream, Map<TcpStream, String>> candidates = new LinkedHashMap<>();
+        Map<TcpStream, Integer> claims = new HashMap<>();
+        for (TcpStream from : streams) {
+            Overlaps group = from.leg == fromLeg ? groups.get(fromGroup.apply(from)) : null;
+            if (group == null) {
+                continue;
+            }
+            Map<TcpStream, String> found = new LinkedHashMap<>();
+            for (TcpStream to : group.overlapping(from)) {
+                String reason = rule.reason(from, to);
+                if (reason != null) {
+                    found.put(to, reason);
+                    claims.merge(to, 1, Integer::sum);
+                }
+            }
+            candidates.put(from, found);
+        }
+        for (Map.Entry<TcpStream, Map<TcpStream, String>> entry : candidates.entrySet()) {
+            Map<TcpStream, String> found = entry.getValue();
+            if (found.size() == 1 && claims.get(found.keySet().iterator().next()) == 1) {
+                Map.Entry<TcpStream, String> only = found.entrySet().iterator().next();
+                joins.add(new StreamTable.Join(direction, entry.getKey().id, only.getKey().id, only.getValue()));
+            } else if (!found.isEmpty()) {
+                List<StreamTable.Candidate> listed = new ArrayList<>();
+                found.forEach((to, reason) -> listed.add(new StreamTable.Candidate(to.id,
+                        claims.get(to) > 1 ? reason + "; also a candidate for " + (claims.get(to) - 1) + " other"
+                                + (claims.get(to) == 2 ? " stream" : " streams") : reason)));
+                ambiguous.add(new StreamTable.Ambiguity(direction, entry.getKey().id, listed));
+            }
+        }
+    }
+
+    /**
+     * The connections of one group in start order, answering "which of you overlap this connection" for
+     * connections asked about in start order (as {@link #streams} is): those already open when it started (kept
+     * in a queue by end time, so finished ones drop out) and those that started while it was open (a binary
+     * search over the start times).
+     */
+    private static final class Overlaps {
+        private final List<TcpStream> byStart = new ArrayList<>();
+        private final PriorityQueue<TcpStream> open = new PriorityQueue<>(Comparator.comparingLong(TcpStream::endNanos));
+        private int admitted;
+
+        void add(TcpStream stream) {
+            byStart.add(stream);
+        }
+
+        List<TcpStream> overlapping(TcpStream from) {
+            while (admitted < byStart.size() && byStart.get(admitted).startNanos < from.startNanos) {
+                open.add(byStart.get(admitted++));
+            }
+            while (!open.isEmpty() && open.peek().endNanos() < from.startNanos) {
+                open.poll();
+            }
+            List<TcpStream> overlapping = new ArrayList<>(open);
+            overlapping.sort(Comparator.comparingInt(stream -> stream.id));
+            for (int i = admitted; i < byStart.size() && byStart.get(i).startNanos <= from.endNanos(); i++) {
+                overlapping.add(byStart.get(i));
+            }
+            return overlapping;
+        }
+    }
+
+    private static boolean onLoopback(CaptureInterface captureInterface, int linkType, byte[] data,
+                                      FlowEndpoint source, FlowEndpoint destination) {
+        String name = captureInterface.name();
+        // "lo", "reviews-v1/lo", and "lo.pcap" (merge names a nameless pcap interface after its file).
+        String last = name == null ? "" : name.substring(name.lastIndexOf('/') + 1);
+        if (last.equals(LOOPBACK_INTERFACE) || last.startsWith(LOOPBACK_INTERFACE + ".")) {
+            return true;
+        }
+        if (linkType == LinkType.RAW || linkType == LinkType.IPV4 || linkType == LinkType.IPV6) {
+            // No link header to ask: a loopback address can only be on lo.
+            return loopback(source) || loopback(destination);
+        }
+        return LinkLayer.isLoopback(linkType, data);
+    }
+
+    /** A loopback address, or Istio's IPv6 inbound bind address {@code ::6}, which lives on lo too. */
+    private static boolean loopback(FlowEndpoint endpoint) {
+        byte[] address = endpoint.address();
+        if (!endpoint.isIpv6()) {
+            return (address[0] & 0xff) == IPV4_LOOPBACK_NETWORK;
+        }
+        return endpoint.inetAddress().isLoopbackAddress() || Arrays.equals(address, ISTIO_INBOUND_BIND_IPV6);
+    }
+
+    private static String name(CaptureInterface captureInterface, int interfaceId) {
+        return captureInterface.name() != null ? captureInterface.name() : "if" + interfaceId;
+    }
+
+    /** An endpoint's address alone, for comparing hosts regardless of port. */
+    private record FlowAddress(FlowEndpoint withPortZero) {
+
+        static FlowAddress of(FlowEndpoint endpoint) {
+            return new FlowAddress(FlowEndpoint.of(endpoint.address(), 0));
+        }
+    }
+}

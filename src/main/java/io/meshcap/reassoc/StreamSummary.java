@@ -1,0 +1,48 @@
+package io.meshcap.reassoc;
+
+import java.util.List;
+
+/**
+ * One TCP connection on one interface, as {@code meshcap streams} lists it.
+ *
+ * @param stream          index in order of first packet, like Wireshark's {@code tcp.stream} on ordinary captures
+ * @param interfaceId     the interface it was captured on
+ * @param interfaceName   that interface's name, or {@code ifN}
+ * @param leg             the {@link Leg} label
+ * @param client          the endpoint that sent the SYN (mid-stream: the one with the higher port)
+ * @param server          the other endpoint
+ * @param handshake       whether the capture holds the SYN
+ * @param state           {@code open}, {@code closed} (FIN both ways) or {@code reset}
+ * @param startNanos      first packet, nanoseconds since the epoch
+ * @param endNanos        last packet
+ * @param packetsToServer packets client to server
+ * @param packetsToClient packets server to client
+ * @param bytesToServer   TCP payload bytes client to server
+ * @param bytesToClient   TCP payload bytes server to client
+ * @param firstFrame      frame number (1-based, as in Wireshark) of the first packet
+ * @param tls             the ClientHello the client sent first, or {@code null}
+ */
+public record StreamSummary(int stream, int interfaceId, String interfaceName, String leg, String client,
+                            String server, boolean handshake, String state, long startNanos, long endNanos,
+                            long packetsToServer, long packetsToClient, long bytesToServer, long bytesToClient,
+                            long firstFrame, Tls tls) {
+
+    /**
+     * What the connection's TLS ClientHello showed.
+     *
+     * @param sni   server name, or {@code null}
+     * @param alpn  offered protocols
+     * @param istio whether it is Istio mTLS (Istio's SNI form or an {@code istio*} ALPN protocol)
+     */
+    public record Tls(String sni, List<String> alpn, boolean istio) {
+
+        public Tls {
+            alpn = List.copyOf(alpn);
+        }
+    }
+
+    /** {@code 198.18.0.2:41234 > 198.18.0.1:8080 (lo, outbound-plain)}. */
+    public String describe() {
+        return client + " > " + server + " (" + interfaceName + ", " + leg + ")";
+    }
+}

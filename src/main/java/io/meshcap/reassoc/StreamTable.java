@@ -1,0 +1,159 @@
+package io.meshcap.reassoc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every TCP connection of a capture per leg, and how the legs of one call join: what {@code meshcap streams}
+ * prints and what {@code merge --reassociate} writes as comments on each connection's first packet.
+ *
+ * @param streams   every connection, in order of first packet
+ * @param joins     legs joined with certainty: exactly one candidate each way
+ * @param ambiguous legs with several candidates (pooling, HTTP/2, concurrent calls), listed instead of guessed
+ */
+public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Ambiguity> ambiguous) {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    public StreamTable {
+        streams = List.copyOf(streams);
+        joins = List.copyOf(joins);
+        ambiguous = List.copyOf(ambiguous);
+    }
+
+    /**
+     * Two legs of one call.
+     *
+     * @param direction {@code outbound} (lo app leg to eth0 upstream leg), {@code inbound} (eth0 client leg to
+     *                  lo sidecar-to-app leg) or {@code self-call} (lo sidecar-to-own-pod leg to lo sidecar-to-app leg)
+     * @param from      the leg the call starts on: the lo app connection (outbound) or the eth0 client
+     *                  connection (inbound)
+     * @param to        the leg it continues on
+     * @param reason    why they belong together
+     */
+    public record Join(String direction, int from, int to, String reason) {
+    }
+
+    /**
+     * A leg whose continuation cannot be told for sure.
+     *
+     * @param direction  as in {@link Join}
+     * @param from       the leg the call starts on
+     * @param candidates every leg it may continue on, with why
+     */
+    public record Ambiguity(String direction, int from, List<Candidate> candidates) {
+
+        public Ambiguity {
+            candidates = List.copyOf(candidates);
+        }
+    }
+
+    /** A possible continuation of a leg and why it qualifies. */
+    public record Candidate(int stream, String reason) {
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stream table always serialises", e);
+        }
+    }
+
+    /** The table for people: one line per connection, then the joins and the ambiguities. */
+    public String describe() {
+        StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, "%-6s %-15s %-18s %-42s %-42s %-15s %8s %-6s %s%n", "stream",
+                "start (UTC)", "leg", "client", "server", "interface", "packets", "state", "tls"));
+        for (StreamSummary stream : streams) {
+            text.append(String.format(Locale.ROOT, "%-6d %-15s %-18s %-42s %-42s %-15s %8d %-6s %s%n",
+                    stream.stream(), TIME.format(instant(stream.startNanos())), stream.leg(), stream.client(),
+                    stream.server(), stream.interfaceName(), stream.packetsToServer() + stream.packetsToClient(),
+                    stream.state(), tls(stream.tls())));
+        }
+        text.append(String.format("%njoins (%d):%n", joins.size()));
+        for (Join join : joins) {
+            text.append(String.format(Locale.ROOT, "  %-8s stream %d <-> stream %d: %s%n", join.direction(),
+                    join.from(), join.to(), join.reason()));
+        }
+        text.append(String.format("ambiguous (%d):%n", ambiguous.size()));
+        for (Ambiguity ambiguity : ambiguous) {
+            text.append(String.format(Locale.ROOT, "  %-8s stream %d, candidates:%n", ambiguity.direction(),
+                    ambiguity.from()));
+            for (Candidate candidate : ambiguity.candidates()) {
+                text.append(String.format(Locale.ROOT, "             stream %d: %s%n", candidate.stream(),
+                        candidate.reason()));
+            }
+        }
+        text.append(String.format("legs:%n"));
+        for (Leg leg : Leg.values()) {
+            text.append(String.format(Locale.ROOT, "  %-15s %s%n", leg.label(), leg.meaning()));
+        }
+        return text.toString();
+    }
+
+    /**
+     * The comment for the first packet of each connection, keyed by that packet's 0-based position in the record
+     * stream the table was built from: the connection's leg, its TLS hello, and its join or candidates.
+     */
+    public Map<Long, String> firstPacketComments() {
+        Map<Integer, List<String>> notes = new HashMap<>();
+        for (Join join : joins) {
+            notes.computeIfAbsent(join.from(), id -> new ArrayList<>())
+                    .add("joined with stream " + join.to() + " " + streams.get(join.to()).describe() + ": "
+                            + join.reason());
+            notes.computeIfAbsent(join.to(), id -> new ArrayList<>())
+                    .add("joined with stream " + join.from() + " " + streams.get(join.from()).describe() + ": "
+                            + join.reason());
+        }
+        for (Ambiguity ambiguity : ambiguous) {
+            List<String> candidates = new ArrayList<>();
+            for (Candidate candidate : ambiguity.candidates()) {
+                candidates.add("stream " + candidate.stream() + " " + streams.get(candidate.stream()).describe()
+                        + " (" + candidate.reason() + ")");
+                notes.computeIfAbsent(candidate.stream(), id -> new ArrayList<>())
+                        .add("may continue stream " + ambiguity.from() + " " + streams.get(ambiguity.from()).describe()
+                                + " (" + candidate.reason() + "); other candidates exist");
+            }
+            notes.computeIfAbsent(ambiguity.from(), id -> new ArrayList<>())
+                    .add("not joined, candidates: " + String.join("; ", candidates));
+        }
+        Map<Long, String> comments = new HashMap<>();
+        for (StreamSummary stream : streams) {
+            StringBuilder comment = new StringBuilder("meshcap stream ").append(stream.stream()).append(": ")
+                    .append(stream.describe());
+            if (stream.tls() != null) {
+                comment.append("; ").append(tls(stream.tls()));
+            }
+            for (String note : notes.getOrDefault(stream.stream(), List.of())) {
+                comment.append("; ").append(note);
+            }
+            comments.put(stream.firstFrame() - 1, comment.toString());
+        }
+        return comments;
+    }
+
+    private static String tls(StreamSummary.Tls tls) {
+        if (tls == null) {
+            return "";
+        }
+        return (tls.istio() ? "Istio mTLS" : "TLS") + " (SNI " + (tls.sni() == null ? "none" : tls.sni())
+                + ", ALPN " + (tls.alpn().isEmpty() ? "none" : String.join(",", tls.alpn())) + ")";
+    }
+
+    private static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, NANOS_PER_SECOND), Math.floorMod(nanos, NANOS_PER_SECOND));
+    }
+}

@@ -1,0 +1,113 @@
+package io.meshcap.reassoc;
+
+import io.meshcap.packet.TcpHeader;
+import io.meshcap.packet.TcpSegment;
+import java.util.Arrays;
+
+/** What the stitcher collects about one TCP connection on one interface while the records go by. */
+final class TcpStream {
+
+    private static final int TO_SERVER = 0;
+    private static final int TO_CLIENT = 1;
+    private static final int INITIAL_HELLO_BUFFER = 2048;
+
+    final int id;
+    final int interfaceId;
+    final String interfaceName;
+    final boolean onLoopback;
+    final FlowEndpoint client;
+    final FlowEndpoint server;
+    final boolean handshake;
+    final long firstRecord;
+    final long startNanos;
+    private final long clientIsn;
+    private long endNanos;
+    private final long[] packets = new long[2];
+    private final long[] bytes = new long[2];
+    private final boolean[] fin = new boolean[2];
+    private boolean reset;
+    private byte[] hello;
+    private int helloLength;
+    private long nextClientSequence = -1;
+    private ClientHello clientHello;
+    private boolean helloDecided;
+    Leg leg = Leg.OTHER;
+
+    TcpStream(int id, int interfaceId, String interfaceName, boolean onLoopback, FlowEndpoint client,
+              FlowEndpoint server, long clientIsn, long firstRecord, long startNanos) {
+        this.id = id;
+        this.interfaceId = interfaceId;
+        this.interfaceName = interfaceName;
+        this.onLoopback = onLoopback;
+        this.client = client;
+        this.server = server;
+        this.clientIsn = clientIsn;
+        this.handshake = clientIsn >= 0;
+        this.firstRecord = firstRecord;
+        this.startNanos = startNanos;
+        this.endNanos = startNanos;
+    }
+
+    /** Whether a SYN from {@code source} begins a new connection on this stream's ports (source-port reuse). */
+    boolean reusedBy(FlowEndpoint source, long sequence) {
+        return closed() || !source.equals(client) || sequence != clientIsn;
+    }
+
+    boolean closed() {
+        return reset || fin[TO_SERVER] && fin[TO_CLIENT];
+    }
+
+    long endNanos() {
+        return endNanos;
+    }
+
+    void add(FlowEndpoint source, TcpSegment segment, byte[] data, long timestampNanos) {
+        int direction = source.equals(client) ? TO_SERVER : TO_CLIENT;
+        TcpHeader tcp = segment.tcp();
+        endNanos = Math.max(endNanos, timestampNanos);
+        packets[direction]++;
+        bytes[direction] += segment.payloadLength();
+        reset |= tcp.has(TcpHeader.RST);
+        fin[direction] |= tcp.has(TcpHeader.FIN);
+        if (direction == TO_SERVER && !helloDecided && segment.payloadTo() > segment.payloadFrom()) {
+            collectHello(tcp.sequence(), data, segment.payloadFrom(), segment.payloadTo());
+        }
+    }
+
+    /** Buffers the client's first bytes in sequence order (retransmissions skipped) until the hello is decided. */
+    private void collectHello(long sequence, byte[] data, int from, int to) {
+        if (nextClientSequence >= 0 && sequence != nextClientSequence) {
+            return;
+        }
+        int length = Math.min(to - from, ClientHello.MAX_LENGTH - helloLength);
+        if (hello == null) {
+            hello = new byte[Math.max(INITIAL_HELLO_BUFFER, length)];
+        } else if (helloLength + length > hello.length) {
+            int grown = Math.max(hello.length * 2, helloLength + length);
+            hello = Arrays.copyOf(hello, Math.min(ClientHello.MAX_LENGTH, grown));
+        }
+        System.arraycopy(data, from, hello, helloLength, length);
+        helloLength += length;
+        nextClientSequence = (sequence + (to - from)) & 0xffff_ffffL;
+        ClientHello.Parse parse = ClientHello.parse(hello, helloLength);
+        if (parse instanceof ClientHello.Parsed parsed) {
+            decide(parsed.hello());
+        } else if (parse instanceof ClientHello.NotHello || helloLength >= ClientHello.MAX_LENGTH) {
+            decide(null);
+        }
+    }
+
+    private void decide(ClientHello parsed) {
+        clientHello = parsed;
+        helloDecided = true;
+        hello = null;
+    }
+
+    StreamSummary summary() {
+        return new StreamSummary(id, interfaceId, interfaceName, leg.label(), client.toString(), server.toString(),
+                handshake, closed() ? (reset ? "reset" : "closed") : "open", startNanos, endNanos,
+                packets[TO_SERVER], packets[TO_CLIENT], bytes[TO_SERVER], bytes[TO_CLIENT], firstRecord + 1,
+                clientHello == null ? null : new StreamSummary.Tls(clientHello.serverName(), clientHello.protocols(),
+                        clientHello.istio()));
+    }
+}

@@ -1,0 +1,46 @@
+package io.meshcap.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshcap.reassoc.StreamTable;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code meshcap streams} as a user runs it, on a small hand-built lo capture. */
+class StreamsCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void listsTheConnectionReassociatedOnTheFly() {
+        Path in = ReassociateCommandTest.handshake(dir.resolve("lo.pcap"), 15001);
+        CliRun run = CliRun.of("streams", in.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().lines().anyMatch(line -> line.matches("0\\s+\\S+\\s+outbound-plain\\s+198\\.18\\.0\\.2:40000"
+                + "\\s+198\\.18\\.0\\.1:8080\\s+lo\\.pcap\\s+2\\s+open.*")), run.out());
+        assertTrue(run.out().contains("joins (0):") && run.out().contains("ambiguous (0):"), run.out());
+    }
+
+    @Test
+    void jsonHasStreamsJoinsAndAmbiguities() throws Exception {
+        Path in = ReassociateCommandTest.handshake(dir.resolve("lo.pcap"), 15001);
+        CliRun run = CliRun.of("streams", "--json", in.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        StreamTable table = new ObjectMapper().readValue(run.out(), StreamTable.class);
+        assertEquals(1, table.streams().size());
+        assertEquals("outbound-plain", table.streams().get(0).leg());
+        assertTrue(table.joins().isEmpty() && table.ambiguous().isEmpty());
+    }
+
+    @Test
+    void helpExplainsWithExamples() {
+        CliRun run = CliRun.of("streams", "--help");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("--json") && run.out().contains("Examples:") && run.out().contains("istio"),
+                run.out());
+    }
+}

@@ -1,0 +1,94 @@
+package io.meshcap.packet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.format.LinkType;
+import io.meshcap.reassoc.FlowEndpoint;
+import io.meshcap.reassoc.Packets;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class TcpSegmentTest {
+
+    private static final FlowEndpoint APP = Packets.ep("198.18.0.2", 40000);
+    private static final FlowEndpoint REDIRECTED = Packets.ep("127.0.0.1", 15001);
+    private static final FlowEndpoint ORIG = Packets.ep("198.18.0.1", 8080);
+
+    @Test
+    void readsTheFieldsOfAnIpv4Segment() {
+        byte[] packet = Packets.ip(APP, REDIRECTED, Packets.PSH_ACK, 0xfffffff0L, 7, Packets.text("hello"));
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        assertEquals(40000, segment.tcp().sourcePort());
+        assertEquals(15001, segment.tcp().destinationPort());
+        assertEquals(0xfffffff0L, segment.tcp().sequence());
+        assertEquals(7, segment.tcp().acknowledgement());
+        assertEquals(20, segment.tcp().headerLength());
+        assertEquals(5, segment.payloadLength());
+        assertEquals(5, segment.payloadTo() - segment.payloadFrom());
+        assertArrayEquals(APP.address(), segment.ip().source());
+        assertTrue(segment.whole());
+    }
+
+    @Test
+    void rewritingTheDestinationKeepsBothChecksumsValid() {
+        byte[] packet = Packets.ip(APP, REDIRECTED, Packets.PSH_ACK, 1, 1, Packets.text("odd length payload!"));
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        assertEquals(TcpSegment.ChecksumUpdate.RECOMPUTED, segment.rewriteDestination(ORIG.address(), ORIG.port()));
+        assertArrayEquals(ORIG.address(), segment.ip().destination());
+        assertEquals(8080, segment.tcp().destinationPort());
+        assertTrue(segment.checksumValid());
+        assertEquals(0xffff, fold(Checksums.sum(packet, 0, 20)), "the IPv4 header sums to all ones");
+    }
+
+    @Test
+    void ipv6SegmentsUseThePseudoHeaderOfTheirAddresses() {
+        FlowEndpoint app = Packets.ep("2001:2::2", 40000);
+        FlowEndpoint orig = Packets.ep("2001:2::1", 8080);
+        byte[] packet = Packets.ip(app, Packets.ep("::1", 15001), Packets.ACK, 1, 1, Packets.text("x"));
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        segment.rewriteDestination(orig.address(), orig.port());
+        assertTrue(segment.checksumValid());
+        assertArrayEquals(orig.address(), segment.ip().destination());
+    }
+
+    @Test
+    void ipv6ExtensionHeadersAreNotWalked() {
+        byte[] packet = Packets.ip(Packets.ep("2001:2::2", 1), Packets.ep("::1", 2), Packets.ACK, 1, 1);
+        packet[6] = 0; // next header: hop-by-hop options
+        assertNull(TcpSegment.parse(LinkType.RAW, packet));
+    }
+
+    @Test
+    void nonFirstFragmentsAndNonTcpAreNotSegments() {
+        byte[] fragment = Packets.ip(APP, ORIG, Packets.ACK, 1, 1);
+        fragment[7] = 8; // fragment offset 64 bytes
+        assertNull(TcpSegment.parse(LinkType.RAW, fragment));
+        byte[] udp = Packets.ip(APP, ORIG, Packets.ACK, 1, 1);
+        udp[9] = 17;
+        assertNull(TcpSegment.parse(LinkType.RAW, udp));
+        assertNull(TcpSegment.parse(LinkType.RAW, Arrays.copyOf(Packets.ip(APP, ORIG, Packets.ACK, 1, 1), 30)),
+                "a TCP header cut short");
+    }
+
+    @Test
+    void aTruncatedSegmentIsAdjustedNotRecomputed() {
+        byte[] whole = Packets.ip(APP, REDIRECTED, Packets.ACK, 1, 1, new byte[100]);
+        TcpSegment original = TcpSegment.parse(LinkType.RAW, whole);
+        original.tcp().setChecksum(original.tcp().computeChecksum(original.ip(), original.ip().transportLength()));
+        byte[] cut = Arrays.copyOf(whole, 60);
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, cut);
+        assertEquals(TcpSegment.ChecksumUpdate.ADJUSTED, segment.rewriteDestination(ORIG.address(), ORIG.port()));
+        TcpSegment.parse(LinkType.RAW, whole).rewriteDestination(ORIG.address(), ORIG.port());
+        assertEquals(TcpSegment.parse(LinkType.RAW, whole).tcp().checksum(), segment.tcp().checksum());
+    }
+
+    private static int fold(long sum) {
+        while (sum >>> 16 != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int) sum;
+    }
+}

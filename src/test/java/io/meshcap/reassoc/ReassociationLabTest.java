@@ -1,0 +1,231 @@
+package io.meshcap.reassoc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.cli.CliRun;
+import io.meshcap.format.LinkType;
+import io.meshcap.lab.Endpoint;
+import io.meshcap.lab.LabFixture;
+import io.meshcap.lab.LabTopology;
+import io.meshcap.lab.Ledger;
+import io.meshcap.lab.LedgerEntry;
+import io.meshcap.lab.Recording;
+import io.meshcap.reassoc.TsharkViews.Conversation;
+import io.meshcap.reassoc.TsharkViews.Follow;
+import io.meshcap.testing.Tshark;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The acceptance of re-association, on real captures of the lab's pod lo (Istio's rules, a sidecar as uid 1337,
+ * IPv4 and IPv6) judged by tshark against the lab's ledger of what every socket saw.
+ */
+class ReassociationLabTest {
+
+    @RegisterExtension
+    static final LabFixture LAB = LabFixture.create(config -> config.withIpv6(true));
+
+    @TempDir
+    static Path dir;
+
+    private static Ledger ledger;
+    private static Ledger secondLedger;
+    private static Path lo;
+    private static Path secondLo;
+    private static Path reassociated;
+    private static String summary;
+
+    @BeforeAll
+    static void recordAndReassociate() throws Exception {
+        String pod = LAB.topology().podNamespace();
+        try (Recording recording = LAB.record(pod, "lo", dir.resolve("lo.pcap"))) {
+            ledger = LAB.traffic(2, 3);
+            recording.stop();
+            lo = recording.file();
+        }
+        try (Recording recording = LAB.record(pod, "lo", dir.resolve("lo-second.pcap"))) {
+            secondLedger = LAB.traffic(0, 2);
+            recording.stop();
+            secondLo = recording.file();
+        }
+        assertTrue(ledger.allVerified() && secondLedger.allVerified(), ledger::toJson);
+        reassociated = dir.resolve("lo-reassociated.pcapng");
+        CliRun run = CliRun.of("reassociate", lo.toString(), "-o", reassociated.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        summary = run.err();
+    }
+
+    @Test
+    void everyApplicationConnectionIsOneConversationWithFramesBothWays() {
+        assertConversationsMatch(reassociated, ledger);
+    }
+
+    @Test
+    void followTcpStreamReconstructsBothDirectionsOfEveryOutboundConnection() {
+        for (LedgerEntry entry : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
+            int stream = TsharkViews.streamFrom(reassociated, entry.client().address(), entry.client().port());
+            Follow follow = TsharkViews.follow(reassociated, stream);
+            assertEquals(entry.client().toString(), follow.node0(), follow.text());
+            assertEquals(entry.destination().toString(), follow.node1(), "the original destination, not 15001");
+            assertEquals(entry.requestBytes(), follow.bytesFromNode0(), "the whole request");
+            assertTrue(follow.bytesFromNode1() > entry.responseBytes(), "the report line and the whole echo");
+            assertTrue(follow.text().contains("meshcap-lab connection " + entry.id() + " outbound"), follow.text());
+        }
+    }
+
+    @Test
+    void noRewrittenPacketHasABadChecksum() {
+        String rewritten = "frame.comment contains \"rewritten to\"";
+        List<String> validate = List.of("-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE");
+        int total = tsharkCount(reassociated, rewritten, validate);
+        assertEquals(total, tsharkCount(reassociated, rewritten + " && tcp.checksum.status==1", validate),
+                "every rewritten packet's TCP checksum verifies");
+        assertEquals(0, tsharkCount(reassociated, rewritten + " && (tcp.checksum.status==0 || ip.checksum.status==0)",
+                validate));
+        assertTrue(total > 0);
+        assertTrue(summary.contains("re-associated " + total + " packets of "
+                + ledger.of(LedgerEntry.Kind.OUTBOUND).size() + " redirected connections; 0 left unchanged"), summary);
+    }
+
+    @Test
+    void everyRewrittenPacketSaysWhatChangedAndTheFirstOneWhy() {
+        for (LedgerEntry entry : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
+            String field = entry.family().equals("ipv4") ? "ip.src" : "ipv6.src";
+            List<List<String>> requests = Tshark.fields(reassociated, field + "==" + entry.client().address()
+                    + " && tcp.srcport==" + entry.client().port(), "tcp.flags.syn", "frame.comment");
+            String loopback = entry.family().equals("ipv4") ? "127.0.0.1:15001" : "[::1]:15001";
+            String change = "meshcap: destination " + loopback + " rewritten to " + entry.destination();
+            assertEquals("1", requests.get(0).get(0), "the SYN comes first");
+            assertTrue(requests.get(0).get(1).startsWith(change + ", the original destination shown by the reply"
+                    + " direction (the handshake's seq/ack confirm it); iptables REDIRECT had sent it to the"
+                    + " sidecar's outbound capture port"), requests.get(0).get(1));
+            for (List<String> request : requests.subList(1, requests.size())) {
+                assertTrue(request.get(1).startsWith(change + " (iptables REDIRECT undone"), request.get(1));
+            }
+        }
+    }
+
+    @Test
+    void keepOriginalPutsEachCapturedPacketRightBeforeItsRewrittenCopy() {
+        Path out = dir.resolve("lo-keep.pcapng");
+        CliRun run = CliRun.of("reassociate", "--keep-original", lo.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        List<List<String>> rows = Tshark.fields(out, "tcp", "frame.number", "tcp.dstport", "tcp.seq_raw",
+                "frame.comment");
+        int pairs = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).get(3).contains("kept by --keep-original")) {
+                List<String> copy = rows.get(i + 1);
+                assertEquals("15001", rows.get(i).get(1));
+                assertEquals(rows.get(i).get(2), copy.get(2), "the same segment");
+                assertTrue(copy.get(3).contains("rewritten to"), copy.toString());
+                pairs++;
+            }
+        }
+        assertEquals(tsharkCount(reassociated, "frame.comment contains \"rewritten to\"", List.of()), pairs);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW})
+    void otherLinkLayersComeOutTheSame(int linkType) {
+        Path relinked = dir.resolve("lo-" + linkType + ".pcapng");
+        CaptureEdits.relink(lo, relinked, linkType);
+        Path out = dir.resolve("lo-" + linkType + "-reassociated.pcapng");
+        CliRun run = CliRun.of("reassociate", relinked.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertConversationsMatch(out, ledger);
+    }
+
+    @Test
+    void aCaptureThatMissedEveryHandshakeLearnsFromTheFirstReplies() {
+        Path trimmed = dir.resolve("lo-midstream.pcapng");
+        CaptureEdits.withoutHandshakes(lo, trimmed, LinkType.EN10MB);
+        Path out = dir.resolve("lo-midstream-reassociated.pcapng");
+        CliRun run = CliRun.of("reassociate", trimmed.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertConversationsMatch(out, ledger);
+        for (LedgerEntry entry : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
+            Follow follow = TsharkViews.follow(out, TsharkViews.streamFrom(out, entry.client().address(),
+                    entry.client().port()));
+            assertEquals(entry.requestBytes(), follow.bytesFromNode0());
+        }
+        assertFalse(Tshark.fields(out, "frame.comment contains \"learned from the first reply\"", "frame.number")
+                .isEmpty());
+    }
+
+    @Test
+    void aLaterConnectionReusingASourcePortGetsItsOwnOriginalDestination() {
+        List<LedgerEntry> outbound = ledger.of(LedgerEntry.Kind.OUTBOUND).stream()
+                .filter(entry -> entry.family().equals("ipv4")).toList();
+        LedgerEntry first = outbound.get(0);
+        LedgerEntry second = outbound.get(1);
+        assertTrue(first.destination().port() != second.destination().port(), "the lab alternates app ports");
+        Path reused = dir.resolve("lo-reuse.pcapng");
+        CaptureEdits.movePort(lo, reused, LinkType.EN10MB,
+                Packets.ep(second.client().address(), second.client().port()), first.client().port());
+        Path out = dir.resolve("lo-reuse-reassociated.pcapng");
+        assertEquals(0, CliRun.of("reassociate", reused.toString(), "-o", out.toString()).exitCode());
+        List<Conversation> conversations = TsharkViews.conversations(out);
+        for (LedgerEntry entry : List.of(first, second)) {
+            Conversation conversation = find(conversations, conv(first.client()), conv(entry.destination()));
+            assertTrue(conversation.framesAToB() > 0 && conversation.framesBToA() > 0, conversation.toString());
+        }
+        assertTrue(conversations.stream().noneMatch(c -> c.a().endsWith(":15001") || c.b().endsWith(":15001")));
+    }
+
+    @Test
+    void severalLoLegsMergedAsSeparateInterfacesAreEachReassociated() {
+        Path merged = dir.resolve("two-lo.pcapng");
+        CliRun run = CliRun.of("merge", "--reassociate", "--name", "pod-a/lo=" + lo, "--name", "pod-b/lo=" + secondLo,
+                lo.toString(), secondLo.toString(), "-o", merged.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        List<LedgerEntry> all = new ArrayList<>(ledger.connections());
+        all.addAll(secondLedger.connections());
+        assertConversationsMatch(merged, new Ledger(ledger.lab(), ledger.podIpv4(), ledger.podIpv6(), all));
+        assertEquals(List.of("pod-a/lo", "pod-b/lo"), Tshark.fields(merged, "frame.number==1 || frame.interface_id==1",
+                "frame.interface_name").stream().map(row -> row.get(0)).distinct().toList());
+    }
+
+    /**
+     * lo holds, per ledger entry, exactly one conversation: app to original destination for outbound, sidecar
+     * (127.0.0.6) to app for inbound; none toward 15001; each with frames both ways.
+     */
+    private static void assertConversationsMatch(Path file, Ledger expected) {
+        List<Conversation> conversations = TsharkViews.conversations(file);
+        assertEquals(expected.connections().size(), conversations.size(), conversations::toString);
+        for (LedgerEntry entry : expected.connections()) {
+            Conversation conversation = entry.kind() == LedgerEntry.Kind.OUTBOUND
+                    ? find(conversations, conv(entry.client()), conv(entry.destination()))
+                    : find(conversations, conv(entry.serverPeer()), conv(entry.serverLocal()));
+            assertTrue(conversation.framesAToB() > 0 && conversation.framesBToA() > 0, conversation.toString());
+        }
+        assertTrue(conversations.stream().noneMatch(c -> c.a().endsWith(":15001") || c.b().endsWith(":15001")),
+                conversations::toString);
+    }
+
+    private static Conversation find(List<Conversation> conversations, String a, String b) {
+        return conversations.stream().filter(c -> c.between(a, b)).findFirst()
+                .orElseThrow(() -> new AssertionError("no conversation " + a + " <-> " + b + " in " + conversations));
+    }
+
+    /** An endpoint as tshark's conversation table prints it: address, colon, port, IPv6 without brackets. */
+    private static String conv(Endpoint endpoint) {
+        return endpoint.address() + ":" + endpoint.port();
+    }
+
+    private static int tsharkCount(Path file, String filter, List<String> options) {
+        List<String> argv = new ArrayList<>(List.of("tshark", "-n", "-r", file.toString()));
+        argv.addAll(options);
+        argv.addAll(List.of("-Y", filter, "-T", "fields", "-e", "frame.number"));
+        return (int) Tshark.run(argv).lines().count();
+    }
+}

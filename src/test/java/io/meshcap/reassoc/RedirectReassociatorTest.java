@@ -1,0 +1,358 @@
+package io.meshcap.reassoc;
+
+import static io.meshcap.reassoc.Packets.ACK;
+import static io.meshcap.reassoc.Packets.FIN;
+import static io.meshcap.reassoc.Packets.PSH_ACK;
+import static io.meshcap.reassoc.Packets.RST;
+import static io.meshcap.reassoc.Packets.SYN;
+import static io.meshcap.reassoc.Packets.ep;
+import static io.meshcap.reassoc.Packets.ip;
+import static io.meshcap.reassoc.Packets.link;
+import static io.meshcap.reassoc.Packets.text;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.LinkType;
+import io.meshcap.packet.TcpSegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Re-association on hand-built records: the per-connection edge cases and the hold-back contract. */
+class RedirectReassociatorTest {
+
+    private static final FlowEndpoint APP = ep("198.18.0.2", 40000);
+    private static final FlowEndpoint PORT_15001 = ep("127.0.0.1", 15001);
+    private static final FlowEndpoint ORIG = ep("198.18.0.1", 8080);
+    private static final FlowEndpoint OTHER_ORIG = ep("198.18.0.9", 9080);
+
+    /** Feeds records through a re-associator with interfaces of one link type and collects what it writes. */
+    private static final class Run {
+        final RedirectReassociator reassociator;
+        final int linkType;
+        final List<CaptureRecord> out = new ArrayList<>();
+
+        Run(int linkType, boolean keepOriginal, RedirectPorts ports) {
+            this.linkType = linkType;
+            this.reassociator = new RedirectReassociator(ports, keepOriginal);
+        }
+
+        Run(int linkType) {
+            this(linkType, false, RedirectPorts.istioDefaults());
+        }
+
+        Run feed(int interfaceId, long micros, byte[] ipPacket) {
+            CaptureInterface captureInterface = new CaptureInterface(linkType, 0, "if" + interfaceId, null);
+            out.addAll(reassociator.apply(captureInterface, Packets.record(interfaceId, micros, link(linkType, ipPacket))));
+            return this;
+        }
+
+        Run feed(long micros, byte[] ipPacket) {
+            return feed(0, micros, ipPacket);
+        }
+
+        List<CaptureRecord> finish() {
+            out.addAll(reassociator.finish());
+            return out;
+        }
+
+        TcpSegment segment(int index) {
+            return TcpSegment.parse(linkType, out.get(index).data());
+        }
+
+        FlowEndpoint destination(int index) {
+            TcpSegment segment = segment(index);
+            return FlowEndpoint.of(segment.ip().destination(), segment.tcp().destinationPort());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {LinkType.EN10MB, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW, LinkType.NULL})
+    void theSynWaitsForTheSynAckAndEveryRequestPacketGetsTheOriginalDestination(int linkType) {
+        Run run = new Run(linkType)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(10, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(20, ip(APP, PORT_15001, ACK, 1001, 5001))
+                .feed(30, ip(APP, PORT_15001, PSH_ACK, 1001, 5001, text("GET / HTTP/1.1\r\n\r\n")));
+        List<CaptureRecord> out = run.finish();
+        assertEquals(4, out.size());
+        for (int i : new int[] {0, 2, 3}) {
+            assertEquals(ORIG, run.destination(i), "packet " + i);
+            assertTrue(run.segment(i).checksumValid(), "TCP checksum of packet " + i);
+            assertTrue(out.get(i).comment().contains("rewritten to 198.18.0.1:8080"), out.get(i).comment());
+        }
+        assertTrue(out.get(0).comment().contains("the original destination shown by the reply direction (the"
+                + " handshake's seq/ack confirm it); iptables REDIRECT had sent it to the sidecar's outbound capture"
+                + " port; IP and TCP checksums recomputed"), out.get(0).comment());
+        assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:8080 (iptables REDIRECT undone,"
+                + " see this connection's first rewritten packet); IP and TCP checksums recomputed",
+                out.get(3).comment());
+        assertNull(out.get(1).comment(), "replies pass untouched");
+        assertEquals(List.of(0L, 10_000L, 20_000L, 30_000L), out.stream().map(CaptureRecord::timestampNanos).toList());
+        assertEquals(new ReassociationStats(1, 3, 0, 0), run.reassociator.stats());
+    }
+
+    @Test
+    void heldRecordsKeepTheirPlaceAmongOtherConnectionsRecords() {
+        FlowEndpoint inboundClient = ep("127.0.0.6", 50000);
+        FlowEndpoint app = ep("198.18.0.2", 8080);
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1, 0))
+                .feed(1, ip(inboundClient, app, SYN, 7, 0))
+                .feed(2, ip(app, inboundClient, SYN | ACK, 9, 8));
+        assertTrue(run.out.isEmpty(), "everything waits behind the held SYN");
+        run.feed(3, ip(ORIG, APP, SYN | ACK, 100, 2));
+        assertEquals(4, run.out.size());
+        assertEquals(List.of(0L, 1000L, 2000L, 3000L), run.out.stream().map(CaptureRecord::timestampNanos).toList());
+        assertEquals(ORIG, run.destination(0));
+        assertEquals(app, run.destination(1));
+    }
+
+    @Test
+    void aNewSynOnTheSamePortStartsANewMapping() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(2, ip(APP, PORT_15001, FIN | ACK, 1001, 5001))
+                .feed(3, ip(ORIG, APP, FIN | ACK, 5001, 1002))
+                .feed(4, ip(APP, PORT_15001, ACK, 1002, 5002))
+                .feed(100, ip(APP, PORT_15001, SYN, 90000, 0))
+                .feed(101, ip(OTHER_ORIG, APP, SYN | ACK, 7000, 90001))
+                .feed(102, ip(APP, PORT_15001, ACK, 90001, 7001));
+        run.finish();
+        assertEquals(List.of(ORIG, ORIG, ORIG, OTHER_ORIG, OTHER_ORIG),
+                List.of(run.destination(0), run.destination(2), run.destination(4), run.destination(5),
+                        run.destination(7)));
+        assertEquals(2, run.reassociator.stats().connections());
+    }
+
+    @Test
+    void aRetransmittedSynKeepsTheMapping() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(2, ip(APP, PORT_15001, SYN, 1000, 0));
+        run.finish();
+        assertEquals(ORIG, run.destination(2));
+        assertEquals(1, run.reassociator.stats().connections());
+    }
+
+    @Test
+    void aCaptureThatStartsMidConnectionLearnsFromTheFirstReply() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, PSH_ACK, 2000, 6000, text("more request")))
+                .feed(5, ip(ORIG, APP, ACK, 6000, 2012))
+                .feed(9, ip(APP, PORT_15001, ACK, 2012, 6000));
+        List<CaptureRecord> out = run.finish();
+        assertEquals(ORIG, run.destination(0));
+        assertEquals(ORIG, run.destination(2));
+        assertTrue(out.get(0).comment().contains("learned from the first reply"), out.get(0).comment());
+    }
+
+    @Test
+    void aSynAckThatDoesNotAcknowledgeOurSynTeachesNothing() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(OTHER_ORIG, APP, SYN | ACK, 5000, 424242))
+                .feed(2, ip(ORIG, APP, SYN | ACK, 5000, 1001));
+        run.finish();
+        assertEquals(ORIG, run.destination(0));
+    }
+
+    @Test
+    void aResetAnswersTheSynAndRevealsTheDestination() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, APP, RST | ACK, 0, 1001));
+        run.finish();
+        assertEquals(ORIG, run.destination(0));
+    }
+
+    @Test
+    void requestsWhoseRepliesWereNeverCapturedAreReleasedUnchangedAfterTheBound() {
+        long bound = RedirectReassociator.HOLD_MILLIS * 1000L;
+        FlowEndpoint other = ep("198.18.0.2", 41000);
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(bound / 2, ip(other, ORIG, ACK, 1, 1));
+        assertTrue(run.out.isEmpty(), "still within the bound");
+        run.feed(bound + 1, ip(other, ORIG, ACK, 1, 1));
+        assertEquals(3, run.out.size(), "the bound passed: the held SYN and what queued behind it");
+        assertEquals(PORT_15001, run.destination(0));
+        assertTrue(run.out.get(0).comment().contains("original destination is unknown"), run.out.get(0).comment());
+        assertTrue(run.out.get(0).comment().contains("within " + RedirectReassociator.HOLD_MILLIS + " ms"));
+        run.feed(bound + 2, ip(APP, PORT_15001, ACK, 1001, 1));
+        assertEquals(4, run.out.size(), "once given up, later request packets are not held");
+        assertTrue(run.out.get(3).comment().contains("original destination is unknown"));
+        assertEquals(new ReassociationStats(1, 0, 2, 0), run.reassociator.stats());
+    }
+
+    @Test
+    void whatIsStillHeldAtTheEndIsWrittenUnchangedByFinish() {
+        Run run = new Run(LinkType.EN10MB).feed(0, ip(APP, PORT_15001, SYN, 1000, 0));
+        assertTrue(run.out.isEmpty());
+        List<CaptureRecord> out = run.finish();
+        assertEquals(1, out.size());
+        assertEquals(PORT_15001, run.destination(0));
+        assertTrue(out.get(0).comment().contains("before the capture ended"), out.get(0).comment());
+    }
+
+    @Test
+    void theSelfCallPathThroughTheInboundPortIsUndoneToo() {
+        FlowEndpoint proxy = ep("198.18.0.2", 42000);
+        FlowEndpoint port15006 = ep("127.0.0.1", RedirectPorts.ISTIO_DEFAULT_INBOUND_PORT);
+        FlowEndpoint ownApp = ep("198.18.0.2", 8080);
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(proxy, port15006, SYN, 1, 0))
+                .feed(1, ip(ownApp, proxy, SYN | ACK, 50, 2));
+        List<CaptureRecord> out = run.finish();
+        assertEquals(ownApp, run.destination(0));
+        assertTrue(out.get(0).comment().contains("inbound capture port"), out.get(0).comment());
+    }
+
+    @Test
+    void stateIsPerInterfaceSoSeveralPodsLoLegsDoNotMix() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, 0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, 1, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(0, 2, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(1, 3, ip(OTHER_ORIG, APP, SYN | ACK, 5000, 1001));
+        run.finish();
+        assertEquals(ORIG, run.destination(0));
+        assertEquals(OTHER_ORIG, run.destination(1));
+    }
+
+    @Test
+    void ipv6UsesTheIpv6LoopbackAndThePseudoHeader() {
+        FlowEndpoint app = ep("2001:2::2", 40000);
+        FlowEndpoint orig = ep("2001:2::1", 8080);
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(app, ep("::1", 15001), SYN, 1, 0))
+                .feed(1, ip(orig, app, SYN | ACK, 9, 2))
+                .feed(2, ip(app, ep("::1", 15001), PSH_ACK, 2, 10, text("hello")));
+        run.finish();
+        assertEquals(orig, run.destination(0));
+        assertEquals(orig, run.destination(2));
+        assertTrue(run.segment(2).checksumValid());
+    }
+
+    @Test
+    void keepOriginalWritesTheCapturedPacketBeforeTheRewrittenOne() {
+        Run run = new Run(LinkType.EN10MB, true, RedirectPorts.istioDefaults())
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 5000, 1001));
+        List<CaptureRecord> out = run.finish();
+        assertEquals(3, out.size());
+        assertEquals(PORT_15001, run.destination(0));
+        assertTrue(out.get(0).comment().contains("kept by --keep-original"));
+        assertEquals(ORIG, run.destination(1));
+        assertEquals(ORIG.port(), run.segment(1).tcp().destinationPort());
+    }
+
+    @Test
+    void aNonDefaultOutboundPortIsHonouredAndTheDefaultIsThenLeftAlone() {
+        FlowEndpoint custom = ep("127.0.0.1", 15101);
+        Run run = new Run(LinkType.EN10MB, false, RedirectPorts.withOutbound(15101))
+                .feed(0, ip(APP, custom, SYN, 1, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 9, 2))
+                .feed(2, ip(ep("198.18.0.2", 40001), PORT_15001, SYN, 1, 0))
+                .feed(3, ip(PORT_15001, ep("198.18.0.2", 40001), SYN | ACK, 9, 2));
+        run.finish();
+        assertEquals(ORIG, run.destination(0));
+        assertEquals(PORT_15001, run.destination(2));
+    }
+
+    @Test
+    void aTruncatedPacketGetsAnIncrementalChecksumUpdate() {
+        byte[] full = link(LinkType.EN10MB, ip(APP, PORT_15001, PSH_ACK, 2, 10, new byte[200]));
+        TcpSegment original = TcpSegment.parse(LinkType.EN10MB, full);
+        original.tcp().setChecksum(original.tcp().computeChecksum(original.ip(), original.ip().transportLength()));
+        byte[] cut = Arrays.copyOf(full, 100);
+        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
+        CaptureInterface en10mb = new CaptureInterface(LinkType.EN10MB, 100, "lo", null);
+        assertTrue(reassociator.apply(en10mb, new CaptureRecord(0, 0, full.length, cut, null)).isEmpty());
+        CaptureRecord rewritten = reassociator.apply(en10mb,
+                Packets.record(0, 1, link(LinkType.EN10MB, ip(ORIG, APP, ACK, 10, 202)))).get(0);
+        assertTrue(rewritten.comment().contains("adjusted for the changed fields only"), rewritten.comment());
+
+        // The adjusted checksum equals what a full computation over the whole rewritten packet gives.
+        byte[] wholeRewritten = full.clone();
+        TcpSegment.parse(LinkType.EN10MB, wholeRewritten).rewriteDestination(ORIG.address(), ORIG.port());
+        assertEquals(TcpSegment.parse(LinkType.EN10MB, wholeRewritten).tcp().checksum(),
+                TcpSegment.parse(LinkType.EN10MB, rewritten.data()).tcp().checksum());
+        assertEquals(full.length, rewritten.originalLength());
+    }
+
+    @Test
+    void closedConnectionsAreForgottenSoTheTableStaysBounded() {
+        Run run = new Run(LinkType.EN10MB);
+        long second = 1_000_000;
+        int connections = 200;
+        for (int i = 0; i < connections; i++) {
+            FlowEndpoint app = ep("198.18.0.2", 30000 + i);
+            long t = i * second;
+            run.feed(t, ip(app, PORT_15001, SYN, 1, 0))
+                    .feed(t + 1, ip(ORIG, app, SYN | ACK, 9, 2))
+                    .feed(t + 2, ip(app, PORT_15001, RST, 2, 0));
+        }
+        run.finish();
+        ReassociationStats stats = run.reassociator.stats();
+        assertEquals(connections, stats.connections());
+        assertTrue(stats.forgotten() >= connections - ConnectionTable.CLOSED_LINGER_SECONDS - 2,
+                "closed connections are dropped after the linger: " + stats);
+    }
+
+    @Test
+    void damagedPacketsNeverBreakTheStreamAndComeOutAsMany() {
+        Random random = new Random(1);
+        CaptureInterface lo = new CaptureInterface(LinkType.EN10MB, 0, "lo", null);
+        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
+        Stitcher stitcher = new Stitcher(RedirectPorts.istioDefaults());
+        int written = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] frame = new byte[random.nextInt(120)];
+            random.nextBytes(frame);
+            if (frame.length > 24) {
+                // Mostly plausible headers: IPv4 or IPv6 ethertype, the right version nibble, TCP.
+                boolean ipv6 = random.nextBoolean();
+                frame[12] = (byte) (ipv6 ? 0x86 : 0x08);
+                frame[13] = (byte) (ipv6 ? 0xdd : 0x00);
+                frame[14] = (byte) (ipv6 ? 0x60 : 0x45);
+                frame[ipv6 ? 20 : 23] = 6;
+                if (!ipv6 && frame.length > 54 && random.nextInt(3) == 0) {
+                    // Toward 127.0.0.1:15001, so the request path and the hold-back see garbage too.
+                    System.arraycopy(new byte[] {127, 0, 0, 1}, 0, frame, 30, 4);
+                    frame[36] = (byte) (15001 >>> 8);
+                    frame[37] = (byte) 15001;
+                }
+            }
+            CaptureRecord record = Packets.record(0, i, frame);
+            for (CaptureRecord out : reassociator.apply(lo, record)) {
+                stitcher.apply(lo, out);
+                written++;
+            }
+        }
+        written += reassociator.finish().size();
+        assertEquals(20_000, written);
+        assertNotNull(stitcher.table());
+    }
+
+    @Test
+    void packetsThatAreNotTcpPassUntouched() {
+        byte[] arp = new byte[42];
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
+        CaptureRecord record = Packets.record(0, 0, arp);
+        assertEquals(List.of(record),
+                reassociator.apply(new CaptureInterface(LinkType.EN10MB, 0, "lo", null), record));
+    }
+}

@@ -1,0 +1,151 @@
+package io.meshcap.reassoc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshcap.cli.CliRun;
+import io.meshcap.lab.LabFixture;
+import io.meshcap.lab.LabTopology;
+import io.meshcap.lab.Ledger;
+import io.meshcap.lab.LedgerEntry;
+import io.meshcap.lab.Recording;
+import io.meshcap.testing.Tshark;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code meshcap streams} on a merged lab capture of the pod's lo and eth0: legs and joins against the ledger. */
+class StreamsLabTest {
+
+    @RegisterExtension
+    static final LabFixture LAB = LabFixture.create(config -> config.withIpv6(true));
+
+    @TempDir
+    static Path dir;
+
+    private static Ledger ledger;
+    private static Path lo;
+    private static Path merged;
+    private static StreamTable table;
+
+    @BeforeAll
+    static void recordMergeAndList() throws Exception {
+        String pod = LAB.topology().podNamespace();
+        try (Recording loRecording = LAB.record(pod, "lo", dir.resolve("lo.pcap"));
+                Recording eth0Recording = LAB.record(pod, LabTopology.POD_INTERFACE, dir.resolve("eth0.pcap"))) {
+            ledger = LAB.traffic(2, 3);
+            loRecording.stop();
+            eth0Recording.stop();
+            lo = loRecording.file();
+            merged = dir.resolve("pod.pcapng");
+            CliRun merge = CliRun.of("merge", "--reassociate", "--name", "pod/lo=" + lo, "--name",
+                    "pod/eth0=" + eth0Recording.file(), lo.toString(), eth0Recording.file().toString(), "-o",
+                    merged.toString());
+            assertEquals(0, merge.exitCode(), merge::toString);
+        }
+        CliRun streams = CliRun.of("streams", "--json", merged.toString());
+        assertEquals(0, streams.exitCode(), streams::toString);
+        table = new ObjectMapper().readValue(streams.out(), StreamTable.class);
+    }
+
+    @Test
+    void everyConnectionIsListedOncePerLeg() {
+        assertEquals(2 * ledger.connections().size(), table.streams().size(), table::describe);
+        for (LedgerEntry entry : ledger.connections()) {
+            boolean outbound = entry.kind() == LedgerEntry.Kind.OUTBOUND;
+            stream(outbound ? "outbound-plain" : "inbound-mtls", entry.client().toString(),
+                    entry.destination().toString());
+            stream(outbound ? "outbound-mtls" : "inbound-plain", entry.serverPeer().toString(),
+                    outbound ? entry.destination().toString() : entry.serverLocal().toString());
+        }
+    }
+
+    @Test
+    void theLegsOfEveryCallAreJoinedAsTheLedgerSays() {
+        for (LedgerEntry entry : ledger.connections()) {
+            StreamTable.Join expected = entry.kind() == LedgerEntry.Kind.OUTBOUND
+                    ? join("outbound", stream("outbound-plain", entry.client().toString(), entry.destination().toString()),
+                            stream("outbound-mtls", entry.serverPeer().toString(), entry.destination().toString()))
+                    : join("inbound", stream("inbound-mtls", entry.client().toString(), entry.destination().toString()),
+                            stream("inbound-plain", entry.serverPeer().toString(), entry.serverLocal().toString()));
+            assertTrue(table.joins().stream().anyMatch(j -> j.direction().equals(expected.direction())
+                    && j.from() == expected.from() && j.to() == expected.to()), () -> expected + "\n" + table.describe());
+        }
+        assertEquals(ledger.connections().size(), table.joins().size());
+        assertTrue(table.ambiguous().isEmpty(), table::describe);
+    }
+
+    @Test
+    void theMergedFileCarriesTheJoinOnEveryConnectionsFirstPacketNumberedLikeWireshark() {
+        List<List<String>> firsts = Tshark.fields(merged, "frame.comment contains \"meshcap stream \"",
+                "frame.number", "tcp.stream", "frame.comment");
+        assertEquals(table.streams().size(), firsts.size());
+        for (List<String> row : firsts) {
+            StreamSummary stream = table.streams().get(Integer.parseInt(row.get(1)));
+            assertEquals(stream.firstFrame(), Long.parseLong(row.get(0)), "tshark's tcp.stream is our stream id");
+            assertTrue(row.get(2).contains("meshcap stream " + stream.stream() + ": " + stream.describe()
+                    + "; joined with stream "), row.get(2));
+        }
+    }
+
+    @Test
+    void aRawLoCaptureIsReassociatedOnTheFly() {
+        CliRun run = CliRun.of("streams", lo.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        for (LedgerEntry entry : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
+            assertTrue(run.out().lines().anyMatch(line -> line.contains("outbound-plain")
+                    && line.contains(entry.client().toString()) && line.contains(entry.destination().toString())),
+                    run.out());
+        }
+        assertTrue(run.out().lines().noneMatch(line -> line.contains(":15001")), run.out());
+    }
+
+    @Test
+    void twoOverlappingCallsToOnePortAreListedAsCandidatesNotGuessed(@TempDir Path tmp) throws Exception {
+        String pod = LAB.topology().podNamespace();
+        Path pair = tmp.resolve("pair.pcapng");
+        try (Recording loRecording = LAB.record(pod, "lo", tmp.resolve("lo.pcap"));
+                Recording eth0Recording = LAB.record(pod, LabTopology.POD_INTERFACE, tmp.resolve("eth0.pcap"))) {
+            // Two connections of the app (root, so Istio's rules redirect them) open at once to one upstream port.
+            String upstream = "/dev/tcp/" + LabTopology.MESH_IPV4 + "/" + LAB.topology().appPorts().get(0);
+            Process calls = new ProcessBuilder("ip", "netns", "exec", pod, "bash", "-c",
+                    "exec 3<>" + upstream + " && exec 4<>" + upstream + " && echo one >&3 && echo two >&4 && sleep 0.3")
+                    .inheritIO().start();
+            assertEquals(0, calls.waitFor());
+            loRecording.stop();
+            eth0Recording.stop();
+            CliRun merge = CliRun.of("merge", "--reassociate", "--name", "pod/lo=" + loRecording.file(), "--name",
+                    "pod/eth0=" + eth0Recording.file(), loRecording.file().toString(),
+                    eth0Recording.file().toString(), "-o", pair.toString());
+            assertEquals(0, merge.exitCode(), merge::toString);
+        }
+        CliRun streams = CliRun.of("streams", "--json", pair.toString());
+        StreamTable pairTable = new ObjectMapper().readValue(streams.out(), StreamTable.class);
+        List<StreamSummary> apps = pairTable.streams().stream().filter(s -> s.leg().equals("outbound-plain")).toList();
+        assertEquals(2, apps.size(), pairTable::describe);
+        assertTrue(pairTable.joins().stream().noneMatch(j -> j.direction().equals("outbound")), pairTable::describe);
+        for (StreamSummary app : apps) {
+            StreamTable.Ambiguity ambiguity = pairTable.ambiguous().stream().filter(a -> a.from() == app.stream())
+                    .findFirst().orElseThrow(() -> new AssertionError(pairTable.describe()));
+            assertEquals(2, ambiguity.candidates().size(), pairTable::describe);
+        }
+        String comments = String.join("\n", Tshark.fields(pair, "frame.comment contains \"not joined\"",
+                "frame.comment").stream().map(row -> row.get(0)).toList());
+        assertTrue(comments.contains("not joined, candidates: stream "), comments);
+    }
+
+    private static int stream(String leg, String client, String server) {
+        List<StreamSummary> found = table.streams().stream()
+                .filter(s -> s.leg().equals(leg) && s.client().equals(client) && s.server().equals(server)).toList();
+        assertEquals(1, found.size(), () -> leg + " " + client + " > " + server + "\n" + table.describe());
+        return found.get(0).stream();
+    }
+
+    private static StreamTable.Join join(String direction, int from, int to) {
+        return new StreamTable.Join(direction, from, to, "");
+    }
+}
