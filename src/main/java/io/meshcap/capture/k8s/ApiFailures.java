@@ -53,7 +53,8 @@ final class ApiFailures {
                     + "context while trying to " + action + "; check that 'kubectl get pods' works (--context, "
                     + "--kubeconfig)", e);
         }
-        if (e.getCode() == 0) {
+        // No HTTP status at all: the request never got an answer.
+        if (e.getCode() <= 0) {
             return MeshcapException.failure("cannot reach the API server to " + action + ": " + rootCause(e)
                     + "; check the context (--context, --kubeconfig) and that 'kubectl get pods' works", e);
         }
