@@ -2,6 +2,7 @@ package io.meshcap.capture.k8s;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshcap.MeshcapException;
+import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -53,12 +54,21 @@ final class ApiFailures {
                     + "context while trying to " + action + "; check that 'kubectl get pods' works (--context, "
                     + "--kubeconfig)", e);
         }
-        // No HTTP status at all: the request never got an answer.
-        if (e.getCode() <= 0) {
+        // No HTTP status and an I/O failure underneath: the request never got an answer.
+        if (e.getCode() <= 0 && rootCauseIsIo(e)) {
             return MeshcapException.failure("cannot reach the API server to " + action + ": " + rootCause(e)
                     + "; check the context (--context, --kubeconfig) and that 'kubectl get pods' works", e);
         }
         return MeshcapException.failure("cannot " + action + ": " + message + or, e);
+    }
+
+    private static boolean rootCauseIsIo(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootCause(Throwable e) {

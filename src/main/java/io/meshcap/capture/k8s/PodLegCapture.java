@@ -34,7 +34,7 @@ final class PodLegCapture implements LegCapture {
      */
     @Override
     public synchronized void stop() {
-        if (stopped) {
+        if (stopped || process.finished()) {
             return;
         }
         stopped = true;

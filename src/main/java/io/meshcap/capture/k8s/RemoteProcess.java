@@ -85,6 +85,11 @@ final class RemoteProcess {
         }
     }
 
+    /** Whether the command has ended: stdout fully copied and its exit status (or the hang-up) arrived. */
+    boolean finished() {
+        return copied.getCount() == 0 && watch.exitCode().isDone();
+    }
+
     /** What the command printed on stderr so far. */
     String stderr() {
         return stderr.text();

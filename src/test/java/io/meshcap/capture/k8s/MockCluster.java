@@ -39,6 +39,8 @@ final class MockCluster {
 
     private static final byte STDOUT = 1;
     private static final byte STDERR = 2;
+    private static final byte STATUS = 3;
+    private static final String SUCCESS = "{\"metadata\":{},\"status\":\"Success\"}";
     private static final int FRAME_DELAY_MS = 5;
 
     final KubernetesMockServer server;
@@ -86,7 +88,10 @@ final class MockCluster {
 
     /** The target as it looks once meshcap's ephemeral container runs (the CRUD store cannot add it itself). */
     static Pod targetWithRunningDebugContainer() {
-        return targetPod().editStatus()
+        return targetPod()
+                .editSpec().addToEphemeralContainers(EphemeralContainerSpec.build(DEBUG, LaunchSettings.DEFAULT_IMAGE,
+                        "istio-proxy", LaunchSettings.DEFAULT_LIFETIME)).endSpec()
+                .editStatus()
                 .addToEphemeralContainerStatuses(running(DEBUG, "containerd://aa" + PROXY_ID.substring(2)))
                 .endStatus().build();
     }
@@ -95,8 +100,14 @@ final class MockCluster {
         return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
     }
 
-    /** Answers the JSON patch on pods/ephemeralcontainers (which the CRUD dispatcher cannot serve). */
-    void acceptEphemeralPatch() {
+    /**
+     * Answers the JSON patch on pods/ephemeralcontainers (which the CRUD dispatcher cannot serve). The store
+     * holds the pod as it is after the patch; the first {@code readsBefore} reads (discovery, and the read
+     * the patch is computed from) see it as it was before.
+     */
+    void acceptEphemeralPatch(int readsBefore) {
+        server.expect().get().withPath("/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD)
+                .andReturn(200, targetPod().build()).times(readsBefore);
         server.expect().patch()
                 .withPath("/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD + "/ephemeralcontainers")
                 .andReturn(200, targetWithRunningDebugContainer()).once();
@@ -143,23 +154,40 @@ final class MockCluster {
     }
 
     static WebSocketMessage stdout(byte[] bytes) {
-        return frame(STDOUT, bytes, false);
+        return frame(STDOUT, bytes, false, 0);
+    }
+
+    /**
+     * A stdout frame sent {@code delayMs} after the previous one (a {@code waitFor} before {@code andEmit}
+     * does not delay a message that brings its own delay, as every frame here does).
+     */
+    static WebSocketMessage stdoutAfter(long delayMs, byte[] bytes) {
+        return frame(STDOUT, bytes, false, delayMs);
+    }
+
+    static WebSocketMessage stderrAfter(long delayMs, String text) {
+        return frame(STDERR, text.getBytes(StandardCharsets.UTF_8), false, delayMs);
+    }
+
+    /** The exec status frame of a command that exited 0, sent {@code delayMs} after the previous frame. */
+    static WebSocketMessage successAfter(long delayMs) {
+        return frame(STATUS, SUCCESS.getBytes(StandardCharsets.UTF_8), false, delayMs);
     }
 
     static WebSocketMessage stderr(String text) {
-        return frame(STDERR, text.getBytes(StandardCharsets.UTF_8), false);
+        return frame(STDERR, text.getBytes(StandardCharsets.UTF_8), false, 0);
     }
 
     /** A frame after which the mock drops the connection without sending an exit status. */
     static WebSocketMessage stdoutThenHangUp(byte[] bytes) {
-        return frame(STDOUT, bytes, true);
+        return frame(STDOUT, bytes, true, 0);
     }
 
-    private static WebSocketMessage frame(byte channel, byte[] bytes, boolean closeAfter) {
+    private static WebSocketMessage frame(byte channel, byte[] bytes, boolean closeAfter, long delayMs) {
         byte[] body = new byte[bytes.length + 1];
         body[0] = channel;
         System.arraycopy(bytes, 0, body, 1, bytes.length);
-        return new WebSocketMessage(0L, body, closeAfter, true);
+        return new WebSocketMessage(delayMs, body, closeAfter, true);
     }
 
     /** Every request the mock has received so far (drains its queue). */
