@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             FilterCommand.class,
             CidrCommand.class,
-            CompletionCommand.class
+            CompletionCommand.class,
+            CleanupCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {
 

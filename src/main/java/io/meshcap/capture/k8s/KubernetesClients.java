@@ -33,14 +33,17 @@ public final class KubernetesClients {
     /** The configuration {@link #connect} uses; the namespace in it is the context's (kubectl's default). */
     public static Config config(Optional<String> context, Optional<Path> kubeconfig) {
         try {
+            Config config;
             if (kubeconfig.isPresent()) {
                 Path file = kubeconfig.get();
                 if (!Files.isReadable(file)) {
                     throw MeshcapException.usage("--kubeconfig: cannot read " + file);
                 }
-                return Config.fromKubeconfig(context.orElse(null), file.toFile());
+                config = Config.fromKubeconfig(context.orElse(null), file.toFile());
+            } else {
+                config = Config.autoConfigure(context.orElse(null));
             }
-            Config config = Config.autoConfigure(context.orElse(null));
+            // fabric8 falls back to the current context when the named one does not exist; kubectl refuses.
             if (context.isPresent() && !context.get().equals(currentContextName(config))) {
                 throw MeshcapException.usage("--context: no context named '" + context.get()
                         + "' in the kubeconfig; list them with: kubectl config get-contexts");
