@@ -56,8 +56,9 @@ public final class PodSources {
 
     private static RuntimeException asFailure(PodInfo pod, Throwable cause) {
         if (cause instanceof MeshcapException known) {
-            return known.kind() == MeshcapException.Kind.USAGE ? known
-                    : MeshcapException.failure("pod " + pod.ref() + ": " + known.getMessage(), known);
+            // Most messages already name the pod; the others get it in front.
+            return known.kind() == MeshcapException.Kind.USAGE || known.getMessage().contains(pod.ref().toString())
+                    ? known : MeshcapException.failure("pod " + pod.ref() + ": " + known.getMessage(), known);
         }
         return MeshcapException.failure("pod " + pod.ref() + ": " + cause, cause);
     }
