@@ -1,6 +1,7 @@
 package io.meshcap.capture.k8s;
 
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -17,6 +18,7 @@ import java.util.Optional;
 public final class KubernetesClients {
 
     private static final String DEFAULT_NAMESPACE = "default";
+    private static final int REQUEST_RETRIES = 3;
 
     private KubernetesClients() {
     }
@@ -48,7 +50,9 @@ public final class KubernetesClients {
                 throw MeshcapException.usage("--context: no context named '" + context.get()
                         + "' in the kubeconfig; list them with: kubectl config get-contexts");
             }
-            return config;
+            // fabric8 retries unanswered requests ten times with exponential back-off (about 20 s against a
+            // server that is down); a CLI should say so within a second or two.
+            return new ConfigBuilder(config).withRequestRetryBackoffLimit(REQUEST_RETRIES).build();
         } catch (KubernetesClientException e) {
             throw MeshcapException.usage("cannot load the Kubernetes configuration: " + e.getMessage()
                     + "; check --kubeconfig, --context and KUBECONFIG");
