@@ -23,9 +23,10 @@ final class EphemeralContainerLauncher implements CaptureLauncher {
     private final PodInfo pod;
     private final ContainerInfo container;
     private final LaunchSettings settings;
-    private boolean added;
-    private boolean cleaned;
-    private ExecTarget target;
+    // Set during set-up, read by leg threads and by clean-up (which may run on the shutdown hook).
+    private volatile boolean added;
+    private volatile boolean cleaned;
+    private volatile ExecTarget target;
 
     EphemeralContainerLauncher(KubernetesClient client, PodExec exec, PodInfo pod, ContainerInfo container,
             LaunchSettings settings) {

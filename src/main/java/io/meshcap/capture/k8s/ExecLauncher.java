@@ -13,7 +13,8 @@ final class ExecLauncher implements CaptureLauncher {
     private final PodExec exec;
     private final PodInfo pod;
     private final ContainerInfo container;
-    private ExecTarget target;
+    // Set during set-up, read by leg threads and by clean-up (which may run on the shutdown hook).
+    private volatile ExecTarget target;
 
     ExecLauncher(PodExec exec, PodInfo pod, ContainerInfo container) {
         this.exec = exec;

@@ -24,9 +24,10 @@ final class NodePodLauncher implements CaptureLauncher {
     private final PodInfo pod;
     private final ContainerInfo container;
     private final LaunchSettings settings;
-    private String helperName;
-    private boolean deleted;
-    private ExecTarget target;
+    // Set during set-up, read by leg threads and by clean-up (which may run on the shutdown hook).
+    private volatile String helperName;
+    private volatile boolean deleted;
+    private volatile ExecTarget target;
 
     NodePodLauncher(KubernetesClient client, PodExec exec, PodInfo pod, ContainerInfo container,
             LaunchSettings settings) {

@@ -16,6 +16,11 @@ public final class NodePodSpec {
     public static final String CONTAINER = "meshcap";
     /** Node pods are named {@code meshcap-node-XXXXX} by the API server. */
     public static final String GENERATE_NAME = MeshcapObjects.NAME_PREFIX + "node-";
+    // The helper lives in the target's namespace, which is usually in the mesh: it must not get a sidecar
+    // (its init container would rewrite the helper's rules and delay it) nor be captured by ztunnel.
+    static final String SIDECAR_INJECT_ANNOTATION = "sidecar.istio.io/inject";
+    static final String AMBIENT_MODE_LABEL = "istio.io/dataplane-mode";
+    static final String AMBIENT_OPT_OUT = "none";
     private static final String NEVER = "Never";
     private static final String EXISTS = "Exists";
     private static final String PULL_IF_NOT_PRESENT = "IfNotPresent";
@@ -40,8 +45,11 @@ public final class NodePodSpec {
                     .withNamespace(target.namespace())
                     .withLabels(Map.of(
                             MeshcapObjects.MANAGED_BY_LABEL, MeshcapObjects.MANAGED_BY_VALUE,
-                            MeshcapObjects.RUN_LABEL, runId))
-                    .withAnnotations(Map.of(MeshcapObjects.TARGET_ANNOTATION, target.toString()))
+                            MeshcapObjects.RUN_LABEL, runId,
+                            AMBIENT_MODE_LABEL, AMBIENT_OPT_OUT))
+                    .withAnnotations(Map.of(
+                            MeshcapObjects.TARGET_ANNOTATION, target.toString(),
+                            SIDECAR_INJECT_ANNOTATION, "false"))
                 .endMetadata()
                 .withNewSpec()
                     .withNodeName(node)

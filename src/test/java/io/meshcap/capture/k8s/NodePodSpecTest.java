@@ -21,9 +21,14 @@ class NodePodSpecTest {
         assertNull(pod.getMetadata().getName());
         assertEquals("meshcap-node-", pod.getMetadata().getGenerateName());
         assertEquals("shop", pod.getMetadata().getNamespace());
-        assertEquals(Map.of("app.kubernetes.io/managed-by", "meshcap", "meshcap.io/run", "abc123"),
-                pod.getMetadata().getLabels());
+        assertEquals(Map.of("app.kubernetes.io/managed-by", "meshcap", "meshcap.io/run", "abc123",
+                "istio.io/dataplane-mode", "none"), pod.getMetadata().getLabels());
         assertEquals("shop/reviews-v1-7d9c", pod.getMetadata().getAnnotations().get("meshcap.io/target"));
+    }
+
+    @Test
+    void keptOutOfTheMesh() {
+        assertEquals("false", pod.getMetadata().getAnnotations().get("sidecar.istio.io/inject"));
     }
 
     @Test
