@@ -39,8 +39,8 @@ final class KubernetesOptions {
     String container;
 
     @Option(names = "--strategy", paramLabel = "STRATEGY", defaultValue = "auto",
-            description = "How tcpdump gets into the pod: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: exec if "
-                    + "the proxy is privileged, else an ephemeral container, else a node pod).")
+            description = "How tcpdump gets into the pod: auto, ephemeral, node or exec (default: auto: exec if the proxy "
+                    + "is privileged, else an ephemeral container, else a node pod; see docs/kubernetes.md).")
     Strategy strategy;
 
     @Option(names = "--image", paramLabel = "IMAGE", defaultValue = LaunchSettings.DEFAULT_IMAGE,

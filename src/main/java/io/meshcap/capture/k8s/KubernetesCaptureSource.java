@@ -53,7 +53,7 @@ public final class KubernetesCaptureSource implements CaptureSource {
     }
 
     /**
-     * Sets up captures in {@code pod}.
+     * Sets up captures in {@code pod}. The client stays the caller's: close it after the source.
      *
      * @param container which container to capture from (kubectl's -c); default the proxy, else the first
      * @param notes     receives one line per strategy that was skipped or failed, and clean-up problems
