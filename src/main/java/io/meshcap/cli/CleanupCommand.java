@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
             "Remove what meshcap left in a cluster when a capture could not clean up after itself:",
             "node pods (label app.kubernetes.io/managed-by=meshcap) are deleted; running debug containers named",
             "meshcap-* are stopped (Kubernetes cannot remove an ephemeral container; it stays listed as terminated).",
+            "This also ends captures that are still running; --run limits it to one run (its ID is in pod.txt).",
             "Prints one line per object on stdout."
         },
         footer = {

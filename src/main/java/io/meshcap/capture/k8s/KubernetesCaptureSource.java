@@ -36,19 +36,21 @@ public final class KubernetesCaptureSource implements CaptureSource {
     private final CaptureLauncher launcher;
     private final List<String> attempts;
     private final Consumer<String> notes;
+    private final String runId;
     private final List<PodLegCapture> legs = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
     private PodFacts facts;
 
     private KubernetesCaptureSource(PodInfo pod, ContainerInfo container, PodExec exec, CaptureLauncher launcher,
-            List<String> attempts, Consumer<String> notes) {
+            List<String> attempts, Consumer<String> notes, String runId) {
         this.pod = pod;
         this.container = container;
         this.exec = exec;
         this.launcher = launcher;
         this.attempts = List.copyOf(attempts);
         this.notes = notes;
+        this.runId = runId;
         this.shutdownHook = new Thread(this::close, "meshcap-k8s-cleanup-" + pod.name());
     }
 
@@ -72,7 +74,8 @@ public final class KubernetesCaptureSource implements CaptureSource {
         List<String> attempts = new ArrayList<>();
         for (Strategy strategy : order) {
             CaptureLauncher launcher = launcher(strategy, client, exec, pod, target, settings);
-            KubernetesCaptureSource source = new KubernetesCaptureSource(pod, target, exec, launcher, attempts, notes);
+            KubernetesCaptureSource source = new KubernetesCaptureSource(pod, target, exec, launcher, attempts, notes,
+                    settings.runId());
             // The hook is in place before set-up creates anything.
             Runtime.getRuntime().addShutdownHook(source.shutdownHook);
             try {
@@ -86,6 +89,9 @@ public final class KubernetesCaptureSource implements CaptureSource {
                 String attempt = strategy.flagValue() + ": " + e.getMessage();
                 attempts.add(attempt);
                 notes.accept("meshcap: note: strategy " + attempt);
+            } catch (RuntimeException e) {
+                source.close();
+                throw e;
             }
         }
         throw MeshcapException.failure("no capture strategy works for pod " + pod.ref() + ":\n  "
@@ -110,6 +116,11 @@ public final class KubernetesCaptureSource implements CaptureSource {
     /** The strategies tried before this one and why each did not work, as {@code name: reason}. */
     public List<String> attempts() {
         return attempts;
+    }
+
+    /** The run ID that names and labels what this source created ({@code meshcap cleanup --run}). */
+    public String runId() {
+        return runId;
     }
 
     public PodInfo pod() {
@@ -137,8 +148,13 @@ public final class KubernetesCaptureSource implements CaptureSource {
         if (facts == null) {
             Map<String, String> outputs = new LinkedHashMap<>();
             CaptureArgv.facts().forEach((name, argv) -> {
-                CommandResult result = exec.run(launcher.target(), argv, FACT_TIMEOUT);
-                outputs.put(name, result.ok() ? result.stdout() : "exit " + result.exitCode() + ": " + result.diagnostic());
+                try {
+                    CommandResult result = exec.run(launcher.target(), argv, FACT_TIMEOUT);
+                    outputs.put(name, result.ok() ? result.stdout()
+                            : "exit " + result.exitCode() + ": " + result.diagnostic());
+                } catch (MeshcapException e) {
+                    outputs.put(name, "failed: " + e.getMessage());
+                }
             });
             facts = new PodFacts(outputs);
         }
@@ -171,6 +187,7 @@ public final class KubernetesCaptureSource implements CaptureSource {
         pod.istioAnnotations().forEach((key, value) -> text.append("annotation ").append(key).append(": ")
                 .append(value).append('\n'));
         text.append("strategy: ").append(strategy().flagValue()).append('\n');
+        text.append("run: ").append(runId).append(" (meshcap cleanup --run ").append(runId).append(")\n");
         attempts.forEach(a -> text.append("strategy not used: ").append(a).append('\n'));
         pod.assumptions().forEach(a -> text.append("assumed: ").append(a).append('\n'));
         return text.toString();

@@ -58,6 +58,8 @@ final class RemoteProcess {
             sink.flush();
         } catch (IOException e) {
             copyFailure = e;
+            // Nobody reads the stream any more: end the command rather than let it stall.
+            watch.close();
         } finally {
             copied.countDown();
         }

@@ -315,6 +315,7 @@ class KubernetesCaptureSourceTest {
         assertEquals("# iptables-save\n", bundle.get("iptables-save.txt"));
         assertTrue(bundle.get("pod.txt").contains("istio-version: 1.24.2\n"), bundle.get("pod.txt"));
         assertTrue(bundle.get("pod.txt").contains("strategy: ephemeral\n"), bundle.get("pod.txt"));
+        assertTrue(bundle.get("pod.txt").contains("run: t3st01 (meshcap cleanup --run t3st01)\n"), bundle.get("pod.txt"));
         assertTrue(bundle.get("commands.txt").contains("shop/" + POD + " (container " + DEBUG + "): ss -Htlnp\n"),
                 bundle.get("commands.txt"));
     }
