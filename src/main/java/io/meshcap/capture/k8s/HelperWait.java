@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshcap.MeshcapException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -68,7 +69,7 @@ final class HelperWait {
                 Optional<ContainerState> state = statuses.apply(pod).stream()
                         .filter(s -> name.equals(s.getName()))
                         .map(ContainerStatus::getState)
-                        .filter(java.util.Objects::nonNull)
+                        .filter(Objects::nonNull)
                         .findFirst();
                 if (state.isPresent()) {
                     if (state.get().getRunning() != null) {

@@ -16,6 +16,7 @@ import io.meshcap.MeshcapException;
 import io.meshcap.net.Addresses;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ public final class PodDiscovery {
         }
         return pods.stream()
                 .map(PodDiscovery::describe)
-                .sorted(java.util.Comparator.comparing(PodInfo::name))
+                .sorted(Comparator.comparing(PodInfo::name))
                 .toList();
     }
 

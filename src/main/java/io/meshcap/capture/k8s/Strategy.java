@@ -1,6 +1,7 @@
 package io.meshcap.capture.k8s;
 
 import java.util.List;
+import java.util.Locale;
 
 /** How tcpdump gets into the target pod's network namespace. */
 public enum Strategy {
@@ -23,6 +24,6 @@ public enum Strategy {
 
     /** The name used on the command line and in messages. */
     public String flagValue() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

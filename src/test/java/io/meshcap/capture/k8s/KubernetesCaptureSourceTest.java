@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -32,6 +33,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -348,10 +350,10 @@ class KubernetesCaptureSourceTest {
      * name is known) and marks its container running.
      */
     private final class Kubelet extends Thread {
-        private final java.util.function.Consumer<String> scriptExecs;
+        private final Consumer<String> scriptExecs;
         volatile String nodePod;
 
-        Kubelet(java.util.function.Consumer<String> scriptExecs) {
+        Kubelet(Consumer<String> scriptExecs) {
             super("test-kubelet");
             setDaemon(true);
             this.scriptExecs = scriptExecs;
@@ -367,7 +369,7 @@ class KubernetesCaptureSourceTest {
                         Pod pod = pods.get(0);
                         nodePod = pod.getMetadata().getName();
                         scriptExecs.accept(nodePod);
-                        pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
+                        pod.setStatus(new PodStatusBuilder().withPhase("Running")
                                 .addToContainerStatuses(MockCluster.running(NodePodSpec.CONTAINER, "containerd://ff"))
                                 .build());
                         client.pods().inNamespace(NAMESPACE).resource(pod).updateStatus();

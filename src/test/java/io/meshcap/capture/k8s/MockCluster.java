@@ -1,5 +1,6 @@
 package io.meshcap.capture.k8s;
 
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -81,7 +82,7 @@ final class MockCluster {
                 .endStatus();
     }
 
-    static io.fabric8.kubernetes.api.model.ContainerStatus running(String name, String id) {
+    static ContainerStatus running(String name, String id) {
         return new ContainerStatusBuilder().withName(name).withContainerID(id)
                 .withNewState().withNewRunning().endRunning().endState().build();
     }
