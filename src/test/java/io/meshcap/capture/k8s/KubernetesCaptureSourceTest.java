@@ -333,6 +333,101 @@ class KubernetesCaptureSourceTest {
         assertEquals(1, releases);
     }
 
+    @Test
+    void closingWhileALegRunsStopsItsTcpdumpBeforeRemovingTheHelper() throws Exception {
+        ephemeralReady();
+        LegPlan leg = leg("tcp");
+        List<Integer> ends = PcapFiles.recordEnds(pcap);
+        cluster.exec(POD, DEBUG, CaptureArgv.capture(leg))
+                .andEmit(stderr("meshcap-pid " + TCPDUMP_PID + "\n"))
+                .waitFor(5).andEmit(stdout(Arrays.copyOfRange(pcap, 0, ends.get(0))))
+                .waitFor(5).andEmit(MockCluster.stdoutAfter(STOPPED_AFTER_MS, Arrays.copyOfRange(pcap, ends.get(0), ends.get(1))))
+                .waitFor(5).andEmit(MockCluster.successAfter(STOPPED_AFTER_MS + 10))
+                .done().once();
+        cluster.execReturns(POD, DEBUG, CaptureArgv.stop(TCPDUMP_PID), "", 0);
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+
+        KubernetesCaptureSource source = open(Strategy.EPHEMERAL);
+        LegCapture capture = source.start(leg, sink);
+        waitForBytes(sink, ends.get(0));
+        source.close(); // what Ctrl-C does, through the shutdown hook
+
+        assertEquals(0, capture.await(WAIT).exitCode());
+        List<List<String>> execs = cluster.requests().stream().filter(MockCluster::isExec).map(MockCluster::commandOf)
+                .toList();
+        assertEquals(List.of(CaptureArgv.stop(TCPDUMP_PID), CaptureArgv.release()), execs.subList(execs.size() - 2,
+                execs.size()), "tcpdump is stopped first, then the debug container");
+        assertThrows(IllegalStateException.class, () -> source.start(leg, sink));
+    }
+
+    @Test
+    void privilegedProxyWithTcpdumpIsUsedByAutoWithoutCreatingAnything() throws Exception {
+        cluster.create(MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
+                .endSecurityContext().endContainer().endSpec().build());
+        cluster.execReturns(POD, "istio-proxy", CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.requests();
+
+        try (KubernetesCaptureSource source = open(Strategy.AUTO)) {
+            assertEquals(Strategy.EXEC, source.strategy());
+            assertEquals(List.of(), source.attempts());
+        }
+
+        assertTrue(cluster.requests().stream().noneMatch(r -> !r.getMethod().equals("GET")),
+                "exec creates, patches and deletes nothing");
+    }
+
+    @Test
+    void privilegedDistrolessProxyHasNoTcpdump() {
+        cluster.create(MockCluster.targetPod().editSpec().editLastContainer().withImage("istio/proxyv2:1.24.2-distroless")
+                .editSecurityContext().withPrivileged(true).endSecurityContext().endContainer().endSpec().build());
+        cluster.execMissing(POD, "istio-proxy", CaptureArgv.probe());
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> open(Strategy.EXEC));
+
+        assertEquals("no tcpdump in shop/" + POD + " (container istio-proxy); its image istio/proxyv2:1.24.2-distroless "
+                + "does not ship it (Istio's distroless images never do); use --strategy ephemeral or node", e.getMessage());
+    }
+
+    @Test
+    void debugImageThatCannotBePulledFailsFastWithTheReason() {
+        cluster.create(MockCluster.targetPod().editStatus().addNewEphemeralContainerStatus().withName(DEBUG)
+                .withNewState().withNewWaiting().withReason("ImagePullBackOff")
+                .withMessage("Back-off pulling image \"nicolaka/netshoot:v0.13\"").endWaiting().endState()
+                .endEphemeralContainerStatus().endStatus().build());
+        cluster.acceptEphemeralPatch(READS_BEFORE_PATCH);
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> open(Strategy.EPHEMERAL));
+
+        assertEquals("helper container " + DEBUG + " in pod shop/" + POD + " cannot start: ImagePullBackOff (Back-off "
+                + "pulling image \"nicolaka/netshoot:v0.13\"); check that the node can pull nicolaka/netshoot:v0.13, or "
+                + "pass --image with a reachable copy", e.getMessage());
+    }
+
+    @Test
+    void nodePodThatCannotFindTheContainersProcessIsDeletedAndSaysSo() throws Exception {
+        cluster.create(MockCluster.targetPod().build());
+        Kubelet kubelet = new Kubelet(name -> {
+            cluster.execReturns(name, NodePodSpec.CONTAINER, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+            cluster.exec(name, NodePodSpec.CONTAINER, CaptureArgv.findPid(MockCluster.PROXY_ID))
+                    .andEmit(stderr("no process of container " + MockCluster.PROXY_ID + " on this node\n"))
+                    .waitFor(5).andEmit(new StatusStreamMessage(1))
+                    .done().once();
+        });
+        kubelet.start();
+
+        MeshcapException e;
+        try {
+            e = assertThrows(MeshcapException.class, () -> open(Strategy.NODE));
+        } finally {
+            kubelet.interrupt();
+        }
+
+        assertEquals("could not find a process of container istio-proxy on node worker-2 (no process of container "
+                + MockCluster.PROXY_ID + " on this node); use --strategy ephemeral", e.getMessage());
+        assertTrue(cluster.requests().stream().anyMatch(r -> r.getMethod().equals("DELETE")
+                && r.getPath().endsWith("/pods/" + kubelet.nodePod)), "the node pod is deleted");
+    }
+
     private static List<String> lastExec(List<RecordedRequest> requests) {
         List<RecordedRequest> execs = requests.stream().filter(MockCluster::isExec).toList();
         return MockCluster.commandOf(execs.get(execs.size() - 1));
