@@ -43,7 +43,8 @@ class KubernetesCaptureSourceTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final long TCPDUMP_PID = 9001;
-    private static final long STOPPED_AFTER_MS = 800;
+    // Long enough that the test has stopped the leg before the mock ends it, even on a busy machine.
+    private static final long STOPPED_AFTER_MS = 1500;
     // Discovery reads the pod, and so does the ephemeral container patch (it is computed from the pod).
     private static final int READS_BEFORE_PATCH = 2;
     private static final String COUNTS = "20 packets captured\n20 packets received by filter\n0 packets dropped by kernel\n";
