@@ -32,8 +32,6 @@ import picocli.CommandLine.Spec;
         subcommands = {
             FilterCommand.class,
             CidrCommand.class,
-            FilterCommand.class,
-            CidrCommand.class,
             CaptureCommand.class,
             MergeCommand.class,
             ReassociateCommand.class,
@@ -42,7 +40,7 @@ import picocli.CommandLine.Spec;
             PortsCommand.class,
             LabCommand.class,
             DemoCommand.class,
-            CompletionCommand.class
+            CleanupCommand.class,
             CompletionCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {

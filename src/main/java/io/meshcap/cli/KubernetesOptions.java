@@ -1,0 +1,96 @@
+package io.meshcap.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshcap.MeshcapException;
+import io.meshcap.capture.k8s.KubeNames;
+import io.meshcap.capture.k8s.LaunchSettings;
+import io.meshcap.capture.k8s.PodDiscovery;
+import io.meshcap.capture.k8s.PodInfo;
+import io.meshcap.capture.k8s.PodRef;
+import io.meshcap.capture.k8s.Strategy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Kubernetes targets for a capture, kubectl style: {@code --pod [NS/]NAME} or {@code --selector LABELS}, the
+ * cluster flags of {@link ClusterOptions}, and how tcpdump gets into the pod. Meant to be {@code @Mixin}ed
+ * into {@code capture}; {@link #requested()} tells whether the user asked for a Kubernetes target at all.
+ */
+final class KubernetesOptions {
+
+    /** How many pods of a --selector are set up at once by default. */
+    static final int DEFAULT_MAX_PARALLEL = 4;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--pod", paramLabel = "[NS/]NAME", description = "The pod to capture (NS/NAME overrides -n).")
+    String pod;
+
+    @Option(names = {"-l", "--selector"}, paramLabel = "LABELS",
+            description = "Capture every pod matching this label selector (e.g. app=reviews), all into one file.")
+    String selector;
+
+    @Option(names = "--container", paramLabel = "NAME",
+            description = "The container whose network namespace is captured (default: istio-proxy, else the first).")
+    String container;
+
+    @Option(names = "--strategy", paramLabel = "STRATEGY", defaultValue = "auto",
+            description = "How tcpdump gets into the pod: auto, ephemeral, node or exec (default: auto: exec if the proxy "
+                    + "is privileged, else an ephemeral container, else a node pod; see docs/kubernetes.md).")
+    Strategy strategy;
+
+    @Option(names = "--image", paramLabel = "IMAGE", defaultValue = LaunchSettings.DEFAULT_IMAGE,
+            description = "The debug image for the ephemeral container and the node pod; needs tcpdump, iptables, nft, "
+                    + "ss, ip (and nsenter for the node pod). Default: ${DEFAULT-VALUE}.")
+    String image;
+
+    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "How long to wait for the debug container or node pod to run. Default: ${DEFAULT-VALUE}.")
+    long readySeconds;
+
+    @Option(names = "--max-parallel", paramLabel = "N", defaultValue = "" + DEFAULT_MAX_PARALLEL,
+            description = "With --selector: how many pods are set up at once. Default: ${DEFAULT-VALUE}.")
+    int maxParallel;
+
+    /** Whether a Kubernetes target was given (--pod or --selector). */
+    boolean requested() {
+        return pod != null || selector != null;
+    }
+
+    /**
+     * The target pods, read from the API: the one --pod names, or every pod --selector matches (by name).
+     *
+     * @throws MeshcapException if neither or both are given, a name is invalid, or the API says no
+     */
+    List<PodInfo> discover(KubernetesClient client) {
+        if (pod != null && selector != null) {
+            throw MeshcapException.usage("--pod and --selector exclude each other; give one");
+        }
+        if (!requested()) {
+            throw MeshcapException.usage("name the target with --pod [NS/]NAME or --selector LABELS");
+        }
+        String namespace = cluster.namespace(client);
+        PodDiscovery discovery = new PodDiscovery(client);
+        if (pod != null) {
+            return List.of(discovery.get(PodRef.parse(pod, namespace)));
+        }
+        return discovery.select(namespace, selector);
+    }
+
+    /** --container, validated, if given. */
+    Optional<String> container() {
+        return Optional.ofNullable(container).map(name -> KubeNames.containerName(name, "--container"));
+    }
+
+    /** Strategy, image and timeout, with a fresh run ID. */
+    LaunchSettings settings() {
+        if (readySeconds <= 0) {
+            throw MeshcapException.usage("--ready-timeout must be positive");
+        }
+        return LaunchSettings.of(strategy).withImage(image).withReadyTimeout(Duration.ofSeconds(readySeconds));
+    }
+}

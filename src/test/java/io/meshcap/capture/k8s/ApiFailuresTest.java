@@ -1,0 +1,62 @@
+package io.meshcap.capture.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.ConnectException;
+import org.junit.jupiter.api.Test;
+
+class ApiFailuresTest {
+
+    private static KubernetesClientException status(int code, String message) {
+        Status status = new StatusBuilder().withCode(code).withMessage(message).build();
+        return new KubernetesClientException(status);
+    }
+
+    @Test
+    void rbacDenialNamesTheMissingPermission() {
+        KubernetesClientException e = status(403, "pods \"reviews-v1-7d9c\" is forbidden: User \"bob\" cannot patch "
+                + "resource \"pods/ephemeralcontainers\" in API group \"\" in the namespace \"shop\"");
+        assertEquals("forbidden: cannot patch pods/ephemeralcontainers in namespace shop; grant it (see "
+                + "examples/rbac.yaml) or use --strategy node",
+                ApiFailures.explain(e, "add an ephemeral container", "or use --strategy node").getMessage());
+    }
+
+    @Test
+    void clusterScopedDenial() {
+        KubernetesClientException e = status(403, "nodes is forbidden: User \"bob\" cannot list resource \"nodes\" "
+                + "in API group \"\" at the cluster scope");
+        assertEquals("forbidden: cannot list nodes cluster-wide; grant it (see examples/rbac.yaml)",
+                ApiFailures.explain(e, "list nodes", "").getMessage());
+    }
+
+    @Test
+    void podSecurityRejectionSaysWhichPolicyAndWhat() {
+        KubernetesClientException e = status(403, "pods \"meshcap-node-x\" is forbidden: violates PodSecurity "
+                + "\"baseline:latest\": host namespaces (hostPID=true), privileged (container \"meshcap\" must not "
+                + "set securityContext.privileged=true)");
+        assertEquals("Pod Security admission rejected: cannot create the node pod: policy baseline:latest forbids "
+                + "host namespaces (hostPID=true), privileged (container \"meshcap\" must not set "
+                + "securityContext.privileged=true); the namespace must allow it (label "
+                + "pod-security.kubernetes.io/enforce=privileged, if your policy permits) or use --strategy ephemeral",
+                ApiFailures.explain(e, "create the node pod", "or use --strategy ephemeral").getMessage());
+    }
+
+    @Test
+    void unreachableApiServer() {
+        KubernetesClientException e = new KubernetesClientException("Operation: [get]  for kind: [Pod]",
+                new ConnectException("Connection refused"));
+        assertEquals("cannot reach the API server to read pod shop/x: Connection refused; check the context "
+                + "(--context, --kubeconfig) and that 'kubectl get pods' works",
+                ApiFailures.explain(e, "read pod shop/x", "").getMessage());
+    }
+
+    @Test
+    void unauthorized() {
+        assertEquals("unauthorized: the API server refused the credentials of the current context while trying to "
+                + "read pod shop/x; check that 'kubectl get pods' works (--context, --kubeconfig)",
+                ApiFailures.explain(status(401, "Unauthorized"), "read pod shop/x", "").getMessage());
+    }
+}

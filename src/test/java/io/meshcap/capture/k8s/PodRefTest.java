@@ -1,0 +1,39 @@
+package io.meshcap.capture.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.MeshcapException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PodRefTest {
+
+    @Test
+    void nameAloneUsesTheDefaultNamespace() {
+        assertEquals(new PodRef("shop", "reviews-v1-7d9c"), PodRef.parse("reviews-v1-7d9c", "shop"));
+    }
+
+    @Test
+    void namespaceInTheTextWins() {
+        assertEquals(new PodRef("istio-system", "istio-ingressgateway-5f7b"),
+                PodRef.parse("istio-system/istio-ingressgateway-5f7b", "shop"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x; rm -rf /", "x/../../etc", "$(reboot)", "Reviews", "-rf", "a b", "x\nrm", ""})
+    void hostileOrInvalidNamesAreRejectedAsUsageErrors(String name) {
+        MeshcapException e = assertThrows(MeshcapException.class, () -> PodRef.parse(name, "shop"));
+        assertEquals(MeshcapException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().startsWith("--pod: "), e.getMessage());
+    }
+
+    @Test
+    void containerAndNamespaceRulesAreDnsLabels() {
+        assertThrows(MeshcapException.class, () -> KubeNames.containerName("istio.proxy", "--container"));
+        assertThrows(MeshcapException.class, () -> KubeNames.namespace("a".repeat(64), "-n"));
+        assertEquals("istio-proxy", KubeNames.containerName("istio-proxy", "--container"));
+    }
+}

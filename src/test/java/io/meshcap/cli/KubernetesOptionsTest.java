@@ -1,0 +1,99 @@
+package io.meshcap.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.meshcap.MeshcapException;
+import io.meshcap.capture.k8s.LaunchSettings;
+import io.meshcap.capture.k8s.PodInfo;
+import io.meshcap.capture.k8s.Strategy;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@EnableKubernetesMockClient(crud = true)
+class KubernetesOptionsTest {
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    @Command(name = "capture")
+    static final class Host {
+        @Mixin
+        KubernetesOptions kubernetes;
+    }
+
+    private static KubernetesOptions parse(String... args) {
+        Host host = new Host();
+        CommandLine cli = new CommandLine(host);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.parseArgs(args);
+        return host.kubernetes;
+    }
+
+    private void pod(String namespace, String name) {
+        client.pods().inNamespace(namespace).resource(new PodBuilder().withNewMetadata().withName(name)
+                .withNamespace(namespace).addToLabels("app", "gw").endMetadata().withNewSpec().addNewContainer()
+                .withName("istio-proxy").endContainer().endSpec().build()).create();
+    }
+
+    @Test
+    void podWithNamespacePrefixOverridesDashN() {
+        pod("istio-system", "istio-ingressgateway-5f7b");
+        List<PodInfo> pods = parse("--pod", "istio-system/istio-ingressgateway-5f7b", "-n", "shop").discover(client);
+        assertEquals("istio-system/istio-ingressgateway-5f7b", pods.get(0).ref().toString());
+    }
+
+    @Test
+    void selectorUsesDashN() {
+        pod("istio-system", "gw-a");
+        pod("istio-system", "gw-b");
+        List<PodInfo> pods = parse("-l", "app=gw", "-n", "istio-system").discover(client);
+        assertEquals(List.of("gw-a", "gw-b"), pods.stream().map(PodInfo::name).toList());
+    }
+
+    @Test
+    void hostilePodNameReachesNoServer() {
+        KubernetesOptions options = parse("--pod", "x; rm -rf /", "-n", "shop");
+        MeshcapException e = assertThrows(MeshcapException.class, () -> options.discover(client));
+        assertEquals(MeshcapException.Kind.USAGE, e.kind());
+        assertEquals(0, server.getRequestCount());
+    }
+
+    @Test
+    void podAndSelectorExcludeEachOther() {
+        KubernetesOptions options = parse("--pod", "a", "--selector", "app=x");
+        assertEquals("--pod and --selector exclude each other; give one",
+                assertThrows(MeshcapException.class, () -> options.discover(client)).getMessage());
+    }
+
+    @Test
+    void defaultsAreAutoTheBundledImageAndNoContainer() {
+        KubernetesOptions options = parse();
+        assertFalse(options.requested());
+        LaunchSettings settings = options.settings();
+        assertEquals(Strategy.AUTO, settings.strategy());
+        assertEquals(LaunchSettings.DEFAULT_IMAGE, settings.image());
+        assertEquals(Optional.empty(), options.container());
+        assertEquals(KubernetesOptions.DEFAULT_MAX_PARALLEL, options.maxParallel);
+    }
+
+    @Test
+    void strategyImageAndContainerFlags() {
+        KubernetesOptions options = parse("--pod", "a", "--strategy", "node", "--image", "registry.local/netshoot:1",
+                "--container", "istio-proxy");
+        assertTrue(options.requested());
+        assertEquals(Strategy.NODE, options.settings().strategy());
+        assertEquals("registry.local/netshoot:1", options.settings().image());
+        assertEquals(Optional.of("istio-proxy"), options.container());
+    }
+}
