@@ -1,5 +1,6 @@
 package io.meshcap.cli;
 
+import io.meshcap.Version;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureWriter;
@@ -68,7 +69,7 @@ public final class ReassociateCommand implements Callable<Integer> {
         if (!toStdout) {
             MergeCommand.refuseOverwritingAnInput(outputPath, List.of(input));
         }
-        String application = "meshcap " + VersionProvider.version();
+        String application = Version.userApplication();
         ReassociationStats stats;
         try (CaptureReader reader = CaptureFormats.open(input)) {
             CaptureWriter writer = toStdout
