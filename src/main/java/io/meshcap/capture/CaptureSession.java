@@ -9,6 +9,10 @@ import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
+import io.meshcap.reassoc.Reassociation;
+import io.meshcap.reassoc.ReassociationStats;
+import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.reassoc.StreamTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -45,11 +49,14 @@ public final class CaptureSession {
     /**
      * The outcome of a capture.
      *
-     * @param output the merged file
-     * @param legs   every leg as spooled
-     * @param inputs what each leg contributed to the merge
+     * @param output    the merged file
+     * @param legs      every leg as spooled
+     * @param inputs    what each leg contributed to the merge
+     * @param reassoc   what re-association changed, or null when it was off
+     * @param streams   every connection per leg and the joins between legs (empty when re-association was off)
      */
-    public record Result(Path output, List<SpooledLeg> legs, List<InputSummary> inputs) {
+    public record Result(Path output, List<SpooledLeg> legs, List<InputSummary> inputs, ReassociationStats reassoc,
+            StreamTable streams) {
 
         /** True when any capturer failed; what was captured is in the file all the same. */
         public boolean anyLegFailed() {
@@ -62,18 +69,22 @@ public final class CaptureSession {
      * is merged as usual.
      *
      * @param keepLegs  keep the per-leg spool files (their directory is named in the summary)
-     * @param transform applied to the merged stream (re-association)
+     * @param redirect  the pod's REDIRECT ports, to re-associate the lo legs and join the legs of each call;
+     *                  null leaves packets as captured
      * @param workload  run once every leg listens, ending the capture when done; or null
      */
-    public Result run(List<LegPlan> legs, Path output, Duration duration, boolean keepLegs, RecordTransform transform,
+    public Result run(List<LegPlan> legs, Path output, Duration duration, boolean keepLegs, RedirectPorts redirect,
             StopSignal stop, Runnable workload) throws InterruptedException {
         Path spool = createSpoolDirectory(output);
         try {
             List<SpooledLeg> spooled = new CaptureEngine(source, spool, new StatusLine(err, terminal))
                     .run(legs, duration, stop, workload);
-            List<InputSummary> inputs = merge(spooled, output, transform);
+            Reassociation.Outcome merged = merge(spooled, output, redirect);
+            if (redirect != null) {
+                err.println("meshcap: re-associated across the REDIRECT: " + merged.stats().describe());
+            }
             report(spooled, output, keepLegs ? spool : null);
-            return new Result(output, spooled, inputs);
+            return new Result(output, spooled, merged.inputs(), redirect == null ? null : merged.stats(), merged.streams());
         } finally {
             if (!keepLegs) {
                 deleteRecursively(spool);
@@ -92,14 +103,20 @@ public final class CaptureSession {
         }
     }
 
-    private List<InputSummary> merge(List<SpooledLeg> spooled, Path output, RecordTransform transform) {
+    private static Reassociation.Outcome merge(List<SpooledLeg> spooled, Path output, RedirectPorts redirect) {
         List<MergeInput> inputs = spooled.stream()
                 // A leg whose capturer never started wrote nothing, not even a file header.
                 .filter(leg -> leg.bytes() > 0)
                 .map(leg -> new MergeInput(leg.file(), leg.leg().label(), describe(leg.leg().metadata())))
                 .toList();
+        Merger merger = new Merger(output.toAbsolutePath().getParent());
         try (CaptureWriter writer = CaptureFormats.create(output, OutputFormat.PCAPNG, Version.userApplication())) {
-            return new Merger(output.toAbsolutePath().getParent()).merge(inputs, writer, transform);
+            if (redirect == null) {
+                return new Reassociation.Outcome(merger.merge(inputs, writer, RecordTransform.NONE), null,
+                        new StreamTable(List.of(), List.of(), List.of()));
+            }
+            // A capture is bounded, so the second pass that comments each connection's first packet is affordable.
+            return Reassociation.merge(merger, inputs, writer, redirect, false, true);
         }
     }
 

@@ -10,7 +10,7 @@ import io.meshcap.capture.TcpdumpArgv;
 import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.capture.local.Pcap4jCaptureSource;
 import io.meshcap.capture.local.TcpdumpCaptureSource;
-import io.meshcap.merge.RecordTransform;
+import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.Preset;
@@ -106,6 +106,11 @@ final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--print-plan", description = "Print the legs, filters and commands, and capture nothing.")
     boolean printPlan;
 
+    @Option(names = "--no-reassociate",
+            description = "Leave lo packets as captured (by default the REDIRECT to the outbound port is undone, so "
+                    + "every stream can be followed, and each connection's first packet names its leg and call).")
+    boolean noReassociate;
+
     @Option(names = "--keep-legs", description = "Keep each leg's own pcap file next to the merged one.")
     boolean keepLegs;
 
@@ -138,7 +143,8 @@ final class CaptureCommand implements Callable<Integer> {
         CaptureSource local = engine == Engine.pcap4j ? new Pcap4jCaptureSource(namespace) : new TcpdumpCaptureSource(namespace);
         try (CaptureSource source = local; StopSignal stop = StopSignal.onTermination()) {
             result = new CaptureSession(source, err, System.console() != null)
-                    .run(legs, file, duration, keepLegs, RecordTransform.NONE, stop, null);
+                    .run(legs, file, duration, keepLegs,
+                    noReassociate ? null : RedirectPorts.withOutbound(inputs.outboundPort()), stop, null);
         }
         if (result.anyLegFailed()) {
             throw MeshcapException.failure("a leg failed (see above); " + file + " holds what was captured");

@@ -11,7 +11,7 @@ import io.meshcap.lab.Lab;
 import io.meshcap.lab.LabConfig;
 import io.meshcap.lab.LabTopology;
 import io.meshcap.lab.Ledger;
-import io.meshcap.merge.RecordTransform;
+import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.net.Addresses;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterInputs;
@@ -76,10 +76,12 @@ public final class Demo {
             AtomicReference<Ledger> ledger = new AtomicReference<>();
             CaptureSession.Result result;
             try (CaptureSource source = new TcpdumpCaptureSource(pod)) {
-                result = new CaptureSession(source, out, terminal).run(legs, output, null, false, RecordTransform.NONE,
-                        stop, () -> ledger.set(lab.traffic(calls, calls)));
+                result = new CaptureSession(source, out, terminal).run(legs, output, null, false,
+                        RedirectPorts.withOutbound(inputs.outboundPort()), stop, () -> ledger.set(lab.traffic(calls, calls)));
             }
-            step(4, "result", "every call was checked end to end by its client and server: "
+            step(4, "streams", "each connection per leg, and which legs carried the same call:");
+            out.println(result.streams().describe());
+            step(5, "result", "every call was checked end to end by its client and server: "
                     + (ledger.get() != null && ledger.get().allVerified() ? "all " + ledger.get().connections().size() + " verified"
                     : "NOT all verified"));
             return new Outcome(result, ledger.get());
@@ -96,7 +98,7 @@ public final class Demo {
     }
 
     private void step(int number, String stage, String text) {
-        out.println("[" + number + "/4] " + stage + ": " + text);
+        out.println("[" + number + "/5] " + stage + ": " + text);
         out.flush();
     }
 

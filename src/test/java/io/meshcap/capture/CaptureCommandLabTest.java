@@ -87,9 +87,9 @@ class CaptureCommandLabTest {
                 add(expected, pod + "/eth0:inbound-mtls", tuple(c.client(), c.destination()), tuple(c.destination(), c.client()));
                 add(expected, pod + "/lo:inbound-plain", tuple(c.serverPeer(), c.destination()), tuple(c.destination(), c.serverPeer()));
             } else {
-                add(expected, pod + "/lo:outbound-plain",
-                        tuple(c.client(), new Endpoint("127.0.0.1", FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT)),
-                        tuple(c.destination(), c.client()));
+                // Re-associated (the default): the request direction carries the original destination again,
+                // so the app's connection is one conversation instead of two halves via 127.0.0.1:15001.
+                add(expected, pod + "/lo:outbound-plain", tuple(c.client(), c.destination()), tuple(c.destination(), c.client()));
                 add(expected, pod + "/eth0:outbound-mtls", tuple(c.serverPeer(), c.destination()), tuple(c.destination(), c.serverPeer()));
             }
         }
@@ -98,6 +98,7 @@ class CaptureCommandLabTest {
         String interfaces = Tshark.run(List.of("capinfos", "-M", out.toString()));
         assertTrue(interfaces.contains("Number of interfaces in file: 4"), interfaces);
         assertTrue(run.err().contains("0 dropped"), run.err());
+        assertTrue(run.err().contains("re-associated across the REDIRECT"), run.err());
         assertEquals(List.of(out), listDirectory(), "no spool directory is left behind");
     }
 
@@ -108,6 +109,22 @@ class CaptureCommandLabTest {
     private List<Path> listDirectory() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.toList();
+        }
+    }
+
+    @Test
+    void noReassociateKeepsTheRedirectedHalvesAsCaptured() throws Exception {
+        Path out = dir.resolve("raw.pcapng");
+        Background capture = captureInBackground("capture", "outbound-plain", "--netns", LAB.topology().podNamespace(),
+                "--duration", "4s", "--no-reassociate", "-o", out.toString());
+        Ledger ledger = LAB.traffic(0, 2);
+        assertEquals(0, capture.await().exitCode());
+        Set<String> seen = new HashSet<>();
+        for (List<String> row : Tshark.fields(out, "tcp", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport")) {
+            seen.add(row.get(0) + ":" + row.get(1) + ">" + row.get(2) + ":" + row.get(3));
+        }
+        for (LedgerEntry c : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
+            assertTrue(seen.contains(tuple(c.client(), new Endpoint("127.0.0.1", FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT))), seen.toString());
         }
     }
 
