@@ -1,6 +1,17 @@
 package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.Version;
+import io.meshcap.capture.MetadataBundle;
+import io.meshcap.capture.MultiTargetSource;
+import io.meshcap.capture.k8s.KubernetesCaptureSource;
+import io.meshcap.capture.k8s.PodInfo;
+import io.meshcap.capture.k8s.PodSources;
+import io.meshcap.plan.PortRange;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Optional;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.CaptureSession;
 import io.meshcap.capture.CaptureSource;
@@ -40,7 +51,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Capture one leg, or a group of legs, of a sidecar or gateway pod into one merged pcapng.",
             "The pod's address, application ports and ephemeral port range are read from its network",
-            "namespace; flags override them. Ctrl-C stops the capture and still writes the merged file."
+            "namespace (or, for pods, from the Kubernetes API and inside the pod); flags override them.",
+            "Ctrl-C stops the capture and still writes the merged file; nothing is left running in the cluster."
         },
         footer = {
             "",
@@ -48,6 +60,9 @@ import picocli.CommandLine.Spec;
             "  meshcap capture sidecar --netns meshcap-pod --duration 30s",
             "  meshcap capture outbound-plain --pid 4242 -o outbound.pcapng",
             "  meshcap capture inbound-mtls --netns meshcap-pod --port 8080 --count 100 --print-plan",
+            "  meshcap capture inbound-mtls --pod reviews-v1-abc -n bookinfo --duration 1m",
+            "  meshcap capture sidecar --selector app=reviews -n bookinfo --strategy ephemeral",
+            "  meshcap capture gateway --pod istio-system/istio-ingressgateway-xyz --cluster-cidr 192.168.0.0/12",
             "",
             "Groups: sidecar (all four sidecar legs), gateway (both gateway sides)."
         })
@@ -57,8 +72,11 @@ final class CaptureCommand implements Callable<Integer> {
             description = "A preset or group: ${COMPLETION-CANDIDATES}.")
     String presetName;
 
-    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Target (one of):%n")
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "Target on this machine (one of):%n")
     Target target;
+
+    @Mixin
+    KubernetesOptions kubernetes;
 
     static final class Target {
         @Option(names = "--netns", paramLabel = "NAME", description = "A network namespace made with ip netns (e.g. the lab's meshcap-pod).")
@@ -122,16 +140,21 @@ final class CaptureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if ((target == null) == !kubernetes.requested()) {
+            throw MeshcapException.usage("name one target: --netns NAME or --pid PID on this machine, "
+                    + "or --pod [NS/]NAME or --selector LABELS in a cluster");
+        }
+        List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(presetName);
+        CaptureLimits limits = new CaptureLimits(duration, count, maxSize, snapLength);
+        return target != null ? captureLocal(presets, limits) : captureInCluster(presets, limits);
+    }
+
+    private int captureLocal(List<Preset> presets, CaptureLimits limits) throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         NetworkNamespace namespace = target.netns != null
                 ? NetworkNamespace.named(target.netns)
                 : NetworkNamespace.ofProcess(target.pid);
-        List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(presetName);
-        TargetFacts facts = LocalDiscovery.discover(namespace, proxyUid);
-        facts.notes().forEach(note -> err.println("meshcap: note: " + note));
-        FilterInputs inputs = filterOptions.inputs(err, facts);
-        FilterNotes.print(presets, inputs, err);
-        CaptureLimits limits = new CaptureLimits(duration, count, maxSize, snapLength);
+        FilterInputs inputs = inputs(presets, LocalDiscovery.discover(namespace, proxyUid));
         List<LegPlan> legs = CapturePlanner.plan(namespace.label(), presets, inputs, extraFilter, limits,
                 Map.of("target", namespace.label(), "netns", namespace.file().toString()));
         if (printPlan) {
@@ -139,13 +162,82 @@ final class CaptureCommand implements Callable<Integer> {
             return 0;
         }
         Path file = output != null ? output : defaultOutput(namespace.label());
-        CaptureSession.Result result;
         CaptureSource local = engine == Engine.pcap4j ? new Pcap4jCaptureSource(namespace) : new TcpdumpCaptureSource(namespace);
-        try (CaptureSource source = local; StopSignal stop = StopSignal.onTermination()) {
-            result = new CaptureSession(source, err, System.console() != null)
-                    .run(legs, file, duration, keepLegs,
-                    noReassociate ? null : RedirectPorts.withOutbound(inputs.outboundPort()), stop, null);
+        try (CaptureSource source = local) {
+            return finish(capture(source, legs, file, inputs), file);
         }
+    }
+
+    private int captureInCluster(List<Preset> presets, CaptureLimits limits) throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        try (KubernetesClient client = kubernetes.cluster.connect()) {
+            List<PodInfo> pods = kubernetes.discover(client);
+            if (printPlan) {
+                for (PodInfo pod : pods) {
+                    FilterInputs inputs = inputs(presets, facts(pod, Optional.empty()));
+                    PlanPrinter.print(CapturePlanner.plan(pod.ref().toString(), presets, inputs, extraFilter, limits,
+                            pod.metadata()), TcpdumpArgv::of, spec.commandLine().getOut());
+                }
+                return 0;
+            }
+            Path file = output != null ? output : defaultOutput(pods.size() == 1 ? pods.get(0).name() : "pods");
+            List<KubernetesCaptureSource> sources = PodSources.openAll(client, pods, kubernetes.container(),
+                    kubernetes.settings(), note -> err.println("meshcap: " + note), kubernetes.maxParallel);
+            Map<String, KubernetesCaptureSource> byTarget = new LinkedHashMap<>();
+            List<LegPlan> legs = new ArrayList<>();
+            FilterInputs last = null;
+            try (MultiTargetSource all = new MultiTargetSource(byTarget(sources, byTarget))) {
+                for (KubernetesCaptureSource source : sources) {
+                    // The pod's own port range, read inside it once the capture helper runs.
+                    last = inputs(presets, facts(source.pod(), source.facts().ephemeralRange()));
+                    legs.addAll(CapturePlanner.plan(source.pod().ref().toString(), presets, last, extraFilter, limits,
+                            source.pod().metadata()));
+                }
+                CaptureSession.Result result = capture(all, legs, file, last);
+                for (KubernetesCaptureSource source : sources) {
+                    Map<String, String> bundle = new LinkedHashMap<>(source.bundle());
+                    bundle.put("meshcap.txt", Version.userApplication() + System.lineSeparator());
+                    err.println("meshcap: " + source.pod().ref() + ": rules, sockets and commands in "
+                            + MetadataBundle.write(file, source.pod().ref().toString(), bundle));
+                }
+                return finish(result, file);
+            }
+        }
+    }
+
+    private static Map<String, KubernetesCaptureSource> byTarget(List<KubernetesCaptureSource> sources,
+            Map<String, KubernetesCaptureSource> into) {
+        sources.forEach(source -> into.put(source.pod().ref().toString(), source));
+        return into;
+    }
+
+    private static TargetFacts facts(PodInfo pod, Optional<PortRange> range) {
+        List<String> notes = new ArrayList<>(pod.assumptions());
+        if (range.isEmpty()) {
+            notes.add("the pod's ephemeral port range is read once the capture helper runs in it");
+        }
+        return new TargetFacts(pod.ref().toString(), pod.ips(), pod.appPorts(), range.orElse(null), notes);
+    }
+
+    /** The values the filters are built from: what discovery found, overridden by flags; notes on stderr. */
+    private FilterInputs inputs(List<Preset> presets, TargetFacts facts) {
+        PrintWriter err = spec.commandLine().getErr();
+        facts.notes().forEach(note -> err.println("meshcap: note: " + facts.name() + ": " + note));
+        FilterInputs inputs = filterOptions.inputs(err, facts);
+        FilterNotes.print(presets, inputs, err);
+        return inputs;
+    }
+
+    private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, Path file, FilterInputs inputs)
+            throws InterruptedException {
+        try (StopSignal stop = StopSignal.onTermination()) {
+            return new CaptureSession(source, spec.commandLine().getErr(), System.console() != null)
+                    .run(legs, file, duration, keepLegs,
+                            noReassociate ? null : RedirectPorts.withOutbound(inputs.outboundPort()), stop, null);
+        }
+    }
+
+    private static int finish(CaptureSession.Result result, Path file) {
         if (result.anyLegFailed()) {
             throw MeshcapException.failure("a leg failed (see above); " + file + " holds what was captured");
         }

@@ -1,0 +1,109 @@
+package io.meshcap.capture.k8s;
+
+import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
+import static io.meshcap.capture.k8s.MockCluster.POD;
+import static io.meshcap.capture.k8s.MockCluster.stderr;
+import static io.meshcap.capture.k8s.MockCluster.stdout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
+import io.meshcap.capture.CaptureLimits;
+import io.meshcap.capture.LegPlan;
+import io.meshcap.capture.MetadataBundle;
+import io.meshcap.cli.CliRun;
+import io.meshcap.testing.Tshark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code meshcap capture inbound-mtls --pod} from the command line to a merged pcapng read by tshark: kubeconfig,
+ * discovery through the API, the exec strategy on a privileged proxy, in-pod facts, a real pcap stream over the
+ * exec websocket, spool, merge, the metadata bundle.
+ */
+@EnableKubernetesMockClient(crud = true)
+class CaptureFromPodEndToEndTest {
+
+    private static final String PROXY = "istio-proxy";
+    private static final String COUNTS = "20 packets captured\n20 packets received by filter\n0 packets dropped by kernel\n";
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+    @TempDir
+    Path temp;
+
+    private MockCluster cluster;
+    private Path kubeconfig;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        cluster = new MockCluster(server, client);
+        cluster.create(MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
+                .endSecurityContext().endContainer().endSpec().build());
+        kubeconfig = Files.writeString(temp.resolve("config"), String.join("\n",
+                "apiVersion: v1", "kind: Config",
+                "clusters:", "- name: mock", "  cluster:",
+                "    server: " + server.url("/").replaceAll("/$", ""), "    insecure-skip-tls-verify: true",
+                "contexts:", "- name: mock", "  context: {cluster: mock, user: tester, namespace: " + NAMESPACE + "}",
+                "current-context: mock",
+                "users:", "- name: tester", "  user: {token: not-a-secret}", ""));
+    }
+
+    @Test
+    void capturesALegOfAPodIntoOneMergedFileWithItsMetadata() throws Exception {
+        CliRun plan = CliRun.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(), "--print-plan");
+        assertEquals(0, plan.exitCode(), plan.toString());
+        assertTrue(plan.out().contains("dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080"),
+                "pod addresses and the app port come from the API: " + plan.out());
+        String filter = plan.out().lines().filter(l -> l.strip().startsWith("filter:")).findFirst().orElseThrow()
+                .strip().substring("filter:".length()).strip();
+
+        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        for (Map.Entry<String, List<String>> fact : CaptureArgv.facts().entrySet()) {
+            cluster.execReturns(POD, PROXY, fact.getValue(),
+                    fact.getKey().equals("ip_local_port_range") ? "20000\t29999\n" : "", 0);
+        }
+        LegPlan leg = new LegPlan(NAMESPACE + "/" + POD, "eth0", "inbound-mtls", filter, false, CaptureLimits.none(), Map.of());
+        cluster.exec(POD, PROXY, CaptureArgv.capture(leg))
+                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))
+                .waitFor(5).andEmit(stdout(MockCluster.resource(PcapFiles.LO_SMALL)))
+                .waitFor(5).andEmit(stderr(COUNTS))
+                .waitFor(5).andEmit(new StatusStreamMessage(0))
+                .done().once();
+
+        Path out = temp.resolve("pod.pcapng");
+        CliRun run = CliRun.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(),
+                "-o", out.toString(), "--duration", "20s");
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(20, Tshark.count(out));
+        assertEquals(List.of(List.of(POD + "/eth0:inbound-mtls")),
+                Tshark.fields(out, "frame.number == 1", "frame.interface_name"));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+        Path bundle = MetadataBundle.directoryFor(out).resolve(NAMESPACE + "_" + POD);
+        assertEquals("20000\t29999\n", Files.readString(bundle.resolve("ip_local_port_range.txt")));
+        assertTrue(Files.readString(bundle.resolve("meshcap.txt")).startsWith("meshcap "));
+        assertTrue(run.err().contains("0 dropped"), run.err());
+    }
+
+    @Test
+    void aHostilePodNameNeverReachesTheApi() {
+        CliRun run = CliRun.of("capture", "sidecar", "--pod", "x; rm -rf /", "--kubeconfig", kubeconfig.toString());
+        assertEquals(2, run.exitCode(), run.toString());
+    }
+
+    @Test
+    void localAndClusterTargetsExcludeEachOther() {
+        assertEquals(2, CliRun.of("capture", "sidecar", "--pod", POD, "--netns", "x").exitCode());
+    }
+}
