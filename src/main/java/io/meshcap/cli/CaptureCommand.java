@@ -68,6 +68,8 @@ import picocli.CommandLine.Spec;
         })
 final class CaptureCommand implements Callable<Integer> {
 
+    private static final String GATEWAY_GROUP = "gateway";
+
     @Parameters(index = "0", paramLabel = "PRESET", completionCandidates = PresetNames.class,
             description = "A preset or group: ${COMPLETION-CANDIDATES}.")
     String presetName;
@@ -124,6 +126,13 @@ final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--print-plan", description = "Print the legs, filters and commands, and capture nothing.")
     boolean printPlan;
 
+    @Option(names = "--side", paramLabel = "SIDE",
+            description = "With the gateway group: downstream (clients outside the cluster), upstream (services "
+                    + "inside) or both (default).")
+    GatewaySide side;
+
+    enum GatewaySide { downstream, upstream, both }
+
     @Option(names = "--no-reassociate",
             description = "Leave lo packets as captured (by default the REDIRECT to the outbound port is undone, so "
                     + "every stream can be followed, and each connection's first packet names its leg and call).")
@@ -144,9 +153,20 @@ final class CaptureCommand implements Callable<Integer> {
             throw MeshcapException.usage("name one target: --netns NAME or --pid PID on this machine, "
                     + "or --pod [NS/]NAME or --selector LABELS in a cluster");
         }
-        List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(presetName);
+        List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(sided(presetName));
         CaptureLimits limits = new CaptureLimits(duration, count, maxSize, snapLength);
         return target != null ? captureLocal(presets, limits) : captureInCluster(presets, limits);
+    }
+
+    /** {@code gateway --side upstream} is the gateway-upstream preset; the side means nothing elsewhere. */
+    private String sided(String name) {
+        if (side == null || side == GatewaySide.both) {
+            return name;
+        }
+        if (!name.equals(GATEWAY_GROUP)) {
+            throw MeshcapException.usage("--side goes with the gateway group: meshcap capture gateway --side " + side);
+        }
+        return GATEWAY_GROUP + "-" + side;
     }
 
     private int captureLocal(List<Preset> presets, CaptureLimits limits) throws InterruptedException {

@@ -129,6 +129,26 @@ class CaptureCommandLabTest {
     }
 
     @Test
+    void gatewaySidesSplitTrafficByTheNormalisedClusterCidr() throws Exception {
+        // 198.18.0.3/31 has a host bit set; normalised to 198.18.0.2/31 it holds the pod (.2) but not the mesh (.1),
+        // so every eth0 connection crosses the cluster boundary: all downstream, nothing upstream.
+        Path out = dir.resolve("gateway.pcapng");
+        Background capture = captureInBackground("capture", "gateway", "--netns", LAB.topology().podNamespace(),
+                "--cluster-cidr", "198.18.0.3/31", "--duration", "4s", "-o", out.toString());
+        LAB.traffic(2, 2);
+        CliRun run = capture.await();
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("198.18.0.3/31 -> 198.18.0.2/31"), run.err());
+        Map<String, Integer> perLeg = new TreeMap<>();
+        for (List<String> row : Tshark.fields(out, "tcp", "frame.interface_name")) {
+            perLeg.merge(row.get(0), 1, Integer::sum);
+        }
+        String pod = LAB.topology().podNamespace();
+        assertEquals(Set.of(pod + "/eth0:gateway-downstream"), perLeg.keySet(), perLeg.toString());
+        assertTrue(perLeg.get(pod + "/eth0:gateway-downstream") >= 4 * 8, perLeg.toString());
+    }
+
+    @Test
     void countLimitEndsEveryLegAndTheCaptureByItself() throws Exception {
         Path out = dir.resolve("count.pcapng");
         Background capture = captureInBackground("capture", "outbound-plain", "--netns", LAB.topology().podNamespace(),
