@@ -18,7 +18,8 @@ LAB=mcbench
 POD=$LAB-pod
 DATAGRAM=400
 mkdir -p "$DIR"
-meshcap() { java -XX:+UseSerialGC -jar "$JAR" "$@"; }
+JAVA=(java -XX:+UseSerialGC -jar "$JAR")
+meshcap() { "${JAVA[@]}" "$@"; }
 
 cleanup() {
   [[ -n "${IPERF_PID:-}" ]] && kill "$IPERF_PID" 2>/dev/null || true
@@ -53,7 +54,8 @@ run_tcpdump() { # PPS
 
 run_meshcap() { # PPS ENGINE
   rm -f "$DIR/out.pcapng"
-  meshcap capture bench-udp --filters "$HERE/presets" --netns "$POD" --engine "$2" -o "$DIR/out.pcapng" 2> "$DIR/err" &
+  # The JVM itself in the background (not a function's subshell), so $! is the process to signal.
+  "${JAVA[@]}" capture bench-udp --filters "$HERE/presets" --netns "$POD" --engine "$2" -o "$DIR/out.pcapng" 2> "$DIR/err" &
   local pid=$!
   wait_for "$DIR/err" "meshcap: capturing"
   local sent; sent=$(load "$1")

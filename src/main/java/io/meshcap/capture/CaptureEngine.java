@@ -80,7 +80,7 @@ public final class CaptureEngine {
         Path file = spoolDirectory.resolve(String.format("leg-%02d-%s.pcap", index, leg.label().replaceAll("[^A-Za-z0-9._-]", "_")));
         AtomicReference<LegCapture> capture = new AtomicReference<>();
         try {
-            PcapSpool spool = new PcapSpool(file, leg.limits().maxBytes(), () -> {
+            PcapSpool spool = new PcapSpool(file, leg.limits().maxBytes(), leg.limits().ringFiles(), () -> {
                 LegCapture started = capture.get();
                 if (started != null) {
                     started.stop();
@@ -186,7 +186,7 @@ public final class CaptureEngine {
                 outcome = new LegCapture.LegOutcome(1, -1, "did not stop within " + FLUSH.toSeconds() + " s; killed");
             }
             closeQuietly();
-            return new SpooledLeg(plan, spool.file(), spool.packets(), spool.bytes(), outcome);
+            return new SpooledLeg(plan, spool.file(), spool.keptPackets(), spool.bytes(), outcome);
         }
 
         void closeQuietly() {

@@ -13,16 +13,17 @@ public final class TcpdumpArgv {
     }
 
     /**
-     * {@code tcpdump --immediate-mode -U -n -w - -i IF -s SNAP [-c N] FILTER}: packet-buffered pcap on
+     * {@code tcpdump --immediate-mode -U -n -B KIB -w - -i IF -s SNAP [-c N] FILTER}: packet-buffered pcap on
      * stdout, so the stream can be spooled as it arrives.
      *
      * <p>Without immediate mode libpcap hands packets over a ring block at a time (up to a second late), and
      * a tcpdump stopped by a signal exits without the packets still in the current block: the last moments of
-     * every capture, often the ones that matter, would be lost.
+     * every capture, often the ones that matter, would be lost. The kernel buffer ({@code -B}) is four times
+     * libpcap's default, so a burst on a busy pod waits for the reader instead of being dropped.
      */
     public static List<String> of(LegPlan leg) {
         List<String> argv = new ArrayList<>(List.of(
-                "tcpdump", "--immediate-mode", "-U", "-n", "-w", "-",
+                "tcpdump", "--immediate-mode", "-U", "-n", "-B", Integer.toString(CaptureLimits.KERNEL_BUFFER_KIB), "-w", "-",
                 "-i", leg.interfaceName(),
                 "-s", Integer.toString(leg.limits().effectiveSnapLength())));
         if (leg.limits().packetCount() > 0) {

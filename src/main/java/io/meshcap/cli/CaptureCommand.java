@@ -59,6 +59,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  meshcap capture sidecar --netns meshcap-pod --duration 30s",
             "  meshcap capture outbound-plain --pid 4242 -o outbound.pcapng",
+            "  meshcap capture sidecar --pid 4242 --max-size 50M --ring 4     # keep the last ~200 MB per leg",
             "  meshcap capture inbound-mtls --netns meshcap-pod --port 8080 --count 100 --print-plan",
             "  meshcap capture inbound-mtls --pod reviews-v1-abc -n bookinfo --duration 1m",
             "  meshcap capture sidecar --selector app=reviews -n bookinfo --strategy ephemeral",
@@ -113,6 +114,11 @@ final class CaptureCommand implements Callable<Integer> {
             description = "Stop each leg when its file reaches SIZE (500K, 100M, 2G).")
     long maxSize;
 
+    @Option(names = "--ring", paramLabel = "N", defaultValue = "1",
+            description = "With --max-size: never stop, keep each leg's newest N files of --max-size (a ring buffer "
+                    + "for waiting on a rare problem). Default: 1 (stop at --max-size).")
+    int ringFiles;
+
     @Option(names = {"-s", "--snaplen"}, paramLabel = "BYTES", description = "Bytes kept of each packet. Default: whole packets.")
     int snapLength;
 
@@ -154,7 +160,7 @@ final class CaptureCommand implements Callable<Integer> {
                     + "or --pod [NS/]NAME or --selector LABELS in a cluster");
         }
         List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(sided(presetName));
-        CaptureLimits limits = new CaptureLimits(duration, count, maxSize, snapLength);
+        CaptureLimits limits = new CaptureLimits(duration, count, maxSize, snapLength, ringFiles);
         return target != null ? captureLocal(presets, limits) : captureInCluster(presets, limits);
     }
 

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,9 +36,12 @@ public final class PcapSpool extends OutputStream {
     private static final int MAGIC_NANOS = 0xa1b23c4d;
 
     private final Path file;
-    private final FileChannel channel;
     private final long maxBytes;
+    private final int ringFiles;
     private final Runnable onLimit;
+    private final Deque<Segment> segments = new ArrayDeque<>();
+    private FileChannel channel;
+    private byte[] fileHeader;
     private static final int WRITE_BUFFER = 1 << 20;
 
     private final ByteBuffer pending = ByteBuffer.allocate(MAX_RECORD);
@@ -46,6 +51,18 @@ public final class PcapSpool extends OutputStream {
     private ByteOrder order;
     private boolean full;
     private boolean closed;
+    private long rotations;
+
+    /** One file of the ring and the packets in it. */
+    private static final class Segment {
+        final Path path;
+        long packets;
+        long bytes;
+
+        Segment(Path path) {
+            this.path = path;
+        }
+    }
 
     /**
      * Creates the spool file with mode 0600.
@@ -54,12 +71,45 @@ public final class PcapSpool extends OutputStream {
      * @param onLimit  called once, when a packet would take the file past {@code maxBytes}
      */
     public PcapSpool(Path file, long maxBytes, Runnable onLimit) throws IOException {
+        this(file, maxBytes, 1, onLimit);
+    }
+
+    /**
+     * Creates the spool with mode 0600.
+     *
+     * @param ringFiles with more than one, the spool never stops: past {@code maxBytes} it starts a new file and
+     *                  forgets the oldest beyond {@code ringFiles}; {@link #close()} joins the kept files into
+     *                  {@code file}. {@code onLimit} is then never called.
+     */
+    public PcapSpool(Path file, long maxBytes, int ringFiles, Runnable onLimit) throws IOException {
         this.file = file;
         this.maxBytes = maxBytes;
+        this.ringFiles = ringFiles;
         this.onLimit = onLimit;
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        this.channel = FileChannel.open(file, Set.of(StandardOpenOption.WRITE));
+        openSegment(ringFiles > 1 ? segmentPath(0) : file);
+    }
+
+    private Path segmentPath(long number) {
+        return file.resolveSibling(file.getFileName() + "." + number);
+    }
+
+    private void openSegment(Path path) throws IOException {
+        Files.deleteIfExists(path);
+        Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        channel = FileChannel.open(path, Set.of(StandardOpenOption.WRITE));
+        segments.addLast(new Segment(path));
+    }
+
+    /** Starts the next file of the ring with the stream's file header, forgetting the oldest beyond the ring. */
+    private void rotate() throws IOException {
+        flush();
+        channel.close();
+        openSegment(segmentPath(rotations++ + 1));
+        buffered.put(fileHeader);
+        segments.getLast().bytes = fileHeader.length;
+        if (segments.size() > ringFiles) {
+            Files.deleteIfExists(segments.removeFirst().path);
+        }
     }
 
     @Override
@@ -100,10 +150,14 @@ public final class PcapSpool extends OutputStream {
     private void complete() throws IOException {
         if (order == null) {
             order = byteOrder(pending.order(ByteOrder.BIG_ENDIAN).getInt(0));
+            fileHeader = java.util.Arrays.copyOf(pending.array(), FILE_HEADER_LENGTH);
             writePending();
             return;
         }
-        if (maxBytes > 0 && bytes.get() + pending.position() > maxBytes) {
+        if (ringFiles > 1 && segments.getLast().bytes + pending.position() > maxBytes) {
+            rotate();
+        }
+        if (ringFiles == 1 && maxBytes > 0 && bytes.get() + pending.position() > maxBytes) {
             pending.clear();
             if (!full) {
                 full = true;
@@ -112,6 +166,7 @@ public final class PcapSpool extends OutputStream {
             return;
         }
         packets.incrementAndGet();
+        segments.getLast().packets++;
         writePending();
     }
 
@@ -129,6 +184,7 @@ public final class PcapSpool extends OutputStream {
     private void writePending() throws IOException {
         pending.flip();
         bytes.addAndGet(pending.remaining());
+        segments.getLast().bytes += pending.remaining();
         if (pending.remaining() > buffered.remaining()) {
             flush();
         }
@@ -146,9 +202,14 @@ public final class PcapSpool extends OutputStream {
         buffered.clear();
     }
 
-    /** Whole packets written so far. */
+    /** Whole packets written so far (all of them, including those a ring has since forgotten). */
     public long packets() {
         return packets.get();
+    }
+
+    /** Whole packets the file holds: all of them, or with a ring only those of the files it kept. */
+    public synchronized long keptPackets() {
+        return segments.stream().mapToLong(segment -> segment.packets).sum();
     }
 
     /** Bytes written so far, file header included. */
@@ -170,7 +231,10 @@ public final class PcapSpool extends OutputStream {
         return file;
     }
 
-    /** Flushes and closes the file; an incomplete last record is left out, so the file stays valid. */
+    /**
+     * Flushes and closes the file; an incomplete last record is left out, so the file stays valid. With a ring,
+     * the kept files are joined, oldest first, into the spool's file under one file header.
+     */
     @Override
     public synchronized void close() throws IOException {
         if (!closed) {
@@ -179,6 +243,27 @@ public final class PcapSpool extends OutputStream {
                 flush();
             } finally {
                 channel.close();
+            }
+            if (ringFiles > 1) {
+                joinSegments();
+            }
+        }
+    }
+
+    private void joinSegments() throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (FileChannel joined = FileChannel.open(file, Set.of(StandardOpenOption.WRITE))) {
+            boolean first = true;
+            for (Segment segment : segments) {
+                try (FileChannel part = FileChannel.open(segment.path, StandardOpenOption.READ)) {
+                    long from = first ? 0 : Math.min(FILE_HEADER_LENGTH, part.size());
+                    for (long at = from; at < part.size(); ) {
+                        at += part.transferTo(at, part.size() - at, joined);
+                    }
+                }
+                first = false;
+                Files.delete(segment.path);
             }
         }
     }

@@ -15,14 +15,14 @@ class TcpdumpArgvTest {
 
     @Test
     void wholePacketsNoCount() {
-        assertEquals(List.of("tcpdump", "--immediate-mode", "-U", "-n", "-w", "-", "-i", "lo", "-s", "262144", "dst port 15001"),
+        assertEquals(List.of("tcpdump", "--immediate-mode", "-U", "-n", "-B", "8192", "-w", "-", "-i", "lo", "-s", "262144", "dst port 15001"),
                 TcpdumpArgv.of(leg("dst port 15001", CaptureLimits.none())));
     }
 
     @Test
     void snapLengthAndCount() {
         CaptureLimits limits = new CaptureLimits(Duration.ofSeconds(5), 100, 0, 128);
-        assertEquals(List.of("tcpdump", "--immediate-mode", "-U", "-n", "-w", "-", "-i", "lo", "-s", "128", "-c", "100", "tcp"),
+        assertEquals(List.of("tcpdump", "--immediate-mode", "-U", "-n", "-B", "8192", "-w", "-", "-i", "lo", "-s", "128", "-c", "100", "tcp"),
                 TcpdumpArgv.of(leg("tcp", limits)));
     }
 
@@ -31,7 +31,7 @@ class TcpdumpArgvTest {
         String hostile = "tcp; rm -rf / $(reboot) `id` && echo";
         List<String> argv = TcpdumpArgv.of(leg(hostile, CaptureLimits.none()));
         assertEquals(hostile, argv.get(argv.size() - 1));
-        assertEquals(11, argv.size());
+        assertEquals(13, argv.size());
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +82,28 @@ class PcapSpoolTest {
         assertTrue(Files.size(spool.file()) <= limit);
         assertEquals(spool.packets(), Tshark.count(spool.file()));
         assertTrue(spool.packets() > 0 && spool.packets() < recordedPackets);
+    }
+
+    @Test
+    void aRingKeepsOnlyTheNewestFilesJoinedIntoOneValidCapture() throws IOException {
+        long segment = stream.length / 5;
+        PcapSpool spool = new PcapSpool(dir.resolve("ring.pcap"), segment, 2, () -> {
+            throw new AssertionError("a ring never reaches its limit");
+        });
+        try (spool) {
+            spool.write(stream, 0, stream.length);
+        }
+        assertEquals(recordedPackets, spool.packets());
+        assertTrue(spool.keptPackets() > 0 && spool.keptPackets() < recordedPackets, "kept " + spool.keptPackets());
+        assertEquals(spool.keptPackets(), Tshark.count(spool.file()));
+        assertTrue(Files.size(spool.file()) <= 2 * segment, "at most two files' worth");
+        // The newest packets are the ones kept: the joined file ends with the stream's last packet.
+        List<List<String>> all = Tshark.fields(recorded, null, "frame.time_epoch");
+        List<List<String>> kept = Tshark.fields(spool.file(), null, "frame.time_epoch");
+        assertEquals(all.subList(all.size() - kept.size(), all.size()), kept);
+        try (var left = Files.list(dir)) {
+            assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith("ring.pcap.")), "ring files left behind");
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.meshcap.capture.local;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegCapture;
 import io.meshcap.capture.LegPlan;
@@ -59,6 +60,7 @@ public final class Pcap4jCaptureSource implements CaptureSource {
         try {
             PcapHandle handle = new PcapHandle.Builder(leg.interfaceName())
                     .snaplen(leg.limits().effectiveSnapLength())
+                    .bufferSize(CaptureLimits.KERNEL_BUFFER_KIB * 1024)
                     .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
                     .timeoutMillis(READ_TIMEOUT_MILLIS)
                     .immediateMode(true)
