@@ -71,8 +71,8 @@ final class CaptureCommand implements Callable<Integer> {
 
     private static final String GATEWAY_GROUP = "gateway";
 
-    @Parameters(index = "0", paramLabel = "PRESET", completionCandidates = PresetNames.class,
-            description = "A preset or group: ${COMPLETION-CANDIDATES}.")
+    @Parameters(index = "0", paramLabel = "PRESET", completionCandidates = PresetAndGroupNames.class,
+            description = "A group or preset: ${COMPLETION-CANDIDATES}.")
     String presetName;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "Target on this machine (one of):%n")
