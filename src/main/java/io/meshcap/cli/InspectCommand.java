@@ -3,7 +3,7 @@ package io.meshcap.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.meshcap.MeshcapException;
-import io.meshcap.istio.EphemeralPortRange;
+import io.meshcap.plan.PortRange;
 import io.meshcap.istio.Inspection;
 import io.meshcap.istio.LiveNamespaceReader;
 import io.meshcap.istio.NamespaceTarget;
@@ -89,14 +89,14 @@ public final class InspectCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw MeshcapException.usage("cannot read " + file + ": " + e.getMessage());
         }
-        return Inspection.of("file " + file, dump, EphemeralPortRange.KERNEL_DEFAULT, false, List.of(), PortGuide.bundled());
+        return Inspection.of("file " + file, dump, PortRange.LINUX_DEFAULT_EPHEMERAL, false, List.of(), PortGuide.bundled());
     }
 
     private static Inspection live(NamespaceTarget target) {
         LiveNamespaceReader reader = new LiveNamespaceReader(target, new ProcessCommandRunner());
         LiveNamespaceReader.CollectedRules rules = reader.rules();
-        Optional<EphemeralPortRange> range = reader.ephemeralPortRange();
-        return Inspection.of(target.describe(), rules.dump(), range.orElse(EphemeralPortRange.KERNEL_DEFAULT),
+        Optional<PortRange> range = reader.ephemeralPortRange();
+        return Inspection.of(target.describe(), rules.dump(), range.orElse(PortRange.LINUX_DEFAULT_EPHEMERAL),
                 range.isPresent(), rules.notes(), PortGuide.bundled());
     }
 }

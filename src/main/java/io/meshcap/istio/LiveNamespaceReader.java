@@ -1,6 +1,7 @@
 package io.meshcap.istio;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.plan.PortRange;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,12 +72,12 @@ public final class LiveNamespaceReader {
     }
 
     /** The namespace's ephemeral port range, or empty when it cannot be read. */
-    public Optional<EphemeralPortRange> ephemeralPortRange() {
+    public Optional<PortRange> ephemeralPortRange() {
         requireLauncher();
         Optional<CommandRunner.Result> result = runInside(PORT_RANGE, new ArrayList<>());
         try {
-            return result.filter(CommandRunner.Result::ok).map(r -> EphemeralPortRange.parseProcFile(r.stdout()));
-        } catch (IllegalArgumentException e) {
+            return result.filter(CommandRunner.Result::ok).map(r -> PortRange.parse(r.stdout()));
+        } catch (MeshcapException e) {
             return Optional.empty();
         }
     }

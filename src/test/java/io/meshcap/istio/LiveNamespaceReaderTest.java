@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.plan.PortRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ class LiveNamespaceReaderTest {
         LiveNamespaceReader reader = new LiveNamespaceReader(new NamespaceTarget.Process(4242), runner);
         reader.rules();
         assertEquals(List.of("nsenter", "--net=/proc/4242/ns/net", "/usr/sbin/iptables-save"), runner.ran.get(0));
-        assertEquals(Optional.of(new EphemeralPortRange(40000, 50000)), reader.ephemeralPortRange());
+        assertEquals(Optional.of(new PortRange(40000, 50000)), reader.ephemeralPortRange());
     }
 
     @Test
