@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.meshcap.MeshcapException;
 import io.meshcap.plan.PortRange;
+import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.istio.Inspection;
 import io.meshcap.istio.LiveNamespaceReader;
-import io.meshcap.istio.NamespaceTarget;
 import io.meshcap.istio.PortGuide;
-import io.meshcap.istio.ProcessCommandRunner;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.MalformedInputException;
@@ -92,8 +91,8 @@ public final class InspectCommand implements Callable<Integer> {
         return Inspection.of("file " + file, dump, PortRange.LINUX_DEFAULT_EPHEMERAL, false, List.of(), PortGuide.bundled());
     }
 
-    private static Inspection live(NamespaceTarget target) {
-        LiveNamespaceReader reader = new LiveNamespaceReader(target, new ProcessCommandRunner());
+    private static Inspection live(NetworkNamespace target) {
+        LiveNamespaceReader reader = new LiveNamespaceReader(target);
         LiveNamespaceReader.CollectedRules rules = reader.rules();
         Optional<PortRange> range = reader.ephemeralPortRange();
         return Inspection.of(target.describe(), rules.dump(), range.orElse(PortRange.LINUX_DEFAULT_EPHEMERAL),

@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.meshcap.istio.ListeningSocket;
 import io.meshcap.istio.LiveNamespaceReader;
-import io.meshcap.istio.NamespaceTarget;
 import io.meshcap.istio.PortGuide;
-import io.meshcap.istio.ProcessCommandRunner;
 import io.meshcap.istio.SsParser;
+import io.meshcap.sys.NetworkNamespace;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
@@ -80,8 +79,8 @@ public final class PortsCommand implements Callable<Integer> {
         table.print(out, "");
     }
 
-    private void printSockets(PortGuide guide, NamespaceTarget namespace, PrintWriter out) throws IOException {
-        SsParser.Result parsed = SsParser.parse(new LiveNamespaceReader(namespace, new ProcessCommandRunner()).listeningSockets());
+    private void printSockets(PortGuide guide, NetworkNamespace namespace, PrintWriter out) throws IOException {
+        SsParser.Result parsed = SsParser.parse(new LiveNamespaceReader(namespace).listeningSockets());
         List<AnnotatedSocket> sockets = annotate(guide, parsed.sockets());
         if (json) {
             out.println(mapper().writeValueAsString(sockets));

@@ -2,7 +2,10 @@ package io.meshcap.istio;
 
 import io.meshcap.MeshcapException;
 import io.meshcap.plan.PortRange;
-import java.io.IOException;
+import io.meshcap.sys.CommandRunner;
+import io.meshcap.sys.Commands;
+import io.meshcap.sys.Host;
+import io.meshcap.sys.NetworkNamespace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,10 +33,15 @@ public final class LiveNamespaceReader {
         }
     }
 
-    private final NamespaceTarget target;
-    private final CommandRunner runner;
+    private final NetworkNamespace target;
+    private final Commands runner;
 
-    public LiveNamespaceReader(NamespaceTarget target, CommandRunner runner) {
+    /** Reads the namespace with the tools of this machine. */
+    public LiveNamespaceReader(NetworkNamespace target) {
+        this(target, CommandRunner::run);
+    }
+
+    public LiveNamespaceReader(NetworkNamespace target, Commands runner) {
         this.target = target;
         this.runner = runner;
     }
@@ -56,14 +64,14 @@ public final class LiveNamespaceReader {
             ran++;
             if (!result.get().ok()) {
                 notes.add(String.join(" ", command) + " failed (exit " + result.get().exitCode() + "): "
-                        + result.get().firstErrorLine());
+                        + result.get().reason());
             }
             dump.append(result.get().stdout());
             if (!result.get().stdout().endsWith("\n") && !result.get().stdout().isEmpty()) {
                 dump.append('\n');
             }
         }
-        missing.forEach(tool -> notes.add(tool + " is not installed, so its rules were not read: " + Tool.installHint(tool)));
+        missing.forEach(tool -> notes.add(tool + " is not installed, so its rules were not read; " + Host.installHint(tool)));
         if (ran == 0) {
             throw MeshcapException.failure("cannot read the rules of " + target.describe() + ": none of "
                     + String.join(", ", missing) + " is installed. Install them: apt-get install -y iptables nftables");
@@ -87,18 +95,18 @@ public final class LiveNamespaceReader {
         requireLauncher();
         List<String> missing = new ArrayList<>();
         CommandRunner.Result result = runInside(LISTENING_SOCKETS, missing).orElseThrow(() -> MeshcapException.failure(
-                "ss is not installed, so the listening sockets cannot be read: " + Tool.installHint("ss")));
+                "ss is not installed, so the listening sockets cannot be read; " + Host.installHint("ss")));
         if (!result.ok()) {
             throw MeshcapException.failure("ss failed in " + target.describe() + " (exit " + result.exitCode() + "): "
-                    + result.firstErrorLine());
+                    + result.reason());
         }
         return result.stdout();
     }
 
     private void requireLauncher() {
-        if (runner.locate(target.launcher()).isEmpty()) {
-            throw MeshcapException.failure(target.launcher() + " is needed to enter the " + target.describe()
-                    + " but is not installed: " + Tool.installHint(target.launcher()));
+        if (runner.locate(NetworkNamespace.LAUNCHER).isEmpty()) {
+            throw MeshcapException.failure(NetworkNamespace.LAUNCHER + " is needed to enter the " + target.describe()
+                    + " but is not installed; " + Host.installHint(NetworkNamespace.LAUNCHER));
         }
     }
 
@@ -111,11 +119,6 @@ public final class LiveNamespaceReader {
         }
         List<String> resolved = new ArrayList<>(command);
         resolved.set(0, program.get());
-        List<String> argv = target.argv(resolved);
-        try {
-            return Optional.of(runner.run(argv));
-        } catch (IOException e) {
-            throw MeshcapException.failure("cannot run " + String.join(" ", argv) + ": " + e.getMessage(), e);
-        }
+        return Optional.of(runner.run(target.enter(resolved)));
     }
 }
