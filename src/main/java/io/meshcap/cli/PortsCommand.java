@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         description = {"Istio's port guide, or a namespace's listening sockets annotated with it.", "",
             "Without a target: Istio's well-known ports (sidecar, istiod, gateways, ztunnel), where they"
                 + " listen and what a capture of each shows. With --netns or --pid: the namespace's listening sockets"
-                + " (ss -Htlnup run inside it), each with its owning process and Istio role."},
+                + " (ss -Htlnupe run inside it), each with its owning process and Istio role."},
         footer = {
             "",
             "Examples:",

@@ -24,7 +24,7 @@ public final class LiveNamespaceReader {
     private static final List<List<String>> PLAIN_SAVES = List.of(List.of("iptables-save"), List.of("ip6tables-save"));
     private static final List<String> NFT_RULESET = List.of("nft", "list", "ruleset");
     private static final List<String> PORT_RANGE = List.of("cat", "/proc/sys/net/ipv4/ip_local_port_range");
-    private static final List<String> LISTENING_SOCKETS = List.of("ss", "-Htlnup");
+    private static final List<String> LISTENING_SOCKETS = List.of("ss", "-Htlnupe");
 
     /** The rules as one dump, in the order the tools ran, and what could not be collected. */
     public record CollectedRules(String dump, List<String> notes) {
@@ -90,7 +90,7 @@ public final class LiveNamespaceReader {
         }
     }
 
-    /** The output of {@code ss -Htlnup} inside the namespace. */
+    /** The output of {@code ss -Htlnupe} inside the namespace. */
     public String listeningSockets() {
         requireLauncher();
         List<String> missing = new ArrayList<>();

@@ -3,6 +3,9 @@ package io.meshcap.capture.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.MeshcapException;
+import io.meshcap.istio.ListeningSocket;
+import io.meshcap.istio.LiveNamespaceReader;
+import io.meshcap.istio.SsParser;
 import io.meshcap.net.Addresses;
 import io.meshcap.plan.PortRange;
 import io.meshcap.plan.TargetFacts;
@@ -13,11 +16,12 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Reads a local network namespace's facts the way an operator would from a shell inside it: the pod address on
- * eth0 ({@code ip -j addr}), the application's listening ports ({@code ss -Htlne}, leaving out the proxy's own
- * sockets), and the ephemeral port range ({@code ip_local_port_range}).
+ * eth0 ({@code ip -j addr}), the application's listening ports ({@code ss}, read by {@link LiveNamespaceReader},
+ * leaving out the proxy's own sockets), and the ephemeral port range ({@code ip_local_port_range}).
  */
 public final class LocalDiscovery {
 
@@ -40,7 +44,8 @@ public final class LocalDiscovery {
         if (addresses.isEmpty()) {
             notes.add("no global address on " + POD_INTERFACE + " in " + namespace.label() + "; give --pod-ip");
         }
-        List<Integer> ports = applicationPorts(run(namespace, List.of("ss", "-Htlne"), "listing listening sockets"), proxyUid);
+        LiveNamespaceReader reader = new LiveNamespaceReader(namespace);
+        List<Integer> ports = applicationPorts(SsParser.parse(reader.listeningSockets()).sockets(), proxyUid);
         if (ports.isEmpty()) {
             notes.add("no application listening outside the proxy uid " + proxyUid + "; give --port for the inbound legs");
         }
@@ -76,30 +81,14 @@ public final class LocalDiscovery {
     }
 
     /**
-     * Listening TCP ports from {@code ss -Htlne} output, leaving out sockets of the proxy uid and sockets bound to
-     * loopback only (the proxy's admin ports), which no inbound call reaches.
+     * Listening TCP ports, leaving out sockets of the proxy uid and sockets bound to loopback only (the proxy's
+     * admin ports), which no inbound call reaches.
      */
-    static List<Integer> applicationPorts(String ssOutput, int proxyUid) {
-        TreeSet<Integer> ports = new TreeSet<>();
-        for (String line : ssOutput.lines().toList()) {
-            String[] fields = line.trim().split("\\s+");
-            if (fields.length < 5 || !fields[0].equals("LISTEN")) {
-                continue;
-            }
-            String local = fields[3];
-            int colon = local.lastIndexOf(':');
-            String host = local.substring(0, colon).replace("[", "").replace("]", "").replaceAll("%.*", "");
-            int uid = 0;
-            for (String field : fields) {
-                if (field.startsWith("uid:")) {
-                    uid = Integer.parseInt(field.substring("uid:".length()));
-                }
-            }
-            if (uid == proxyUid || host.startsWith("127.") || host.equals("::1")) {
-                continue;
-            }
-            ports.add(Integer.parseInt(local.substring(colon + 1)));
-        }
-        return new ArrayList<>(ports);
+    static List<Integer> applicationPorts(List<ListeningSocket> sockets, long proxyUid) {
+        return sockets.stream()
+                .filter(socket -> socket.tcp() && socket.uid() != proxyUid && !socket.loopbackOnly())
+                .map(ListeningSocket::port)
+                .collect(Collectors.toCollection(TreeSet::new))
+                .stream().toList();
     }
 }
