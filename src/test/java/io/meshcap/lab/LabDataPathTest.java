@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.istio.IstioDefaults;
-import io.meshcap.lab.Tshark.TcpPacket;
+import io.meshcap.testing.Tshark.TcpPacket;
+import io.meshcap.testing.Tshark;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
