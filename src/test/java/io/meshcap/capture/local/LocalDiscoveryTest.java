@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.meshcap.istio.SsParser;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LocalDiscoveryTest {
@@ -21,6 +22,6 @@ class LocalDiscoveryTest {
 
     @Test
     void applicationPortsLeaveOutTheProxyLoopbackAndUdp() {
-        assertEquals(List.of(8080, 9080), LocalDiscovery.applicationPorts(SsParser.parse(SOCKETS).sockets(), 1337));
+        assertEquals(List.of(8080, 9080), LocalDiscovery.applicationPorts(SsParser.parse(SOCKETS).sockets(), Set.of(1337L)));
     }
 }
