@@ -71,10 +71,12 @@ public final class LocalDiscovery {
             proxyUids.add(IstioDefaults.PROXY_UID);
             notes.add("assuming proxy uid " + IstioDefaults.PROXY_UID + " (Istio's default) for the proxy's sockets");
         }
-        List<InetAddress> addresses = addresses(
-                run(namespace, List.of("ip", "-j", "addr", "show", "dev", POD_INTERFACE), "reading eth0's addresses"));
+        CommandRunner.Result ip = CommandRunner.run(
+                namespace.enter(List.of("ip", "-j", "addr", "show", "dev", POD_INTERFACE)));
+        List<InetAddress> addresses = ip.ok() ? addresses(ip.stdout()) : List.of();
         if (addresses.isEmpty()) {
-            notes.add("no global address on " + POD_INTERFACE + " in " + namespace.label() + "; give --pod-ip");
+            notes.add("no global address on " + POD_INTERFACE + " in " + namespace.label()
+                    + (ip.ok() ? "" : " (" + ip.reason() + ")") + "; give --pod-ip");
         }
         List<Integer> ports = applicationPorts(SsParser.parse(reader.listeningSockets()).sockets(), proxyUids);
         if (ports.isEmpty()) {
@@ -110,10 +112,6 @@ public final class LocalDiscovery {
 
     private static String joined(Collection<Long> uids) {
         return uids.stream().map(String::valueOf).collect(Collectors.joining(", "));
-    }
-
-    private static String run(NetworkNamespace namespace, List<String> command, String what) {
-        return CommandRunner.check(what + " in " + namespace.label(), namespace.enter(command)).stdout();
     }
 
     /** Global-scope addresses from {@code ip -j addr show} output. */
