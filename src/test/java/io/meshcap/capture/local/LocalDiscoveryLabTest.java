@@ -3,6 +3,9 @@ package io.meshcap.capture.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshcap.cli.CliRun;
 import io.meshcap.istio.IstioDefaults;
 import io.meshcap.lab.LabFixture;
 import io.meshcap.lab.LabTopology;
@@ -42,5 +45,18 @@ class LocalDiscoveryLabTest {
         TargetFacts facts = LocalDiscovery.discover(pod(), (int) IstioDefaults.PROXY_UID);
         assertEquals(List.of(8080, 9080), facts.appPorts());
         assertEquals(List.of((long) PROXY_UID), facts.proxyUids());
+    }
+
+    @Test
+    void inspectShowsEachLegWithTheDiscoveredPodAndTheRulesOutboundPort() throws Exception {
+        CliRun run = CliRun.of("inspect", "--json", "--netns", LAB.topology().podNamespace());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode legs = new ObjectMapper().readTree(run.out()).get("presetLegs");
+        assertEquals(List.of("inbound-mtls", "inbound-plain", "outbound-plain", "outbound-mtls"),
+                legs.findValuesAsText("preset"));
+        assertEquals("(dst host 198.18.0.2 and dst port (8080 or 9080)) or (src host 198.18.0.2 and src port"
+                + " (8080 or 9080))", legs.get(1).get("filter").asText());
+        assertTrue(legs.get(2).get("filter").asText().startsWith("(dst host 127.0.0.1 and dst port 15001)"));
+        assertEquals(0, legs.get(1).get("warnings").size(), legs.get(1).toString());
     }
 }
