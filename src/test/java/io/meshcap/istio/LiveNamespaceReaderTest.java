@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.plan.PortRange;
 import io.meshcap.sys.CommandRunner;
 import io.meshcap.sys.Commands;
 import io.meshcap.sys.NetworkNamespace;
 import java.nio.file.Path;
-import io.meshcap.plan.PortRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
