@@ -1,5 +1,6 @@
 package io.meshcap.cli;
 
+import io.meshcap.istio.IstioDefaults;
 import io.meshcap.net.Addresses;
 import io.meshcap.net.Cidr;
 import io.meshcap.plan.FilterInputs;
@@ -27,9 +28,10 @@ final class FilterOptions {
                     + "Default: the kernel default 32768-60999.")
     String ephemeralRange;
 
-    @Option(names = "--outbound-port", paramLabel = "PORT", defaultValue = "" + FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT,
-            description = "The sidecar's outbound capture port (ISTIO_REDIRECT --to-ports). Default: ${DEFAULT-VALUE}.")
-    int outboundPort;
+    @Option(names = "--outbound-port", paramLabel = "PORT",
+            description = "The sidecar's outbound capture port (ISTIO_REDIRECT --to-ports). Default: what the pod's rules"
+                    + " say, else Istio's " + IstioDefaults.OUTBOUND_CAPTURE_PORT + ".")
+    Integer outboundPort;
 
     @Option(names = "--cluster-cidr", paramLabel = "CIDR",
             description = "The cluster's pod network (repeatable; host bits are cleared, as libpcap requires).")
@@ -51,7 +53,9 @@ final class FilterOptions {
         for (int port : appPorts) {
             new PortRange(port, port);
         }
-        new PortRange(outboundPort, outboundPort);
+        int outbound = outboundPort != null ? outboundPort
+                : discovered.outboundPort() != null ? discovered.outboundPort() : IstioDefaults.OUTBOUND_CAPTURE_PORT;
+        new PortRange(outbound, outbound);
         List<Cidr> nets = new ArrayList<>();
         for (String text : concat(clusterCidrs, serviceCidrs)) {
             Cidr cidr = Cidr.parse(text);
@@ -63,7 +67,7 @@ final class FilterOptions {
         PortRange range = ephemeralRange != null ? PortRange.parse(ephemeralRange) : discovered.ephemeralRange();
         boolean assumed = range == null;
         return new FilterInputs(addresses, appPorts, assumed ? PortRange.LINUX_DEFAULT_EPHEMERAL : range, assumed,
-                outboundPort, nets);
+                outbound, nets);
     }
 
     private static List<String> concat(List<String> first, List<String> second) {

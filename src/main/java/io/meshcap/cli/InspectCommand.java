@@ -2,13 +2,20 @@ package io.meshcap.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshcap.MeshcapException;
-import io.meshcap.istio.EphemeralPortRange;
+import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.istio.Inspection;
+import io.meshcap.istio.InterceptionMode;
+import io.meshcap.istio.InterceptionModel;
 import io.meshcap.istio.LiveNamespaceReader;
-import io.meshcap.istio.NamespaceTarget;
 import io.meshcap.istio.PortGuide;
-import io.meshcap.istio.ProcessCommandRunner;
+import io.meshcap.istio.PresetLegs;
+import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.PortRange;
+import io.meshcap.plan.PresetCatalogue;
+import io.meshcap.plan.TargetFacts;
+import io.meshcap.sys.NetworkNamespace;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.MalformedInputException;
@@ -20,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -32,11 +40,15 @@ import picocli.CommandLine.Spec;
             "Reads a pod's interception rules (iptables legacy or nft back end, Istio's native nftables"
                 + " mode, ambient in-pod rules) and explains them: mode, redirect ports, proxy uid or mark, excluded and"
                 + " included ports and CIDRs, DNS capture, excluded interfaces, rules not understood, the ephemeral"
-                + " port range, and warnings for capturing."},
+                + " port range, and warnings for capturing. Then each bundled preset as it would capture here: its"
+                + " interface, its filter (outbound port from the rules; pod address and application ports found in"
+                + " a live namespace, or given with --pod-ip and --port), and where it sees packets relative to the"
+                + " REDIRECT. Gateway presets are shown when --cluster-cidr is given."},
         footer = {
             "",
             "Examples:",
             "  meshcap inspect --rules saved.txt         # offline, from a saved dump",
+            "  meshcap inspect --rules saved.txt --pod-ip 10.1.2.3 -p 8080",
             "  meshcap inspect --pid $(pgrep -o envoy)   # a running pod, as root on its node",
             "  meshcap inspect --netns lab --json",
             "",
@@ -62,20 +74,39 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the inspection as JSON.")
     boolean json;
 
+    @Mixin
+    FilterOptions filterOptions;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        Inspection inspection = source.rules != null ? offline(source.rules) : live(source.live.target());
+        NetworkNamespace namespace = source.rules != null ? null : source.live.target();
+        Inspection inspection = namespace == null ? offline(source.rules) : live(namespace);
+        TargetFacts facts = namespace == null ? fromRules(inspection.model()) : LocalDiscovery.discover(namespace);
+        FilterInputs inputs = filterOptions.inputs(spec.commandLine().getErr(), facts);
+        List<PresetLegs.Leg> legs = PresetLegs.of(PresetCatalogue.bundled().presets(), inspection.model(), inputs);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(inspection));
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode tree = mapper.valueToTree(inspection);
+            tree.set("presetLegs", mapper.valueToTree(legs));
+            tree.set("presetNotes", mapper.valueToTree(facts.notes()));
+            out.println(mapper.writeValueAsString(tree));
         } else {
             InspectionText.print(inspection, out);
+            PresetLegsText.print(legs, facts.notes(), out);
         }
         out.flush();
         return 0;
+    }
+
+    /** A saved dump says nothing about the pod's addresses or ports: those come from flags. */
+    private static TargetFacts fromRules(InterceptionModel model) {
+        boolean istio = model.mode() != InterceptionMode.NONE;
+        return new TargetFacts("flags", List.of(), List.of(), null, List.of(), List.copyOf(model.proxyUids()),
+                istio ? model.outboundRedirectPort() : null);
     }
 
     private static Inspection offline(Path file) {
@@ -89,14 +120,14 @@ public final class InspectCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw MeshcapException.usage("cannot read " + file + ": " + e.getMessage());
         }
-        return Inspection.of("file " + file, dump, EphemeralPortRange.KERNEL_DEFAULT, false, List.of(), PortGuide.bundled());
+        return Inspection.of("file " + file, dump, PortRange.LINUX_DEFAULT_EPHEMERAL, false, List.of(), PortGuide.bundled());
     }
 
-    private static Inspection live(NamespaceTarget target) {
-        LiveNamespaceReader reader = new LiveNamespaceReader(target, new ProcessCommandRunner());
+    private static Inspection live(NetworkNamespace target) {
+        LiveNamespaceReader reader = new LiveNamespaceReader(target);
         LiveNamespaceReader.CollectedRules rules = reader.rules();
-        Optional<EphemeralPortRange> range = reader.ephemeralPortRange();
-        return Inspection.of(target.describe(), rules.dump(), range.orElse(EphemeralPortRange.KERNEL_DEFAULT),
+        Optional<PortRange> range = reader.ephemeralPortRange();
+        return Inspection.of(target.describe(), rules.dump(), range.orElse(PortRange.LINUX_DEFAULT_EPHEMERAL),
                 range.isPresent(), rules.notes(), PortGuide.bundled());
     }
 }

@@ -1,9 +1,6 @@
 package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
-import io.meshcap.Version;
-import io.meshcap.format.CaptureFormats;
-import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
@@ -11,8 +8,6 @@ import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.RedirectPorts;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,7 +48,6 @@ import picocli.CommandLine.Spec;
         })
 public final class MergeCommand implements Callable<Integer> {
 
-    private static final String STDOUT = "-";
 
     @Parameters(paramLabel = "IN", arity = "1..*", description = "Capture files (pcap or pcapng) to merge.")
     List<Path> inputs;
@@ -95,35 +89,14 @@ public final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<MergeInput> mergeInputs = mergeInputs(inputs, labels(names));
-        boolean toStdout = STDOUT.equals(output);
-        Path outputPath = toStdout ? null : Path.of(output);
-        if (!toStdout) {
-            refuseOverwritingAnInput(outputPath, inputs);
-        }
-        String application = Version.userApplication();
-        Path spillDirectory = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : parentOf(outputPath);
+        CaptureOutput out = CaptureOutput.of(output, inputs);
         refuseReassociationOptionsAlone();
         RedirectPorts ports = reassociate ? outboundPort.ports() : null;
-        Reassociation.Outcome reassociated = null;
-        List<InputSummary> summaries;
-        CaptureWriter writer = toStdout
-                ? CaptureFormats.createStdout(format, application)
-                : CaptureFormats.create(outputPath, format, application);
-        try (writer) {
-            Merger merger = new Merger(spillDirectory);
-            if (ports != null) {
-                reassociated = Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal,
-                        !noStreamComments);
-                summaries = reassociated.inputs();
-            } else {
-                summaries = merger.merge(mergeInputs, writer, RecordTransform.NONE);
-            }
-        } catch (RuntimeException e) {
-            if (!toStdout) {
-                deleteIncomplete(outputPath);
-            }
-            throw e;
-        }
+        Merger merger = new Merger(out.scratchDirectory());
+        Reassociation.Outcome reassociated = ports == null ? null : out.write(format, writer ->
+                Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal, !noStreamComments));
+        List<InputSummary> summaries = reassociated != null ? reassociated.inputs()
+                : out.write(format, writer -> merger.merge(mergeInputs, writer, RecordTransform.NONE));
         for (InputSummary summary : summaries) {
             spec.commandLine().getErr().println(summary.describe());
             summary.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
@@ -176,31 +149,4 @@ public final class MergeCommand implements Callable<Integer> {
         return result;
     }
 
-    static void refuseOverwritingAnInput(Path outputPath, List<Path> inputs) {
-        if (!Files.exists(outputPath)) {
-            return;
-        }
-        for (Path input : inputs) {
-            try {
-                if (Files.exists(input) && Files.isSameFile(input, outputPath)) {
-                    throw MeshcapException.usage("-o " + outputPath + " is also an input; choose another output file");
-                }
-            } catch (IOException e) {
-                throw MeshcapException.failure(input + ": cannot check it against the output: " + e.getMessage(), e);
-            }
-        }
-    }
-
-    private static Path parentOf(Path file) {
-        Path parent = file.toAbsolutePath().getParent();
-        return parent != null ? parent : Path.of(".");
-    }
-
-    static void deleteIncomplete(Path outputPath) {
-        try {
-            Files.deleteIfExists(outputPath);
-        } catch (IOException e) {
-            System.err.println("meshcap: could not delete the incomplete output " + outputPath + ": " + e.getMessage());
-        }
-    }
 }

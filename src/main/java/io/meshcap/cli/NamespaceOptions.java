@@ -1,6 +1,6 @@
 package io.meshcap.cli;
 
-import io.meshcap.istio.NamespaceTarget;
+import io.meshcap.sys.NetworkNamespace;
 import picocli.CommandLine.Option;
 
 /** --netns NAME | --pid PID: which live network namespace to read (an exclusive group in each command). */
@@ -13,14 +13,7 @@ final class NamespaceOptions {
     Long pid;
 
     /** The target, checked to exist, so a typo fails before any tool runs. */
-    NamespaceTarget target() {
-        if (netns != null) {
-            NamespaceTarget.Named named = new NamespaceTarget.Named(netns);
-            named.requireExists();
-            return named;
-        }
-        NamespaceTarget.Process process = new NamespaceTarget.Process(pid);
-        process.requireExists();
-        return process;
+    NetworkNamespace target() {
+        return netns != null ? NetworkNamespace.named(netns) : NetworkNamespace.ofProcess(pid);
     }
 }

@@ -1,6 +1,7 @@
 package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.istio.IstioDefaults;
 import io.meshcap.plan.FilterInputs;
 import io.meshcap.reassoc.RedirectPorts;
 import picocli.CommandLine.Option;
@@ -21,7 +22,7 @@ final class OutboundPortOption {
             throw MeshcapException.usage("--outbound-port " + outboundPort + ": a port is 1-65535; Istio's default is "
                     + FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT);
         }
-        if (outboundPort == RedirectPorts.ISTIO_DEFAULT_INBOUND_PORT) {
+        if (outboundPort == IstioDefaults.INBOUND_CAPTURE_PORT) {
             throw MeshcapException.usage("--outbound-port " + outboundPort + " is the sidecar's inbound capture port,"
                     + " which is re-associated anyway; give the outbound one (istio-iptables -p)");
         }

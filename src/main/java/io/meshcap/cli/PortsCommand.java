@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.meshcap.istio.ListeningSocket;
 import io.meshcap.istio.LiveNamespaceReader;
-import io.meshcap.istio.NamespaceTarget;
 import io.meshcap.istio.PortGuide;
-import io.meshcap.istio.ProcessCommandRunner;
 import io.meshcap.istio.SsParser;
+import io.meshcap.sys.NetworkNamespace;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
@@ -26,7 +25,7 @@ import picocli.CommandLine.Spec;
         description = {"Istio's port guide, or a namespace's listening sockets annotated with it.", "",
             "Without a target: Istio's well-known ports (sidecar, istiod, gateways, ztunnel), where they"
                 + " listen and what a capture of each shows. With --netns or --pid: the namespace's listening sockets"
-                + " (ss -Htlnup run inside it), each with its owning process and Istio role."},
+                + " (ss -Htlnupe run inside it), each with its owning process and Istio role."},
         footer = {
             "",
             "Examples:",
@@ -80,8 +79,8 @@ public final class PortsCommand implements Callable<Integer> {
         table.print(out, "");
     }
 
-    private void printSockets(PortGuide guide, NamespaceTarget namespace, PrintWriter out) throws IOException {
-        SsParser.Result parsed = SsParser.parse(new LiveNamespaceReader(namespace, new ProcessCommandRunner()).listeningSockets());
+    private void printSockets(PortGuide guide, NetworkNamespace namespace, PrintWriter out) throws IOException {
+        SsParser.Result parsed = SsParser.parse(new LiveNamespaceReader(namespace).listeningSockets());
         List<AnnotatedSocket> sockets = annotate(guide, parsed.sockets());
         if (json) {
             out.println(mapper().writeValueAsString(sockets));

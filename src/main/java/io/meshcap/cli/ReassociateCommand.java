@@ -1,9 +1,7 @@
 package io.meshcap.cli;
 
-import io.meshcap.Version;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureReader;
-import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.ReassociationStats;
@@ -42,7 +40,6 @@ import picocli.CommandLine.Spec;
         })
 public final class ReassociateCommand implements Callable<Integer> {
 
-    private static final String STDOUT = "-";
 
     @Parameters(paramLabel = "IN", description = "A capture (pcap or pcapng) that includes a sidecar pod's lo.")
     Path input;
@@ -64,25 +61,10 @@ public final class ReassociateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RedirectPorts ports = outboundPort.ports();
-        boolean toStdout = STDOUT.equals(output);
-        Path outputPath = toStdout ? null : Path.of(output);
-        if (!toStdout) {
-            MergeCommand.refuseOverwritingAnInput(outputPath, List.of(input));
-        }
-        String application = Version.userApplication();
+        CaptureOutput out = CaptureOutput.of(output, List.of(input));
         ReassociationStats stats;
         try (CaptureReader reader = CaptureFormats.open(input)) {
-            CaptureWriter writer = toStdout
-                    ? CaptureFormats.createStdout(OutputFormat.PCAPNG, application)
-                    : CaptureFormats.create(outputPath, OutputFormat.PCAPNG, application);
-            try (writer) {
-                stats = Reassociation.copy(reader, writer, ports, keepOriginal);
-            } catch (RuntimeException e) {
-                if (!toStdout) {
-                    MergeCommand.deleteIncomplete(outputPath);
-                }
-                throw e;
-            }
+            stats = out.write(OutputFormat.PCAPNG, writer -> Reassociation.copy(reader, writer, ports, keepOriginal));
             reader.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
         }
         spec.commandLine().getErr().println(stats.describe());

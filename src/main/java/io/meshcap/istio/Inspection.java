@@ -1,5 +1,6 @@
 package io.meshcap.istio;
 
+import io.meshcap.plan.PortRange;
 import java.util.List;
 
 /**
@@ -12,7 +13,7 @@ import java.util.List;
  * @param advice                   warnings and notes for captures
  * @param collectionNotes          tools that were missing or failed while collecting
  */
-public record Inspection(String source, InterceptionModel model, EphemeralPortRange ephemeralPortRange,
+public record Inspection(String source, InterceptionModel model, PortRange ephemeralPortRange,
         boolean ephemeralPortRangeKnown, List<Advice> advice, List<String> collectionNotes) {
 
     public Inspection {
@@ -21,7 +22,7 @@ public record Inspection(String source, InterceptionModel model, EphemeralPortRa
     }
 
     /** Reads the dump and derives the advice. */
-    public static Inspection of(String source, String dump, EphemeralPortRange range, boolean rangeKnown,
+    public static Inspection of(String source, String dump, PortRange range, boolean rangeKnown,
             List<String> collectionNotes, PortGuide guide) {
         InterceptionModel model = RuleDumpReader.read(dump);
         return new Inspection(source, model, range, rangeKnown,

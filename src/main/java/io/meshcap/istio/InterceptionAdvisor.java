@@ -1,5 +1,6 @@
 package io.meshcap.istio;
 
+import io.meshcap.plan.PortRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +23,7 @@ public final class InterceptionAdvisor {
      * @param range       the namespace's ephemeral port range
      * @param rangeKnown  false when the range could not be read and {@code range} is the kernel default
      */
-    public static List<Advice> advise(InterceptionModel model, EphemeralPortRange range, boolean rangeKnown,
+    public static List<Advice> advise(InterceptionModel model, PortRange range, boolean rangeKnown,
             PortGuide guide) {
         List<Advice> advice = new ArrayList<>();
         if (!model.unrecognised().isEmpty()) {
@@ -124,7 +125,7 @@ public final class InterceptionAdvisor {
     }
 
     /** A port the app uses that lies in the ephemeral range makes "portrange" filters catch its traffic too. */
-    private static void ephemeral(InterceptionModel model, EphemeralPortRange range, List<Advice> advice) {
+    private static void ephemeral(InterceptionModel model, PortRange range, List<Advice> advice) {
         SortedSet<Integer> named = new TreeSet<>();
         named.addAll(model.inboundIncludedPorts());
         named.addAll(model.inboundExcludedPorts());

@@ -1,5 +1,7 @@
 package io.meshcap.istio;
 
+import java.util.Set;
+
 /**
  * Istio's defaults, in one place. The parsers fall back to these only when a dump does not say otherwise,
  * and the advice compares what it read against them.
@@ -24,6 +26,9 @@ public final class IstioDefaults {
     public static final String ENVOY_INBOUND_SOURCE_V4 = "127.0.0.6";
     /** The IPv6 counterpart of {@link #ENVOY_INBOUND_SOURCE_V4}. */
     public static final String ENVOY_INBOUND_SOURCE_V6 = "::6";
+    /** Ports the sidecar uses itself (admin, agent, health, metrics and the above); an app port must not be one. */
+    public static final Set<Integer> SIDECAR_RESERVED_PORTS = Set.of(15000, OUTBOUND_CAPTURE_PORT, 15002, 15004,
+            INBOUND_CAPTURE_PORT, HBONE_PORT, 15020, 15021, DNS_CAPTURE_PORT, 15090);
 
     private IstioDefaults() {
     }

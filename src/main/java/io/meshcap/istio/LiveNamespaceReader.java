@@ -1,7 +1,11 @@
 package io.meshcap.istio;
 
 import io.meshcap.MeshcapException;
-import java.io.IOException;
+import io.meshcap.plan.PortRange;
+import io.meshcap.sys.CommandRunner;
+import io.meshcap.sys.Commands;
+import io.meshcap.sys.Host;
+import io.meshcap.sys.NetworkNamespace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +24,7 @@ public final class LiveNamespaceReader {
     private static final List<List<String>> PLAIN_SAVES = List.of(List.of("iptables-save"), List.of("ip6tables-save"));
     private static final List<String> NFT_RULESET = List.of("nft", "list", "ruleset");
     private static final List<String> PORT_RANGE = List.of("cat", "/proc/sys/net/ipv4/ip_local_port_range");
-    private static final List<String> LISTENING_SOCKETS = List.of("ss", "-Htlnup");
+    private static final List<String> LISTENING_SOCKETS = List.of("ss", "-Htlnupe");
 
     /** The rules as one dump, in the order the tools ran, and what could not be collected. */
     public record CollectedRules(String dump, List<String> notes) {
@@ -29,10 +33,15 @@ public final class LiveNamespaceReader {
         }
     }
 
-    private final NamespaceTarget target;
-    private final CommandRunner runner;
+    private final NetworkNamespace target;
+    private final Commands runner;
 
-    public LiveNamespaceReader(NamespaceTarget target, CommandRunner runner) {
+    /** Reads the namespace with the tools of this machine. */
+    public LiveNamespaceReader(NetworkNamespace target) {
+        this(target, CommandRunner::run);
+    }
+
+    public LiveNamespaceReader(NetworkNamespace target, Commands runner) {
         this.target = target;
         this.runner = runner;
     }
@@ -55,14 +64,14 @@ public final class LiveNamespaceReader {
             ran++;
             if (!result.get().ok()) {
                 notes.add(String.join(" ", command) + " failed (exit " + result.get().exitCode() + "): "
-                        + result.get().firstErrorLine());
+                        + result.get().reason());
             }
             dump.append(result.get().stdout());
             if (!result.get().stdout().endsWith("\n") && !result.get().stdout().isEmpty()) {
                 dump.append('\n');
             }
         }
-        missing.forEach(tool -> notes.add(tool + " is not installed, so its rules were not read: " + Tool.installHint(tool)));
+        missing.forEach(tool -> notes.add(tool + " is not installed, so its rules were not read; " + Host.installHint(tool)));
         if (ran == 0) {
             throw MeshcapException.failure("cannot read the rules of " + target.describe() + ": none of "
                     + String.join(", ", missing) + " is installed. Install them: apt-get install -y iptables nftables");
@@ -71,33 +80,33 @@ public final class LiveNamespaceReader {
     }
 
     /** The namespace's ephemeral port range, or empty when it cannot be read. */
-    public Optional<EphemeralPortRange> ephemeralPortRange() {
+    public Optional<PortRange> ephemeralPortRange() {
         requireLauncher();
         Optional<CommandRunner.Result> result = runInside(PORT_RANGE, new ArrayList<>());
         try {
-            return result.filter(CommandRunner.Result::ok).map(r -> EphemeralPortRange.parseProcFile(r.stdout()));
-        } catch (IllegalArgumentException e) {
+            return result.filter(CommandRunner.Result::ok).map(r -> PortRange.parse(r.stdout()));
+        } catch (MeshcapException e) {
             return Optional.empty();
         }
     }
 
-    /** The output of {@code ss -Htlnup} inside the namespace. */
+    /** The output of {@code ss -Htlnupe} inside the namespace. */
     public String listeningSockets() {
         requireLauncher();
         List<String> missing = new ArrayList<>();
         CommandRunner.Result result = runInside(LISTENING_SOCKETS, missing).orElseThrow(() -> MeshcapException.failure(
-                "ss is not installed, so the listening sockets cannot be read: " + Tool.installHint("ss")));
+                "ss is not installed, so the listening sockets cannot be read; " + Host.installHint("ss")));
         if (!result.ok()) {
             throw MeshcapException.failure("ss failed in " + target.describe() + " (exit " + result.exitCode() + "): "
-                    + result.firstErrorLine());
+                    + result.reason());
         }
         return result.stdout();
     }
 
     private void requireLauncher() {
-        if (runner.locate(target.launcher()).isEmpty()) {
-            throw MeshcapException.failure(target.launcher() + " is needed to enter the " + target.describe()
-                    + " but is not installed: " + Tool.installHint(target.launcher()));
+        if (runner.locate(NetworkNamespace.LAUNCHER).isEmpty()) {
+            throw MeshcapException.failure(NetworkNamespace.LAUNCHER + " is needed to enter the " + target.describe()
+                    + " but is not installed; " + Host.installHint(NetworkNamespace.LAUNCHER));
         }
     }
 
@@ -110,11 +119,6 @@ public final class LiveNamespaceReader {
         }
         List<String> resolved = new ArrayList<>(command);
         resolved.set(0, program.get());
-        List<String> argv = target.argv(resolved);
-        try {
-            return Optional.of(runner.run(argv));
-        } catch (IOException e) {
-            throw MeshcapException.failure("cannot run " + String.join(" ", argv) + ": " + e.getMessage(), e);
-        }
+        return Optional.of(runner.run(target.enter(resolved)));
     }
 }

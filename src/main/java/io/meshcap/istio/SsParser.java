@@ -7,11 +7,16 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses {@code ss -Htlnup} output ({@code -H}: no header) into sockets; lines it cannot read are returned too. */
+/**
+ * Parses {@code ss -Htlnupe} output ({@code -H}: no header; {@code -p}: owners; {@code -e}: uids) into sockets;
+ * lines it cannot read are returned too. Without {@code -p} or {@code -e} the owners or uids are simply absent.
+ */
 public final class SsParser {
 
     /** ("envoy",pid=3555,fd=40) */
     private static final Pattern OWNER = Pattern.compile("\\(\"([^\"]*)\",pid=(\\d+),fd=\\d+\\)");
+    /** uid:1337, one of -e's fields. */
+    private static final Pattern UID = Pattern.compile("(?:^|\\s)uid:(\\d+)");
     private static final int LOCAL_ADDRESS_FIELD = 4;
     private static final int FIRST_PROCESS_FIELD = 6;
 
@@ -39,7 +44,8 @@ public final class SsParser {
             try {
                 int port = Integer.parseInt(local.substring(colon + 1));
                 String process = fields.length > FIRST_PROCESS_FIELD ? fields[FIRST_PROCESS_FIELD] : "";
-                sockets.add(new ListeningSocket(fields[0], address(local.substring(0, colon)), port, owners(process)));
+                sockets.add(new ListeningSocket(fields[0], address(local.substring(0, colon)), port, owners(process),
+                        uid(process)));
             } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
                 unreadable.add(line);
             }
@@ -50,6 +56,11 @@ public final class SsParser {
     /** "[::ffff:127.0.0.1]" to "::ffff:127.0.0.1", "127.0.0.53%lo" to "127.0.0.53%lo" kept: the interface matters. */
     private static String address(String text) {
         return text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+    }
+
+    private static long uid(String details) {
+        Matcher matcher = UID.matcher(details);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
     }
 
     /** One owner per process: ss lists every file descriptor, and envoy holds a listener once per worker. */

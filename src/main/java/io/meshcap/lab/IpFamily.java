@@ -1,9 +1,11 @@
 package io.meshcap.lab;
 
+import io.meshcap.istio.IstioDefaults;
+
 /** The two address families, with what differs between them in the lab. */
 public enum IpFamily {
-    IPV4("ipv4", "iptables", "iptables-restore", "127.0.0.1/32", "127.0.0.6"),
-    IPV6("ipv6", "ip6tables", "ip6tables-restore", "::1/128", "::6");
+    IPV4("ipv4", "iptables", "iptables-restore", "127.0.0.1/32", IstioDefaults.ENVOY_INBOUND_SOURCE_V4),
+    IPV6("ipv6", "ip6tables", "ip6tables-restore", "::1/128", IstioDefaults.ENVOY_INBOUND_SOURCE_V6);
 
     private final String label;
     private final String iptables;

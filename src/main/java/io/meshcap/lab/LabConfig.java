@@ -1,6 +1,7 @@
 package io.meshcap.lab;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.istio.IstioDefaults;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
 public record LabConfig(String name, int proxyUid, List<Integer> appPorts, boolean ipv6) {
 
     public static final String DEFAULT_NAME = "meshcap";
-    public static final int DEFAULT_PROXY_UID = 1337;
+    public static final int DEFAULT_PROXY_UID = (int) IstioDefaults.PROXY_UID;
     public static final List<Integer> DEFAULT_APP_PORTS = List.of(8080, 9080);
     public static final int MAX_NAME_LENGTH = 24;
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
@@ -36,9 +37,9 @@ public record LabConfig(String name, int proxyUid, List<Integer> appPorts, boole
             throw MeshcapException.usage("the lab needs at least one app port, e.g. --app-ports 8080");
         }
         for (int port : appPorts) {
-            if (port <= 0 || port > MAX_PORT || SidecarPorts.RESERVED.contains(port)) {
+            if (port <= 0 || port > MAX_PORT || IstioDefaults.SIDECAR_RESERVED_PORTS.contains(port)) {
                 throw MeshcapException.usage("app port " + port + " is not usable: pick 1-65535 outside Istio's"
-                        + " ports " + SidecarPorts.RESERVED);
+                        + " ports " + IstioDefaults.SIDECAR_RESERVED_PORTS);
             }
         }
         if (appPorts.stream().distinct().count() != appPorts.size()) {

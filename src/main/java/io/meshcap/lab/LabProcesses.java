@@ -1,6 +1,7 @@
 package io.meshcap.lab;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.istio.IstioDefaults;
 import java.io.File;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -42,8 +43,8 @@ final class LabProcesses {
                 String families = String.join(",", topology.families().stream().map(IpFamily::label).toList());
                 argv.addAll(ChildJvm.command(config.name(), classpath,
                         List.of("-Djna.tmpdir=" + sidecarScratch, "-Djava.io.tmpdir=" + sidecarScratch),
-                        SidecarMain.class, List.of(Integer.toString(SidecarPorts.OUTBOUND),
-                                Integer.toString(SidecarPorts.INBOUND), families)));
+                        SidecarMain.class, List.of(Integer.toString(IstioDefaults.OUTBOUND_CAPTURE_PORT),
+                                Integer.toString(IstioDefaults.INBOUND_CAPTURE_PORT), families)));
             }
             case APP -> {
                 argv.add(topology.podNamespace());

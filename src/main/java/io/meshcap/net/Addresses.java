@@ -10,6 +10,7 @@ import java.net.UnknownHostException;
 public final class Addresses {
 
     private static final String IPV4_LITERAL = "\\d{1,3}(\\.\\d{1,3}){3}";
+    private static final int IPV6_GROUPS = 8;
 
     private Addresses() {
     }
@@ -37,7 +38,10 @@ public final class Addresses {
         }
     }
 
-    /** The canonical text: dotted quad, or RFC 5952 compressed IPv6 ({@code fd00:1:2::}). */
+    /**
+     * The canonical text: dotted quad, or RFC 5952 compressed IPv6 ({@code fd00:1:2::}), the form tshark and
+     * iproute2 print, so it compares equal to capture fields.
+     */
     public static String format(InetAddress address) {
         if (address instanceof Inet4Address) {
             return address.getHostAddress();
@@ -46,15 +50,15 @@ public final class Addresses {
     }
 
     private static String compressIpv6(byte[] bytes) {
-        int[] groups = new int[8];
-        for (int i = 0; i < groups.length; i++) {
+        int[] groups = new int[IPV6_GROUPS];
+        for (int i = 0; i < IPV6_GROUPS; i++) {
             groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
         }
         int bestStart = -1;
         int bestLength = 1;
-        for (int i = 0; i < groups.length; i++) {
+        for (int i = 0; i < IPV6_GROUPS; i++) {
             int length = 0;
-            while (i + length < groups.length && groups[i + length] == 0) {
+            while (i + length < IPV6_GROUPS && groups[i + length] == 0) {
                 length++;
             }
             if (length > bestLength) {
@@ -63,7 +67,7 @@ public final class Addresses {
             }
         }
         StringBuilder text = new StringBuilder();
-        for (int i = 0; i < groups.length; i++) {
+        for (int i = 0; i < IPV6_GROUPS; i++) {
             if (i == bestStart) {
                 text.append("::");
                 i += bestLength - 1;

@@ -1,9 +1,7 @@
 package io.meshcap.packet;
 
-import java.util.Arrays;
-
 /** A view of an IPv4 header (RFC 791) at an offset of a record's bytes. */
-public final class Ipv4Header implements NetworkHeader {
+public final class Ipv4Header extends IpHeader {
 
     static final int VERSION = 4;
     public static final int ADDRESS_LENGTH = 4;
@@ -14,19 +12,15 @@ public final class Ipv4Header implements NetworkHeader {
     private static final int PROTOCOL = 9;
     private static final int HEADER_CHECKSUM = 10;
     private static final int SOURCE = 12;
-    private static final int DESTINATION = 16;
     private static final int MIN_LENGTH = 20;
     private static final int IHL_MASK = 0x0f;
     private static final int WORD = 4;
     private static final int FRAGMENT_OFFSET_MASK = 0x1fff;
 
-    private final byte[] data;
-    private final int offset;
     private final int headerLength;
 
     private Ipv4Header(byte[] data, int offset, int headerLength) {
-        this.data = data;
-        this.offset = offset;
+        super(data, offset, "IPv4", SOURCE, ADDRESS_LENGTH);
         this.headerLength = headerLength;
     }
 
@@ -62,30 +56,6 @@ public final class Ipv4Header implements NetworkHeader {
     public int transportLength() {
         int total = Bytes.u16(data, offset + TOTAL_LENGTH);
         return total == 0 ? data.length - transportOffset() : Math.max(0, total - headerLength);
-    }
-
-    @Override
-    public byte[] source() {
-        return Arrays.copyOfRange(data, offset + SOURCE, offset + SOURCE + ADDRESS_LENGTH);
-    }
-
-    @Override
-    public byte[] destination() {
-        return Arrays.copyOfRange(data, offset + DESTINATION, offset + DESTINATION + ADDRESS_LENGTH);
-    }
-
-    @Override
-    public void setDestination(byte[] address) {
-        if (address.length != ADDRESS_LENGTH) {
-            throw new IllegalArgumentException("an IPv4 address has 4 bytes, not " + address.length);
-        }
-        System.arraycopy(address, 0, data, offset + DESTINATION, ADDRESS_LENGTH);
-    }
-
-    @Override
-    public long pseudoHeaderSum(int transportLength) {
-        long sum = Checksums.sum(data, offset + SOURCE, 2 * ADDRESS_LENGTH);
-        return sum + protocol() + transportLength;
     }
 
     @Override

@@ -6,7 +6,7 @@ package io.meshcap.packet;
  * does not walk extension headers (the pod traffic it rewrites carries none; a packet that has them is simply
  * not seen as TCP and passes unchanged).
  */
-public sealed interface NetworkHeader permits Ipv4Header, Ipv6Header {
+public sealed interface NetworkHeader permits IpHeader {
 
     /** IANA protocol number of TCP. */
     int PROTOCOL_TCP = 6;

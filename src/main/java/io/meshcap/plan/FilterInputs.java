@@ -1,5 +1,6 @@
 package io.meshcap.plan;
 
+import io.meshcap.istio.IstioDefaults;
 import io.meshcap.net.Addresses;
 import io.meshcap.net.Cidr;
 import java.net.Inet6Address;
@@ -28,8 +29,8 @@ public record FilterInputs(
         int outboundPort,
         List<Cidr> clusterNets) {
 
-    /** Istio's default outbound capture port (istio-iptables {@code -p}). */
-    public static final int ISTIO_DEFAULT_OUTBOUND_PORT = 15001;
+    /** Istio's default outbound capture port; {@link IstioDefaults#OUTBOUND_CAPTURE_PORT} under the name older callers use. */
+    public static final int ISTIO_DEFAULT_OUTBOUND_PORT = IstioDefaults.OUTBOUND_CAPTURE_PORT;
 
     // Where the kernel's REDIRECT sends locally generated packets: the loopback address of their family.
     private static final String IPV4_LOOPBACK = "127.0.0.1";

@@ -11,9 +11,12 @@ import java.util.List;
  * @param appPorts       ports the application listens on (not the proxy's)
  * @param ephemeralRange the pod's local port range, or null when it could not be read
  * @param notes          what was assumed or could not be read, for the user
+ * @param proxyUids      the socket owner uids the interception rules exempt as the proxy's; empty when the rules
+ *                       were not read or name none
+ * @param outboundPort   the outbound redirect port the rules name, or null when no Istio rules were read
  */
 public record TargetFacts(String name, List<InetAddress> addresses, List<Integer> appPorts, PortRange ephemeralRange,
-        List<String> notes) {
+        List<String> notes, List<Long> proxyUids, Integer outboundPort) {
 
     /** Nothing discovered: every value comes from flags. */
     public static TargetFacts none() {
@@ -24,5 +27,12 @@ public record TargetFacts(String name, List<InetAddress> addresses, List<Integer
         addresses = List.copyOf(addresses);
         appPorts = List.copyOf(appPorts);
         notes = List.copyOf(notes);
+        proxyUids = List.copyOf(proxyUids);
+    }
+
+    /** Facts found without reading the interception rules. */
+    public TargetFacts(String name, List<InetAddress> addresses, List<Integer> appPorts, PortRange ephemeralRange,
+            List<String> notes) {
+        this(name, addresses, appPorts, ephemeralRange, notes, List.of(), null);
     }
 }

@@ -1,6 +1,6 @@
 package io.meshcap.reassoc;
 
-import io.meshcap.plan.FilterInputs;
+import io.meshcap.istio.IstioDefaults;
 
 /**
  * The sidecar ports iptables REDIRECTs locally generated connections to, which re-association undoes on
@@ -12,8 +12,6 @@ import io.meshcap.plan.FilterInputs;
  */
 public record RedirectPorts(int outbound, int inbound) {
 
-    /** Istio's default inbound capture port (istio-iptables {@code -z}). */
-    public static final int ISTIO_DEFAULT_INBOUND_PORT = 15006;
     private static final int MAX_PORT = 65535;
 
     public RedirectPorts {
@@ -26,12 +24,12 @@ public record RedirectPorts(int outbound, int inbound) {
 
     /** Istio's defaults: 15001 and 15006. */
     public static RedirectPorts istioDefaults() {
-        return withOutbound(FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT);
+        return withOutbound(IstioDefaults.OUTBOUND_CAPTURE_PORT);
     }
 
     /** A non-default outbound port (a pod whose rules say {@code -p N}) with the default inbound port. */
     public static RedirectPorts withOutbound(int outbound) {
-        return new RedirectPorts(outbound, ISTIO_DEFAULT_INBOUND_PORT);
+        return new RedirectPorts(outbound, IstioDefaults.INBOUND_CAPTURE_PORT);
     }
 
     /** Whether {@code destination} is a REDIRECT target: the loopback address and one of the two ports. */

@@ -1,8 +1,6 @@
 package io.meshcap.sys;
 
 import io.meshcap.MeshcapException;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -16,16 +14,21 @@ public final class Host {
             Map.entry("ss", "iproute2"),
             Map.entry("iptables", "iptables"),
             Map.entry("iptables-save", "iptables"),
+            Map.entry("iptables-legacy-save", "iptables"),
+            Map.entry("iptables-nft-save", "iptables"),
             Map.entry("iptables-restore", "iptables"),
             Map.entry("ip6tables", "iptables"),
             Map.entry("ip6tables-save", "iptables"),
+            Map.entry("ip6tables-legacy-save", "iptables"),
+            Map.entry("ip6tables-nft-save", "iptables"),
             Map.entry("ip6tables-restore", "iptables"),
             Map.entry("nft", "nftables"),
             Map.entry("tcpdump", "tcpdump"),
             Map.entry("nsenter", "util-linux"),
             Map.entry("setpriv", "util-linux"),
             Map.entry("setsid", "util-linux"),
-            Map.entry("tshark", "tshark"));
+            Map.entry("tshark", "tshark"),
+            Map.entry("cat", "coreutils"));
 
     private Host() {
     }
@@ -46,19 +49,9 @@ public final class Host {
 
     public static void requireTools(List<String> tools) {
         for (String tool : tools) {
-            if (!onPath(tool)) {
+            if (CommandRunner.locate(tool).isEmpty()) {
                 throw MeshcapException.failure(tool + " not found: " + installHint(tool));
             }
         }
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        for (String dir : path.split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -4,6 +4,7 @@ import io.meshcap.MeshcapException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A network namespace on this machine, named by {@code ip netns} or by a process inside it. Commands run
@@ -14,37 +15,51 @@ import java.util.List;
  */
 public record NetworkNamespace(Path file, String label) {
 
+    /** The tool {@link #enter} uses, so a missing one can be reported with its package. */
+    public static final String LAUNCHER = "nsenter";
     private static final Path NAMED = Path.of("/run/netns");
     private static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
+    private static final String PROCESS_PREFIX = "pid-";
 
     /** The namespace {@code ip netns add NAME} created. */
     public static NetworkNamespace named(String name) {
         if (!name.matches(NAME_PATTERN)) {
-            throw MeshcapException.usage("--netns '" + name + "' is not a namespace name (letters, digits, '.', '_', '-')");
+            throw MeshcapException.usage("'" + name + "' is not a network namespace name: use the name 'ip netns list'"
+                    + " shows (letters, digits, '.', '_', '-')");
         }
         Path file = NAMED.resolve(name);
         if (!Files.exists(file)) {
-            throw MeshcapException.usage("no network namespace '" + name + "' (see: ip netns list)");
+            throw MeshcapException.usage("no network namespace '" + name + "' (ip netns list shows those that exist;"
+                    + " for a pod's namespace use --pid with a process of the pod)");
         }
         return new NetworkNamespace(file, name);
     }
 
     /** The network namespace process {@code pid} lives in. */
     public static NetworkNamespace ofProcess(long pid) {
+        if (pid <= 0) {
+            throw MeshcapException.usage("--pid must be a positive process id, got " + pid);
+        }
         Path file = Path.of("/proc", Long.toString(pid), "ns", "net");
-        if (pid <= 0 || !Files.exists(file)) {
-            throw MeshcapException.usage("--pid " + pid + ": no such process");
+        if (!Files.exists(file)) {
+            throw MeshcapException.usage("--pid " + pid + ": no such process (or its namespace is not visible: run as"
+                    + " root on the node that runs the pod, e.g. pgrep envoy)");
         }
         if (!Files.isReadable(file)) {
             throw MeshcapException.usage("--pid " + pid + ": cannot open its network namespace; run meshcap as root");
         }
-        return new NetworkNamespace(file, "pid-" + pid);
+        return new NetworkNamespace(file, PROCESS_PREFIX + pid);
     }
 
-    /** The argv prefix that runs a command inside this namespace. */
+    /** The argv that runs {@code command} inside this namespace. */
     public List<String> enter(List<String> command) {
-        return java.util.stream.Stream.concat(
-                        java.util.stream.Stream.of("nsenter", "--net=" + file, "--"), command.stream())
-                .toList();
+        return Stream.concat(Stream.of(LAUNCHER, "--net=" + file, "--"), command.stream()).toList();
+    }
+
+    /** How to name the namespace in sentences: "network namespace lab", "network namespace of process 42". */
+    public String describe() {
+        return file.startsWith(NAMED)
+                ? "network namespace " + label
+                : "network namespace of process " + label.substring(PROCESS_PREFIX.length());
     }
 }

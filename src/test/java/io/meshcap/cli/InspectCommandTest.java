@@ -117,4 +117,38 @@ class InspectCommandTest {
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("meshcap inspect --rules saved.txt"), run.out());
     }
+
+    @Test
+    void presetLegsUseTheFlagsAndWarnWhereAnExcludedPortHasNoLoHalf() throws Exception {
+        CliRun run = CliRun.of("inspect", "--rules", dump("seed-uid1337-port22-mangled.iptables-save"),
+                "--pod-ip", "10.1.2.3", "-p", "8080", "-p", "22");
+        assertEquals(0, run.exitCode(), run.err());
+        assertAll(
+                () -> assertTrue(run.out().contains("inbound-plain on lo, after the REDIRECT"), run.out()),
+                () -> assertTrue(run.out().contains("inbound-mtls on eth0, before the REDIRECT"), run.out()),
+                () -> assertTrue(run.out().contains("filter   (dst host 127.0.0.1 and dst port 15001) or (dst host"
+                        + " 10.1.2.3 and dst portrange 32768-60999)"), run.out()),
+                () -> assertTrue(run.out().contains("warning: port 22 is excluded from inbound interception"), run.out()),
+                () -> assertTrue(!run.out().contains("gateway-upstream"), "gateway presets need --cluster-cidr"));
+    }
+
+    @Test
+    void presetLegsTakeTheOutboundPortFromTheRulesInJson(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("p15101.iptables-save");
+        Files.writeString(rules, Files.readString(Path.of(dump("default-injection.iptables-save")))
+                .replace("--to-ports 15001", "--to-ports 15101"));
+        CliRun run = CliRun.of("inspect", "--json", "--rules", rules.toString(), "--pod-ip", "10.1.2.3",
+                "--cluster-cidr", "10.0.0.0/8");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode legs = new ObjectMapper().readTree(run.out()).get("presetLegs");
+        assertEquals(6, legs.size(), legs.toString());
+        JsonNode outbound = legs.get(2);
+        assertAll(
+                () -> assertEquals("outbound-plain", outbound.get("preset").asText()),
+                () -> assertEquals("after the REDIRECT", outbound.get("capturePoint").asText()),
+                () -> assertTrue(outbound.get("filter").asText().startsWith("(dst host 127.0.0.1 and dst port 15101)"),
+                        outbound.toString()),
+                () -> assertTrue(legs.get(0).get("missing").asText().contains("--port"), legs.get(0).toString()),
+                () -> assertEquals("gateway-upstream", legs.get(5).get("preset").asText()));
+    }
 }

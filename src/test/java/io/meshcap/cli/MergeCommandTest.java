@@ -10,7 +10,9 @@ import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.LinkType;
 import io.meshcap.format.OutputFormat;
-import io.meshcap.format.Tools;
+import io.meshcap.format.ReadBack;
+import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,13 +47,13 @@ class MergeCommandTest {
      * Runs meshcap in a new JVM through bash (for ulimit and pipes), with the test's class path. A last
      * argument starting with "; }" is shell syntax that closes a group opened in {@code shellPrefix}.
      */
-    private static Tools.Result meshcap(String shellPrefix, String... args) {
+    private static CommandRunner.Result meshcap(String shellPrefix, String... args) {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String command = shellPrefix + " exec " + quote(java) + " -Xmx128m -cp " + quote(classPath)
                 + " io.meshcap.cli.Main " + Arrays.stream(args)
                         .map(arg -> arg.startsWith("; }") ? arg : quote(arg)).collect(Collectors.joining(" "));
-        return Tools.runAllowingFailure("bash", "-c", command);
+        return CommandRunner.run(List.of("bash", "-c", command));
     }
 
     private static String quote(String s) {
@@ -64,17 +66,17 @@ class MergeCommandTest {
         Path b = capture("b.pcapng", LinkType.LINUX_SLL, 3, 500);
         Path out = dir.resolve("piped.pcapng");
         // stdout goes through a real pipe, as into `wireshark -k -i -`.
-        Tools.Result result = meshcap("set -o pipefail; {", "merge", a.toString(), "--name", "reviews-v1/lo=" + b,
+        CommandRunner.Result result = meshcap("set -o pipefail; {", "merge", a.toString(), "--name", "reviews-v1/lo=" + b,
                 b.toString(), "-o", "-", "; } | cat > " + quote(out.toString()));
         assertEquals(0, result.exitCode(), result.stderr());
-        String second = Tools.run("date", "-u", "-d", "@" + T0 / 1_000_000_000L, "+%Y-%m-%dT%H:%M:%S").trim();
+        String second = Tshark.run("date", "-u", "-d", "@" + T0 / 1_000_000_000L, "+%Y-%m-%dT%H:%M:%S").trim();
         assertEquals(List.of(
                 a + " (pcap): 5 packets, 200 bytes, " + second + ".000000000Z to " + second + ".000004000Z",
                 "reviews-v1/lo (" + b + ", pcapng): 3 packets, 120 bytes, "
                         + second + ".000000500Z to " + second + ".000002500Z"),
                 result.stderr().lines().toList());
-        assertEquals(8, Tools.capinfosCount(out));
-        assertEquals(List.of("a.pcap", "reviews-v1/lo"), Tools.tshark(out).stream().map(Tools.Frame::interfaceName)
+        assertEquals(8, Tshark.capinfosCount(out));
+        assertEquals(List.of("a.pcap", "reviews-v1/lo"), Tshark.frames(out).stream().map(Tshark.Frame::interfaceName)
                 .distinct().toList());
     }
 
@@ -86,15 +88,15 @@ class MergeCommandTest {
         }
         Path out = dir.resolve("many.pcapng");
         args.addAll(List.of("-o", out.toString()));
-        Tools.Result result = meshcap("ulimit -n 100;", args.toArray(String[]::new));
+        CommandRunner.Result result = meshcap("ulimit -n 100;", args.toArray(String[]::new));
         assertEquals(0, result.exitCode(), result.stderr());
-        assertEquals(300, Tools.capinfosCount(out));
-        assertEquals(150, Tools.interfaces(out).size());
-        List<Tools.Frame> frames = Tools.tshark(out);
+        assertEquals(300, Tshark.capinfosCount(out));
+        assertEquals(150, ReadBack.interfaces(out).size());
+        List<Tshark.Frame> frames = Tshark.frames(out);
         for (int i = 1; i < frames.size(); i++) {
             assertTrue(frames.get(i - 1).timestampNanos() <= frames.get(i).timestampNanos());
         }
-        assertEquals("rw-------", Tools.run("stat", "-c", "%A", out.toString()).trim().substring(1));
+        assertEquals("rw-------", Tshark.run("stat", "-c", "%A", out.toString()).trim().substring(1));
         try (var left = Files.list(dir)) {
             assertFalse(left.anyMatch(p -> p.getFileName().toString().startsWith(".meshcap-merge-")));
         }
@@ -108,7 +110,7 @@ class MergeCommandTest {
         bytes[24 + 11] = (byte) 0x7f;
         Path bad = Files.write(dir.resolve("bad.pcap"), bytes);
         Path out = dir.resolve("out.pcapng");
-        Tools.Result result = meshcap("", "merge", good.toString(), bad.toString(), "-o", out.toString());
+        CommandRunner.Result result = meshcap("", "merge", good.toString(), bad.toString(), "-o", out.toString());
         assertEquals(1, result.exitCode());
         assertTrue(result.stderr().startsWith("meshcap: " + bad + ": offset 24: record claims "), result.stderr());
         assertFalse(result.stderr().contains("Exception"), result.stderr());
@@ -121,11 +123,11 @@ class MergeCommandTest {
         byte[] bytes = Files.readAllBytes(whole);
         Path cut = Files.write(dir.resolve("cut.pcap"), Arrays.copyOf(bytes, bytes.length - 7));
         Path out = dir.resolve("out.pcapng");
-        Tools.Result result = meshcap("", "merge", cut.toString(), "-o", out.toString());
+        CommandRunner.Result result = meshcap("", "merge", cut.toString(), "-o", out.toString());
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stderr().contains("meshcap: warning: " + cut + ": offset 136: the last record is cut short "
                 + "(49 of 56 bytes); the 2 records before it were kept"), result.stderr());
-        assertEquals(2, Tools.capinfosCount(out));
+        assertEquals(2, Tshark.capinfosCount(out));
     }
 
     @Test
@@ -142,6 +144,6 @@ class MergeCommandTest {
         assertFalse(Files.exists(out), "the failed pcap output was removed");
         assertEquals(1, Main.run("merge", a.toString(), "-o", dir.resolve("missing/o.pcapng").toString()));
         assertEquals(0, Main.run("merge", a.toString(), "-o", out.toString(), "--format", "PCAP"));
-        assertEquals(1, Tools.capinfosCount(out));
+        assertEquals(1, Tshark.capinfosCount(out));
     }
 }

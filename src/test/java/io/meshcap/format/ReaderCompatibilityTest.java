@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshcap.testing.LoopbackCapture;
+import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -34,8 +36,8 @@ class ReaderCompatibilityTest {
     static void capture() throws Exception {
         micros = dir.resolve("micros.pcap");
         nanos = dir.resolve("nanos.pcap");
-        try (LoopbackCapture a = new LoopbackCapture(micros, 47101, PACKETS, "-s", Integer.toString(SNAPLEN));
-             LoopbackCapture b = new LoopbackCapture(nanos, 47102, PACKETS, "--time-stamp-precision", "nano")) {
+        try (LoopbackCapture a = LoopbackCapture.udp(micros, 47101, PACKETS, "-s", Integer.toString(SNAPLEN));
+             LoopbackCapture b = LoopbackCapture.udp(nanos, 47102, PACKETS, "--time-stamp-precision", "nano")) {
             for (int i = 0; i < PACKETS; i++) {
                 LoopbackCapture.send(47101, 1 + i * 97);
                 LoopbackCapture.send(47102, 1 + i * 97);
@@ -45,28 +47,28 @@ class ReaderCompatibilityTest {
 
     @Test
     void tcpdumpMicrosecondPcapWithSnaplen() {
-        Tools.assertSameAsTshark(micros);
-        List<CaptureRecord> records = Tools.readAll(micros);
+        ReadBack.assertSameAsTshark(micros);
+        List<CaptureRecord> records = ReadBack.readAll(micros);
         assertEquals(PACKETS, records.size());
         assertTrue(records.stream().anyMatch(r -> r.originalLength() > r.capturedLength()), "some packets cut");
-        assertEquals(new CaptureInterface(LinkType.EN10MB, SNAPLEN, null, null), Tools.interfaces(micros).get(0));
+        assertEquals(new CaptureInterface(LinkType.EN10MB, SNAPLEN, null, null), ReadBack.interfaces(micros).get(0));
     }
 
     @Test
     void tcpdumpNanosecondPcap() {
-        Tools.assertSameAsTshark(nanos);
-        assertTrue(Tools.readAll(nanos).stream().anyMatch(r -> r.timestampNanos() % 1000 != 0),
+        ReadBack.assertSameAsTshark(nanos);
+        assertTrue(ReadBack.readAll(nanos).stream().anyMatch(r -> r.timestampNanos() % 1000 != 0),
                 "nanosecond digits survive");
     }
 
     @Test
     void editcapPcapngWithCommentsHoldsTheSamePackets() {
         Path pcapng = dir.resolve("commented.pcapng");
-        Tools.run("editcap", "-F", "pcapng", "-a", "1:first comment", "-a", "3:third, ünïcode",
+        Tshark.run("editcap", "-F", "pcapng", "-a", "1:first comment", "-a", "3:third, ünïcode",
                 nanos.toString(), pcapng.toString());
-        Tools.assertSameAsTshark(pcapng);
-        List<CaptureRecord> original = Tools.readAll(nanos);
-        List<CaptureRecord> converted = Tools.readAll(pcapng);
+        ReadBack.assertSameAsTshark(pcapng);
+        List<CaptureRecord> original = ReadBack.readAll(nanos);
+        List<CaptureRecord> converted = ReadBack.readAll(pcapng);
         for (int i = 0; i < original.size(); i++) {
             assertEquals(original.get(i).timestampNanos(), converted.get(i).timestampNanos());
             assertArrayEquals(original.get(i).data(), converted.get(i).data());
@@ -79,19 +81,19 @@ class ReaderCompatibilityTest {
     void tsharkPcapngAndMultipleSections() throws IOException {
         Path a = dir.resolve("a.pcapng");
         Path b = dir.resolve("b.pcapng");
-        Tools.run("tshark", "-r", micros.toString(), "-F", "pcapng", "-w", a.toString());
-        Tools.run("tshark", "-r", nanos.toString(), "-F", "pcapng", "-w", b.toString());
-        Tools.assertSameAsTshark(a);
+        Tshark.run("tshark", "-r", micros.toString(), "-F", "pcapng", "-w", a.toString());
+        Tshark.run("tshark", "-r", nanos.toString(), "-F", "pcapng", "-w", b.toString());
+        ReadBack.assertSameAsTshark(a);
         // Concatenated pcapng files are one valid file with two sections.
         Path both = dir.resolve("sections.pcapng");
         Files.write(both, new BlockBuilder(ByteOrder.LITTLE_ENDIAN)
                 .raw(Files.readAllBytes(a)).raw(Files.readAllBytes(b)).toByteArray());
-        Tools.assertSameAsTshark(both);
-        List<CaptureRecord> records = Tools.readAll(both);
+        ReadBack.assertSameAsTshark(both);
+        List<CaptureRecord> records = ReadBack.readAll(both);
         assertEquals(2 * PACKETS, records.size());
         assertEquals(0, records.get(0).interfaceId());
         assertEquals(1, records.get(PACKETS).interfaceId());
-        assertEquals(2, Tools.interfaces(both).size());
+        assertEquals(2, ReadBack.interfaces(both).size());
     }
 
     @ParameterizedTest
@@ -103,8 +105,8 @@ class ReaderCompatibilityTest {
             file.pcapRecord(1_795_333_791L, 1, 1500, ipv4(40));
             Path path = dir.resolve("hand-" + endian + nanosecond + ".pcap");
             Files.write(path, file.toByteArray());
-            Tools.assertSameAsTshark(path);
-            assertEquals(LinkType.RAW, Tools.interfaces(path).get(0).linkType());
+            ReadBack.assertSameAsTshark(path);
+            assertEquals(LinkType.RAW, ReadBack.interfaces(path).get(0).linkType());
         }
     }
 
@@ -117,12 +119,12 @@ class ReaderCompatibilityTest {
     void handBuiltPcapngWithEveryPacketBlockKind(Endian endian) throws IOException {
         Path path = dir.resolve("hand-" + endian + ".pcapng");
         Files.write(path, handBuiltPcapng(endian.order, false));
-        Tools.assertSameAsTshark(path);
-        List<CaptureInterface> interfaces = Tools.interfaces(path);
+        ReadBack.assertSameAsTshark(path);
+        List<CaptureInterface> interfaces = ReadBack.interfaces(path);
         assertEquals(List.of(LinkType.EN10MB, LinkType.RAW, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.NULL),
                 interfaces.stream().map(CaptureInterface::linkType).toList());
         assertEquals("first", interfaces.get(0).description());
-        List<CaptureRecord> records = Tools.readAll(path);
+        List<CaptureRecord> records = ReadBack.readAll(path);
         assertEquals(96, records.get(0).capturedLength(), "SPB cut to the snaplen");
         assertEquals(1_795_333_790_123_000_000L, records.get(1).timestampNanos());
         assertEquals("one\ntwo", records.get(1).comment());
@@ -139,13 +141,13 @@ class ReaderCompatibilityTest {
         Path extra = dir.resolve("extra.pcapng");
         Files.write(plain, handBuiltPcapng(ByteOrder.LITTLE_ENDIAN, false));
         Files.write(extra, handBuiltPcapng(ByteOrder.LITTLE_ENDIAN, true));
-        List<CaptureRecord> expected = Tools.readAll(plain);
-        List<CaptureRecord> actual = Tools.readAll(extra);
+        List<CaptureRecord> expected = ReadBack.readAll(plain);
+        List<CaptureRecord> actual = ReadBack.readAll(extra);
         assertEquals(expected.size(), actual.size());
         for (int i = 0; i < expected.size(); i++) {
             WriterRoundTripTest.assertSameRecord(expected.get(i), actual.get(i));
         }
-        assertEquals(expected.size() + 1, Tools.tshark(extra).size(), "tshark reads it all, custom block as a frame");
+        assertEquals(expected.size() + 1, Tshark.frames(extra).size(), "tshark reads it all, custom block as a frame");
     }
 
     private static byte[] handBuiltPcapng(ByteOrder order, boolean extraBlocks) {

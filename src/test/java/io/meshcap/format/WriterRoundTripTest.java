@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -64,13 +65,13 @@ class WriterRoundTripTest {
     @Test
     void tsharkReadsEveryFieldOfPcapngAsWritten() {
         Path file = writePcapng("out.pcapng");
-        List<Tools.Frame> frames = Tools.tshark(file);
+        List<Tshark.Frame> frames = Tshark.frames(file);
         List<CaptureRecord> expected = records();
         assertEquals(expected.size(), frames.size());
-        assertEquals(expected.size(), Tools.capinfosCount(file));
+        assertEquals(expected.size(), Tshark.capinfosCount(file));
         for (int i = 0; i < expected.size(); i++) {
             CaptureRecord record = expected.get(i);
-            Tools.Frame frame = frames.get(i);
+            Tshark.Frame frame = frames.get(i);
             CaptureInterface iface = INTERFACES.get(record.interfaceId());
             assertEquals(iface.name(), frame.interfaceName(), "packet " + i);
             assertEquals(iface.description(), frame.interfaceDescription(), "packet " + i);
@@ -79,19 +80,19 @@ class WriterRoundTripTest {
             assertEquals(record.capturedLength(), frame.capturedLength(), "packet " + i);
             assertEquals(record.comment(), frame.comment(), "packet " + i);
         }
-        assertTrue(Tools.run("capinfos", file.toString()).contains("Capture application: meshcap test"));
+        assertTrue(Tshark.run("capinfos", file.toString()).contains("Capture application: meshcap test"));
     }
 
     @Test
     void meshcapReadsBackWhatItWrote() {
         Path file = writePcapng("out.pcapng");
         List<CaptureRecord> expected = records();
-        List<CaptureRecord> actual = Tools.readAll(file);
+        List<CaptureRecord> actual = ReadBack.readAll(file);
         assertEquals(expected.size(), actual.size());
         for (int i = 0; i < expected.size(); i++) {
             assertSameRecord(expected.get(i), actual.get(i));
         }
-        assertEquals(INTERFACES, Tools.interfaces(file));
+        assertEquals(INTERFACES, ReadBack.interfaces(file));
     }
 
     @Test
@@ -108,7 +109,7 @@ class WriterRoundTripTest {
     @Test
     void aNamedPipeKeepsItsModeAndGetsTheCapture() throws Exception {
         Path fifo = dir.resolve("wireshark.fifo");
-        Tools.run("mkfifo", "-m", "644", fifo.toString());
+        Tshark.run("mkfifo", "-m", "644", fifo.toString());
         CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
             try {
                 return Files.readAllBytes(fifo);
@@ -121,7 +122,7 @@ class WriterRoundTripTest {
             writer.write(records().get(0));
         }
         Path copy = Files.write(dir.resolve("from-fifo.pcapng"), received.get(30, TimeUnit.SECONDS));
-        assertEquals(1, Tools.capinfosCount(copy));
+        assertEquals(1, Tshark.capinfosCount(copy));
         assertEquals("rw-r--r--", permissions(fifo));
     }
 
@@ -138,11 +139,11 @@ class WriterRoundTripTest {
         }
         Path kept = dir.resolve("kept.pcapng");
         Path discarded = dir.resolve("discarded.pcapng");
-        Tools.run("editcap", file.toString(), kept.toString());
-        Tools.run("editcap", "--discard-all-secrets", file.toString(), discarded.toString());
+        Tshark.run("editcap", file.toString(), kept.toString());
+        Tshark.run("editcap", "--discard-all-secrets", file.toString(), discarded.toString());
         // Editcap dropped exactly one block of 8 header + 8 fixed + 24 padded secrets + 4 trailer bytes.
         assertEquals(44, size(kept) - size(discarded));
-        assertEquals(1, Tools.readAll(file).size());
+        assertEquals(1, ReadBack.readAll(file).size());
     }
 
     @Test
@@ -156,15 +157,15 @@ class WriterRoundTripTest {
             writer.addInterface(new CaptureInterface(LinkType.EN10MB, 1500, "second", null));
             written.forEach(writer::write);
         }
-        List<Tools.Frame> frames = Tools.tshark(file);
+        List<Tshark.Frame> frames = Tshark.frames(file);
         assertEquals(written.size(), frames.size());
         for (int i = 0; i < written.size(); i++) {
             assertEquals(written.get(i).timestampNanos(), frames.get(i).timestampNanos());
             assertEquals(written.get(i).originalLength(), frames.get(i).originalLength());
             assertEquals(written.get(i).capturedLength(), frames.get(i).capturedLength());
-            assertSameRecord(written.get(i), Tools.readAll(file).get(i));
+            assertSameRecord(written.get(i), ReadBack.readAll(file).get(i));
         }
-        String tcpdump = Tools.run("tcpdump", "-r", file.toString(), "-nn", "-tt", "--time-stamp-precision", "nano");
+        String tcpdump = Tshark.run("tcpdump", "-r", file.toString(), "-nn", "-tt", "--time-stamp-precision", "nano");
         // tcpdump may continue a packet on further lines; each packet starts with its time.
         List<String> lines = tcpdump.lines().filter(l -> l.matches("^\\d+\\.\\d{9}( .*)?$")).toList();
         assertEquals(written.size(), lines.size(), tcpdump);
@@ -192,8 +193,8 @@ class WriterRoundTripTest {
             writer.addInterface(INTERFACES.get(0));
             writer.write(new CaptureRecord(0, BASE, 3, new byte[] {1, 2, 3}, "dropped"));
         }
-        assertNull(Tools.tshark(file).get(0).comment());
-        assertNull(Tools.readAll(file).get(0).comment());
+        assertNull(Tshark.frames(file).get(0).comment());
+        assertNull(ReadBack.readAll(file).get(0).comment());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.meshcap.istio;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshcap.plan.PortRange;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -10,12 +11,12 @@ class InterceptionAdvisorTest {
 
     private static final PortGuide GUIDE = PortGuide.bundled();
 
-    private static List<Advice> advise(String dump, EphemeralPortRange range, boolean known) {
+    private static List<Advice> advise(String dump, PortRange range, boolean known) {
         return InterceptionAdvisor.advise(RuleDumps.read(dump), range, known, GUIDE);
     }
 
     private static List<String> warnings(String dump) {
-        return advise(dump, EphemeralPortRange.KERNEL_DEFAULT, true).stream()
+        return advise(dump, PortRange.LINUX_DEFAULT_EPHEMERAL, true).stream()
                 .filter(a -> a.level() == Advice.Level.WARNING).map(Advice::text).toList();
     }
 
@@ -45,41 +46,41 @@ class InterceptionAdvisorTest {
     void tproxyAndAmbientAndNftablesAreExplained() {
         assertTrue(warnings("tproxy.iptables-legacy-save").stream().anyMatch(w -> w.startsWith("TPROXY mode")));
         assertTrue(warnings("ambient-inpod.iptables-save").stream().anyMatch(w -> w.contains("cannot be paired one to one")));
-        assertTrue(advise("native-nftables.nft", EphemeralPortRange.KERNEL_DEFAULT, true).stream()
+        assertTrue(advise("native-nftables.nft", PortRange.LINUX_DEFAULT_EPHEMERAL, true).stream()
                 .anyMatch(a -> a.text().startsWith("native nftables mode")));
     }
 
     @Test
     void anotherProxyUidIsNoted() {
-        assertTrue(advise("openshift-uid.iptables-save", EphemeralPortRange.KERNEL_DEFAULT, true).contains(
+        assertTrue(advise("openshift-uid.iptables-save", PortRange.LINUX_DEFAULT_EPHEMERAL, true).contains(
                 Advice.note("the proxy runs as uid 1000680000 (not 1337); a stand-in proxy must use it for the owner"
                         + " match to see it")));
     }
 
     @Test
     void appPortsInsideTheEphemeralRangeAreWarned() {
-        List<Advice> advice = advise("include-ports.iptables-save", new EphemeralPortRange(8000, 9999), true);
+        List<Advice> advice = advise("include-ports.iptables-save", new PortRange(8000, 9999), true);
         assertTrue(advice.contains(Advice.warning("port(s) 8080, 9090 lie inside the ephemeral range 8000-9999: filters"
                 + " that select the ephemeral range will also match that traffic")), advice::toString);
     }
 
     @Test
     void unknownRangeAndUnknownRulesAreSaid() {
-        List<Advice> advice = advise("seed-uid1337-port22-mangled.iptables-save", EphemeralPortRange.KERNEL_DEFAULT, false);
+        List<Advice> advice = advise("seed-uid1337-port22-mangled.iptables-save", PortRange.LINUX_DEFAULT_EPHEMERAL, false);
         assertTrue(advice.get(0).text().startsWith("5 line(s) of the rules were not understood (lines 5, 6, 7, 8, 9)"));
         assertTrue(advice.get(1).text().startsWith("ephemeral port range not read"));
     }
 
     @Test
     void noRulesMeansNoInterception() {
-        List<Advice> advice = InterceptionAdvisor.advise(RuleDumpReader.read(""), EphemeralPortRange.KERNEL_DEFAULT, true, GUIDE);
+        List<Advice> advice = InterceptionAdvisor.advise(RuleDumpReader.read(""), PortRange.LINUX_DEFAULT_EPHEMERAL, true, GUIDE);
         assertEquals(1, advice.size());
         assertTrue(advice.get(0).text().startsWith("no Istio interception rules found"));
     }
 
     @Test
     void ephemeralRangeReadsTheProcFile() {
-        assertEquals(new EphemeralPortRange(32768, 60999), EphemeralPortRange.parseProcFile("32768\t60999\n"));
-        assertTrue(new EphemeralPortRange(40000, 50000).contains(40000));
+        assertEquals(new PortRange(32768, 60999), PortRange.parse("32768\t60999\n"));
+        assertTrue(new PortRange(40000, 50000).contains(40000));
     }
 }

@@ -35,4 +35,15 @@ class SsParserTest {
         assertEquals(53, sockets.get(6).port());
         assertEquals(List.of("garbage"), result.unreadable());
     }
+
+    @Test
+    void readsTheOwnerUidThatDashEPrints() {
+        List<ListeningSocket> sockets = SsParser.parse("""
+                tcp LISTEN 0 4096 0.0.0.0:15006 0.0.0.0:* users:(("envoy",pid=41,fd=36)) uid:1337 ino:9 sk:3 <->
+                tcp LISTEN 0 128 0.0.0.0:8080 0.0.0.0:* ino:637 sk:101f cgroup:/ <->
+                """).sockets();
+        assertEquals(new ListeningSocket("tcp", "0.0.0.0", 15006, List.of(new ListeningSocket.Owner("envoy", 41)), 1337),
+                sockets.get(0));
+        assertEquals(0, sockets.get(1).uid());
+    }
 }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshcap.lab.Tshark.TcpPacket;
+import io.meshcap.istio.IstioDefaults;
+import io.meshcap.testing.Tshark.TcpPacket;
+import io.meshcap.testing.Tshark;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,7 +88,7 @@ class LabDataPathTest {
     void outboundShowsOnLoAsTwoHalfConversations() {
         for (LedgerEntry entry : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
             IpFamily family = family(entry);
-            Endpoint capturePort = new Endpoint(family == IpFamily.IPV4 ? "127.0.0.1" : "::1", SidecarPorts.OUTBOUND);
+            Endpoint capturePort = new Endpoint(family == IpFamily.IPV4 ? "127.0.0.1" : "::1", IstioDefaults.OUTBOUND_CAPTURE_PORT);
             assertTrue(lo.stream().anyMatch(p -> p.isSyn() && p.source().equals(entry.client())
                     && p.destination().equals(capturePort)), "request direction POD_IP:eph > loopback:15001");
             assertTrue(lo.stream().anyMatch(p -> p.source().equals(entry.destination())
@@ -122,7 +124,7 @@ class LabDataPathTest {
     void theCapturePortsNeverAppearOnEth0() {
         assertFalse(eth0.isEmpty());
         for (TcpPacket packet : eth0) {
-            for (int port : List.of(SidecarPorts.INBOUND, SidecarPorts.OUTBOUND)) {
+            for (int port : List.of(IstioDefaults.INBOUND_CAPTURE_PORT, IstioDefaults.OUTBOUND_CAPTURE_PORT)) {
                 assertNotEquals(port, packet.source().port(), packet::toString);
                 assertNotEquals(port, packet.destination().port(), packet::toString);
             }

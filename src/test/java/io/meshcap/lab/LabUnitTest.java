@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.net.Addresses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -31,10 +32,10 @@ class LabUnitTest {
 
     @Test
     void addressesAreFormattedLikeTshark() throws Exception {
-        assertEquals("2001:2::2", Endpoint.format(InetAddress.getByName("2001:2:0:0:0:0:0:2")));
-        assertEquals("::6", Endpoint.format(InetAddress.getByName("::6")));
-        assertEquals("1:0:2::", Endpoint.format(InetAddress.getByName("1:0:2:0:0:0:0:0")));
-        assertEquals("198.18.0.2", Endpoint.format(InetAddress.getByName("198.18.0.2")));
+        assertEquals("2001:2::2", Addresses.format(InetAddress.getByName("2001:2:0:0:0:0:0:2")));
+        assertEquals("::6", Addresses.format(InetAddress.getByName("::6")));
+        assertEquals("1:0:2::", Addresses.format(InetAddress.getByName("1:0:2:0:0:0:0:0")));
+        assertEquals("198.18.0.2", Addresses.format(InetAddress.getByName("198.18.0.2")));
         assertEquals("[2001:2::2]:8080", new Endpoint("2001:2::2", 8080).toString());
     }
 

@@ -11,9 +11,10 @@ import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.LinkType;
-import io.meshcap.format.LoopbackCapture;
 import io.meshcap.format.OutputFormat;
-import io.meshcap.format.Tools;
+import io.meshcap.format.ReadBack;
+import io.meshcap.testing.LoopbackCapture;
+import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +57,8 @@ class MergerTest {
         Path a = dir.resolve("a.pcap");
         Path b = dir.resolve("b.pcap");
         int packets = 40;
-        try (LoopbackCapture ca = new LoopbackCapture(a, 47201, packets);
-             LoopbackCapture cb = new LoopbackCapture(b, 47202, packets, "--time-stamp-precision", "nano")) {
+        try (LoopbackCapture ca = LoopbackCapture.udp(a, 47201, packets);
+             LoopbackCapture cb = LoopbackCapture.udp(b, 47202, packets, "--time-stamp-precision", "nano")) {
             for (int i = 0; i < packets; i++) {
                 LoopbackCapture.send(i % 3 == 0 ? 47202 : 47201, 10 + i);
                 LoopbackCapture.send(i % 3 == 0 ? 47201 : 47202, 10 + i);
@@ -68,33 +69,33 @@ class MergerTest {
                 new MergeInput(a, "reviews-v1-abc/lo", "namespace=bookinfo pod=reviews-v1-abc interface=lo"),
                 MergeInput.of(b)), out, 64, RecordTransform.NONE);
 
-        List<Tools.Frame> merged = Tools.tshark(out);
+        List<Tshark.Frame> merged = Tshark.frames(out);
         assertEquals(2 * packets, merged.size());
-        assertEquals(2 * packets, Tools.capinfosCount(out));
+        assertEquals(2 * packets, Tshark.capinfosCount(out));
         for (int i = 1; i < merged.size(); i++) {
             assertTrue(merged.get(i - 1).timestampNanos() <= merged.get(i).timestampNanos(), "time order at " + i);
         }
         // Each leg keeps its packets, in order, under its own interface.
-        assertEquals(projection(Tools.tshark(a)), projection(merged.stream()
+        assertEquals(projection(Tshark.frames(a)), projection(merged.stream()
                 .filter(f -> "reviews-v1-abc/lo".equals(f.interfaceName())).toList()));
-        assertEquals(projection(Tools.tshark(b)), projection(merged.stream()
+        assertEquals(projection(Tshark.frames(b)), projection(merged.stream()
                 .filter(f -> "b.pcap".equals(f.interfaceName())).toList()));
         assertEquals("namespace=bookinfo pod=reviews-v1-abc interface=lo", merged.stream()
                 .filter(f -> "reviews-v1-abc/lo".equals(f.interfaceName())).findFirst().orElseThrow()
                 .interfaceDescription());
         // mergecap puts the same packets in the same order.
         Path reference = dir.resolve("mergecap.pcapng");
-        Tools.run("mergecap", "-w", reference.toString(), a.toString(), b.toString());
-        assertEquals(projection(Tools.tshark(reference)), projection(merged));
+        Tshark.run("mergecap", "-w", reference.toString(), a.toString(), b.toString());
+        assertEquals(projection(Tshark.frames(reference)), projection(merged));
 
         assertEquals(packets, summaries.get(0).packets());
         assertEquals(merged.stream().filter(f -> f.interfaceName().equals("b.pcap"))
-                .mapToLong(Tools.Frame::capturedLength).sum(), summaries.get(1).bytes());
+                .mapToLong(Tshark.Frame::capturedLength).sum(), summaries.get(1).bytes());
         assertTrue(summaries.get(0).describe().startsWith("reviews-v1-abc/lo (" + a + ", pcap): 40 packets, "),
                 summaries.get(0).describe());
     }
 
-    private static List<String> projection(List<Tools.Frame> frames) {
+    private static List<String> projection(List<Tshark.Frame> frames) {
         return frames.stream().map(f -> f.timestampNanos() + "/" + f.originalLength()).toList();
     }
 
@@ -105,7 +106,7 @@ class MergerTest {
         Path third = input("third.pcapng", LinkType.EN10MB, 5, 9);
         Path out = dir.resolve("ties.pcapng");
         merge(Stream.of(first, second, third).map(MergeInput::of).toList(), out, 64, RecordTransform.NONE);
-        List<String> comments = Tools.tshark(out).stream().map(Tools.Frame::comment).toList();
+        List<String> comments = Tshark.frames(out).stream().map(Tshark.Frame::comment).toList();
         assertEquals(List.of("second.pcapng@0", "first.pcapng@1",
                 "first.pcapng@5", "first.pcapng@5", "second.pcapng@5", "third.pcapng@5",
                 "first.pcapng@9", "second.pcapng@9", "third.pcapng@9"), comments);
@@ -126,8 +127,8 @@ class MergerTest {
         List<InputSummary> spilledSummaries = merge(inputs, spilled, 2, RecordTransform.NONE);
 
         assertEquals(directSummaries, spilledSummaries, "summaries describe the user's inputs, not spill files");
-        List<CaptureRecord> expected = Tools.readAll(direct);
-        List<CaptureRecord> actual = Tools.readAll(spilled);
+        List<CaptureRecord> expected = ReadBack.readAll(direct);
+        List<CaptureRecord> actual = ReadBack.readAll(spilled);
         assertEquals(28, expected.size());
         assertEquals(expected.size(), actual.size());
         for (int i = 0; i < expected.size(); i++) {
@@ -135,7 +136,7 @@ class MergerTest {
             assertEquals(expected.get(i).timestampNanos(), actual.get(i).timestampNanos());
             assertEquals(expected.get(i).interfaceId(), actual.get(i).interfaceId());
         }
-        assertEquals(Tools.interfaces(direct), Tools.interfaces(spilled));
+        assertEquals(ReadBack.interfaces(direct), ReadBack.interfaces(spilled));
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".meshcap-merge-")).toList(),
                     "spill files are deleted");
@@ -160,7 +161,7 @@ class MergerTest {
         });
         assertEquals(List.of("leg", "leg", "leg"), seenInterfaces);
         assertEquals(List.of("meshcap: rewrote", "in.pcapng@3", "duplicate"),
-                Tools.tshark(out).stream().map(Tools.Frame::comment).toList());
+                Tshark.frames(out).stream().map(Tshark.Frame::comment).toList());
     }
 
     @Test
@@ -179,7 +180,7 @@ class MergerTest {
         merge(List.of(new MergeInput(multi, "reviews", null), MergeInput.of(multi),
                 new MergeInput(single, "ratings/eth0", "k8s metadata"), MergeInput.of(single)), out, 64,
                 RecordTransform.NONE);
-        List<CaptureInterface> interfaces = Tools.interfaces(out);
+        List<CaptureInterface> interfaces = ReadBack.interfaces(out);
         assertEquals(List.of("reviews", "eth0", "ratings/eth0", "single.pcapng", "reviews/if1", "multi.pcapng/if1"),
                 interfaces.stream().map(CaptureInterface::name).toList());
         assertEquals("pod eth0", interfaces.get(0).description());
@@ -187,7 +188,7 @@ class MergerTest {
         assertNull(interfaces.get(3).description());
         assertEquals(LinkType.LINUX_SLL, interfaces.get(4).linkType());
         assertEquals(List.of("reviews", "eth0", "ratings/eth0", "single.pcapng", "reviews/if1", "multi.pcapng/if1"),
-                Tools.tshark(out).stream().map(Tools.Frame::interfaceName).toList());
+                Tshark.frames(out).stream().map(Tshark.Frame::interfaceName).toList());
     }
 
     @Test
@@ -199,7 +200,7 @@ class MergerTest {
         List<InputSummary> summaries = merge(List.of(MergeInput.of(cut)), out, 64, RecordTransform.NONE);
         assertEquals(2, summaries.get(0).packets());
         assertTrue(summaries.get(0).truncation().orElseThrow().contains("the 2 records before it were kept"));
-        assertEquals(2, Tools.capinfosCount(out));
+        assertEquals(2, Tshark.capinfosCount(out));
     }
 
     @Test

@@ -14,8 +14,8 @@ import io.meshcap.lab.LabTopology;
 import io.meshcap.lab.Ledger;
 import io.meshcap.lab.LedgerEntry;
 import io.meshcap.lab.Recording;
-import io.meshcap.lab.Tshark;
 import io.meshcap.net.Addresses;
+import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +89,7 @@ class PresetSemanticsTest {
     /** Every packet of a recording: tshark's TCP four-tuple (if any) beside the raw bytes meshcap's reader returns. */
     private static List<Packet> packets(Path file) throws IOException {
         Map<Integer, String> tuples = new LinkedHashMap<>();
-        for (List<String> row : Tshark.fields(file, "tcp", "frame.number", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport")) {
+        for (List<String> row : Tshark.firstFields(file, "tcp", "frame.number", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport")) {
             tuples.put(Integer.parseInt(row.get(0)), row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4));
         }
         List<Packet> packets = new ArrayList<>();

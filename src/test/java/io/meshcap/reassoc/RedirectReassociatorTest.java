@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.LinkType;
+import io.meshcap.istio.IstioDefaults;
 import io.meshcap.packet.TcpSegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -208,7 +209,7 @@ class RedirectReassociatorTest {
     @Test
     void theSelfCallPathThroughTheInboundPortIsUndoneToo() {
         FlowEndpoint proxy = ep("198.18.0.2", 42000);
-        FlowEndpoint port15006 = ep("127.0.0.1", RedirectPorts.ISTIO_DEFAULT_INBOUND_PORT);
+        FlowEndpoint port15006 = ep("127.0.0.1", IstioDefaults.INBOUND_CAPTURE_PORT);
         FlowEndpoint ownApp = ep("198.18.0.2", 8080);
         Run run = new Run(LinkType.EN10MB)
                 .feed(0, ip(proxy, port15006, SYN, 1, 0))

@@ -1,99 +1,143 @@
 package io.meshcap.testing;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.InputStreamReader;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Produces a small real capture: tcpdump on the host's lo records a few TCP echo exchanges on an ephemeral
- * port of 127.0.0.1. For tests of file handling that need genuine tcpdump output, not lab topology.
+ * A small real capture: tcpdump on the host's {@code lo} while the test sends traffic to 127.0.0.1. For tests of
+ * file handling that need genuine tcpdump output, not lab topology. Closing it waits until tcpdump has written
+ * everything it saw, then stops it.
  */
-public final class LoopbackCapture {
+public final class LoopbackCapture implements AutoCloseable {
 
-    private LoopbackCapture() {
+    private static final long TIMEOUT_SECONDS = 30;
+    private static final long QUIET_POLL_MILLIS = 100;
+    private static final int QUIET_POLLS = 3;
+    private static final int MAX_POLLS = 50;
+    private static final int BACKLOG = 50;
+
+    private final Path file;
+    private final Process tcpdump;
+    private final CompletableFuture<String> stderr = new CompletableFuture<>();
+
+    /** Starts {@code tcpdump -i lo -w FILE [options...] FILTER} and returns once it listens. */
+    public LoopbackCapture(Path file, String filter, String... options) throws IOException {
+        this.file = file;
+        // -Z root: Debian's tcpdump otherwise switches to its own user and cannot write into a private temp dir.
+        // --immediate-mode and -U: every packet reaches the file as soon as it is seen.
+        List<String> command = new ArrayList<>(List.of("tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n",
+                "-i", "lo", "-w", file.toString()));
+        command.addAll(List.of(options));
+        command.add(filter);
+        tcpdump = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        CompletableFuture<Void> listening = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            StringBuilder all = new StringBuilder();
+            try (BufferedReader err = new BufferedReader(new InputStreamReader(tcpdump.getErrorStream()))) {
+                for (String line = err.readLine(); line != null; line = err.readLine()) {
+                    all.append(line).append('\n');
+                    if (line.contains("listening on")) {
+                        listening.complete(null);
+                    }
+                }
+            } catch (IOException e) {
+                all.append(e);
+            }
+            listening.complete(null);
+            stderr.complete(all.toString());
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            listening.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            tcpdump.destroyForcibly();
+            throw new IOException("tcpdump did not start listening", e);
+        }
+        if (!tcpdump.isAlive() && tcpdump.exitValue() != 0) {
+            throw new AssertionError("tcpdump failed to start: " + stderr.join());
+        }
     }
 
-    /** Records {@code exchanges} request/response exchanges (each on its own connection) into {@code file}. */
-    public static void record(Path file, int exchanges) throws IOException, InterruptedException {
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            int port = server.getLocalPort();
-            // -Z root: Debian's tcpdump otherwise switches to its own user and cannot write into a private temp dir.
-            Process tcpdump = new ProcessBuilder("tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n", "-i", "lo", "-w", file.toString(),
-                    "tcp port " + port).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            awaitListening(tcpdump);
+    /** A capture of UDP to {@code port} that ends by itself after {@code count} packets. */
+    public static LoopbackCapture udp(Path file, int port, int count, String... options) throws IOException {
+        List<String> all = new ArrayList<>(List.of("-c", Integer.toString(count)));
+        all.addAll(List.of(options));
+        return new LoopbackCapture(file, "udp port " + port, all.toArray(String[]::new));
+    }
+
+    /** Sends one datagram of {@code size} bytes to 127.0.0.1:port. */
+    public static void send(int port, int size) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket()) {
+            byte[] payload = new byte[size];
+            for (int i = 0; i < size; i++) {
+                payload[i] = (byte) i;
+            }
+            socket.send(new DatagramPacket(payload, size, InetAddress.getLoopbackAddress(), port));
+        }
+    }
+
+    /** Records {@code exchanges} TCP request/response exchanges (each on its own connection) into {@code file}. */
+    public static void record(Path file, int exchanges) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, BACKLOG, InetAddress.getLoopbackAddress());
+                LoopbackCapture capture = new LoopbackCapture(file, "tcp port " + server.getLocalPort())) {
             Thread echo = new Thread(() -> serve(server, exchanges));
             echo.start();
             for (int i = 0; i < exchanges; i++) {
-                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
                     client.getOutputStream().write(("request " + i + "\n").getBytes(StandardCharsets.US_ASCII));
                     client.shutdownOutput();
                     client.getInputStream().readAllBytes();
                 }
             }
             echo.join();
-            awaitQuiet(file);
-            tcpdump.destroy();
-            if (!tcpdump.waitFor(10, TimeUnit.SECONDS)) {
-                tcpdump.destroyForcibly();
-                throw new AssertionError("tcpdump did not stop");
-            }
         }
     }
 
-    /** Waits until tcpdump has written everything: a stopped tcpdump drops what it has not read yet. */
-    private static void awaitQuiet(Path file) throws IOException, InterruptedException {
+    /** Waits until the file stops growing, then stops tcpdump if it has not ended by itself. */
+    @Override
+    public void close() throws Exception {
+        // A stopped tcpdump drops what it has not read yet, so it is only stopped once the file is quiet.
         long size = -1;
         int unchanged = 0;
-        for (int polls = 0; polls < 50 && unchanged < 3; polls++) {
-            Thread.sleep(100);
-            long now = java.nio.file.Files.size(file);
+        for (int polls = 0; polls < MAX_POLLS && unchanged < QUIET_POLLS && tcpdump.isAlive(); polls++) {
+            Thread.sleep(QUIET_POLL_MILLIS);
+            long now = Files.exists(file) ? Files.size(file) : 0;
             unchanged = now == size ? unchanged + 1 : 0;
             size = now;
         }
-    }
-
-    private static void awaitListening(Process tcpdump) throws IOException {
-        InputStream err = tcpdump.getErrorStream();
-        StringBuilder said = new StringBuilder();
-        int c;
-        while ((c = err.read()) >= 0) {
-            said.append((char) c);
-            if (said.indexOf("listening on") >= 0) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        err.transferTo(OutputStream.nullOutputStream());
-                    } catch (IOException ignored) {
-                        // tcpdump ended
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return;
-            }
+        tcpdump.destroy();
+        if (!tcpdump.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            tcpdump.destroyForcibly();
+            throw new AssertionError("tcpdump did not finish: " + stderr.getNow(""));
         }
-        throw new AssertionError("tcpdump failed to start: " + said);
+        if (tcpdump.exitValue() != 0) {
+            throw new AssertionError("tcpdump failed: " + stderr.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        }
     }
 
     private static void serve(ServerSocket server, int exchanges) {
         for (int i = 0; i < exchanges; i++) {
             try (Socket peer = server.accept()) {
                 byte[] request = peer.getInputStream().readAllBytes();
-                peer.getOutputStream().write(("echo " + new String(request, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+                peer.getOutputStream().write(("echo " + new String(request, StandardCharsets.US_ASCII))
+                        .getBytes(StandardCharsets.US_ASCII));
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
         }
-    }
-
-    /** tshark's view of the file: one row per packet with the fields named. */
-    public static List<List<String>> packets(Path file, String... fields) {
-        return Tshark.fields(file, null, fields);
     }
 }

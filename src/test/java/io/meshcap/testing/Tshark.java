@@ -1,21 +1,111 @@
 package io.meshcap.testing;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.lab.Endpoint;
+import io.meshcap.sys.CommandRunner;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-/** Runs tshark and capinfos on files the tests produce: the independent judge of what meshcap wrote. */
+/**
+ * Runs Wireshark's and tcpdump's tools (tshark, capinfos, editcap, mergecap) on files the tests produce: the
+ * independent judges of what meshcap reads and writes, so tests never parse capture bytes themselves.
+ */
 public final class Tshark {
+
+    private static final String SEPARATOR = "\t";
+    /** Joins several occurrences of one field (comments) so they stay inside their column. */
+    private static final char AGGREGATOR = '\u0001';
 
     private Tshark() {
     }
 
-    /** {@code tshark -r FILE -T fields -e F...}, one list of field values per packet. */
+    /** One TCP packet as tshark decodes it; addresses in tshark's text form, like {@link Endpoint}. */
+    public record TcpPacket(Endpoint source, Endpoint destination, boolean syn, boolean ack) {
+
+        public boolean isSyn() {
+            return syn && !ack;
+        }
+    }
+
+    /** One packet as tshark sees it: interface, nanosecond time, lengths, comments (joined by newlines). */
+    public record Frame(String interfaceName, String interfaceDescription, long timestampNanos, int originalLength,
+            int capturedLength, String comment) {
+    }
+
+    /**
+     * {@code tshark -r FILE [-Y FILTER] -T fields -e F...}: one list of field values per packet; a field that occurs
+     * several times in a packet has its values joined by commas, as tshark prints them.
+     */
     public static List<List<String>> fields(Path file, String displayFilter, String... fields) {
-        List<String> argv = new ArrayList<>(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields", "-E", "separator=|"));
+        return query(file, displayFilter, List.of(), fields);
+    }
+
+    /**
+     * Like {@link #fields}, but only each field's first occurrence: the outer header's, where an ICMP error quotes
+     * the packet it answers.
+     */
+    public static List<List<String>> firstFields(Path file, String displayFilter, String... fields) {
+        return query(file, displayFilter, List.of("-E", "occurrence=f"), fields);
+    }
+
+    /** Every TCP packet of a file (IPv4 and IPv6), in file order, as its outer headers say. */
+    public static List<TcpPacket> tcpPackets(Path file) {
+        List<TcpPacket> packets = new ArrayList<>();
+        for (List<String> row : firstFields(file, "tcp", "ip.src", "ipv6.src", "tcp.srcport",
+                "ip.dst", "ipv6.dst", "tcp.dstport", "tcp.flags.syn", "tcp.flags.ack")) {
+            String source = row.get(0).isEmpty() ? row.get(1) : row.get(0);
+            String destination = row.get(3).isEmpty() ? row.get(4) : row.get(3);
+            packets.add(new TcpPacket(new Endpoint(source, Integer.parseInt(row.get(2))),
+                    new Endpoint(destination, Integer.parseInt(row.get(5))), flag(row.get(6)), flag(row.get(7))));
+        }
+        return packets;
+    }
+
+    /** Every packet of a file as tshark reads it. */
+    public static List<Frame> frames(Path file) {
+        List<Frame> frames = new ArrayList<>();
+        for (List<String> f : query(file, null, List.of("-E", "occurrence=a", "-E", "aggregator=" + AGGREGATOR),
+                "frame.interface_name", "frame.interface_description", "frame.time_epoch", "frame.len", "frame.cap_len",
+                "frame.comment")) {
+            if (!f.get(2).isEmpty() && f.get(2).indexOf('.') < 0) {
+                throw new AssertionError(file + ": unexpected tshark line: " + f);
+            }
+            frames.add(new Frame(emptyToNull(f.get(0)), emptyToNull(f.get(1)), epochNanos(f.get(2)),
+                    Integer.parseInt(f.get(3)), Integer.parseInt(f.get(4)),
+                    emptyToNull(f.get(5).replace(AGGREGATOR, '\n'))));
+        }
+        return frames;
+    }
+
+    /** The number of packets tshark reads from the file. */
+    public static int count(Path file) {
+        return (int) run("tshark", "-n", "-r", file.toString(), "-T", "fields", "-e", "frame.number").lines().count();
+    }
+
+    /** capinfos' packet count, a second opinion on the file's structure. */
+    public static long capinfosCount(Path file) {
+        String out = run("capinfos", "-M", "-c", "-T", "-r", file.toString());
+        return Long.parseLong(out.trim().split(SEPARATOR)[1].trim());
+    }
+
+    /** Runs a command, fails the test unless it exits 0, and returns its standard output. */
+    public static String run(List<String> argv) {
+        CommandRunner.Result result = CommandRunner.run(argv);
+        assertTrue(result.ok(), () -> String.join(" ", argv) + " exited " + result.exitCode() + ": " + result.stderr());
+        return result.stdout();
+    }
+
+    public static String run(String... argv) {
+        return run(List.of(argv));
+    }
+
+    private static List<List<String>> query(Path file, String displayFilter, List<String> options, String... fields) {
+        List<String> argv = new ArrayList<>(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields",
+                "-E", "separator=/t"));
+        argv.addAll(options);
         if (displayFilter != null) {
             argv.add("-Y");
             argv.add(displayFilter);
@@ -26,49 +116,29 @@ public final class Tshark {
         }
         List<List<String>> rows = new ArrayList<>();
         for (String line : run(argv).lines().toList()) {
-            rows.add(List.of(line.split("\\|", -1)));
+            rows.add(Arrays.asList(line.split(SEPARATOR, -1)));
         }
         return rows;
     }
 
-    /** The number of packets tshark reads from the file. */
-    public static int count(Path file) {
-        return (int) run(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields", "-e", "frame.number")).lines().count();
+    /**
+     * "1795333790.637641000" (tshark prints nine digits) to nanoseconds, without floating point. A Simple
+     * Packet Block has no time, which tshark shows as nothing and meshcap as 0.
+     */
+    static long epochNanos(String text) {
+        if (text.isEmpty()) {
+            return 0;
+        }
+        int dot = text.indexOf('.');
+        String fraction = (text.substring(dot + 1) + "000000000").substring(0, 9);
+        return Long.parseLong(text.substring(0, dot)) * 1_000_000_000L + Long.parseLong(fraction);
     }
 
-    /** Runs a command to completion and returns its stdout; fails on a non-zero exit. */
-    public static String run(List<String> argv) {
-        try {
-            Process process = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.PIPE).start();
-            process.getOutputStream().close();
-            String err;
-            String out;
-            try (var stdout = process.getInputStream(); var stderr = process.getErrorStream()) {
-                var errText = new java.util.concurrent.CompletableFuture<String>();
-                Thread reader = new Thread(() -> {
-                    try {
-                        errText.complete(new String(stderr.readAllBytes(), StandardCharsets.UTF_8));
-                    } catch (IOException e) {
-                        errText.complete(e.toString());
-                    }
-                });
-                reader.start();
-                out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
-                err = errText.join();
-            }
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError(argv + " timed out");
-            }
-            if (process.exitValue() != 0) {
-                throw new AssertionError(argv + " exited " + process.exitValue() + ": " + err);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + argv + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+    private static String emptyToNull(String s) {
+        return s.isEmpty() ? null : s;
+    }
+
+    private static boolean flag(String value) {
+        return value.equals("1") || value.equalsIgnoreCase("true");
     }
 }

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshcap.MeshcapException;
 import java.time.Duration;
 import java.util.List;
@@ -47,12 +46,7 @@ final class HelperWait {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no status yet";
         while (System.nanoTime() < deadline) {
-            Pod pod;
-            try {
-                pod = client.pods().inNamespace(ref.namespace()).withName(ref.name()).get();
-            } catch (KubernetesClientException e) {
-                throw ApiFailures.explain(e, "read pod " + ref, "");
-            }
+            Pod pod = KubernetesClients.readPod(client, ref);
             if (pod == null) {
                 throw MeshcapException.failure("pod " + ref + " disappeared while meshcap waited for its helper "
                         + "container " + name);

@@ -1,5 +1,6 @@
 package io.meshcap.capture.k8s;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -56,6 +57,15 @@ public final class KubernetesClients {
         } catch (KubernetesClientException e) {
             throw MeshcapException.usage("cannot load the Kubernetes configuration: " + e.getMessage()
                     + "; check --kubeconfig, --context and KUBECONFIG");
+        }
+    }
+
+    /** The pod as the API has it now, or null when it does not exist; a refused read is explained. */
+    static Pod readPod(KubernetesClient client, PodRef ref) {
+        try {
+            return client.pods().inNamespace(ref.namespace()).withName(ref.name()).get();
+        } catch (KubernetesClientException e) {
+            throw ApiFailures.explain(e, "read pod " + ref, "");
         }
     }
 

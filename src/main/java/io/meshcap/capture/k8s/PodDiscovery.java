@@ -44,12 +44,7 @@ public final class PodDiscovery {
      * @throws MeshcapException if it does not exist or may not be read
      */
     public PodInfo get(PodRef ref) {
-        Pod pod;
-        try {
-            pod = client.pods().inNamespace(ref.namespace()).withName(ref.name()).get();
-        } catch (KubernetesClientException e) {
-            throw ApiFailures.explain(e, "read pod " + ref, "");
-        }
+        Pod pod = KubernetesClients.readPod(client, ref);
         if (pod == null) {
             throw MeshcapException.failure("pod " + ref + " not found; list the pods with: kubectl get pods -n "
                     + ref.namespace());

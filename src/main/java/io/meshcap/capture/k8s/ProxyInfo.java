@@ -1,5 +1,7 @@
 package io.meshcap.capture.k8s;
 
+import io.meshcap.istio.IstioDefaults;
+
 /**
  * The pod's Istio sidecar.
  *
@@ -16,5 +18,5 @@ public record ProxyInfo(String container, String image, String version, long uid
     /** Istio's default proxy container name. */
     public static final String CONTAINER_NAME = "istio-proxy";
     /** Istio's default proxy uid. */
-    public static final long DEFAULT_UID = 1337;
+    public static final long DEFAULT_UID = IstioDefaults.PROXY_UID;
 }

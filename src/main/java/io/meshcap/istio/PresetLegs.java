@@ -1,0 +1,80 @@
+package io.meshcap.istio;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.plan.FilterBuilder;
+import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.FilterParameter;
+import io.meshcap.plan.Preset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * What each bundled capture leg would record in a namespace with these rules: its filter, and where its capture
+ * point sits relative to the redirect. {@code inspect} shows it so a capture can be planned before it is run.
+ */
+public final class PresetLegs {
+
+    /** The role of the presets every pod has; gateway presets also need the cluster's networks. */
+    private static final String SIDECAR_ROLE = "sidecar";
+    private static final String LOOPBACK = "lo";
+
+    /**
+     * One leg.
+     *
+     * @param preset             the preset's name
+     * @param interfaceName      where it captures
+     * @param filter             the BPF filter it would use, or null when a value is missing
+     * @param missing            what the filter still needs (flags to give), or null
+     * @param capturePoint       before or after the REDIRECT
+     * @param capturePointDetail the capture point in words
+     * @param warnings           what this leg will not show in this namespace
+     */
+    public record Leg(String preset, String interfaceName, String filter, String missing, String capturePoint,
+            String capturePointDetail, List<String> warnings) {
+
+        public Leg {
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    private PresetLegs() {
+    }
+
+    /** The sidecar presets, and the gateway ones when the inputs name the cluster's networks. */
+    public static List<Leg> of(Collection<Preset> presets, InterceptionModel model, FilterInputs inputs) {
+        boolean gateways = !inputs.clusterNets().isEmpty();
+        return presets.stream()
+                .filter(preset -> gateways || preset.role().equals(SIDECAR_ROLE))
+                .map(preset -> leg(preset, model, inputs))
+                .toList();
+    }
+
+    private static Leg leg(Preset preset, InterceptionModel model, FilterInputs inputs) {
+        String filter = null;
+        String missing = null;
+        try {
+            filter = FilterBuilder.build(preset, inputs, null).expression();
+        } catch (MeshcapException e) {
+            missing = e.getMessage();
+        }
+        return new Leg(preset.name(), preset.interfaceName(), filter, missing,
+                preset.capturePoint().relativeToRedirect(), preset.capturePoint().description(),
+                warnings(preset, model, inputs));
+    }
+
+    /** A port the rules let past the proxy reaches the app over eth0 only: the lo half of its inbound leg is absent. */
+    private static List<String> warnings(Preset preset, InterceptionModel model, FilterInputs inputs) {
+        List<String> warnings = new ArrayList<>();
+        if (preset.interfaceName().equals(LOOPBACK) && preset.template().parameters().contains(FilterParameter.APP_PORTS)
+                && model.interceptsInbound()) {
+            for (int port : inputs.appPorts()) {
+                if (!model.interceptsInboundPort(port)) {
+                    warnings.add("port " + port + " is excluded from inbound interception: its calls reach the app"
+                            + " over eth0 without the proxy, so this leg will not show them");
+                }
+            }
+        }
+        return warnings;
+    }
+}

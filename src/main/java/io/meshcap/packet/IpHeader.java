@@ -1,0 +1,57 @@
+package io.meshcap.packet;
+
+import java.util.Arrays;
+
+/**
+ * What IPv4 and IPv6 headers share: the two addresses lie next to each other, source first, and both go into the
+ * TCP/UDP pseudo-header the same way. Each version says where its addresses start and how long they are.
+ */
+abstract sealed class IpHeader implements NetworkHeader permits Ipv4Header, Ipv6Header {
+
+    private static final int HALF_WORD_BITS = 16;
+    private static final int HALF_WORD_MASK = 0xffff;
+
+    final byte[] data;
+    final int offset;
+    private final String family;
+    private final int source;
+    private final int addressLength;
+
+    IpHeader(byte[] data, int offset, String family, int source, int addressLength) {
+        this.data = data;
+        this.offset = offset;
+        this.family = family;
+        this.source = offset + source;
+        this.addressLength = addressLength;
+    }
+
+    @Override
+    public final byte[] source() {
+        return Arrays.copyOfRange(data, source, source + addressLength);
+    }
+
+    @Override
+    public final byte[] destination() {
+        return Arrays.copyOfRange(data, destinationAt(), destinationAt() + addressLength);
+    }
+
+    @Override
+    public final void setDestination(byte[] address) {
+        if (address.length != addressLength) {
+            throw new IllegalArgumentException("an " + family + " address has " + addressLength + " bytes, not "
+                    + address.length);
+        }
+        System.arraycopy(address, 0, data, destinationAt(), addressLength);
+    }
+
+    /** Both addresses, the length (as two 16-bit words: IPv6's is 32 bits) and the protocol. */
+    @Override
+    public final long pseudoHeaderSum(int transportLength) {
+        long sum = Checksums.sum(data, source, 2 * addressLength);
+        return sum + (transportLength >>> HALF_WORD_BITS) + (transportLength & HALF_WORD_MASK) + protocol();
+    }
+
+    private int destinationAt() {
+        return source + addressLength;
+    }
+}

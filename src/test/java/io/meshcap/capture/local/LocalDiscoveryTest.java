@@ -1,0 +1,27 @@
+package io.meshcap.capture.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.meshcap.istio.SsParser;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class LocalDiscoveryTest {
+
+    /** ss -Htlnupe in a lab pod: the stand-in sidecar as uid 1337, the app as root, a loopback-only admin port. */
+    private static final String SOCKETS = """
+            tcp LISTEN 0 50 0.0.0.0:15001 0.0.0.0:* users:(("java",pid=7,fd=9)) uid:1337 ino:1 sk:1 <->
+            tcp LISTEN 0 50 0.0.0.0:15006 0.0.0.0:* users:(("java",pid=7,fd=10)) uid:1337 ino:2 sk:2 <->
+            tcp LISTEN 0 50 [::]:9080 [::]:* users:(("java",pid=8,fd=9)) ino:3 sk:3 <->
+            tcp LISTEN 0 50 0.0.0.0:8080 0.0.0.0:* users:(("java",pid=8,fd=8)) ino:4 sk:4 <->
+            tcp LISTEN 0 50 127.0.0.1:15000 0.0.0.0:* users:(("envoy",pid=9,fd=8)) uid:2000 ino:5 sk:5 <->
+            tcp LISTEN 0 50 [::1]:15004 [::]:* uid:2000 ino:6 sk:6 <->
+            udp UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:7 sk:7 <->
+            """;
+
+    @Test
+    void applicationPortsLeaveOutTheProxyLoopbackAndUdp() {
+        assertEquals(List.of(8080, 9080), LocalDiscovery.applicationPorts(SsParser.parse(SOCKETS).sockets(), Set.of(1337L)));
+    }
+}
