@@ -92,9 +92,10 @@ final class CaptureCommand implements Callable<Integer> {
     @Mixin
     FilterOptions filterOptions;
 
-    @Option(names = "--proxy-uid", paramLabel = "UID", defaultValue = "1337",
-            description = "The sidecar's uid: its sockets are not taken for application ports. Default: ${DEFAULT-VALUE}.")
-    int proxyUid;
+    @Option(names = "--proxy-uid", paramLabel = "UID",
+            description = "Also treat this uid as the sidecar's (its sockets are not application ports). "
+                    + "Default: the uids the pod's interception rules exempt.")
+    Integer proxyUid;
 
     @Option(names = "--extra-filter", paramLabel = "EXPR", description = "A BPF expression ANDed with every leg's filter.")
     String extraFilter;
@@ -180,7 +181,8 @@ final class CaptureCommand implements Callable<Integer> {
         NetworkNamespace namespace = target.netns != null
                 ? NetworkNamespace.named(target.netns)
                 : NetworkNamespace.ofProcess(target.pid);
-        FilterInputs inputs = inputs(presets, LocalDiscovery.discover(namespace, proxyUid));
+        FilterInputs inputs = inputs(presets, proxyUid == null
+                ? LocalDiscovery.discover(namespace) : LocalDiscovery.discover(namespace, proxyUid));
         List<LegPlan> legs = CapturePlanner.plan(namespace.label(), presets, inputs, extraFilter, limits,
                 Map.of("target", namespace.label(), "netns", namespace.file().toString()));
         if (printPlan) {

@@ -12,7 +12,7 @@ final class OutboundPortOption {
     private static final int MAX_PORT = 65535;
 
     @Option(names = "--outbound-port", paramLabel = "PORT",
-            defaultValue = "" + FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT,
+            defaultValue = "" + IstioDefaults.OUTBOUND_CAPTURE_PORT,
             description = "The sidecar's outbound capture port (istio-iptables -p; default: ${DEFAULT-VALUE}).")
     int outboundPort;
 
@@ -20,7 +20,7 @@ final class OutboundPortOption {
     RedirectPorts ports() {
         if (outboundPort <= 0 || outboundPort > MAX_PORT) {
             throw MeshcapException.usage("--outbound-port " + outboundPort + ": a port is 1-65535; Istio's default is "
-                    + FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT);
+                    + IstioDefaults.OUTBOUND_CAPTURE_PORT);
         }
         if (outboundPort == IstioDefaults.INBOUND_CAPTURE_PORT) {
             throw MeshcapException.usage("--outbound-port " + outboundPort + " is the sidecar's inbound capture port,"

@@ -1,5 +1,6 @@
 package io.meshcap.demo;
 
+import io.meshcap.istio.IstioDefaults;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.CaptureSession;
 import io.meshcap.capture.CaptureSource;
@@ -59,10 +60,11 @@ public final class Demo {
         try {
             lab.up();
             NetworkNamespace pod = NetworkNamespace.named(topology.podNamespace());
-            TargetFacts facts = LocalDiscovery.discover(pod, lab.config().proxyUid());
+            TargetFacts facts = LocalDiscovery.discover(pod);
             List<Preset> presets = PresetCatalogue.bundled().resolve(GROUP);
             FilterInputs inputs = new FilterInputs(facts.addresses(), facts.appPorts(),
-                    facts.ephemeralRange(), false, FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT, List.of());
+                    facts.ephemeralRange(), false,
+                    facts.outboundPort() != null ? facts.outboundPort() : IstioDefaults.OUTBOUND_CAPTURE_PORT, List.of());
             List<LegPlan> legs = CapturePlanner.plan(pod.label(), presets, inputs, null, CaptureLimits.none(),
                     Map.of("target", pod.label(), "lab", LAB_NAME));
             step(2, "plan", "read from the pod: address " + facts.addresses().stream().map(Addresses::format).toList()

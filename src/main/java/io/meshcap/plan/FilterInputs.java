@@ -29,8 +29,6 @@ public record FilterInputs(
         int outboundPort,
         List<Cidr> clusterNets) {
 
-    /** Istio's default outbound capture port; {@link IstioDefaults#OUTBOUND_CAPTURE_PORT} under the name older callers use. */
-    public static final int ISTIO_DEFAULT_OUTBOUND_PORT = IstioDefaults.OUTBOUND_CAPTURE_PORT;
 
     // Where the kernel's REDIRECT sends locally generated packets: the loopback address of their family.
     private static final String IPV4_LOOPBACK = "127.0.0.1";

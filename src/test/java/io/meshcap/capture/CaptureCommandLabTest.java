@@ -1,5 +1,6 @@
 package io.meshcap.capture;
 
+import io.meshcap.istio.IstioDefaults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,7 +125,7 @@ class CaptureCommandLabTest {
             seen.add(row.get(0) + ":" + row.get(1) + ">" + row.get(2) + ":" + row.get(3));
         }
         for (LedgerEntry c : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
-            assertTrue(seen.contains(tuple(c.client(), new Endpoint("127.0.0.1", FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT))), seen.toString());
+            assertTrue(seen.contains(tuple(c.client(), new Endpoint("127.0.0.1", IstioDefaults.OUTBOUND_CAPTURE_PORT))), seen.toString());
         }
     }
 

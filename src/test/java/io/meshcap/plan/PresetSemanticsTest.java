@@ -1,5 +1,6 @@
 package io.meshcap.plan;
 
+import io.meshcap.istio.IstioDefaults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,7 +125,7 @@ class PresetSemanticsTest {
                 case "outbound-plain" -> {
                     if (!inbound) {
                         // Request direction after the REDIRECT; replies already un-NATed (design.md).
-                        tuples.add(tuple(c.client(), new Endpoint("127.0.0.1", FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT)));
+                        tuples.add(tuple(c.client(), new Endpoint("127.0.0.1", IstioDefaults.OUTBOUND_CAPTURE_PORT)));
                         tuples.add(tuple(c.destination(), c.client()));
                     }
                 }
@@ -162,7 +163,7 @@ class PresetSemanticsTest {
 
     private static String meshcapFilter(String preset, PortRange range) {
         FilterInputs inputs = new FilterInputs(List.of(Addresses.parse(LabTopology.POD_IPV4, "pod")),
-                List.of(APP_PORT, HIGH_APP_PORT), range, false, FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT, List.of());
+                List.of(APP_PORT, HIGH_APP_PORT), range, false, IstioDefaults.OUTBOUND_CAPTURE_PORT, List.of());
         return FilterBuilder.build(PresetCatalogue.bundled().preset(preset), inputs, null).expression();
     }
 
@@ -204,7 +205,7 @@ class PresetSemanticsTest {
         List<Packet> lo = defaultRange.lo();
         Set<Integer> selected = selected(lo, meshcapFilter("outbound-plain", PortRange.LINUX_DEFAULT_EPHEMERAL));
         for (LedgerEntry c : defaultRange.ledger().of(LedgerEntry.Kind.OUTBOUND)) {
-            Set<Integer> request = framesOf(lo, Set.of(tuple(c.client(), new Endpoint("127.0.0.1", FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT))));
+            Set<Integer> request = framesOf(lo, Set.of(tuple(c.client(), new Endpoint("127.0.0.1", IstioDefaults.OUTBOUND_CAPTURE_PORT))));
             Set<Integer> reply = framesOf(lo, Set.of(tuple(c.destination(), c.client())));
             assertFalse(request.isEmpty() || reply.isEmpty(), "connection " + c.id() + " lacks a half on lo");
             assertTrue(selected.containsAll(request) && selected.containsAll(reply), "connection " + c.id());
@@ -235,7 +236,7 @@ class PresetSemanticsTest {
         for (String leg : List.of("inbound-mtls", "inbound-plain")) {
             Preset preset = PresetCatalogue.bundled().preset(leg);
             FilterInputs onePort = new FilterInputs(List.of(Addresses.parse(LabTopology.POD_IPV4, "pod")), List.of(APP_PORT),
-                    PortRange.LINUX_DEFAULT_EPHEMERAL, false, FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT, List.of());
+                    PortRange.LINUX_DEFAULT_EPHEMERAL, false, IstioDefaults.OUTBOUND_CAPTURE_PORT, List.of());
             List<Packet> packets = onInterface(defaultRange, preset);
             Set<Integer> meshcap = selected(packets, FilterBuilder.build(preset, onePort, null).expression());
             assertFalse(meshcap.isEmpty());
@@ -273,7 +274,7 @@ class PresetSemanticsTest {
                 // Only the request direction to 127.0.0.1:15001 survives; every reply is lost.
                 Set<Integer> requests = new TreeSet<>();
                 for (Packet p : packets) {
-                    if (p.tuple().endsWith(">127.0.0.1:" + FilterInputs.ISTIO_DEFAULT_OUTBOUND_PORT)) {
+                    if (p.tuple().endsWith(">127.0.0.1:" + IstioDefaults.OUTBOUND_CAPTURE_PORT)) {
                         requests.add(p.frame());
                     }
                 }
