@@ -68,7 +68,8 @@ public final class Demo {
             List<LegPlan> legs = CapturePlanner.plan(pod.label(), presets, inputs, null, CaptureLimits.none(),
                     Map.of("target", pod.label(), "lab", LAB_NAME));
             step(2, "plan", "read from the pod: address " + facts.addresses().stream().map(Addresses::format).toList()
-                    + ", app ports " + facts.appPorts()
+                    + ", app ports " + facts.appPorts() + ", proxy uid(s) " + facts.proxyUids()
+                    + " and outbound port " + facts.outboundPort() + " from its iptables rules"
                     + ", ephemeral range " + facts.ephemeralRange());
             for (LegPlan leg : legs) {
                 out.println("        " + leg.label() + "  " + leg.filter());
