@@ -30,12 +30,14 @@ public final class LoopbackCapture implements AutoCloseable {
     private static final int BACKLOG = 50;
 
     private final Path file;
+    private final String[] options;
     private final Process tcpdump;
     private final CompletableFuture<String> stderr = new CompletableFuture<>();
 
     /** Starts {@code tcpdump -i lo -w FILE [options...] FILTER} and returns once it listens. */
     public LoopbackCapture(Path file, String filter, String... options) throws IOException {
         this.file = file;
+        this.options = options.clone();
         // -Z root: Debian's tcpdump otherwise switches to its own user and cannot write into a private temp dir.
         // --immediate-mode and -U: every packet reaches the file as soon as it is seen.
         List<String> command = new ArrayList<>(List.of("tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n",
@@ -107,9 +109,16 @@ public final class LoopbackCapture implements AutoCloseable {
         }
     }
 
-    /** Waits until the file stops growing, then stops tcpdump if it has not ended by itself. */
+    /**
+     * A capture with a packet count ({@code -c}) is waited for until it ends by itself, however slow a loaded
+     * machine makes it; any other waits until the file stops growing, then tcpdump is stopped.
+     */
     @Override
     public void close() throws Exception {
+        if (List.of(options).contains("-c") && tcpdump.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            checkExit();
+            return;
+        }
         // A stopped tcpdump drops what it has not read yet, so it is only stopped once the file is quiet.
         long size = -1;
         int unchanged = 0;
@@ -124,6 +133,10 @@ public final class LoopbackCapture implements AutoCloseable {
             tcpdump.destroyForcibly();
             throw new AssertionError("tcpdump did not finish: " + stderr.getNow(""));
         }
+        checkExit();
+    }
+
+    private void checkExit() throws Exception {
         if (tcpdump.exitValue() != 0) {
             throw new AssertionError("tcpdump failed: " + stderr.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         }

@@ -1,14 +1,16 @@
 package io.meshcap.capture.k8s;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import io.meshcap.testing.Tshark;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Test helpers for classic pcap bytes: record boundaries, and what tshark makes of a file. */
 final class PcapFiles {
@@ -37,8 +39,20 @@ final class PcapFiles {
         return ends;
     }
 
-    /** How many packets tshark reads from {@code pcap}: tshark, not meshcap, judges what the stream delivered. */
-    static int packetsReadByTshark(byte[] pcap, Path directory) throws IOException {
-        return Tshark.count(Files.write(directory.resolve("leg.pcap"), pcap));
+    /**
+     * How many packets tshark reads from {@code pcap}: tshark, not meshcap, judges what the stream delivered.
+     * A stream cut mid-packet is still read to its last whole packet (tshark then exits 2, saying so).
+     */
+    static int packetsReadByTshark(byte[] pcap, Path directory) throws IOException, InterruptedException {
+        Path file = Files.write(directory.resolve("leg.pcap"), pcap);
+        Path errors = directory.resolve("tshark.err");
+        Process tshark = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-T", "fields", "-e", "frame.number")
+                .redirectError(errors.toFile()).start();
+        String out = new String(tshark.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(tshark.waitFor(30, TimeUnit.SECONDS), "tshark did not finish");
+        String said = Files.readString(errors);
+        assertTrue(tshark.exitValue() == 0 || said.contains("cut short in the middle of a packet"),
+                "tshark exited " + tshark.exitValue() + ": " + said);
+        return (int) out.lines().filter(line -> !line.isBlank()).count();
     }
 }
