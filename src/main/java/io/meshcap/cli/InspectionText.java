@@ -7,6 +7,7 @@ import io.meshcap.istio.InterceptionModel;
 import io.meshcap.istio.IstioDefaults;
 import io.meshcap.istio.LoopbackSource;
 import io.meshcap.istio.UnrecognisedRule;
+import io.meshcap.text.TextTable;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Collection;

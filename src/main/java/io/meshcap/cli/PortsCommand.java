@@ -7,6 +7,7 @@ import io.meshcap.istio.LiveNamespaceReader;
 import io.meshcap.istio.PortGuide;
 import io.meshcap.istio.SsParser;
 import io.meshcap.sys.NetworkNamespace;
+import io.meshcap.text.TextTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.meshcap.reassoc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.meshcap.text.TextTable;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -75,14 +76,14 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
     /** The table for people: one line per connection, then the joins and the ambiguities. */
     public String describe() {
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "%-6s %-15s %-18s %-42s %-42s %-15s %8s %-6s %s%n", "stream",
-                "start (UTC)", "leg", "client", "server", "interface", "packets", "state", "tls"));
+        TextTable table = new TextTable("stream", "start (UTC)", "leg", "client", "server", "interface", "packets",
+                "state", "tls");
         for (StreamSummary stream : streams) {
-            text.append(String.format(Locale.ROOT, "%-6d %-15s %-18s %-42s %-42s %-15s %8d %-6s %s%n",
-                    stream.stream(), TIME.format(instant(stream.startNanos())), stream.leg(), stream.client(),
+            table.row(stream.stream(), TIME.format(instant(stream.startNanos())), stream.leg(), stream.client(),
                     stream.server(), stream.interfaceName(), stream.packetsToServer() + stream.packetsToClient(),
-                    stream.state(), tls(stream.tls())));
+                    stream.state(), stream.tls() == null ? null : tls(stream.tls()));
         }
+        text.append(table.format(""));
         text.append(String.format("%njoins (%d):%n", joins.size()));
         for (Join join : joins) {
             text.append(String.format(Locale.ROOT, "  %-8s stream %d <-> stream %d: %s%n", join.direction(),
@@ -146,9 +147,6 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
     }
 
     private static String tls(StreamSummary.Tls tls) {
-        if (tls == null) {
-            return "";
-        }
         return (tls.istio() ? "Istio mTLS" : "TLS") + " (SNI " + (tls.sni() == null ? "none" : tls.sni())
                 + ", ALPN " + (tls.alpn().isEmpty() ? "none" : String.join(",", tls.alpn())) + ")";
     }

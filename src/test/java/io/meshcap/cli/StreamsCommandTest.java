@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.reassoc.StreamTable;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,19 @@ class StreamsCommandTest {
         assertTrue(run.out().lines().anyMatch(line -> line.matches("0\\s+\\S+\\s+outbound-plain\\s+198\\.18\\.0\\.2:40000"
                 + "\\s+198\\.18\\.0\\.1:8080\\s+lo\\.pcap\\s+2\\s+open.*")), run.out());
         assertTrue(run.out().contains("joins (0):") && run.out().contains("ambiguous (0):"), run.out());
+    }
+
+    @Test
+    void columnsLineUpWithLongInterfaceNames() {
+        CliRun run = CliRun.of("streams", "examples/captures/lab-sidecar.pcapng");
+        assertEquals(0, run.exitCode(), run::toString);
+        List<String> lines = run.out().lines().takeWhile(line -> !line.isBlank()).toList();
+        int column = lines.get(0).indexOf("packets");
+        assertTrue(lines.size() > 8, run.out());
+        for (String row : lines.subList(1, lines.size())) {
+            assertTrue(row.contains("meshcap-demo-pod/"), row);
+            assertTrue(Character.isDigit(row.charAt(column)) && row.charAt(column - 1) == ' ', row);
+        }
     }
 
     @Test
