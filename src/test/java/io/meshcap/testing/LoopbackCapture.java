@@ -25,8 +25,8 @@ public final class LoopbackCapture implements AutoCloseable {
 
     private static final long TIMEOUT_SECONDS = 30;
     private static final long QUIET_POLL_MILLIS = 100;
-    private static final int QUIET_POLLS = 3;
-    private static final int MAX_POLLS = 50;
+    private static final int QUIET_POLLS = 10;
+    private static final int MAX_POLLS = 100;
     private static final int BACKLOG = 50;
 
     private final Path file;
