@@ -32,7 +32,7 @@ import java.util.function.Function;
  *
  * <p><b>Joins.</b> Outbound: the lo app connection {@code POD_IP:eph > ORIG:port} continues on an eth0
  * connection from the same pod address to the same port that was opened while the app's connection was open, or
- * that was already open then (a pooled upstream). Inbound: the eth0 connection {@code C:eph > POD_IP:P}
+ * that was already open then (a pooled upstream) and had seen no FIN or RST yet. Inbound: the eth0 connection {@code C:eph > POD_IP:P}
  * continues on a lo connection {@code 127.0.0.6:eph > POD_IP:P} opened while it was open, or already open; so
  * does the self-call path's lo connection {@code POD_IP:eph > POD_IP:P} (the sidecar calling its own pod). A
  * join is reported only when the candidate is the only one each way; otherwise every candidate is listed with its
@@ -164,13 +164,17 @@ public final class Stitcher implements RecordTransform {
         return timing(fromClient, toApp, "connection to the app", "same pod address and port");
     }
 
-    /** The later leg must open while the earlier one is open, or be open already (pooled). */
+    /**
+     * The later leg must open while the earlier one is open, or be open already (pooled) and not closing: one
+     * with a FIN or RST before the earlier leg began takes no new call, however late its last packet comes.
+     */
     private static String timing(TcpStream first, TcpStream next, String what, String where) {
         if (next.startNanos >= first.startNanos && next.startNanos <= first.endNanos()) {
             return String.format(Locale.ROOT, "%s, opened %.3f ms after", where,
                     (next.startNanos - first.startNanos) / NANOS_PER_MILLI);
         }
-        if (next.startNanos < first.startNanos && next.endNanos() >= first.startNanos) {
+        if (next.startNanos < first.startNanos && next.endNanos() >= first.startNanos
+                && !next.closingBefore(first.startNanos)) {
             return where + ", an " + what + " already open (pooled)";
         }
         return null;

@@ -26,6 +26,8 @@ final class TcpStream {
     private final long[] bytes = new long[2];
     private final boolean[] fin = new boolean[2];
     private boolean reset;
+    /** When the first FIN (either way) or RST was seen, or -1: from then on the connection takes no new calls. */
+    private long closingNanos = -1;
     private byte[] hello;
     private int helloLength;
     private long nextClientSequence = -1;
@@ -61,6 +63,15 @@ final class TcpStream {
         return endNanos;
     }
 
+    /**
+     * Whether a FIN or RST was seen before {@code nanos}. A pool reuses only connections neither side has begun to
+     * close, but their last packets (the final ACK, a late RST) may come well after: the last packet alone would
+     * keep a closed connection a pooled candidate for the next call.
+     */
+    boolean closingBefore(long nanos) {
+        return closingNanos >= 0 && closingNanos < nanos;
+    }
+
     void add(FlowEndpoint source, TcpSegment segment, byte[] data, long timestampNanos) {
         int direction = source.equals(client) ? TO_SERVER : TO_CLIENT;
         TcpHeader tcp = segment.tcp();
@@ -69,6 +80,9 @@ final class TcpStream {
         bytes[direction] += segment.payloadLength();
         reset |= tcp.has(TcpHeader.RST);
         fin[direction] |= tcp.has(TcpHeader.FIN);
+        if (closingNanos < 0 && (tcp.has(TcpHeader.FIN) || tcp.has(TcpHeader.RST))) {
+            closingNanos = timestampNanos;
+        }
         if (direction == TO_SERVER && !helloDecided && segment.payloadTo() > segment.payloadFrom()) {
             collectHello(tcp.sequence(), data, segment.payloadFrom(), segment.payloadTo());
         }

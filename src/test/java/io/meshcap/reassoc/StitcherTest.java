@@ -47,9 +47,7 @@ class StitcherTest {
         /** A whole connection: handshake at {@code startMicros}, one request, FINs at {@code endMicros}. */
         Capture connection(int iface, FlowEndpoint client, FlowEndpoint server, long startMicros, long endMicros,
                            byte[]... requestSegments) {
-            add(iface, startMicros, ip(client, server, SYN, 100, 0));
-            add(iface, startMicros + 1, ip(server, client, SYN | ACK, 500, 101));
-            add(iface, startMicros + 2, ip(client, server, ACK, 101, 501));
+            handshake(iface, client, server, startMicros);
             long seq = 101;
             long t = startMicros + 3;
             for (byte[] segment : requestSegments) {
@@ -61,13 +59,21 @@ class StitcherTest {
             return this;
         }
 
-        private void add(int iface, long micros, byte[] ipPacket) {
+        /** The three-way handshake from {@code startMicros}: client ISN 100, server ISN 500. */
+        Capture handshake(int iface, FlowEndpoint client, FlowEndpoint server, long startMicros) {
+            add(iface, startMicros, ip(client, server, SYN, 100, 0));
+            add(iface, startMicros + 1, ip(server, client, SYN | ACK, 500, 101));
+            return add(iface, startMicros + 2, ip(client, server, ACK, 101, 501));
+        }
+
+        Capture add(int iface, long micros, byte[] ipPacket) {
             byte[] frame = link(LinkType.EN10MB, ipPacket);
             if (iface == ETH0) {
                 // Real Ethernet addresses, so the link header does not look like lo's.
                 Arrays.fill(frame, 0, 12, (byte) 0x02);
             }
             records.add(Packets.record(iface, micros, frame));
+            return this;
         }
 
         StreamTable table() {
@@ -189,6 +195,51 @@ class StitcherTest {
         for (StreamTable.Join join : table.joins()) {
             assertEquals(join.from() + 1, join.to());
         }
+    }
+
+    /**
+     * HTTP/1.1 calls with {@code Connection: close}, back to back, as they are captured: the server closes the
+     * upstream after its response, the sidecar closes the app connection, the app at once opens the next one and
+     * the sidecar a fresh upstream for it; the server's last ACK of the closed upstream crosses the network only
+     * after that. The closed upstream is no pooled candidate for the next call.
+     */
+    @Test
+    void backToBackCallsOnFreshUpstreamsJoinExactlyThoughTheClosedUpstreamsLastAckComesLater() {
+        Capture capture = new Capture();
+        int calls = 20;
+        for (int i = 0; i < calls; i++) {
+            long t = i * 5000L;
+            FlowEndpoint app = ep(POD, 30000 + i);
+            FlowEndpoint upstream = ep(POD, 40000 + i);
+            capture.handshake(LO, app, ORIG, t)
+                    .handshake(ETH0, upstream, ORIG, t + 100)
+                    .add(ETH0, t + 4000, ip(ORIG, upstream, FIN | ACK, 501, 101))
+                    .add(ETH0, t + 4001, ip(upstream, ORIG, FIN | ACK, 101, 502))
+                    .add(LO, t + 4010, ip(ORIG, app, FIN | ACK, 501, 101))
+                    .add(LO, t + 4011, ip(app, ORIG, FIN | ACK, 101, 502))
+                    .add(LO, t + 4012, ip(ORIG, app, ACK, 502, 102))
+                    .add(ETH0, t + 5300, ip(ORIG, upstream, ACK, 502, 102));
+        }
+        StreamTable table = capture.table();
+        assertTrue(table.ambiguous().isEmpty(), table.describe());
+        List<StreamTable.Join> expected = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            expected.add(new StreamTable.Join("outbound", 2 * i, 2 * i + 1, "same destination, opened 0.100 ms after"));
+        }
+        assertEquals(expected, table.joins());
+    }
+
+    @Test
+    void aConnectionToTheAppThatClosedBeforeTheClientConnectedIsNoPooledCandidate() {
+        FlowEndpoint sidecar = ep("127.0.0.6", 50001);
+        FlowEndpoint appPort = ep(POD, 9080);
+        StreamTable table = new Capture()
+                .handshake(LO, sidecar, appPort, 0)
+                .add(LO, 500, ip(appPort, sidecar, FIN | ACK, 501, 101))
+                .connection(ETH0, ep("198.18.0.1", 50000), appPort, 600, 700)
+                .add(LO, 800, ip(sidecar, appPort, ACK, 101, 502))
+                .table();
+        assertTrue(table.joins().isEmpty() && table.ambiguous().isEmpty(), table.describe());
     }
 
     @Test
