@@ -11,7 +11,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code meshcap streams}: parses the arguments and prints the table {@link Reassociation#streams} builds. */
+/**
+ * {@code meshcap streams}: parses the arguments and prints the table {@link Reassociation#streams} builds, with a
+ * warning on stderr when the file is cut short.
+ */
 @Command(
         name = "streams",
         mixinStandardHelpOptions = true,
@@ -48,9 +51,12 @@ public final class StreamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        StreamTable table = Reassociation.streams(file, outboundPort.ports());
+        Reassociation.FileStreams streams = Reassociation.streams(file, outboundPort.ports());
+        StreamTable table = streams.table();
         spec.commandLine().getOut().print(json ? table.toJson() + System.lineSeparator() : table.describe());
         spec.commandLine().getOut().flush();
+        streams.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
+        spec.commandLine().getErr().flush();
         return 0;
     }
 }

@@ -12,6 +12,7 @@ import io.meshcap.merge.RecordTransform;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The entry points that run re-association and stitching over whole captures: what {@code meshcap merge
@@ -96,22 +97,31 @@ public final class Reassociation {
     }
 
     /**
-     * The stream table of a capture file. The file is re-associated on the fly (in memory, nothing is written),
-     * so a raw lo capture and an already re-associated one give the same table.
+     * The stream table of one capture file.
+     *
+     * @param table      every connection and the joins between legs
+     * @param truncation how the file's last record was cut short, if it was (the table covers the records before)
      */
-    public static StreamTable streams(Path file, RedirectPorts ports) {
-        Stitcher stitcher = new Stitcher(ports);
-        ChainedTransform chain = new ChainedTransform(new RedirectReassociator(ports, false, true), stitcher);
-        survey(file, chain);
-        chain.finish();
-        return stitcher.table();
+    public record FileStreams(StreamTable table, Optional<String> truncation) {
     }
 
     /**
-     * Runs {@code transform} over a file's records and discards what it returns. Nameless interfaces (every
-     * classic pcap) are named after the file, as {@code meshcap merge} names them.
+     * The stream table of a capture file. The file is re-associated on the fly (in memory, nothing is written),
+     * so a raw lo capture and an already re-associated one give the same table.
      */
-    private static void survey(Path file, RecordTransform transform) {
+    public static FileStreams streams(Path file, RedirectPorts ports) {
+        Stitcher stitcher = new Stitcher(ports);
+        ChainedTransform chain = new ChainedTransform(new RedirectReassociator(ports, false, true), stitcher);
+        Optional<String> truncation = survey(file, chain);
+        chain.finish();
+        return new FileStreams(stitcher.table(), truncation);
+    }
+
+    /**
+     * Runs {@code transform} over a file's records and discards what it returns; returns the file's truncation.
+     * Nameless interfaces (every classic pcap) are named after the file, as {@code meshcap merge} names them.
+     */
+    private static Optional<String> survey(Path file, RecordTransform transform) {
         List<CaptureInterface> named = new ArrayList<>();
         try (CaptureReader reader = CaptureFormats.open(file)) {
             for (CaptureRecord record = reader.next(); record != null; record = reader.next()) {
@@ -124,6 +134,7 @@ public final class Reassociation {
                 }
                 transform.apply(named.get(record.interfaceId()), record);
             }
+            return reader.truncation();
         }
     }
 }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.reassoc.StreamTable;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +39,19 @@ class StreamsCommandTest {
             assertTrue(row.contains("meshcap-demo-pod/"), row);
             assertTrue(Character.isDigit(row.charAt(column)) && row.charAt(column - 1) == ' ', row);
         }
+    }
+
+    @Test
+    void aCutCaptureIsListedToItsLastWholePacketWithAWarning() throws Exception {
+        byte[] whole = Files.readAllBytes(Path.of("examples/captures/lab-sidecar.pcapng"));
+        Path cut = Files.write(dir.resolve("cut.pcapng"), Arrays.copyOf(whole, whole.length - 10));
+        CliRun run = CliRun.of("streams", cut.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("meshcap: warning: " + cut + ": offset "), run::toString);
+        assertTrue(run.err().contains("the last block is cut short"), run::toString);
+        assertEquals(1, run.err().lines().count(), run::toString);
+        assertEquals(CliRun.of("streams", "examples/captures/lab-sidecar.pcapng").out().lines().count(),
+                run.out().lines().count(), "the same connections, the cut one with one packet less");
     }
 
     @Test
