@@ -39,8 +39,12 @@ public final class Merger {
     /** Read buffers of all open inputs together stay within this. */
     private static final int READ_BUFFER_BUDGET = 32 << 20;
     private static final int MIN_READ_BUFFER = 64 << 10;
-    /** File descriptors kept free for the output, a spill file, the JVM's jars and standard streams. */
-    private static final int RESERVED_DESCRIPTORS = 64;
+    /**
+     * File descriptors kept free, beyond those already open, for the output, a spill file and what the JVM may
+     * still open (a jar, /dev/urandom for temporary names). Few, so that a low limit ({@code ulimit -n 64}) still
+     * leaves dozens of inputs open at once rather than a binary tree of spill merges.
+     */
+    private static final int RESERVED_DESCRIPTORS = 16;
     private static final int MAX_FAN_IN = 1024;
     private static final int MIN_FAN_IN = 2;
     private static final String SPILL_APPLICATION = "meshcap merge (spill file)";
@@ -159,10 +163,15 @@ public final class Merger {
     static int fanInFromDescriptorLimit() {
         OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof UnixOperatingSystemMXBean unix) {
-            long free = unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount() - RESERVED_DESCRIPTORS;
-            return (int) Math.max(MIN_FAN_IN, Math.min(MAX_FAN_IN, free));
+            return fanIn(unix.getMaxFileDescriptorCount(), unix.getOpenFileDescriptorCount());
         }
         return MAX_FAN_IN;
+    }
+
+    /** The fan-in for an open-file limit of {@code maxDescriptors} with {@code openDescriptors} in use already. */
+    static int fanIn(long maxDescriptors, long openDescriptors) {
+        long free = maxDescriptors - openDescriptors - RESERVED_DESCRIPTORS;
+        return (int) Math.max(MIN_FAN_IN, Math.min(MAX_FAN_IN, free));
     }
 
     /** One open input: its reader, the next record, the interface mapping and the counters. */

@@ -143,6 +143,29 @@ class MergerTest {
         }
     }
 
+    /**
+     * Under {@code ulimit -n 64}, with what a JVM running meshcap has open (its modules file, the standard streams,
+     * a few jars), most of the limit is left for inputs, so 100 inputs take a few spill files, not a binary tree of
+     * them; and merging with that fan-in gives what merging them all at once gives.
+     */
+    @Test
+    void aLowOpenFileLimitLeavesMostOfItForInputs() {
+        int fanIn = Merger.fanIn(64, 12);
+        assertTrue(fanIn >= 32, "fan-in " + fanIn);
+        assertEquals(2, Merger.fanIn(20, 12), "never below two inputs at once");
+        List<MergeInput> inputs = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            inputs.add(MergeInput.of(input("in" + i + ".pcapng", LinkType.RAW, i % 7, 50 + i)));
+        }
+        Path direct = dir.resolve("direct.pcapng");
+        Path spilled = dir.resolve("spilled.pcapng");
+        assertEquals(merge(inputs, direct, 1024, RecordTransform.NONE),
+                merge(inputs, spilled, fanIn, RecordTransform.NONE));
+        assertEquals(ReadBack.readAll(direct).stream().map(CaptureRecord::comment).toList(),
+                ReadBack.readAll(spilled).stream().map(CaptureRecord::comment).toList());
+        assertEquals(ReadBack.interfaces(direct), ReadBack.interfaces(spilled));
+    }
+
     @Test
     void transformHookRewritesDropsAndAddsRecords() {
         Path in = input("in.pcapng", LinkType.RAW, 1, 2, 3);
