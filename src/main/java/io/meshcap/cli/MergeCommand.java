@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,7 +60,7 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--name", paramLabel = "LABEL=FILE",
             description = "Label FILE's interface(s) LABEL in the output (if_name), e.g. reviews-v1/eth0=eth0.pcap."
-                    + " FILE must be one of the inputs.")
+                    + " FILE must be one of the inputs (any spelling of its path).")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "pcapng",
@@ -119,34 +121,49 @@ public final class MergeCommand implements Callable<Integer> {
         }
     }
 
-    /** Parses {@code LABEL=FILE} options into file → label, checking each file is an input. */
-    static Map<Path, String> labels(List<String> options) {
-        Map<Path, String> labels = new LinkedHashMap<>();
+    /** A {@code --name} option: the label, and the option as given for messages. */
+    private record FileLabel(String label, String option) {
+    }
+
+    /** Parses {@code LABEL=FILE} options into file (as {@link #sameFile} spells it) → label. */
+    private static Map<Path, FileLabel> labels(List<String> options) {
+        Map<Path, FileLabel> labels = new LinkedHashMap<>();
         for (String option : options) {
             int equals = option.indexOf('=');
             if (equals <= 0 || equals == option.length() - 1) {
                 throw MeshcapException.usage("--name " + option + ": expected LABEL=FILE, e.g. reviews-v1/eth0=eth0.pcap");
             }
-            Path file = Path.of(option.substring(equals + 1)).normalize();
-            if (labels.put(file, option.substring(0, equals)) != null) {
-                throw MeshcapException.usage("--name " + option + ": " + file + " is already labelled; give one label per file");
+            FileLabel previous = labels.put(sameFile(Path.of(option.substring(equals + 1))),
+                    new FileLabel(option.substring(0, equals), option));
+            if (previous != null) {
+                throw MeshcapException.usage("--name " + option + ": that file is already labelled (--name "
+                        + previous.option() + "); give one label per file");
             }
         }
         return labels;
     }
 
-    static List<MergeInput> mergeInputs(List<Path> inputs, Map<Path, String> labels) {
-        List<MergeInput> result = new ArrayList<>();
-        for (Path input : inputs) {
-            result.add(new MergeInput(input, labels.get(input.normalize()), null));
-        }
-        for (Map.Entry<Path, String> label : labels.entrySet()) {
-            if (!inputs.stream().map(Path::normalize).toList().contains(label.getKey())) {
-                throw MeshcapException.usage("--name " + label.getValue() + "=" + label.getKey()
+    private static List<MergeInput> mergeInputs(List<Path> inputs, Map<Path, FileLabel> labels) {
+        Set<Path> files = inputs.stream().map(MergeCommand::sameFile).collect(Collectors.toSet());
+        for (Map.Entry<Path, FileLabel> label : labels.entrySet()) {
+            if (!files.contains(label.getKey())) {
+                throw MeshcapException.usage("--name " + label.getValue().option()
                         + ": that file is not among the inputs; list it as an input too");
             }
+        }
+        List<MergeInput> result = new ArrayList<>();
+        for (Path input : inputs) {
+            FileLabel label = labels.get(sameFile(input));
+            result.add(new MergeInput(input, label == null ? null : label.label(), null));
         }
         return result;
     }
 
+    /**
+     * One spelling per file, so that {@code --name x=$PWD/c.pcap} names the input {@code c.pcap}: absolute and
+     * normalised (lexically: the files need not exist yet, a missing input is reported when it is opened).
+     */
+    private static Path sameFile(Path path) {
+        return path.toAbsolutePath().normalize();
+    }
 }

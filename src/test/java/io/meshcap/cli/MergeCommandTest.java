@@ -131,6 +131,24 @@ class MergeCommandTest {
     }
 
     @Test
+    void nameFindsItsInputHoweverThePathIsSpelt() {
+        Path a = capture("a.pcap", LinkType.EN10MB, 1, 0);
+        Path b = capture("b.pcap", LinkType.EN10MB, 1, 10);
+        Path relativeA = Path.of("").toAbsolutePath().relativize(a);
+        Path roundaboutB = dir.resolve("sub/../b.pcap");
+        Path out = dir.resolve("named.pcapng");
+        CliRun run = CliRun.of("merge", "--name", "reviews/lo=" + a, "--name", "reviews/eth0=" + roundaboutB,
+                relativeA.toString(), b.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals(List.of("reviews/lo", "reviews/eth0"),
+                Tshark.frames(out).stream().map(Tshark.Frame::interfaceName).toList());
+        CliRun twice = CliRun.of("merge", "--name", "x=" + a, "--name", "y=" + relativeA, a.toString(), "-o",
+                out.toString());
+        assertEquals(2, twice.exitCode(), twice::toString);
+        assertTrue(twice.err().contains("is already labelled"), twice::toString);
+    }
+
+    @Test
     void usageErrorsExitTwoAndAMissingDirectoryOne() {
         Path a = capture("a.pcap", LinkType.EN10MB, 1, 0);
         Path b = capture("b.pcap", LinkType.LINUX_SLL, 1, 0);
