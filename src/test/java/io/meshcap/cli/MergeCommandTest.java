@@ -131,6 +131,18 @@ class MergeCommandTest {
     }
 
     @Test
+    void pcapOfMixedLinkTypesOnStdoutWritesNothingAndExitsTwo() throws IOException {
+        Path a = capture("a.pcap", LinkType.EN10MB, 2, 0);
+        Path b = capture("b.pcap", LinkType.LINUX_SLL, 2, 0);
+        Path stdout = dir.resolve("stdout");
+        CommandRunner.Result result = meshcap("{", "merge", a.toString(), b.toString(), "--format", "pcap", "-o", "-",
+                "; } > " + quote(stdout.toString()));
+        assertEquals(2, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().startsWith("meshcap: pcap output holds one link type"), result.stderr());
+        assertEquals(0, Files.size(stdout), "no pcap header without the packets");
+    }
+
+    @Test
     void nameFindsItsInputHoweverThePathIsSpelt() {
         Path a = capture("a.pcap", LinkType.EN10MB, 1, 0);
         Path b = capture("b.pcap", LinkType.EN10MB, 1, 10);

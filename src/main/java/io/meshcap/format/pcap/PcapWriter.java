@@ -14,7 +14,8 @@ import io.meshcap.format.LinkType;
 /**
  * Writes classic pcap with nanosecond timestamps. The format has one link type and no interfaces, so
  * every added interface must share the first one's link type, and records lose their interface and comment.
- * The file header is written with the first record (or at close), once the snapshot length is known.
+ * The file header is written with the first record (or at close), once the snapshot length is known; after a
+ * refused interface, not at close, so a failed merge to standard output writes nothing.
  */
 public final class PcapWriter implements CaptureWriter {
 
@@ -27,6 +28,12 @@ public final class PcapWriter implements CaptureWriter {
     private int linkType;
     private int snapLength;
     private boolean headerWritten;
+    /**
+     * An interface of another link type was refused, so the caller is failing. Merge adds every input's interfaces
+     * before the first record, so usually nothing is written yet; a header at close would then pass on standard
+     * output (where nothing can be deleted) for an empty capture of the first link type.
+     */
+    private boolean refused;
 
     public PcapWriter(ByteOutput output) {
         this.output = output;
@@ -37,6 +44,7 @@ public final class PcapWriter implements CaptureWriter {
         if (interfaceCount == 0) {
             linkType = captureInterface.linkType();
         } else if (captureInterface.linkType() != linkType) {
+            refused = true;
             throw MeshcapException.usage("pcap output holds one link type, but the inputs have "
                     + LinkType.describe(linkType) + " and " + LinkType.describe(captureInterface.linkType())
                     + "; write pcapng instead (--format pcapng)");
@@ -79,7 +87,7 @@ public final class PcapWriter implements CaptureWriter {
 
     @Override
     public void close() {
-        if (!headerWritten) {
+        if (!headerWritten && !refused) {
             writeHeader(); // even without records: an empty capture is still a valid file
         }
         output.close();
