@@ -32,9 +32,9 @@ import java.util.function.Function;
  *
  * <p><b>Joins.</b> Outbound: the lo app connection {@code POD_IP:eph > ORIG:port} continues on an eth0
  * connection from the same pod address to the same port that was opened while the app's connection was open, or
- * that was already open then (a pooled upstream) and had seen no FIN or RST yet. Inbound: the eth0 connection {@code C:eph > POD_IP:P}
- * continues on a lo connection {@code 127.0.0.6:eph > POD_IP:P} opened while it was open, or already open; so
- * does the self-call path's lo connection {@code POD_IP:eph > POD_IP:P} (the sidecar calling its own pod). A
+ * that was already open then (a pooled upstream) and had seen no FIN or RST yet. Inbound: the eth0 connection
+ * {@code C:eph > POD_IP:P} continues on a lo connection {@code 127.0.0.6:eph > POD_IP:P} opened while it was open,
+ * or already open (and not closing); so does the self-call path's lo connection {@code POD_IP:eph > POD_IP:P} (the sidecar calling its own pod). A
  * join is reported only when the candidate is the only one each way; otherwise every candidate is listed with its
  * reason, because pooling and HTTP/2 multiplex calls over connections and the capture cannot tell which.
  *
