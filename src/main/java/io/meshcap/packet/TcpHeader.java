@@ -44,6 +44,10 @@ public final class TcpHeader {
         return Bytes.u16(data, offset + DESTINATION_PORT);
     }
 
+    public void setSourcePort(int port) {
+        Bytes.putU16(data, offset + SOURCE_PORT, port);
+    }
+
     public void setDestinationPort(int port) {
         Bytes.putU16(data, offset + DESTINATION_PORT, port);
     }

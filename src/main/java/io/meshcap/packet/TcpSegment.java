@@ -1,10 +1,8 @@
 package io.meshcap.packet;
 
-import java.util.Arrays;
-
 /**
  * A TCP segment found in a record: its network header and TCP header, located once from the interface's link
- * type. Rewrites the destination in place and keeps both checksums valid.
+ * type. Rewrites the destination (and the source port) in place and keeps both checksums valid.
  */
 public final class TcpSegment {
 
@@ -67,13 +65,15 @@ public final class TcpSegment {
     }
 
     /**
-     * Sets the destination address and port, then recomputes the IPv4 header checksum and updates the TCP
-     * checksum: in full when the segment is {@link #whole()}, incrementally otherwise.
+     * Sets the source port and the destination address and port, then recomputes the IPv4 header checksum and
+     * updates the TCP checksum: in full when the segment is {@link #whole()}, incrementally otherwise.
      *
-     * @param address 4 or 16 bytes, the family of this packet
+     * @param sourcePort the source port to write (the packet's own to keep it)
+     * @param address    4 or 16 bytes, the family of this packet
      */
-    public ChecksumUpdate rewriteDestination(byte[] address, int port) {
+    public ChecksumUpdate rewrite(int sourcePort, byte[] address, int port) {
         byte[] before = fields();
+        tcp.setSourcePort(sourcePort);
         ip.setDestination(address);
         tcp.setDestinationPort(port);
         ip.updateHeaderChecksum();
@@ -90,12 +90,18 @@ public final class TcpSegment {
         return tcp.computeChecksum(ip, ip.transportLength()) == tcp.checksum();
     }
 
-    /** The destination address and port as one even-length run of bytes: what the checksums cover that changes. */
+    /**
+     * The source port, destination address and destination port as one even-length run of bytes: what the
+     * checksums cover that {@link #rewrite} changes.
+     */
     private byte[] fields() {
         byte[] address = ip.destination();
-        byte[] both = Arrays.copyOf(address, address.length + 2);
-        both[address.length] = (byte) (tcp.destinationPort() >>> 8);
-        both[address.length + 1] = (byte) tcp.destinationPort();
-        return both;
+        byte[] all = new byte[2 + address.length + 2];
+        all[0] = (byte) (tcp.sourcePort() >>> 8);
+        all[1] = (byte) tcp.sourcePort();
+        System.arraycopy(address, 0, all, 2, address.length);
+        all[2 + address.length] = (byte) (tcp.destinationPort() >>> 8);
+        all[2 + address.length + 1] = (byte) tcp.destinationPort();
+        return all;
     }
 }

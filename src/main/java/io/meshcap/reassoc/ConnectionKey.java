@@ -21,6 +21,10 @@ final class ConnectionKey {
         this.hash = (31 * interfaceId + client.hashCode()) * 31 + redirectPort;
     }
 
+    int interfaceId() {
+        return interfaceId;
+    }
+
     FlowEndpoint client() {
         return client;
     }

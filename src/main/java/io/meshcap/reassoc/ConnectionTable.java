@@ -1,5 +1,6 @@
 package io.meshcap.reassoc;
 
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,10 +31,35 @@ final class ConnectionTable {
     private static final int PORTS = 1 << 16;
 
     private final LinkedHashMap<ConnectionKey, RedirectConnection> connections = new LinkedHashMap<>(16, 0.75f, true);
-    /** Tracked connections per client port: most packets answer none, and this tells so without a lookup. */
+    /**
+     * Connections whose SYN was captured and is held until its SYN-ACK, by what that SYN-ACK acknowledges: the way
+     * to find a connection whose replies go to another client port. Holds only waiting connections, so it is small.
+     */
+    private final Map<SynAckKey, RedirectConnection> awaitingSynAck = new HashMap<>();
+    /** Connections whose replies go to another client port than their requests come from, by the replies' flow. */
+    private final Map<ReplyFlow, RedirectConnection> byReplyFlow = new HashMap<>();
+    /**
+     * Tracked connections per client port (and per reply port of {@link #byReplyFlow}): most packets answer none,
+     * and this tells so without a lookup.
+     */
     private final int[] clientPorts = new int[PORTS];
     private long lastSweepNanos = Long.MIN_VALUE;
     private long forgotten;
+
+    /** @param clientHost the client's address with port 0: a SYN-ACK is matched by address, not port */
+    private record SynAckKey(int interfaceId, FlowEndpoint clientHost, long acknowledgement) {
+
+        static SynAckKey of(int interfaceId, FlowEndpoint client, long acknowledgement) {
+            return new SynAckKey(interfaceId, FlowEndpoint.of(client.address(), 0), acknowledgement);
+        }
+    }
+
+    private record ReplyFlow(int interfaceId, FlowEndpoint client, FlowEndpoint server) {
+
+        static ReplyFlow of(RedirectConnection connection) {
+            return new ReplyFlow(connection.key().interfaceId(), connection.replyClient(), connection.original());
+        }
+    }
 
     /** The connection, marking it recently used; {@code null} when unknown. */
     RedirectConnection get(ConnectionKey key) {
@@ -42,8 +68,52 @@ final class ConnectionTable {
 
     /** Adds or replaces the connection of {@code connection.key()}. */
     void put(RedirectConnection connection) {
-        if (connections.put(connection.key(), connection) == null) {
+        RedirectConnection replaced = connections.put(connection.key(), connection);
+        if (replaced == null) {
             clientPorts[connection.key().client().port()]++;
+        } else {
+            forgetReplyFlow(replaced);
+        }
+    }
+
+    /** Notes that {@code connection} (opened by a captured SYN, not yet mapped) waits for its SYN-ACK. */
+    void awaitSynAck(RedirectConnection connection) {
+        awaitingSynAck.put(SynAckKey.of(connection.key().interfaceId(), connection.key().client(),
+                connection.synAcknowledgement()), connection);
+    }
+
+    /** The connection has its mapping, or was given up on: it waits no more. */
+    void stopAwaiting(RedirectConnection connection) {
+        if (connection.handshakeSeen()) {
+            awaitingSynAck.remove(SynAckKey.of(connection.key().interfaceId(), connection.key().client(),
+                    connection.synAcknowledgement()), connection);
+        }
+    }
+
+    /** The waiting connection from {@code client}'s address (any port) whose SYN this acknowledgement answers. */
+    RedirectConnection awaiting(int interfaceId, FlowEndpoint client, long acknowledgement) {
+        return awaitingSynAck.get(SynAckKey.of(interfaceId, client, acknowledgement));
+    }
+
+    /** Whether any connection waits for its SYN-ACK (which may go to a client port no connection has). */
+    boolean anyAwaiting() {
+        return !awaitingSynAck.isEmpty();
+    }
+
+    /** Files a connection with a {@link RedirectConnection#replyClient()} under its replies' flow too. */
+    void addReplyFlow(RedirectConnection connection) {
+        byReplyFlow.put(ReplyFlow.of(connection), connection);
+        clientPorts[connection.replyClient().port()]++;
+    }
+
+    /** The connection whose replies flow {@code server → client} although its requests come from another port. */
+    RedirectConnection byReplyFlow(int interfaceId, FlowEndpoint client, FlowEndpoint server) {
+        return byReplyFlow.isEmpty() ? null : byReplyFlow.get(new ReplyFlow(interfaceId, client, server));
+    }
+
+    private void forgetReplyFlow(RedirectConnection connection) {
+        if (connection.replyClient() != null && byReplyFlow.remove(ReplyFlow.of(connection), connection)) {
+            clientPorts[connection.replyClient().port()]--;
         }
     }
 
@@ -81,6 +151,7 @@ final class ConnectionTable {
             if (expired && !connection.holding()) {
                 oldestFirst.remove();
                 clientPorts[connection.key().client().port()]--;
+                forgetReplyFlow(connection);
                 forgotten++;
             }
         }

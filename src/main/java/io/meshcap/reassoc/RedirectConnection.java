@@ -19,6 +19,11 @@ final class RedirectConnection {
     private final long synSequence;
     private final List<HeldRecord> held = new ArrayList<>();
     private FlowEndpoint original;
+    /**
+     * The client endpoint the replies show, when it differs from the request direction's: conntrack gave the
+     * request another source port (see {@link RedirectReassociator}); null otherwise.
+     */
+    private FlowEndpoint replyClient;
     private boolean confirmed;
     private boolean gaveUp;
     private boolean clientFin;
@@ -60,19 +65,42 @@ final class RedirectConnection {
         return synSequence >= 0;
     }
 
+    /** The acknowledgement number of the SYN-ACK answering this connection's SYN; only with {@link #handshakeSeen()}. */
+    long synAcknowledgement() {
+        return (synSequence + 1) % SEQUENCE_MODULUS;
+    }
+
     /**
      * Whether a reply with these flags may teach this connection its original destination: anything does,
      * except a SYN-ACK that does not acknowledge the SYN we saw (it answers some other connection attempt).
      */
     boolean acceptsReply(TcpHeader reply) {
-        return !(reply.has(TcpHeader.SYN) && handshakeSeen()
-                && reply.acknowledgement() != (synSequence + 1) % SEQUENCE_MODULUS);
+        return !(reply.has(TcpHeader.SYN) && handshakeSeen() && reply.acknowledgement() != synAcknowledgement());
     }
 
     /** Records the original destination; {@code viaHandshake} when the reply was the SYN-ACK to our SYN. */
     void learn(FlowEndpoint originalDestination, boolean viaHandshake) {
         original = originalDestination;
         confirmed = viaHandshake;
+    }
+
+    /**
+     * Records the original destination and the client endpoint of a SYN-ACK that acknowledges our SYN but went to
+     * another client port than our requests came from.
+     */
+    void learnTranslated(FlowEndpoint originalDestination, FlowEndpoint clientOfReplies) {
+        learn(originalDestination, true);
+        replyClient = clientOfReplies;
+    }
+
+    /** The client endpoint the replies show, when conntrack changed the requests' source port; else null. */
+    FlowEndpoint replyClient() {
+        return replyClient;
+    }
+
+    /** The source port the app's socket has: the one its replies are sent to. */
+    int appPort() {
+        return replyClient != null ? replyClient.port() : key.client().port();
     }
 
     boolean mapped() {
@@ -143,8 +171,9 @@ final class RedirectConnection {
                     + " as it was)";
         }
         if (shortComment == null) {
-            shortComment = "meshcap: destination " + redirectTarget + " rewritten to " + original
-                    + " (iptables REDIRECT undone, see this connection's first rewritten packet); " + checksums()
+            shortComment = "meshcap: destination " + redirectTarget + " rewritten to " + original + sourcePortChange()
+                    + (replyClient == null ? " (iptables REDIRECT undone" : " (iptables REDIRECT and conntrack's port"
+                    + " change undone") + ", see this connection's first rewritten packet); " + checksums()
                     + " recomputed";
             return describeRewrite(ports) + "; " + checksums() + " recomputed";
         }
@@ -157,10 +186,19 @@ final class RedirectConnection {
     }
 
     private String describeRewrite(RedirectPorts ports) {
-        return "meshcap: destination " + redirectTarget + " rewritten to " + original
-                + ", the original destination shown by the reply direction"
+        return "meshcap: destination " + redirectTarget + " rewritten to " + original + sourcePortChange()
+                + (replyClient == null ? ", the original destination shown by the reply direction"
+                        : ", the original destination and the app's port shown by the reply direction")
                 + (confirmed ? " (the handshake's seq/ack confirm it)"
                         : " (learned from the first reply: the capture holds no handshake of this connection)")
-                + "; iptables REDIRECT had sent it to " + ports.describe(redirectTarget.port());
+                + "; iptables REDIRECT had sent it to " + ports.describe(redirectTarget.port())
+                + (replyClient == null ? "" : ", and conntrack had given it source port " + key.client().port()
+                        + " because an earlier connection from port " + replyClient.port() + " to that port was still"
+                        + " tracked (by default 10 s after a reset, 120 s after a close)");
+    }
+
+    private String sourcePortChange() {
+        return replyClient == null ? ""
+                : " and source port " + key.client().port() + " rewritten to " + replyClient.port();
     }
 }

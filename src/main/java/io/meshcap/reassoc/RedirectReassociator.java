@@ -31,6 +31,15 @@ import java.util.List;
  * {@link ConnectionKey}) and bounded by {@link ConnectionTable}. A SYN with a new initial sequence number starts a
  * new mapping (source-port reuse); a SYN-ACK that does not acknowledge the SYN seen teaches nothing.
  *
+ * <p><b>Source port changed by conntrack.</b> When the app reuses a source port for another original destination
+ * while conntrack still tracks its earlier connection from that port (by default 10 s after a reset, 120 s after a
+ * close), both would have the reply tuple {@code 127.0.0.1:15001 → CLIENT:port}, so the kernel gives the new
+ * request direction another source port: lo shows {@code CLIENT:17009 → 127.0.0.1:15001} but the replies
+ * {@code ORIG:port → CLIENT:9908}, un-NATed back to the app's port (as recorded in the lab). So a SYN-ACK that
+ * acknowledges the SYN (initial sequence number + 1) of a waiting connection from the same address on the same
+ * interface but another port maps that connection: its requests get the original destination and the app's port,
+ * and both directions are one conversation again. Without a captured handshake this cannot be told.
+ *
  * <p>Not thread-safe; one instance per stream. Call {@link #finish()} after the last record and write what it
  * returns.
  */
@@ -120,7 +129,8 @@ public final class RedirectReassociator implements RecordTransform {
         TcpHeader tcp = segment.tcp();
         int destinationPort = tcp.destinationPort();
         boolean maybeRequest = destinationPort == ports.outbound() || destinationPort == ports.inbound();
-        if (!maybeRequest && !table.tracksClientPort(destinationPort)) {
+        boolean maybeTranslatedSynAck = tcp.has(TcpHeader.SYN) && tcp.has(TcpHeader.ACK) && table.anyAwaiting();
+        if (!maybeRequest && !maybeTranslatedSynAck && !table.tracksClientPort(destinationPort)) {
             return HeldRecord.resolved(record, List.of(record));
         }
         FlowEndpoint source = FlowEndpoint.of(segment.ip().source(), tcp.sourcePort());
@@ -142,6 +152,7 @@ public final class RedirectReassociator implements RecordTransform {
             }
             connection = RedirectConnection.opened(key, target, tcp.sequence());
             table.put(connection);
+            table.awaitSynAck(connection);
             redirectedConnections++;
         } else if (connection == null) {
             connection = RedirectConnection.midStream(key, target);
@@ -162,7 +173,20 @@ public final class RedirectReassociator implements RecordTransform {
 
     /** A packet not sent to a REDIRECT target: if it answers a tracked connection, it may reveal the mapping. */
     private void reply(CaptureRecord record, TcpHeader tcp, FlowEndpoint server, FlowEndpoint client) {
-        RedirectConnection connection = answered(record.interfaceId(), client, server, tcp);
+        if (tcp.has(TcpHeader.SYN) && tcp.has(TcpHeader.ACK)) {
+            RedirectConnection waiting = table.awaiting(record.interfaceId(), client, tcp.acknowledgement());
+            if (waiting != null && waiting.key().client().port() != client.port()) {
+                waiting.seen(record.timestampNanos(), false, tcp);
+                waiting.learnTranslated(server, client);
+                table.addReplyFlow(waiting);
+                resolveHeld(waiting);
+                return;
+            }
+        }
+        RedirectConnection connection = table.byReplyFlow(record.interfaceId(), client, server);
+        if (connection == null) {
+            connection = answered(record.interfaceId(), client, server, tcp);
+        }
         if (connection == null) {
             return;
         }
@@ -171,6 +195,12 @@ public final class RedirectReassociator implements RecordTransform {
             return;
         }
         connection.learn(server, tcp.has(TcpHeader.SYN) && connection.handshakeSeen());
+        resolveHeld(connection);
+    }
+
+    /** The connection has its mapping: its held records can be rewritten, and it waits for no SYN-ACK. */
+    private void resolveHeld(RedirectConnection connection) {
+        table.stopAwaiting(connection);
         for (HeldRecord held : connection.releaseHeld()) {
             held.resolve(rewrite(held.linkType(), held.record(), connection));
         }
@@ -210,12 +240,13 @@ public final class RedirectReassociator implements RecordTransform {
         TcpSegment segment = TcpSegment.parse(linkType, data);
         rewrittenPackets++;
         if (surveyOnly) {
+            segment.tcp().setSourcePort(connection.appPort());
             segment.ip().setDestination(original.address());
             segment.tcp().setDestinationPort(original.port());
             return List.of(new CaptureRecord(record.interfaceId(), record.timestampNanos(), record.originalLength(),
                     data, record.comment()));
         }
-        ChecksumUpdate update = segment.rewriteDestination(original.address(), original.port());
+        ChecksumUpdate update = segment.rewrite(connection.appPort(), original.address(), original.port());
         String comment = connection.rewriteComment(ports, update);
         CaptureRecord rewritten = new CaptureRecord(record.interfaceId(), record.timestampNanos(),
                 record.originalLength(), data, join(record.comment(), comment));
@@ -234,6 +265,7 @@ public final class RedirectReassociator implements RecordTransform {
 
     private void giveUp(RedirectConnection connection, String reason) {
         connection.giveUp();
+        table.stopAwaiting(connection);
         for (HeldRecord held : connection.releaseHeld()) {
             held.resolve(List.of(unchanged(held.record(), connection, reason)));
         }

@@ -36,11 +36,20 @@ class TcpSegmentTest {
     void rewritingTheDestinationKeepsBothChecksumsValid() {
         byte[] packet = Packets.ip(APP, REDIRECTED, Packets.PSH_ACK, 1, 1, Packets.text("odd length payload!"));
         TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
-        assertEquals(TcpSegment.ChecksumUpdate.RECOMPUTED, segment.rewriteDestination(ORIG.address(), ORIG.port()));
+        assertEquals(TcpSegment.ChecksumUpdate.RECOMPUTED, segment.rewrite(APP.port(), ORIG.address(), ORIG.port()));
         assertArrayEquals(ORIG.address(), segment.ip().destination());
         assertEquals(8080, segment.tcp().destinationPort());
         assertTrue(segment.checksumValid());
         assertEquals(0xffff, fold(Checksums.sum(packet, 0, 20)), "the IPv4 header sums to all ones");
+    }
+
+    @Test
+    void rewritingTheSourcePortTooKeepsTheChecksumValid() {
+        byte[] packet = Packets.ip(APP, REDIRECTED, Packets.SYN, 1, 0);
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        segment.rewrite(9908, ORIG.address(), ORIG.port());
+        assertEquals(9908, segment.tcp().sourcePort());
+        assertTrue(segment.checksumValid());
     }
 
     @Test
@@ -49,7 +58,7 @@ class TcpSegmentTest {
         FlowEndpoint orig = Packets.ep("2001:2::1", 8080);
         byte[] packet = Packets.ip(app, Packets.ep("::1", 15001), Packets.ACK, 1, 1, Packets.text("x"));
         TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
-        segment.rewriteDestination(orig.address(), orig.port());
+        segment.rewrite(app.port(), orig.address(), orig.port());
         assertTrue(segment.checksumValid());
         assertArrayEquals(orig.address(), segment.ip().destination());
     }
@@ -80,9 +89,12 @@ class TcpSegmentTest {
         original.tcp().setChecksum(original.tcp().computeChecksum(original.ip(), original.ip().transportLength()));
         byte[] cut = Arrays.copyOf(whole, 60);
         TcpSegment segment = TcpSegment.parse(LinkType.RAW, cut);
-        assertEquals(TcpSegment.ChecksumUpdate.ADJUSTED, segment.rewriteDestination(ORIG.address(), ORIG.port()));
-        TcpSegment.parse(LinkType.RAW, whole).rewriteDestination(ORIG.address(), ORIG.port());
-        assertEquals(TcpSegment.parse(LinkType.RAW, whole).tcp().checksum(), segment.tcp().checksum());
+        int sourcePort = APP.port() + 1;
+        assertEquals(TcpSegment.ChecksumUpdate.ADJUSTED, segment.rewrite(sourcePort, ORIG.address(), ORIG.port()));
+        TcpSegment.parse(LinkType.RAW, whole).rewrite(sourcePort, ORIG.address(), ORIG.port());
+        assertEquals(TcpSegment.parse(LinkType.RAW, whole).tcp().checksum(), segment.tcp().checksum(),
+                "the source port is adjusted for too");
+        assertEquals(sourcePort, segment.tcp().sourcePort());
     }
 
     private static int fold(long sum) {

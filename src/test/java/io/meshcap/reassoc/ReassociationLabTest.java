@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.cli.CliRun;
 import io.meshcap.format.LinkType;
 import io.meshcap.lab.Endpoint;
@@ -14,10 +15,19 @@ import io.meshcap.lab.LedgerEntry;
 import io.meshcap.lab.Recording;
 import io.meshcap.reassoc.TsharkViews.Conversation;
 import io.meshcap.reassoc.TsharkViews.Follow;
+import io.meshcap.net.Addresses;
+import io.meshcap.sys.NamespaceThread;
+import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.testing.Tshark;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,6 +43,8 @@ class ReassociationLabTest {
 
     @RegisterExtension
     static final LabFixture LAB = LabFixture.create(config -> config.withIpv6(true));
+
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
     @TempDir
     static Path dir;
@@ -180,6 +192,77 @@ class ReassociationLabTest {
             assertTrue(conversation.framesAToB() > 0 && conversation.framesBToA() > 0, conversation.toString());
         }
         assertTrue(conversations.stream().noneMatch(c -> c.a().endsWith(":15001") || c.b().endsWith(":15001")));
+    }
+
+    /**
+     * An app that binds a fixed local port resets its connection, then within conntrack's 10 s connects from that
+     * port to another destination. The kernel gives the new request direction another source port (its reply
+     * tuple would clash with the reset connection's), while the replies go to the app's port; re-association
+     * undoes both, so each connection is one conversation from the app's port.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {LabTopology.POD_IPV4, LabTopology.POD_IPV6})
+    void aPortReusedWhileConntrackStillTracksItsResetConnectionIsOneConversationToo(String podIp) throws Exception {
+        boolean ipv4 = podIp.equals(LabTopology.POD_IPV4);
+        InetAddress mesh = InetAddress.getByName(ipv4 ? LabTopology.MESH_IPV4 : LabTopology.MESH_IPV6);
+        InetSocketAddress app = new InetSocketAddress(InetAddress.getByName(podIp), ipv4 ? 9908 : 9918);
+        List<InetSocketAddress> destinations = LAB.topology().appPorts().stream()
+                .map(port -> new InetSocketAddress(mesh, port)).toList();
+        Path capture = dir.resolve("lo-reused-" + app.getPort() + ".pcap");
+        String pod = LAB.topology().podNamespace();
+        try (Recording recording = LAB.record(pod, "lo", capture);
+             NamespaceThread inPod = NamespaceThread.enter(NetworkNamespace.named(pod))) {
+            inPod.call(() -> {
+                callFrom(app, destinations.get(0), true);
+                return callFrom(app, destinations.get(1), false);
+            });
+            recording.stop();
+        }
+        String appEndpoint = podIp + ":" + app.getPort();
+        String redirected = (ipv4 ? "127.0.0.1" : "::1") + ":15001";
+        List<Conversation> captured = TsharkViews.conversations(capture);
+        assertTrue(captured.stream().anyMatch(c -> Stream.of(c.a(), c.b()).anyMatch(redirected::equals)
+                        && Stream.of(c.a(), c.b()).anyMatch(end -> end.startsWith(podIp + ":")
+                                && !end.equals(appEndpoint))),
+                "the kernel gave the second request another source port: " + captured);
+        Path out = dir.resolve("lo-reused-" + app.getPort() + "-reassociated.pcapng");
+        CliRun run = CliRun.of("reassociate", capture.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("of 2 redirected connections; 0 left unchanged"), run::toString);
+        List<Conversation> conversations = TsharkViews.conversations(out);
+        assertEquals(2, conversations.size(), conversations::toString);
+        for (InetSocketAddress destination : destinations) {
+            Conversation conversation = find(conversations, appEndpoint,
+                    Addresses.format(destination.getAddress()) + ":" + destination.getPort());
+            assertTrue(conversation.framesAToB() > 0 && conversation.framesBToA() > 0, conversation.toString());
+        }
+        assertFalse(Tshark.fields(out, "frame.comment contains \"conntrack had given it source port\"",
+                "frame.number").isEmpty());
+        CliRun streams = CliRun.of("streams", "--json", capture.toString());
+        assertEquals(0, streams.exitCode(), streams::toString);
+        List<StreamSummary> listed = new ObjectMapper().readValue(streams.out(), StreamTable.class).streams();
+        assertEquals(List.of("outbound-plain", "outbound-plain"), listed.stream().map(StreamSummary::leg).toList());
+        assertTrue(listed.stream().allMatch(stream -> stream.client().endsWith(":" + app.getPort())), listed::toString);
+    }
+
+    /** One call from the fixed local endpoint {@code app}, ended with a reset or with the echo read back. */
+    private static String callFrom(InetSocketAddress app, InetSocketAddress destination, boolean reset)
+            throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.setReuseAddress(true);
+            socket.bind(app);
+            socket.connect(destination, CONNECT_TIMEOUT_MILLIS);
+            socket.setSoTimeout(CONNECT_TIMEOUT_MILLIS);
+            socket.getOutputStream().write(Packets.text("meshcap-lab port reuse\n"));
+            if (reset) {
+                socket.setSoLinger(true, 0);
+                return null;
+            }
+            socket.shutdownOutput();
+            String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(reply.startsWith("MESHCAP-ECHO role=upstream"), reply);
+            return reply;
+        }
     }
 
     @Test

@@ -135,6 +135,72 @@ class RedirectReassociatorTest {
         assertEquals(2, run.reassociator.stats().connections());
     }
 
+    /**
+     * What the kernel does when the app reuses its port 9908 for another destination while conntrack still tracks
+     * its reset connection from that port (as recorded in the lab, see ReassociationLabTest): the new request
+     * direction leaves with another source port, 17009, while the replies go to 9908.
+     */
+    @Test
+    void aSourcePortConntrackChangedIsFoundByTheSynAckAndUndoneToo() {
+        FlowEndpoint app = ep("198.18.0.2", 9908);
+        FlowEndpoint translated = ep("198.18.0.2", 17009);
+        FlowEndpoint second = ep("198.18.0.1", 9080);
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(app, PORT_15001, SYN, 1000, 0))
+                .feed(20, ip(ORIG, app, SYN | ACK, 5000, 1001))
+                .feed(40, ip(app, PORT_15001, ACK, 1001, 5001))
+                .feed(203_000, ip(app, PORT_15001, RST | ACK, 1001, 5001))
+                .feed(1_207_000, ip(translated, PORT_15001, SYN, 7000, 0))
+                .feed(1_207_020, ip(second, app, SYN | ACK, 3000, 7001))
+                .feed(1_207_040, ip(translated, PORT_15001, ACK, 7001, 3001))
+                .feed(1_207_400, ip(translated, PORT_15001, PSH_ACK, 7001, 3001, text("hello\n")))
+                .feed(1_207_410, ip(second, app, ACK, 3001, 7007))
+                .feed(1_207_500, ip(translated, PORT_15001, FIN | ACK, 7007, 3001))
+                .feed(1_211_000, ip(second, app, FIN | ACK, 3001, 7008))
+                .feed(1_211_010, ip(translated, PORT_15001, ACK, 7008, 3002));
+        List<CaptureRecord> out = run.finish();
+        assertEquals(12, out.size());
+        for (int i : new int[] {4, 6, 7, 9, 11}) {
+            TcpSegment segment = run.segment(i);
+            assertEquals(app, FlowEndpoint.of(segment.ip().source(), segment.tcp().sourcePort()), "packet " + i);
+            assertEquals(second, run.destination(i), "packet " + i);
+            assertTrue(segment.checksumValid(), "packet " + i);
+        }
+        assertEquals(ORIG, run.destination(3), "the reset connection keeps its own destination");
+        assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:9080 and source port 17009"
+                + " rewritten to 9908, the original destination and the app's port shown by the reply direction (the"
+                + " handshake's seq/ack confirm it); iptables REDIRECT had sent it to the sidecar's outbound capture"
+                + " port, and conntrack had given it source port 17009 because an earlier connection from port 9908"
+                + " to that port was still tracked (by default 10 s after a reset, 120 s after a close); IP and TCP"
+                + " checksums recomputed", out.get(4).comment());
+        assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:9080 and source port 17009"
+                + " rewritten to 9908 (iptables REDIRECT and conntrack's port change undone, see this connection's"
+                + " first rewritten packet); IP and TCP checksums recomputed", out.get(6).comment());
+        assertEquals(new ReassociationStats(2, 8, 0, 0), run.reassociator.stats());
+    }
+
+    @Test
+    void aChangedSourcePortIsUndoneAlsoAfterTheEarlierConnectionWasForgotten() {
+        FlowEndpoint app = ep("198.18.0.2", 9908);
+        FlowEndpoint translated = ep("198.18.0.2", 53666);
+        long later = (ConnectionTable.CLOSED_LINGER_SECONDS + 30) * 1_000_000L;
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(app, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, app, SYN | ACK, 5000, 1001))
+                .feed(2, ip(app, PORT_15001, FIN | ACK, 1001, 5001))
+                .feed(3, ip(ORIG, app, FIN | ACK, 5001, 1002))
+                .feed(4, ip(app, PORT_15001, ACK, 1002, 5002))
+                .feed(later, ip(translated, PORT_15001, SYN, 7000, 0))
+                .feed(later + 20, ip(OTHER_ORIG, app, SYN | ACK, 3000, 7001))
+                .feed(later + 40, ip(translated, PORT_15001, ACK, 7001, 3001));
+        run.finish();
+        assertEquals(1, run.reassociator.stats().forgotten(), "the earlier connection was forgotten");
+        for (int i : new int[] {5, 7}) {
+            assertEquals(9908, run.segment(i).tcp().sourcePort());
+            assertEquals(OTHER_ORIG, run.destination(i));
+        }
+    }
+
     @Test
     void aRetransmittedSynKeepsTheMapping() {
         Run run = new Run(LinkType.EN10MB)
@@ -286,7 +352,7 @@ class RedirectReassociatorTest {
 
         // The adjusted checksum equals what a full computation over the whole rewritten packet gives.
         byte[] wholeRewritten = full.clone();
-        TcpSegment.parse(LinkType.EN10MB, wholeRewritten).rewriteDestination(ORIG.address(), ORIG.port());
+        TcpSegment.parse(LinkType.EN10MB, wholeRewritten).rewrite(APP.port(), ORIG.address(), ORIG.port());
         assertEquals(TcpSegment.parse(LinkType.EN10MB, wholeRewritten).tcp().checksum(),
                 TcpSegment.parse(LinkType.EN10MB, rewritten.data()).tcp().checksum());
         assertEquals(full.length, rewritten.originalLength());
