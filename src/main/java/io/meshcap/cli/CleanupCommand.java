@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 /** {@code meshcap cleanup}: removes what interrupted Kubernetes captures left behind. */
 @Command(
         name = "cleanup",
+        header = "Remove capture helpers meshcap left in a cluster, found by their labels.",
         sortOptions = false,
         description = {
             "Remove what meshcap left in a cluster when a capture could not clean up after itself:",

@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code meshcap demo}: the whole job on the built-in lab, in one command. */
 @Command(
         name = "demo",
+        header = "The main job on the local lab (root): capture all four legs into one merged pcapng.",
         description = {
             "Show meshcap's main job on a local lab (needs root): a network-namespace pod with Istio's real nat rules",
             "and a sidecar running as the proxy uid; all four legs captured while calls go in and out; one merged",

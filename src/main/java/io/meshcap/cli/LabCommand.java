@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
 /** {@code meshcap lab}: a local network-namespace pod with Istio's sidecar rules, for trying captures and tests. */
 @Command(
         name = "lab",
+        header = "A local sidecar lab (root): a namespace pod with Istio's nat rules and a stand-in sidecar.",
         mixinStandardHelpOptions = true,
         description = {
             "A local sidecar lab (needs root): a network-namespace pod with Istio's nat rules, a stand-in sidecar",

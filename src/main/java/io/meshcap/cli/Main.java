@@ -24,9 +24,22 @@ public final class Main {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new MeshcapCommand());
         cli.setExecutionExceptionHandler(Main::handleFailure);
+        cli.setParameterExceptionHandler(Main::handleUsageError);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setUsageHelpWidth(USAGE_WIDTH);
         return cli;
+    }
+
+    /** A mistake on the command line: one line saying what is wrong, one saying where the help is. */
+    private static int handleUsageError(CommandLine.ParameterException mistake, String[] args) {
+        CommandLine command = mistake.getCommandLine();
+        PrintWriter err = command.getErr();
+        // picocli starts some messages with "Error: "; meshcap's own prefix says as much.
+        err.println("meshcap: " + mistake.getMessage().replaceFirst("^Error: ", ""));
+        CommandLine.UnmatchedArgumentException.printSuggestions(mistake, err);
+        err.println("meshcap: see '" + command.getCommandSpec().qualifiedName() + " --help'");
+        err.flush();
+        return MeshcapException.Kind.USAGE.exitCode();
     }
 
     private static int handleFailure(Exception failure, CommandLine command, CommandLine.ParseResult parsed) {

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 /** {@code meshcap merge}: parses the arguments and hands the work to {@link Merger}. */
 @Command(
         name = "merge",
+        header = "Merge pcap and pcapng files into one time-ordered pcapng, one interface per input leg.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 /** {@code meshcap reassociate}: parses the arguments and hands the work to {@link Reassociation}. */
 @Command(
         name = "reassociate",
+        header = "Undo the iptables REDIRECT in a lo capture, so Wireshark can follow every outbound stream.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "streams",
+        header = "List every TCP connection per leg and which legs carried the same call.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

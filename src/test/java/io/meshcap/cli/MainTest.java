@@ -3,6 +3,7 @@ package io.meshcap.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
@@ -12,6 +13,26 @@ class MainTest {
         CliRun run = CliRun.of("--no-such-option");
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.err().contains("Unknown option: '--no-such-option'"), run.toString());
+    }
+
+    @Test
+    void commandLineMistakesSayWhatIsWrongAndWhereTheHelpIsWithoutTheUsageDump() {
+        CliRun run = CliRun.of("filter", "inbound-mtls", "--port", "abc");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals(List.of("meshcap: Invalid value for option '--port' (PORT): 'abc' is not an int",
+                "meshcap: see 'meshcap filter --help'"), run.err().lines().toList());
+        CliRun missing = CliRun.of("inspect");
+        assertEquals(2, missing.exitCode(), missing.toString());
+        assertTrue(missing.err().startsWith("meshcap: Missing required argument"), missing.toString());
+    }
+
+    @Test
+    void theCommandListShowsAWholeSentenceForEveryCommand() {
+        CliRun run = CliRun.of("--help");
+        List<String> commands = run.out().lines().dropWhile(line -> !line.equals("Commands:")).skip(1)
+                .takeWhile(line -> !line.isBlank()).toList();
+        assertEquals(Main.commandLine().getSubcommands().size(), commands.size(), run.out());
+        commands.forEach(line -> assertTrue(line.endsWith("."), "cut short: " + line));
     }
 
     @Test
