@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Nothing is dropped silently: what does not fit the model is reported with its line. */
@@ -22,6 +23,22 @@ class UnrecognisedRulesTest {
         assertEquals("unknown match module statistic", only.reason());
         assertEquals(InterceptionMode.REDIRECT, model.mode());
         assertEquals(15001, model.outboundRedirectPort());
+    }
+
+    @Test
+    void aRuleNotUnderstoodLeavesTheModelAsItWas() {
+        String dump = beforeLastCommit(DEFAULT, "-A ISTIO_OUTPUT -p udp -m owner --uid-owner 4242 -j ISTIO_WEIRD");
+        InterceptionModel model = RuleDumpReader.read(dump);
+        assertEquals("proxy-owner rule with an unexpected target ISTIO_WEIRD", single(model).reason());
+        assertEquals(Set.of(1337L), model.proxyUids());
+    }
+
+    @Test
+    void anAmbientRuleNotUnderstoodDoesNotMakeTheSidecarAmbient() {
+        String dump = beforeLastCommit(DEFAULT, "-A ISTIO_PRERT -p tcp -j MASQUERADE");
+        InterceptionModel model = RuleDumpReader.read(dump);
+        assertEquals("ambient prerouting rule of a shape istio-cni does not write", single(model).reason());
+        assertEquals(InterceptionMode.REDIRECT, model.mode());
     }
 
     @Test
