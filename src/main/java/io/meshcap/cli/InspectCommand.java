@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.istio.Inspection;
-import io.meshcap.istio.InterceptionMode;
 import io.meshcap.istio.InterceptionModel;
 import io.meshcap.istio.LiveNamespaceReader;
 import io.meshcap.istio.PortGuide;
@@ -104,9 +103,8 @@ public final class InspectCommand implements Callable<Integer> {
 
     /** A saved dump says nothing about the pod's addresses or ports: those come from flags. */
     private static TargetFacts fromRules(InterceptionModel model) {
-        boolean istio = model.mode() != InterceptionMode.NONE;
         return new TargetFacts("flags", List.of(), List.of(), null, List.of(), List.copyOf(model.proxyUids()),
-                istio ? model.outboundRedirectPort() : null);
+                model.outboundRedirectPort());
     }
 
     private static Inspection offline(Path file) {

@@ -31,6 +31,12 @@ public final class InterceptionAdvisor {
                     + model.unrecognised().stream().map(u -> String.valueOf(u.line())).collect(Collectors.joining(", "))
                     + "); what follows may miss what they do"));
         }
+        for (ShadowingRule shadowing : model.shadowingRules()) {
+            advice.add(Advice.warning("line " + shadowing.line() + " (" + shadowing.text() + ") takes every packet that"
+                    + " reaches it in " + shadowing.chain() + ", so the rule(s) after it on line(s) "
+                    + shadowing.shadowedLines().stream().map(String::valueOf).collect(Collectors.joining(", "))
+                    + " never apply; what follows is read without them"));
+        }
         if (!rangeKnown) {
             advice.add(Advice.note("ephemeral port range not read (offline dump, or unreadable); assuming the kernel default " + range
                     + ". Read it in the pod with: cat /proc/sys/net/ipv4/ip_local_port_range"));
@@ -72,11 +78,11 @@ public final class InterceptionAdvisor {
     }
 
     private static void portDeviations(InterceptionModel model, List<Advice> advice) {
-        if (model.outboundRedirectPort() != IstioDefaults.OUTBOUND_CAPTURE_PORT) {
+        if (model.interceptsOutbound() && model.outboundRedirectPort() != IstioDefaults.OUTBOUND_CAPTURE_PORT) {
             advice.add(Advice.warning("outbound traffic is redirected to port " + model.outboundRedirectPort() + ", not "
                     + IstioDefaults.OUTBOUND_CAPTURE_PORT + ": the outbound lo leg uses that port"));
         }
-        if (model.inboundRedirectPort() != IstioDefaults.INBOUND_CAPTURE_PORT) {
+        if (model.interceptsInbound() && model.inboundRedirectPort() != IstioDefaults.INBOUND_CAPTURE_PORT) {
             advice.add(Advice.note("inbound traffic goes to port " + model.inboundRedirectPort() + ", not "
                     + IstioDefaults.INBOUND_CAPTURE_PORT));
         }
@@ -108,6 +114,11 @@ public final class InterceptionAdvisor {
     }
 
     private static void outbound(InterceptionModel model, List<Advice> advice) {
+        if (!model.interceptsOutbound()) {
+            advice.add(Advice.warning("no outbound interception: the app's calls leave eth0 directly from its own port,"
+                    + " in plaintext; there is no outbound lo leg"));
+            return;
+        }
         if (!model.outboundExcludedCidrs().isEmpty()) {
             advice.add(Advice.warning("outbound traffic to " + String.join(", ", model.outboundExcludedCidrs())
                     + " bypasses the proxy: it leaves eth0 in plaintext from the app's own port, with no lo leg"));
@@ -119,7 +130,7 @@ public final class InterceptionAdvisor {
         if (!model.outboundCapturesAll()) {
             List<String> captured = new ArrayList<>(model.outboundIncludedCidrs());
             model.outboundIncludedPorts().forEach(p -> captured.add("port " + p));
-            advice.add(Advice.warning("outbound capture is limited to " + (captured.isEmpty() ? "nothing" : String.join(", ", captured))
+            advice.add(Advice.warning("outbound capture is limited to " + String.join(", ", captured)
                     + "; everything else leaves eth0 directly"));
         }
     }

@@ -7,12 +7,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Turns normalised rules into an {@link InterceptionModel}. Each rule is matched against the shapes
  * {@code istio-iptables}, {@code istio-nftables} and istio-cni's ambient in-pod mode write; a rule that fits
  * none of them is reported with its line, never skipped. A rule's effects are staged while it is read and reach
- * the model only once the whole rule is recognised, so a rule reported as not understood changes nothing.
+ * the model only once the whole rule is recognised, so a rule reported as not understood changes nothing. Rules
+ * that an earlier rule of their chain keeps every packet from ({@link ChainOrder}) are reported in the model's
+ * {@link InterceptionModel#shadowingRules()} and not read, as the kernel never applies them.
  */
 final class InterceptionInterpreter {
 
@@ -55,14 +58,20 @@ final class InterceptionInterpreter {
         InterceptionInterpreter reader = new InterceptionInterpreter();
         reader.notes.addAll(notes);
         List<UnrecognisedRule> notUnderstood = new ArrayList<>(unrecognised);
+        List<ShadowingRule> shadowing = ChainOrder.shadowing(rules);
+        Set<Integer> neverApply = shadowing.stream().flatMap(s -> s.shadowedLines().stream()).collect(Collectors.toSet());
         for (NetfilterRule rule : rules) {
+            if (neverApply.contains(rule.line())) {
+                // The kernel never gets to it, so it says nothing about what happens to traffic.
+                continue;
+            }
             String problem = reader.apply(rule);
             if (problem != null) {
                 notUnderstood.add(new UnrecognisedRule(rule.line(), rule.text(), problem));
             }
         }
         notUnderstood.sort((a, b) -> Integer.compare(a.line(), b.line()));
-        return reader.model(backend, detail, notUnderstood);
+        return reader.model(backend, detail, notUnderstood, shadowing);
     }
 
     /** Reads one rule and commits its effects if it fits; returns why it did not fit, or null. */
@@ -407,23 +416,28 @@ final class InterceptionInterpreter {
         }
     }
 
-    private InterceptionModel model(RuleBackend backend, String detail, List<UnrecognisedRule> unrecognised) {
+    private InterceptionModel model(RuleBackend backend, String detail, List<UnrecognisedRule> unrecognised,
+            List<ShadowingRule> shadowing) {
         InterceptionMode mode = sawAmbient ? InterceptionMode.AMBIENT
                 : sawTproxy ? InterceptionMode.TPROXY
                 : sawRedirect ? InterceptionMode.REDIRECT
                 : InterceptionMode.NONE;
-        if (mode != InterceptionMode.NONE && outboundPort == null) {
-            notes.add("no outbound redirect rule found; assuming port " + IstioDefaults.OUTBOUND_CAPTURE_PORT);
+        // A jump to a chain with no redirect in it returns the packets untouched: that direction is not intercepted.
+        if (mode != InterceptionMode.NONE && outboundPort == null
+                && (outboundAll || !includedCidrs.isEmpty() || !outboundIncluded.isEmpty())) {
+            notes.add("outbound rules send traffic on to the proxy, but no rule redirects it to a port: outbound traffic"
+                    + " is not intercepted");
         }
         if (mode != InterceptionMode.NONE && inboundPort == null && (inboundAll || !inboundIncluded.isEmpty())) {
-            notes.add("no inbound redirect rule found; assuming port " + IstioDefaults.INBOUND_CAPTURE_PORT);
+            notes.add("inbound rules send traffic on to the proxy, but no rule redirects it to a port: inbound traffic"
+                    + " is not intercepted");
         }
         return new InterceptionModel(
                 mode == InterceptionMode.NONE ? RuleBackend.NONE : backend,
                 detail,
                 mode,
-                outboundPort != null ? outboundPort : IstioDefaults.OUTBOUND_CAPTURE_PORT,
-                inboundPort != null ? inboundPort : IstioDefaults.INBOUND_CAPTURE_PORT,
+                outboundPort,
+                inboundPort,
                 hbonePort,
                 inboundAll,
                 inboundExcluded,
@@ -440,6 +454,7 @@ final class InterceptionInterpreter {
                 dnsPort,
                 interfaces,
                 unrecognised,
+                shadowing,
                 notes);
     }
 }

@@ -49,6 +49,35 @@ class InspectCommandTest {
     }
 
     @Test
+    void anEarlyReturnIsReportedAndOutboundShownAsNotIntercepted(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("early-return.iptables-save");
+        Files.writeString(rules, Files.readString(Path.of(dump("default-injection.iptables-save")))
+                .replace("-A ISTIO_OUTPUT -j ISTIO_REDIRECT", "-A ISTIO_OUTPUT -j RETURN\n-A ISTIO_OUTPUT -j ISTIO_REDIRECT"));
+        CliRun run = CliRun.of("inspect", "--rules", rules.toString());
+        assertAll(
+                () -> assertEquals(0, run.exitCode(), run.err()),
+                () -> assertTrue(run.out().contains("mode                 REDIRECT (sidecar: nat REDIRECT inbound only)"), run.out()),
+                () -> assertTrue(run.out().contains("outbound redirect    none"), run.out()),
+                () -> assertTrue(run.out().contains("(-A ISTIO_OUTPUT -j RETURN) takes every packet that reaches it in"
+                        + " ISTIO_OUTPUT, so the rule(s) after it on line(s) 43 never apply"), run.out()),
+                () -> assertTrue(run.out().contains("- no outbound interception"), run.out()));
+    }
+
+    @Test
+    void aMissingInboundRedirectIsShownAsNoInboundInterception(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("no-inbound-redirect.iptables-save");
+        Files.writeString(rules, Files.readString(Path.of(dump("default-injection.iptables-save")))
+                .replace("-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006\n", ""));
+        CliRun run = CliRun.of("inspect", "--rules", rules.toString());
+        assertAll(
+                () -> assertEquals(0, run.exitCode(), run.err()),
+                () -> assertTrue(run.out().contains("mode                 REDIRECT (sidecar: nat REDIRECT outbound only)"), run.out()),
+                () -> assertTrue(run.out().contains("inbound redirect     none"), run.out()),
+                () -> assertTrue(run.out().contains("- no inbound interception"), run.out()),
+                () -> assertTrue(!run.out().contains("assuming port 15006"), run.out()));
+    }
+
+    @Test
     void jsonCarriesTheModelForTools() throws Exception {
         CliRun run = CliRun.of("inspect", "--json", "--rules", dump("ambient-inpod.iptables-save"));
         assertEquals(0, run.exitCode(), run.err());
