@@ -24,6 +24,7 @@ import io.meshcap.capture.local.TcpdumpCaptureSource;
 import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.FilterNotes;
 import io.meshcap.plan.Preset;
 import io.meshcap.plan.PresetCatalogue;
 import io.meshcap.plan.TargetFacts;
@@ -252,7 +253,7 @@ final class CaptureCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         facts.notes().forEach(note -> err.println("meshcap: note: " + facts.name() + ": " + note));
         FilterInputs inputs = filterOptions.inputs(err, facts);
-        FilterNotes.print(presets, inputs, err);
+        FilterNotes.of(presets, inputs).print(err);
         return inputs;
     }
 

@@ -70,6 +70,14 @@ final class FilterOptions {
                 outbound, nets);
     }
 
+    /** Where the ephemeral range {@link #inputs} uses comes from, in words, for a report. */
+    String ephemeralRangeOrigin(TargetFacts discovered) {
+        if (ephemeralRange != null) {
+            return "given with --ephemeral-range";
+        }
+        return discovered.ephemeralRange() != null ? "read from the namespace" : "kernel default, assumed";
+    }
+
     private static List<String> concat(List<String> first, List<String> second) {
         List<String> all = new ArrayList<>(first);
         all.addAll(second);

@@ -45,8 +45,7 @@ final class InspectionText {
             table.row("DNS capture", m.capturesDns() ? "port " + IstioDefaults.DNS_PORT + " -> " + m.dnsRedirectPort() : "off");
             table.row("excluded interfaces", list(m.excludedInterfaces()));
         }
-        table.row("ephemeral ports", inspection.ephemeralPortRange()
-                + (inspection.ephemeralPortRangeKnown() ? " (read from the namespace)" : " (kernel default, assumed)"));
+        table.row("ephemeral ports", inspection.ephemeralPortRange() + " (" + inspection.ephemeralPortRangeOrigin() + ")");
         table.print(out, INDENT);
         section(out, "Warnings", inspection.advice().stream().filter(a -> a.level() == Advice.Level.WARNING)
                 .map(Advice::text).toList());

@@ -1,6 +1,5 @@
 package io.meshcap.istio;
 
-import io.meshcap.plan.PortRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -9,8 +8,9 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * Explains what an {@link InterceptionModel} means for captures: which legs will not exist, which addresses
- * differ from the textbook sidecar, and where the ephemeral-port guess could catch the wrong traffic.
+ * Explains what an {@link InterceptionModel} means for captures: which legs will not exist and which addresses
+ * differ from the textbook sidecar. What the ephemeral range means for a filter is the filter's caveat
+ * ({@link io.meshcap.plan.FilterNotes}), since it depends on the ports the filter is given, not on the rules.
  */
 public final class InterceptionAdvisor {
 
@@ -19,12 +19,7 @@ public final class InterceptionAdvisor {
     private InterceptionAdvisor() {
     }
 
-    /**
-     * @param range       the namespace's ephemeral port range
-     * @param rangeKnown  false when the range could not be read and {@code range} is the kernel default
-     */
-    public static List<Advice> advise(InterceptionModel model, PortRange range, boolean rangeKnown,
-            PortGuide guide) {
+    public static List<Advice> advise(InterceptionModel model, PortGuide guide) {
         List<Advice> advice = new ArrayList<>();
         if (!model.unrecognised().isEmpty()) {
             advice.add(Advice.warning(model.unrecognised().size() + " line(s) of the rules were not understood (lines "
@@ -36,10 +31,6 @@ public final class InterceptionAdvisor {
                     + " reaches it in " + shadowing.chain() + ", so the rule(s) after it on line(s) "
                     + shadowing.shadowedLines().stream().map(String::valueOf).collect(Collectors.joining(", "))
                     + " never apply; what follows is read without them"));
-        }
-        if (!rangeKnown) {
-            advice.add(Advice.note("ephemeral port range not read (offline dump, or unreadable); assuming the kernel default " + range
-                    + ". Read it in the pod with: cat /proc/sys/net/ipv4/ip_local_port_range"));
         }
         switch (model.mode()) {
             case NONE -> advice.add(Advice.warning("no Istio interception rules found: this is not a sidecar or ambient pod's"
@@ -73,7 +64,6 @@ public final class InterceptionAdvisor {
             advice.add(Advice.warning("traffic on " + String.join(", ", model.excludedInterfaces())
                     + " bypasses the proxy entirely: capture it there, in plaintext, with no lo leg"));
         }
-        ephemeral(model, range, advice);
         return advice;
     }
 
@@ -132,20 +122,6 @@ public final class InterceptionAdvisor {
             model.outboundIncludedPorts().forEach(p -> captured.add("port " + p));
             advice.add(Advice.warning("outbound capture is limited to " + String.join(", ", captured)
                     + "; everything else leaves eth0 directly"));
-        }
-    }
-
-    /** A port the app uses that lies in the ephemeral range makes "portrange" filters catch its traffic too. */
-    private static void ephemeral(InterceptionModel model, PortRange range, List<Advice> advice) {
-        SortedSet<Integer> named = new TreeSet<>();
-        named.addAll(model.inboundIncludedPorts());
-        named.addAll(model.inboundExcludedPorts());
-        named.addAll(model.outboundIncludedPorts());
-        named.addAll(model.outboundExcludedPorts());
-        SortedSet<Integer> inside = named.stream().filter(range::contains).collect(Collectors.toCollection(TreeSet::new));
-        if (!inside.isEmpty()) {
-            advice.add(Advice.warning("port(s) " + join(inside) + " lie inside the ephemeral range " + range
-                    + ": filters that select the ephemeral range will also match that traffic"));
         }
     }
 

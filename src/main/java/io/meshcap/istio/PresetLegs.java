@@ -3,6 +3,7 @@ package io.meshcap.istio;
 import io.meshcap.MeshcapException;
 import io.meshcap.plan.FilterBuilder;
 import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.FilterNotes;
 import io.meshcap.plan.FilterParameter;
 import io.meshcap.plan.Preset;
 import java.util.ArrayList;
@@ -28,13 +29,15 @@ public final class PresetLegs {
      * @param missing            what the filter still needs (flags to give), or null
      * @param capturePoint       before or after the REDIRECT
      * @param capturePointDetail the capture point in words
-     * @param warnings           what this leg will not show in this namespace
+     * @param warnings           what this leg will not show, or will show wrongly, in this namespace
+     * @param notes              what its filter assumes
      */
     public record Leg(String preset, String interfaceName, String filter, String missing, String capturePoint,
-            String capturePointDetail, List<String> warnings) {
+            String capturePointDetail, List<String> warnings, List<String> notes) {
 
         public Leg {
             warnings = List.copyOf(warnings);
+            notes = List.copyOf(notes);
         }
     }
 
@@ -58,9 +61,12 @@ public final class PresetLegs {
         } catch (MeshcapException e) {
             missing = e.getMessage();
         }
+        FilterNotes caveats = FilterNotes.of(List.of(preset), inputs);
+        List<String> warnings = new ArrayList<>(warnings(preset, model, inputs));
+        warnings.addAll(caveats.warnings());
         return new Leg(preset.name(), preset.interfaceName(), filter, missing,
-                preset.capturePoint().relativeToRedirect(), preset.capturePoint().description(),
-                warnings(preset, model, inputs));
+                preset.capturePoint().relativeToRedirect(), preset.capturePoint().description(), warnings,
+                caveats.notes());
     }
 
     /** A port the rules let past the proxy reaches the app over eth0 only: the lo half of its inbound leg is absent. */

@@ -162,6 +162,33 @@ class InspectCommandTest {
     }
 
     @Test
+    void theFlagsRangeIsTheOneShownAndAnAppPortInsideItIsWarnedOnEachLegThatSelectsIt() throws Exception {
+        CliRun run = CliRun.of("inspect", "--rules", dump("default-injection.iptables-save"), "--pod-ip", "198.18.0.2",
+                "-p", "40000", "--ephemeral-range", "1024-65000");
+        String warning = "    warning: application port 40000 lies inside the ephemeral range 1024-65000, so filters that"
+                + " select that range also select traffic to it";
+        assertAll(
+                () -> assertEquals(0, run.exitCode(), run.err()),
+                () -> assertTrue(run.out().contains("ephemeral ports      1024-65000 (given with --ephemeral-range)"), run.out()),
+                () -> assertEquals(2, run.out().split(warning, -1).length - 1, run.out()),
+                () -> assertTrue(run.out().contains("dst portrange 1024-65000"), run.out()),
+                () -> assertTrue(!run.out().contains("assuming the kernel's default"), run.out()));
+    }
+
+    @Test
+    void anAssumedRangeIsNotedOnceForTheLegsThatUseIt() throws Exception {
+        CliRun run = CliRun.of("inspect", "--rules", dump("default-injection.iptables-save"), "--pod-ip", "198.18.0.2",
+                "-p", "40000");
+        String note = "  note: assuming the kernel's default ephemeral range 32768-60999";
+        assertAll(
+                () -> assertEquals(0, run.exitCode(), run.err()),
+                () -> assertTrue(run.out().contains("ephemeral ports      32768-60999 (kernel default, assumed)"), run.out()),
+                () -> assertEquals(1, run.out().split(note, -1).length - 1, run.out()),
+                () -> assertTrue(run.out().contains("warning: application port 40000 lies inside the ephemeral range"
+                        + " 32768-60999"), run.out()));
+    }
+
+    @Test
     void presetLegsTakeTheOutboundPortFromTheRulesInJson(@TempDir Path dir) throws Exception {
         Path rules = dir.resolve("p15101.iptables-save");
         Files.writeString(rules, Files.readString(Path.of(dump("default-injection.iptables-save")))

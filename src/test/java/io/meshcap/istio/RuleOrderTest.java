@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshcap.plan.PortRange;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +18,7 @@ class RuleOrderTest {
     private static final String INBOUND_REDIRECT = "-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006\n";
 
     private static List<String> warnings(InterceptionModel model) {
-        return InterceptionAdvisor.advise(model, PortRange.LINUX_DEFAULT_EPHEMERAL, true, PortGuide.bundled()).stream()
+        return InterceptionAdvisor.advise(model, PortGuide.bundled()).stream()
                 .filter(a -> a.level() == Advice.Level.WARNING).map(Advice::text).toList();
     }
 
