@@ -39,9 +39,9 @@ public final class InterceptionAdvisor {
             case TPROXY -> advice.add(Advice.warning("TPROXY mode: the proxy connects to the app with the real client address,"
                     + " so the inbound lo leg shows CLIENT:port -> POD_IP:port, not " + IstioDefaults.ENVOY_INBOUND_SOURCE_V4));
             case AMBIENT -> advice.add(Advice.warning("ambient mode: ztunnel (socket mark " + model.proxyMark() + ") carries"
-                    + " traffic as HBONE, TLS to port " + hbone(model) + " on eth0 (ALPN h2, no SNI); many app connections"
-                    + " share one tunnel per identity pair, so eth0 and lo legs cannot be paired one to one. ztunnel's"
-                    + " listeners have no owning process inside the pod"));
+                    + " traffic as HBONE, TLS to port " + model.hboneTunnelPortOrDefault() + " on eth0 (ALPN h2, no SNI);"
+                    + " many app connections share one tunnel per identity pair, so eth0 and lo legs cannot be paired"
+                    + " one to one. ztunnel's listeners have no owning process inside the pod"));
             case REDIRECT -> {
                 // The textbook case; only the deviations below need saying.
             }
@@ -123,10 +123,6 @@ public final class InterceptionAdvisor {
             advice.add(Advice.warning("outbound capture is limited to " + String.join(", ", captured)
                     + "; everything else leaves eth0 directly"));
         }
-    }
-
-    private static int hbone(InterceptionModel model) {
-        return model.hboneTunnelPort() != null ? model.hboneTunnelPort() : IstioDefaults.HBONE_PORT;
     }
 
     private static String join(Set<? extends Number> values) {

@@ -112,6 +112,11 @@ public record InterceptionModel(
         return mode == InterceptionMode.REDIRECT ? LoopbackSource.ENVOY_BIND_ADDRESS : LoopbackSource.ORIGINAL_CLIENT;
     }
 
+    /** The port HBONE arrives on: the one the rules name, else Istio's. */
+    public int hboneTunnelPortOrDefault() {
+        return hboneTunnelPort != null ? hboneTunnelPort : IstioDefaults.HBONE_PORT;
+    }
+
     /** Whether DNS to port 53 is captured by the agent's DNS proxy. */
     public boolean capturesDns() {
         return dnsRedirectPort != null;

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -186,6 +188,58 @@ class InspectCommandTest {
                 () -> assertEquals(1, run.out().split(note, -1).length - 1, run.out()),
                 () -> assertTrue(run.out().contains("warning: application port 40000 lies inside the ephemeral range"
                         + " 32768-60999"), run.out()));
+    }
+
+    @Test
+    void ambientWarnsOnBothEth0LegsThatTheyCarryHbone() throws Exception {
+        JsonNode legs = legs("ambient-inpod.iptables-save");
+        assertAll(
+                () -> assertEquals(List.of("ambient mode: mesh clients reach the pod as HBONE, TLS to port 15008, not to"
+                        + " the app port, so this filter sees only calls from outside the mesh; the tunnels (port 15008)"
+                        + " each carry many app connections"), warnings(legs, "inbound-mtls")),
+                () -> assertEquals(List.of("ambient mode: ztunnel's upstream connections are HBONE, TLS to the peer's"
+                        + " port 15008, each carrying many app connections, so they do not pair one to one with the"
+                        + " app's connections on lo"), warnings(legs, "outbound-mtls")),
+                () -> assertEquals(List.of("ambient mode: the proxy connects to the app from the real client's address,"
+                        + " so this leg shows CLIENT:port -> POD_IP:port, not 127.0.0.6 (or ::6)"),
+                        warnings(legs, "inbound-plain")),
+                () -> assertEquals(List.of(), warnings(legs, "outbound-plain")));
+    }
+
+    @Test
+    void tproxyWarnsOnTheInboundPlainLegThatItShowsTheRealClient() throws Exception {
+        JsonNode legs = legs("tproxy.iptables-legacy-save");
+        assertAll(
+                () -> assertEquals(List.of("TPROXY mode: the proxy connects to the app from the real client's address,"
+                        + " so this leg shows CLIENT:port -> POD_IP:port, not 127.0.0.6 (or ::6)"),
+                        warnings(legs, "inbound-plain")),
+                () -> assertEquals(List.of(), warnings(legs, "inbound-mtls")),
+                () -> assertEquals(List.of(), warnings(legs, "outbound-mtls")));
+    }
+
+    @Test
+    void theTextbookSidecarHasNoLegWarnings() throws Exception {
+        JsonNode legs = legs("default-injection.iptables-save");
+        for (String preset : List.of("inbound-mtls", "inbound-plain", "outbound-plain", "outbound-mtls")) {
+            assertEquals(List.of(), warnings(legs, preset), preset);
+        }
+    }
+
+    private static JsonNode legs(String dump) throws Exception {
+        CliRun run = CliRun.of("inspect", "--json", "--rules", dump(dump), "--pod-ip", "198.18.0.2", "-p", "8080");
+        assertEquals(0, run.exitCode(), run.err());
+        return new ObjectMapper().readTree(run.out()).get("presetLegs");
+    }
+
+    private static List<String> warnings(JsonNode legs, String preset) {
+        for (JsonNode leg : legs) {
+            if (leg.get("preset").asText().equals(preset)) {
+                List<String> warnings = new ArrayList<>();
+                leg.get("warnings").forEach(w -> warnings.add(w.asText()));
+                return warnings;
+            }
+        }
+        throw new AssertionError("no leg " + preset + " in " + legs);
     }
 
     @Test
