@@ -109,7 +109,7 @@ public final class InspectCommand implements Callable<Integer> {
     /** A saved dump says nothing about the pod's addresses or ports: those come from flags. */
     private static TargetFacts fromRules(InterceptionModel model) {
         return new TargetFacts("flags", List.of(), List.of(), null, List.of(), List.copyOf(model.proxyUids()),
-                model.outboundRedirectPort());
+                model.outboundRedirectPort(), model.inboundRedirectPort());
     }
 
     private static String read(Path file) {

@@ -9,7 +9,7 @@ import java.util.TreeSet;
 /**
  * What the rules in one network namespace do to traffic, read from the rules themselves rather than assumed.
  * Immutable. A capture-filter builder takes the redirect ports, the excluded and included ports, the mode and
- * {@link #inboundLoopbackSource()} from here; re-association takes {@link #outboundRedirectPort()}.
+ * {@link #inboundLoopbackSource()} from here; re-association takes the two redirect ports.
  *
  * <p>Port and CIDR sets hold exactly what the rules name. Istio's own ports (15008, 15090, 15021, 15020) appear
  * among the excluded inbound ports because the rules exclude them too; {@link InterceptionAdvisor} tells them
