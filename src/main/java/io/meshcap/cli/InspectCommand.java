@@ -113,8 +113,9 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     private static String read(Path file) {
+        String dump;
         try {
-            return Files.readString(file);
+            dump = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw MeshcapException.usage("no such file: " + file + " (give the path of a saved iptables-save or nft list ruleset output)");
         } catch (MalformedInputException e) {
@@ -122,5 +123,12 @@ public final class InspectCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw MeshcapException.usage("cannot read " + file + ": " + e.getMessage());
         }
+        // A live namespace may have no rules; a file that has none is the wrong file.
+        if (!RuleDumpReader.holdsRules(dump)) {
+            throw MeshcapException.usage("no iptables or nft rules found in " + file + ": it holds no iptables-save table"
+                    + " and no nft table. Save the pod's rules on its node with: nsenter -n -t PID sh -c"
+                    + " 'iptables-save; ip6tables-save; nft list ruleset' > saved.txt");
+        }
+        return dump;
     }
 }

@@ -26,7 +26,7 @@ final class InspectionText {
         out.println("Interception rules of " + inspection.source());
         TextTable table = new TextTable();
         table.row("mode", mode(m));
-        table.row("read from", m.backend() + " (" + m.backendDetail() + ")");
+        table.row("read from", m.backend().label() + " (" + m.backendDetail() + ")");
         if (m.mode() != InterceptionMode.NONE) {
             table.row("outbound redirect", m.interceptsOutbound() ? "port " + m.outboundRedirectPort()
                     + (m.outboundCapturesAll() ? " (all destinations not excluded)" : " (only the included destinations)")

@@ -113,12 +113,39 @@ class InspectCommandTest {
     }
 
     @Test
-    void garbageTextIsReportedNotFatal(@TempDir Path dir) throws IOException {
-        Path garbage = Files.writeString(dir.resolve("notes.txt"), "hello\nthis is not a rule dump\n");
+    void aTextFileWithNoRulesAtAllIsAUsageError(@TempDir Path dir) throws IOException {
+        Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n");
+        CliRun run = CliRun.of("inspect", "--rules", hosts.toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().startsWith("meshcap: no iptables or nft rules found in " + hosts + ": "), run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
+    void garbageAmongRulesIsReportedNotFatal(@TempDir Path dir) throws Exception {
+        Path garbage = Files.writeString(dir.resolve("notes.txt"), "hello\nthis is not a rule dump\n"
+                + Files.readString(Path.of(dump("default-injection.iptables-save"))));
         CliRun run = CliRun.of("inspect", "--rules", garbage.toString());
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains("none (no Istio interception rules found)"), run.out());
+        assertTrue(run.out().contains("mode                 REDIRECT"), run.out());
         assertTrue(run.out().contains("- line 2: this is not a rule dump"), run.out());
+    }
+
+    @Test
+    void aDumpWithoutIstioRulesIsNoInterceptionNotAnError(@TempDir Path dir) throws IOException {
+        Path plain = Files.writeString(dir.resolve("plain.iptables-save"),
+                "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n");
+        CliRun run = CliRun.of("inspect", "--rules", plain.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("none (no Istio interception rules found)"), run.out());
+    }
+
+    @Test
+    void theBackEndIsNamedForPeople() throws Exception {
+        CliRun run = CliRun.of("inspect", "--rules", dump("seed-uid1337-port22-mangled.iptables-save"));
+        assertTrue(run.out().contains("read from            iptables, back end not known (iptables-save without a"
+                + " header line)"), run.out());
+        assertTrue(!run.out().contains("IPTABLES_"), run.out());
     }
 
     @Test

@@ -112,7 +112,7 @@ class UnrecognisedRulesTest {
     void collectorNotesWhichBackEndHeldTheRules() {
         InterceptionModel model = RuleDumps.read("collector-legacy-nft-ruleset.txt");
         assertEquals("read Istio's rules from iptables-nft-save v1.8.9 (nf_tables)", model.notes().get(0));
-        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("IPTABLES_LEGACY") && n.endsWith(": no Istio rules")),
+        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("iptables, legacy back end") && n.endsWith(": no Istio rules")),
                 model.notes()::toString);
     }
 
@@ -131,7 +131,7 @@ class UnrecognisedRulesTest {
                 .replace("COMMIT", "-A POSTROUTING -o eth0 -j MASQUERADE\nCOMMIT");
         InterceptionModel model = RuleDumpReader.read(legacy.replace("-A ISTIO_", "-A OTHER_")
                 .replace("-j ISTIO_", "-j OTHER_") + DEFAULT);
-        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("IPTABLES_LEGACY") && n.endsWith("no Istio rules; 19 other"
+        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("iptables, legacy back end") && n.endsWith("no Istio rules; 19 other"
                 + " rule(s) there were not read")), model.notes()::toString);
     }
 
