@@ -24,6 +24,7 @@ import io.meshcap.capture.local.TcpdumpCaptureSource;
 import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.FilterNotes;
 import io.meshcap.plan.Preset;
 import io.meshcap.plan.PresetCatalogue;
 import io.meshcap.plan.TargetFacts;
@@ -181,18 +182,21 @@ final class CaptureCommand implements Callable<Integer> {
         NetworkNamespace namespace = target.netns != null
                 ? NetworkNamespace.named(target.netns)
                 : NetworkNamespace.ofProcess(target.pid);
-        FilterInputs inputs = inputs(presets, proxyUid == null
-                ? LocalDiscovery.discover(namespace) : LocalDiscovery.discover(namespace, proxyUid));
+        TargetFacts facts = proxyUid == null
+                ? LocalDiscovery.discover(namespace) : LocalDiscovery.discover(namespace, proxyUid);
+        FilterInputs inputs = inputs(presets, facts);
+        RedirectPorts redirect = redirect(inputs, facts.inboundPort());
         List<LegPlan> legs = CapturePlanner.plan(namespace.label(), presets, inputs, extraFilter, limits,
                 Map.of("target", namespace.label(), "netns", namespace.file().toString()));
         if (printPlan) {
-            PlanPrinter.print(legs, leg -> namespace.enter(TcpdumpArgv.of(leg)), spec.commandLine().getOut());
+            PlanPrinter.print(legs, leg -> namespace.enter(TcpdumpArgv.of(leg)), redirect,
+                    spec.commandLine().getOut());
             return 0;
         }
         Path file = output != null ? output : defaultOutput(namespace.label());
         CaptureSource local = engine == Engine.pcap4j ? new Pcap4jCaptureSource(namespace) : new TcpdumpCaptureSource(namespace);
         try (CaptureSource source = local) {
-            return finish(capture(source, legs, file, inputs), file);
+            return finish(capture(source, legs, file, redirect), file);
         }
     }
 
@@ -204,7 +208,7 @@ final class CaptureCommand implements Callable<Integer> {
                 for (PodInfo pod : pods) {
                     FilterInputs inputs = inputs(presets, facts(pod, Optional.empty()));
                     PlanPrinter.print(CapturePlanner.plan(pod.ref().toString(), presets, inputs, extraFilter, limits,
-                            pod.metadata()), TcpdumpArgv::of, spec.commandLine().getOut());
+                            pod.metadata()), TcpdumpArgv::of, redirect(inputs, null), spec.commandLine().getOut());
                 }
                 return 0;
             }
@@ -221,7 +225,7 @@ final class CaptureCommand implements Callable<Integer> {
                     legs.addAll(CapturePlanner.plan(source.pod().ref().toString(), presets, last, extraFilter, limits,
                             source.pod().metadata()));
                 }
-                CaptureSession.Result result = capture(all, legs, file, last);
+                CaptureSession.Result result = capture(all, legs, file, redirect(last, null));
                 for (KubernetesCaptureSource source : sources) {
                     Map<String, String> bundle = new LinkedHashMap<>(source.bundle());
                     bundle.put("meshcap.txt", Version.userApplication() + System.lineSeparator());
@@ -252,16 +256,24 @@ final class CaptureCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         facts.notes().forEach(note -> err.println("meshcap: note: " + facts.name() + ": " + note));
         FilterInputs inputs = filterOptions.inputs(err, facts);
-        FilterNotes.print(presets, inputs, err);
+        FilterNotes.of(presets, inputs).print(err);
         return inputs;
     }
 
-    private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, Path file, FilterInputs inputs)
+    /**
+     * The REDIRECT ports to undo, or null with --no-reassociate: the outbound port the filters use (rules or flag)
+     * and the inbound port the rules name. Pods in a cluster pass null for the inbound port, as their rules are
+     * collected into the metadata bundle but not read into a model.
+     */
+    private RedirectPorts redirect(FilterInputs inputs, Integer inboundPort) {
+        return noReassociate ? null : RedirectPorts.of(inputs.outboundPort(), inboundPort);
+    }
+
+    private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, Path file, RedirectPorts redirect)
             throws InterruptedException {
         try (StopSignal stop = StopSignal.onTermination()) {
             return new CaptureSession(source, spec.commandLine().getErr(), System.console() != null)
-                    .run(legs, file, duration, keepLegs,
-                            noReassociate ? null : RedirectPorts.withOutbound(inputs.outboundPort()), stop, null);
+                    .run(legs, file, duration, keepLegs, redirect, stop, null);
         }
     }
 

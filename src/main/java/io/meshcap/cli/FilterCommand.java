@@ -2,6 +2,7 @@ package io.meshcap.cli;
 
 import io.meshcap.plan.FilterBuilder;
 import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.FilterNotes;
 import io.meshcap.plan.LegFilter;
 import io.meshcap.plan.Preset;
 import io.meshcap.plan.PresetCatalogue;
@@ -65,7 +66,7 @@ final class FilterCommand implements Callable<Integer> {
         Preset preset = PresetCatalogue.bundledOr(filtersDirectory).preset(presetName);
         FilterInputs inputs = options.inputs(err, TargetFacts.none());
         LegFilter filter = FilterBuilder.build(preset, inputs, extraFilter);
-        FilterNotes.print(List.of(preset), inputs, err);
+        FilterNotes.of(List.of(preset), inputs).print(err);
         if (explain) {
             LegExplanation.print(filter, err);
         }

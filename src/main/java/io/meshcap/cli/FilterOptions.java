@@ -50,12 +50,9 @@ final class FilterOptions {
                 ? discovered.addresses()
                 : podIps.stream().map(ip -> Addresses.parse(ip, "--pod-ip")).toList();
         List<Integer> appPorts = ports.isEmpty() ? discovered.appPorts() : ports;
-        for (int port : appPorts) {
-            new PortRange(port, port);
-        }
-        int outbound = outboundPort != null ? outboundPort
+        appPorts.forEach(port -> PortRange.port(port, "--port"));
+        int outbound = outboundPort != null ? PortRange.port(outboundPort, "--outbound-port")
                 : discovered.outboundPort() != null ? discovered.outboundPort() : IstioDefaults.OUTBOUND_CAPTURE_PORT;
-        new PortRange(outbound, outbound);
         List<Cidr> nets = new ArrayList<>();
         for (String text : concat(clusterCidrs, serviceCidrs)) {
             Cidr cidr = Cidr.parse(text);
@@ -68,6 +65,14 @@ final class FilterOptions {
         boolean assumed = range == null;
         return new FilterInputs(addresses, appPorts, assumed ? PortRange.LINUX_DEFAULT_EPHEMERAL : range, assumed,
                 outbound, nets);
+    }
+
+    /** Where the ephemeral range {@link #inputs} uses comes from, in words, for a report. */
+    String ephemeralRangeOrigin(TargetFacts discovered) {
+        if (ephemeralRange != null) {
+            return "given with --ephemeral-range";
+        }
+        return discovered.ephemeralRange() != null ? "read from the namespace" : "kernel default, assumed";
     }
 
     private static List<String> concat(List<String> first, List<String> second) {

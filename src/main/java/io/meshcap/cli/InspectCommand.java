@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.istio.Inspection;
-import io.meshcap.istio.InterceptionMode;
 import io.meshcap.istio.InterceptionModel;
 import io.meshcap.istio.LiveNamespaceReader;
 import io.meshcap.istio.PortGuide;
 import io.meshcap.istio.PresetLegs;
+import io.meshcap.istio.RuleDumpReader;
 import io.meshcap.plan.FilterInputs;
-import io.meshcap.plan.PortRange;
 import io.meshcap.plan.PresetCatalogue;
 import io.meshcap.plan.TargetFacts;
 import io.meshcap.sys.NetworkNamespace;
@@ -23,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -83,10 +81,16 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         NetworkNamespace namespace = source.rules != null ? null : source.live.target();
-        Inspection inspection = namespace == null ? offline(source.rules) : live(namespace);
-        TargetFacts facts = namespace == null ? fromRules(inspection.model()) : LocalDiscovery.discover(namespace);
+        LiveNamespaceReader.CollectedRules rules = namespace == null
+                ? new LiveNamespaceReader.CollectedRules(read(source.rules), List.of())
+                : new LiveNamespaceReader(namespace).rules();
+        InterceptionModel model = RuleDumpReader.read(rules.dump());
+        TargetFacts facts = namespace == null ? fromRules(model) : LocalDiscovery.discover(namespace);
+        // The header, the advice and the preset filters all use the same values: what was found, flags applied.
         FilterInputs inputs = filterOptions.inputs(spec.commandLine().getErr(), facts);
-        List<PresetLegs.Leg> legs = PresetLegs.of(PresetCatalogue.bundled().presets(), inspection.model(), inputs);
+        Inspection inspection = Inspection.of(namespace == null ? "file " + source.rules : namespace.describe(), model,
+                inputs, filterOptions.ephemeralRangeOrigin(facts), rules.notes(), PortGuide.bundled());
+        List<PresetLegs.Leg> legs = PresetLegs.of(PresetCatalogue.bundled().presets(), model, inputs);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -104,12 +108,11 @@ public final class InspectCommand implements Callable<Integer> {
 
     /** A saved dump says nothing about the pod's addresses or ports: those come from flags. */
     private static TargetFacts fromRules(InterceptionModel model) {
-        boolean istio = model.mode() != InterceptionMode.NONE;
         return new TargetFacts("flags", List.of(), List.of(), null, List.of(), List.copyOf(model.proxyUids()),
-                istio ? model.outboundRedirectPort() : null);
+                model.outboundRedirectPort(), model.inboundRedirectPort());
     }
 
-    private static Inspection offline(Path file) {
+    private static String read(Path file) {
         String dump;
         try {
             dump = Files.readString(file);
@@ -120,14 +123,12 @@ public final class InspectCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw MeshcapException.usage("cannot read " + file + ": " + e.getMessage());
         }
-        return Inspection.of("file " + file, dump, PortRange.LINUX_DEFAULT_EPHEMERAL, false, List.of(), PortGuide.bundled());
-    }
-
-    private static Inspection live(NetworkNamespace target) {
-        LiveNamespaceReader reader = new LiveNamespaceReader(target);
-        LiveNamespaceReader.CollectedRules rules = reader.rules();
-        Optional<PortRange> range = reader.ephemeralPortRange();
-        return Inspection.of(target.describe(), rules.dump(), range.orElse(PortRange.LINUX_DEFAULT_EPHEMERAL),
-                range.isPresent(), rules.notes(), PortGuide.bundled());
+        // A live namespace may have no rules; a file that has none is the wrong file.
+        if (!RuleDumpReader.holdsRules(dump)) {
+            throw MeshcapException.usage("no iptables or nft rules found in " + file + ": it holds no iptables-save table"
+                    + " and no nft table. Save the pod's rules on its node with: nsenter -n -t PID sh -c"
+                    + " 'iptables-save; ip6tables-save; nft list ruleset' > saved.txt");
+        }
+        return dump;
     }
 }

@@ -25,11 +25,12 @@ final class InspectionText {
         InterceptionModel m = inspection.model();
         out.println("Interception rules of " + inspection.source());
         TextTable table = new TextTable();
-        table.row("mode", mode(m.mode()));
-        table.row("read from", m.backend() + " (" + m.backendDetail() + ")");
+        table.row("mode", mode(m));
+        table.row("read from", m.backend().label() + " (" + m.backendDetail() + ")");
         if (m.mode() != InterceptionMode.NONE) {
-            table.row("outbound redirect", "port " + m.outboundRedirectPort() + (m.outboundCapturesAll()
-                    ? " (all destinations not excluded)" : " (only the included destinations)"));
+            table.row("outbound redirect", m.interceptsOutbound() ? "port " + m.outboundRedirectPort()
+                    + (m.outboundCapturesAll() ? " (all destinations not excluded)" : " (only the included destinations)")
+                    : "none");
             table.row("inbound redirect", m.interceptsInbound() ? "port " + m.inboundRedirectPort()
                     + (m.inboundCapturesAllPorts() ? " (all ports not excluded)" : " (only the included ports)") : "none");
             table.row("inbound lo source", loopback(m.inboundLoopbackSource()));
@@ -44,8 +45,7 @@ final class InspectionText {
             table.row("DNS capture", m.capturesDns() ? "port " + IstioDefaults.DNS_PORT + " -> " + m.dnsRedirectPort() : "off");
             table.row("excluded interfaces", list(m.excludedInterfaces()));
         }
-        table.row("ephemeral ports", inspection.ephemeralPortRange()
-                + (inspection.ephemeralPortRangeKnown() ? " (read from the namespace)" : " (kernel default, assumed)"));
+        table.row("ephemeral ports", inspection.ephemeralPortRange() + " (" + inspection.ephemeralPortRangeOrigin() + ")");
         table.print(out, INDENT);
         section(out, "Warnings", inspection.advice().stream().filter(a -> a.level() == Advice.Level.WARNING)
                 .map(Advice::text).toList());
@@ -54,13 +54,23 @@ final class InspectionText {
         section(out, "Rules not understood", m.unrecognised().stream().map(UnrecognisedRule::toString).toList());
     }
 
-    private static String mode(InterceptionMode mode) {
-        return switch (mode) {
-            case REDIRECT -> "REDIRECT (sidecar: nat REDIRECT inbound and outbound)";
-            case TPROXY -> "TPROXY (sidecar: mangle TPROXY inbound, REDIRECT outbound)";
+    private static String mode(InterceptionModel m) {
+        return switch (m.mode()) {
+            case REDIRECT -> "REDIRECT (sidecar: " + directions(m, "nat REDIRECT inbound and outbound",
+                    "nat REDIRECT inbound only", "nat REDIRECT outbound only") + ")";
+            case TPROXY -> "TPROXY (sidecar: " + directions(m, "mangle TPROXY inbound, REDIRECT outbound",
+                    "mangle TPROXY inbound only", "REDIRECT outbound only") + ")";
             case AMBIENT -> "AMBIENT (ztunnel in-pod rules)";
             case NONE -> "none (no Istio interception rules found)";
         };
+    }
+
+    /** Only the directions the rules really intercept: a rule out of order or a missing redirect drops one. */
+    private static String directions(InterceptionModel m, String both, String inboundOnly, String outboundOnly) {
+        if (m.interceptsInbound()) {
+            return m.interceptsOutbound() ? both : inboundOnly;
+        }
+        return m.interceptsOutbound() ? outboundOnly : "neither direction is intercepted";
     }
 
     private static String loopback(LoopbackSource source) {

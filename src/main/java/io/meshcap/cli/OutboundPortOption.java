@@ -26,6 +26,7 @@ final class OutboundPortOption {
             throw MeshcapException.usage("--outbound-port " + outboundPort + " is the sidecar's inbound capture port,"
                     + " which is re-associated anyway; give the outbound one (istio-iptables -p)");
         }
-        return RedirectPorts.withOutbound(outboundPort);
+        // These commands read capture files, not rules: the inbound port is Istio's.
+        return RedirectPorts.of(outboundPort, null);
     }
 }

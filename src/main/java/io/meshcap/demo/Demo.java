@@ -69,7 +69,8 @@ public final class Demo {
                     Map.of("target", pod.label(), "lab", LAB_NAME));
             step(2, "plan", "read from the pod: address " + facts.addresses().stream().map(Addresses::format).toList()
                     + ", app ports " + facts.appPorts() + ", proxy uid(s) " + facts.proxyUids()
-                    + " and outbound port " + facts.outboundPort() + " from its iptables rules"
+                    + ", outbound port " + facts.outboundPort() + " and inbound port " + facts.inboundPort()
+                    + " from its iptables rules"
                     + ", ephemeral range " + facts.ephemeralRange());
             for (LegPlan leg : legs) {
                 out.println("        " + leg.label() + "  " + leg.filter());
@@ -80,7 +81,8 @@ public final class Demo {
             CaptureSession.Result result;
             try (CaptureSource source = new TcpdumpCaptureSource(pod)) {
                 result = new CaptureSession(source, out, terminal).run(legs, output, null, false,
-                        RedirectPorts.withOutbound(inputs.outboundPort()), stop, () -> ledger.set(lab.traffic(calls, calls)));
+                        RedirectPorts.of(inputs.outboundPort(), facts.inboundPort()), stop,
+                        () -> ledger.set(lab.traffic(calls, calls)));
             }
             step(4, "streams", "each connection per leg, and which legs carried the same call:");
             out.println(result.streams().describe());

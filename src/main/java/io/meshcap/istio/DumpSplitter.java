@@ -34,7 +34,7 @@ final class DumpSplitter {
         List<String> notes = new ArrayList<>();
         String[] lines = dump.split("\\R", -1);
         RuleBackend headerBackend = RuleBackend.IPTABLES_UNKNOWN;
-        String headerDetail = "iptables-save (no header)";
+        String headerDetail = "iptables-save without a header line";
         int i = 0;
         while (i < lines.length) {
             String text = lines[i];

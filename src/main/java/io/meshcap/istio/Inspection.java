@@ -1,5 +1,6 @@
 package io.meshcap.istio;
 
+import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.PortRange;
 import java.util.List;
 
@@ -8,24 +9,25 @@ import java.util.List;
  *
  * @param source                   what was read ("file X", "network namespace Y")
  * @param model                    the interception model
- * @param ephemeralPortRange       the namespace's ephemeral range, or the kernel default when unknown
+ * @param ephemeralPortRange       the range the preset filters use: given, read from the namespace, or the kernel default
  * @param ephemeralPortRangeKnown  false when the range was assumed
+ * @param ephemeralPortRangeOrigin where the range came from, in words
  * @param advice                   warnings and notes for captures
  * @param collectionNotes          tools that were missing or failed while collecting
  */
 public record Inspection(String source, InterceptionModel model, PortRange ephemeralPortRange,
-        boolean ephemeralPortRangeKnown, List<Advice> advice, List<String> collectionNotes) {
+        boolean ephemeralPortRangeKnown, String ephemeralPortRangeOrigin, List<Advice> advice,
+        List<String> collectionNotes) {
 
     public Inspection {
         advice = List.copyOf(advice);
         collectionNotes = List.copyOf(collectionNotes);
     }
 
-    /** Reads the dump and derives the advice. */
-    public static Inspection of(String source, String dump, PortRange range, boolean rangeKnown,
+    /** Derives the advice; the range is the one the preset filters are rendered with, so both say the same. */
+    public static Inspection of(String source, InterceptionModel model, FilterInputs inputs, String rangeOrigin,
             List<String> collectionNotes, PortGuide guide) {
-        InterceptionModel model = RuleDumpReader.read(dump);
-        return new Inspection(source, model, range, rangeKnown,
-                InterceptionAdvisor.advise(model, range, rangeKnown, guide), collectionNotes);
+        return new Inspection(source, model, inputs.ephemeralRange(), !inputs.ephemeralAssumed(), rangeOrigin,
+                InterceptionAdvisor.advise(model, guide), collectionNotes);
     }
 }

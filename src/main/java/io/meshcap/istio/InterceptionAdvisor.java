@@ -1,6 +1,5 @@
 package io.meshcap.istio;
 
-import io.meshcap.plan.PortRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -9,8 +8,9 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * Explains what an {@link InterceptionModel} means for captures: which legs will not exist, which addresses
- * differ from the textbook sidecar, and where the ephemeral-port guess could catch the wrong traffic.
+ * Explains what an {@link InterceptionModel} means for captures: which legs will not exist and which addresses
+ * differ from the textbook sidecar. What the ephemeral range means for a filter is the filter's caveat
+ * ({@link io.meshcap.plan.FilterNotes}), since it depends on the ports the filter is given, not on the rules.
  */
 public final class InterceptionAdvisor {
 
@@ -19,21 +19,18 @@ public final class InterceptionAdvisor {
     private InterceptionAdvisor() {
     }
 
-    /**
-     * @param range       the namespace's ephemeral port range
-     * @param rangeKnown  false when the range could not be read and {@code range} is the kernel default
-     */
-    public static List<Advice> advise(InterceptionModel model, PortRange range, boolean rangeKnown,
-            PortGuide guide) {
+    public static List<Advice> advise(InterceptionModel model, PortGuide guide) {
         List<Advice> advice = new ArrayList<>();
         if (!model.unrecognised().isEmpty()) {
             advice.add(Advice.warning(model.unrecognised().size() + " line(s) of the rules were not understood (lines "
                     + model.unrecognised().stream().map(u -> String.valueOf(u.line())).collect(Collectors.joining(", "))
                     + "); what follows may miss what they do"));
         }
-        if (!rangeKnown) {
-            advice.add(Advice.note("ephemeral port range not read (offline dump, or unreadable); assuming the kernel default " + range
-                    + ". Read it in the pod with: cat /proc/sys/net/ipv4/ip_local_port_range"));
+        for (ShadowingRule shadowing : model.shadowingRules()) {
+            advice.add(Advice.warning("line " + shadowing.line() + " (" + shadowing.text() + ") takes every packet that"
+                    + " reaches it in " + shadowing.chain() + ", so the rule(s) after it on line(s) "
+                    + shadowing.shadowedLines().stream().map(String::valueOf).collect(Collectors.joining(", "))
+                    + " never apply; what follows is read without them"));
         }
         switch (model.mode()) {
             case NONE -> advice.add(Advice.warning("no Istio interception rules found: this is not a sidecar or ambient pod's"
@@ -42,9 +39,9 @@ public final class InterceptionAdvisor {
             case TPROXY -> advice.add(Advice.warning("TPROXY mode: the proxy connects to the app with the real client address,"
                     + " so the inbound lo leg shows CLIENT:port -> POD_IP:port, not " + IstioDefaults.ENVOY_INBOUND_SOURCE_V4));
             case AMBIENT -> advice.add(Advice.warning("ambient mode: ztunnel (socket mark " + model.proxyMark() + ") carries"
-                    + " traffic as HBONE, TLS to port " + hbone(model) + " on eth0 (ALPN h2, no SNI); many app connections"
-                    + " share one tunnel per identity pair, so eth0 and lo legs cannot be paired one to one. ztunnel's"
-                    + " listeners have no owning process inside the pod"));
+                    + " traffic as HBONE, TLS to port " + model.hboneTunnelPortOrDefault() + " on eth0 (ALPN h2, no SNI);"
+                    + " many app connections share one tunnel per identity pair, so eth0 and lo legs cannot be paired"
+                    + " one to one. ztunnel's listeners have no owning process inside the pod"));
             case REDIRECT -> {
                 // The textbook case; only the deviations below need saying.
             }
@@ -67,16 +64,15 @@ public final class InterceptionAdvisor {
             advice.add(Advice.warning("traffic on " + String.join(", ", model.excludedInterfaces())
                     + " bypasses the proxy entirely: capture it there, in plaintext, with no lo leg"));
         }
-        ephemeral(model, range, advice);
         return advice;
     }
 
     private static void portDeviations(InterceptionModel model, List<Advice> advice) {
-        if (model.outboundRedirectPort() != IstioDefaults.OUTBOUND_CAPTURE_PORT) {
+        if (model.interceptsOutbound() && model.outboundRedirectPort() != IstioDefaults.OUTBOUND_CAPTURE_PORT) {
             advice.add(Advice.warning("outbound traffic is redirected to port " + model.outboundRedirectPort() + ", not "
                     + IstioDefaults.OUTBOUND_CAPTURE_PORT + ": the outbound lo leg uses that port"));
         }
-        if (model.inboundRedirectPort() != IstioDefaults.INBOUND_CAPTURE_PORT) {
+        if (model.interceptsInbound() && model.inboundRedirectPort() != IstioDefaults.INBOUND_CAPTURE_PORT) {
             advice.add(Advice.note("inbound traffic goes to port " + model.inboundRedirectPort() + ", not "
                     + IstioDefaults.INBOUND_CAPTURE_PORT));
         }
@@ -108,6 +104,11 @@ public final class InterceptionAdvisor {
     }
 
     private static void outbound(InterceptionModel model, List<Advice> advice) {
+        if (!model.interceptsOutbound()) {
+            advice.add(Advice.warning("no outbound interception: the app's calls leave eth0 directly from its own port,"
+                    + " in plaintext; there is no outbound lo leg"));
+            return;
+        }
         if (!model.outboundExcludedCidrs().isEmpty()) {
             advice.add(Advice.warning("outbound traffic to " + String.join(", ", model.outboundExcludedCidrs())
                     + " bypasses the proxy: it leaves eth0 in plaintext from the app's own port, with no lo leg"));
@@ -119,27 +120,9 @@ public final class InterceptionAdvisor {
         if (!model.outboundCapturesAll()) {
             List<String> captured = new ArrayList<>(model.outboundIncludedCidrs());
             model.outboundIncludedPorts().forEach(p -> captured.add("port " + p));
-            advice.add(Advice.warning("outbound capture is limited to " + (captured.isEmpty() ? "nothing" : String.join(", ", captured))
+            advice.add(Advice.warning("outbound capture is limited to " + String.join(", ", captured)
                     + "; everything else leaves eth0 directly"));
         }
-    }
-
-    /** A port the app uses that lies in the ephemeral range makes "portrange" filters catch its traffic too. */
-    private static void ephemeral(InterceptionModel model, PortRange range, List<Advice> advice) {
-        SortedSet<Integer> named = new TreeSet<>();
-        named.addAll(model.inboundIncludedPorts());
-        named.addAll(model.inboundExcludedPorts());
-        named.addAll(model.outboundIncludedPorts());
-        named.addAll(model.outboundExcludedPorts());
-        SortedSet<Integer> inside = named.stream().filter(range::contains).collect(Collectors.toCollection(TreeSet::new));
-        if (!inside.isEmpty()) {
-            advice.add(Advice.warning("port(s) " + join(inside) + " lie inside the ephemeral range " + range
-                    + ": filters that select the ephemeral range will also match that traffic"));
-        }
-    }
-
-    private static int hbone(InterceptionModel model) {
-        return model.hboneTunnelPort() != null ? model.hboneTunnelPort() : IstioDefaults.HBONE_PORT;
     }
 
     private static String join(Set<? extends Number> values) {

@@ -7,11 +7,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Turns normalised rules into an {@link InterceptionModel}. Each rule is matched against the shapes
  * {@code istio-iptables}, {@code istio-nftables} and istio-cni's ambient in-pod mode write; a rule that fits
- * none of them is reported with its line, never skipped.
+ * none of them is reported with its line, never skipped. A rule's effects are staged while it is read and reach
+ * the model only once the whole rule is recognised, so a rule reported as not understood changes nothing. Rules
+ * that an earlier rule of their chain keeps every packet from ({@link ChainOrder}) are reported in the model's
+ * {@link InterceptionModel#shadowingRules()} and not read, as the kernel never applies them.
  */
 final class InterceptionInterpreter {
 
@@ -43,6 +47,8 @@ final class InterceptionInterpreter {
     private final SortedSet<Long> gids = new TreeSet<>();
     private final List<String> interfaces = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    /** The effects of the rule being read, applied only when all of it fits a known shape. */
+    private final List<Runnable> staged = new ArrayList<>();
 
     private InterceptionInterpreter() {
     }
@@ -52,22 +58,42 @@ final class InterceptionInterpreter {
         InterceptionInterpreter reader = new InterceptionInterpreter();
         reader.notes.addAll(notes);
         List<UnrecognisedRule> notUnderstood = new ArrayList<>(unrecognised);
+        List<ShadowingRule> shadowing = ChainOrder.shadowing(rules);
+        Set<Integer> neverApply = shadowing.stream().flatMap(s -> s.shadowedLines().stream()).collect(Collectors.toSet());
         for (NetfilterRule rule : rules) {
-            String problem;
-            try {
-                problem = reader.read(rule);
-            } catch (IllegalArgumentException e) {
-                problem = e.getMessage();
+            if (neverApply.contains(rule.line())) {
+                // The kernel never gets to it, so it says nothing about what happens to traffic.
+                continue;
             }
+            String problem = reader.apply(rule);
             if (problem != null) {
                 notUnderstood.add(new UnrecognisedRule(rule.line(), rule.text(), problem));
             }
         }
         notUnderstood.sort((a, b) -> Integer.compare(a.line(), b.line()));
-        return reader.model(backend, detail, notUnderstood);
+        return reader.model(backend, detail, notUnderstood, shadowing);
     }
 
-    /** Reads one rule into the state; returns why it did not fit, or null. */
+    /** Reads one rule and commits its effects if it fits; returns why it did not fit, or null. */
+    private String apply(NetfilterRule rule) {
+        staged.clear();
+        String problem;
+        try {
+            problem = read(rule);
+        } catch (IllegalArgumentException e) {
+            problem = e.getMessage();
+        }
+        if (problem == null) {
+            staged.forEach(Runnable::run);
+        }
+        return problem;
+    }
+
+    private void stage(Runnable effect) {
+        staged.add(effect);
+    }
+
+    /** Reads one rule, staging what it means; returns why it did not fit, or null. */
     private String read(NetfilterRule rule) {
         String chain = rule.chain();
         if (BUILT_IN_CHAINS.contains(chain)) {
@@ -98,9 +124,11 @@ final class InterceptionInterpreter {
             String out = rule.positive(Key.OUT_INTERFACE);
             if (in != null || out != null) {
                 String name = in != null ? in : out;
-                if (!interfaces.contains(name)) {
-                    interfaces.add(name);
-                }
+                stage(() -> {
+                    if (!interfaces.contains(name)) {
+                        interfaces.add(name);
+                    }
+                });
                 return null;
             }
         }
@@ -131,15 +159,17 @@ final class InterceptionInterpreter {
             return null;
         }
         if (target.equals("RETURN") && ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
-            inboundExcluded.addAll(ports(ports));
+            List<Integer> excluded = ports(ports);
+            stage(() -> inboundExcluded.addAll(excluded));
             return null;
         }
         if (toProxy && ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
-            inboundIncluded.addAll(ports(ports));
+            List<Integer> included = ports(ports);
+            stage(() -> inboundIncluded.addAll(included));
             return null;
         }
         if (toProxy && rule.onlyHas(Key.PROTOCOL)) {
-            inboundAll = true;
+            stage(() -> inboundAll = true);
             return null;
         }
         // TPROXY plumbing: already-marked and proxy-originated packets return, established ones divert.
@@ -156,12 +186,14 @@ final class InterceptionInterpreter {
         if (!rule.target().equals("REDIRECT") || rule.targetPort() == 0) {
             return "expected a REDIRECT with a port";
         }
-        sawRedirect = true;
-        if (inbound) {
-            inboundPort = agree(inboundPort, rule.targetPort(), "inbound redirect port");
-        } else {
-            outboundPort = agree(outboundPort, rule.targetPort(), "outbound redirect port");
-        }
+        stage(() -> {
+            sawRedirect = true;
+            if (inbound) {
+                inboundPort = agree(inboundPort, rule.targetPort(), "inbound redirect port");
+            } else {
+                outboundPort = agree(outboundPort, rule.targetPort(), "outbound redirect port");
+            }
+        });
         return null;
     }
 
@@ -191,26 +223,28 @@ final class InterceptionInterpreter {
             }
             if (destination != null && rule.onlyHas(Key.DESTINATION)) {
                 if (!LOOPBACK_DESTINATIONS.contains(cidr(destination))) {
-                    excludedCidrs.add(cidr(destination));
+                    stage(() -> excludedCidrs.add(cidr(destination)));
                 }
                 return null;
             }
             if (ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
-                outboundExcluded.addAll(ports(ports));
+                List<Integer> excluded = ports(ports);
+                stage(() -> outboundExcluded.addAll(excluded));
                 return null;
             }
         }
         if (target.equals("ISTIO_REDIRECT")) {
             if (rule.matches().isEmpty()) {
-                outboundAll = true;
+                stage(() -> outboundAll = true);
                 return null;
             }
             if (destination != null && rule.onlyHas(Key.DESTINATION)) {
-                includedCidrs.add(cidr(destination));
+                stage(() -> includedCidrs.add(cidr(destination)));
                 return null;
             }
             if (ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
-                outboundIncluded.addAll(ports(ports));
+                List<Integer> included = ports(ports);
+                stage(() -> outboundIncluded.addAll(included));
                 return null;
             }
         }
@@ -225,15 +259,18 @@ final class InterceptionInterpreter {
     /** REDIRECT straight from ISTIO_OUTPUT: ambient's outbound capture, or DNS capture without its own chain. */
     private String outputRedirect(NetfilterRule rule) {
         if (isDns(rule)) {
-            dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port");
+            stage(() -> dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port"));
             return null;
         }
         Match mark = rule.get(Key.MARK);
         if (mark != null && mark.negated()) {
-            sawAmbient = true;
-            proxyMark = SocketMark.parse(mark.value());
-            outboundAll = true;
-            outboundPort = agree(outboundPort, rule.targetPort(), "outbound redirect port");
+            SocketMark ztunnel = SocketMark.parse(mark.value());
+            stage(() -> {
+                sawAmbient = true;
+                proxyMark = ztunnel;
+                outboundAll = true;
+                outboundPort = agree(outboundPort, rule.targetPort(), "outbound redirect port");
+            });
             return null;
         }
         return "REDIRECT in ISTIO_OUTPUT that is neither DNS nor ambient capture";
@@ -241,7 +278,7 @@ final class InterceptionInterpreter {
 
     private String dns(NetfilterRule rule) {
         if (rule.target().equals("REDIRECT") && isDns(rule)) {
-            dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port");
+            stage(() -> dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port"));
             return null;
         }
         if (owner(rule) && (rule.target().equals("RETURN") || rule.target().equals("CT"))) {
@@ -257,11 +294,14 @@ final class InterceptionInterpreter {
         if (!rule.target().equals("TPROXY") || rule.targetPort() == 0) {
             return "expected a TPROXY with a port";
         }
-        sawTproxy = true;
-        inboundPort = agree(inboundPort, rule.targetPort(), "inbound TPROXY port");
-        if (rule.targetMark() != null) {
-            tproxyMark = SocketMark.parse(rule.targetMark());
-        }
+        SocketMark mark = rule.targetMark() != null ? SocketMark.parse(rule.targetMark()) : null;
+        stage(() -> {
+            sawTproxy = true;
+            inboundPort = agree(inboundPort, rule.targetPort(), "inbound TPROXY port");
+            if (mark != null) {
+                tproxyMark = mark;
+            }
+        });
         return null;
     }
 
@@ -271,10 +311,11 @@ final class InterceptionInterpreter {
     }
 
     private String ambientPrerouting(NetfilterRule rule) {
-        sawAmbient = true;
+        stage(() -> sawAmbient = true);
         String target = rule.target();
         if (target.equals("CONNMARK") && rule.positive(Key.MARK) != null) {
-            proxyMark = SocketMark.parse(rule.positive(Key.MARK));
+            SocketMark mark = SocketMark.parse(rule.positive(Key.MARK));
+            stage(() -> proxyMark = mark);
             return null;
         }
         if (target.equals("ACCEPT") || (rule.table().equals("raw") && target.equals("CT"))) {
@@ -282,39 +323,48 @@ final class InterceptionInterpreter {
         }
         if (target.equals("REDIRECT") && rule.targetPort() != 0) {
             // nftables ambient redirects inbound instead of TPROXY, and lets HBONE through to ztunnel's own port.
-            inboundAll = true;
-            inboundPort = agree(inboundPort, rule.targetPort(), "inbound redirect port");
             Match ports = rule.get(Key.DESTINATION_PORTS);
-            if (ports != null && ports.negated() && ports(ports.value()).size() == 1) {
-                hbonePort = agree(hbonePort, ports(ports.value()).get(0), "HBONE port");
-            }
+            List<Integer> passed = ports != null && ports.negated() ? ports(ports.value()) : List.of();
+            stage(() -> {
+                inboundAll = true;
+                inboundPort = agree(inboundPort, rule.targetPort(), "inbound redirect port");
+                if (passed.size() == 1) {
+                    hbonePort = agree(hbonePort, passed.get(0), "HBONE port");
+                }
+            });
             return null;
         }
         if (target.equals("TPROXY") && rule.targetPort() != 0) {
-            if (rule.targetMark() != null) {
-                tproxyMark = SocketMark.parse(rule.targetMark());
-            }
+            SocketMark mark = rule.targetMark() != null ? SocketMark.parse(rule.targetMark()) : null;
             String ports = rule.positive(Key.DESTINATION_PORTS);
-            if (ports != null && ports(ports).equals(List.of(IstioDefaults.HBONE_PORT))) {
-                hbonePort = agree(hbonePort, rule.targetPort(), "HBONE port");
-            } else {
-                inboundAll = true;
-                inboundPort = agree(inboundPort, rule.targetPort(), "inbound TPROXY port");
-            }
+            boolean hbone = ports != null && ports(ports).equals(List.of(IstioDefaults.HBONE_PORT));
+            stage(() -> {
+                if (mark != null) {
+                    tproxyMark = mark;
+                }
+                if (hbone) {
+                    hbonePort = agree(hbonePort, rule.targetPort(), "HBONE port");
+                } else {
+                    inboundAll = true;
+                    inboundPort = agree(inboundPort, rule.targetPort(), "inbound TPROXY port");
+                }
+            });
             return null;
         }
         return "ambient prerouting rule of a shape istio-cni does not write";
     }
 
-    /** Owner matches name the proxy: collect every uid and gid, negated or not. */
+    /** Owner matches name the proxy: stage every uid and gid, negated or not. */
     private boolean owner(NetfilterRule rule) {
         Match uid = rule.get(Key.UID_OWNER);
         Match gid = rule.get(Key.GID_OWNER);
         if (uid != null) {
-            uids.add(id(uid.value()));
+            long id = id(uid.value());
+            stage(() -> uids.add(id));
         }
         if (gid != null) {
-            gids.add(id(gid.value()));
+            long id = id(gid.value());
+            stage(() -> gids.add(id));
         }
         return uid != null || gid != null;
     }
@@ -366,23 +416,28 @@ final class InterceptionInterpreter {
         }
     }
 
-    private InterceptionModel model(RuleBackend backend, String detail, List<UnrecognisedRule> unrecognised) {
+    private InterceptionModel model(RuleBackend backend, String detail, List<UnrecognisedRule> unrecognised,
+            List<ShadowingRule> shadowing) {
         InterceptionMode mode = sawAmbient ? InterceptionMode.AMBIENT
                 : sawTproxy ? InterceptionMode.TPROXY
                 : sawRedirect ? InterceptionMode.REDIRECT
                 : InterceptionMode.NONE;
-        if (mode != InterceptionMode.NONE && outboundPort == null) {
-            notes.add("no outbound redirect rule found; assuming port " + IstioDefaults.OUTBOUND_CAPTURE_PORT);
+        // A jump to a chain with no redirect in it returns the packets untouched: that direction is not intercepted.
+        if (mode != InterceptionMode.NONE && outboundPort == null
+                && (outboundAll || !includedCidrs.isEmpty() || !outboundIncluded.isEmpty())) {
+            notes.add("outbound rules send traffic on to the proxy, but no rule redirects it to a port: outbound traffic"
+                    + " is not intercepted");
         }
         if (mode != InterceptionMode.NONE && inboundPort == null && (inboundAll || !inboundIncluded.isEmpty())) {
-            notes.add("no inbound redirect rule found; assuming port " + IstioDefaults.INBOUND_CAPTURE_PORT);
+            notes.add("inbound rules send traffic on to the proxy, but no rule redirects it to a port: inbound traffic"
+                    + " is not intercepted");
         }
         return new InterceptionModel(
                 mode == InterceptionMode.NONE ? RuleBackend.NONE : backend,
                 detail,
                 mode,
-                outboundPort != null ? outboundPort : IstioDefaults.OUTBOUND_CAPTURE_PORT,
-                inboundPort != null ? inboundPort : IstioDefaults.INBOUND_CAPTURE_PORT,
+                outboundPort,
+                inboundPort,
                 hbonePort,
                 inboundAll,
                 inboundExcluded,
@@ -399,6 +454,7 @@ final class InterceptionInterpreter {
                 dnsPort,
                 interfaces,
                 unrecognised,
+                shadowing,
                 notes);
     }
 }

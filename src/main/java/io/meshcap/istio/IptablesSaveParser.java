@@ -32,17 +32,19 @@ final class IptablesSaveParser {
     static List<NetfilterRule> parse(RuleSection section, List<UnrecognisedRule> unrecognised) {
         List<NetfilterRule> rules = new ArrayList<>();
         String table = null;
+        int tableLine = 0;
         for (DumpLine line : section.lines()) {
             String text = line.text();
             if (text.startsWith("*")) {
                 table = text.substring(1);
+                tableLine = line.number();
             } else if (text.startsWith(":")) {
                 if (!CHAIN_DECLARATION.matcher(text).matches()) {
                     unrecognised.add(new UnrecognisedRule(line.number(), text, "malformed chain declaration"));
                 }
             } else if (text.startsWith("-A ")) {
                 try {
-                    rules.add(rule(line, table));
+                    rules.add(rule(line, table, tableLine));
                 } catch (IllegalArgumentException e) {
                     unrecognised.add(new UnrecognisedRule(line.number(), text, e.getMessage()));
                 }
@@ -53,7 +55,7 @@ final class IptablesSaveParser {
         return rules;
     }
 
-    private static NetfilterRule rule(DumpLine line, String table) {
+    private static NetfilterRule rule(DumpLine line, String table, int tableLine) {
         List<String> tokens = Tokens.split(line.text());
         String chain = tokens.size() > 1 ? tokens.get(1) : null;
         if (chain == null) {
@@ -126,7 +128,7 @@ final class IptablesSaveParser {
         if (target == null) {
             throw new IllegalArgumentException("rule without a target (-j)");
         }
-        return new NetfilterRule(line.number(), line.text(), table, chain, matches, target, targetPort, targetMark);
+        return new NetfilterRule(line.number(), line.text(), table, tableLine, chain, matches, target, targetPort, targetMark);
     }
 
     private static String value(List<String> tokens, int i, String option) {

@@ -10,13 +10,15 @@ import java.util.Map;
  * @param line          the line number in the dump (1-based)
  * @param text          the rule as written in the dump
  * @param table         {@code nat}, {@code mangle}, {@code raw}, ...
+ * @param tableLine     the line of the table's header ({@code *nat}, {@code table inet istio-proxy-nat {}): the
+ *                      same chain in iptables-save's and ip6tables-save's output are two chains
  * @param chain         the chain the rule is in, iptables-style
  * @param matches       canonical key ({@link Key}) to match
  * @param target        {@code RETURN}, {@code ACCEPT}, {@code REDIRECT}, {@code TPROXY}, {@code MARK}, a chain name, ...
  * @param targetPort    the port of a REDIRECT or TPROXY target, or 0
  * @param targetMark    the mark a MARK, CONNMARK or TPROXY target sets, or null
  */
-record NetfilterRule(int line, String text, String table, String chain, Map<Key, Match> matches,
+record NetfilterRule(int line, String text, String table, int tableLine, String chain, Map<Key, Match> matches,
         String target, int targetPort, String targetMark) {
 
     /** The matches meshcap understands; anything else makes the rule unrecognised. */

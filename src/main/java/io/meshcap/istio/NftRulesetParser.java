@@ -37,6 +37,7 @@ final class NftRulesetParser {
     static List<NetfilterRule> parse(RuleSection section, List<UnrecognisedRule> unrecognised) {
         List<NetfilterRule> rules = new ArrayList<>();
         String table = null;
+        int tableLine = 0;
         String chain = null;
         for (DumpLine line : section.lines()) {
             String text = line.text();
@@ -45,6 +46,7 @@ final class NftRulesetParser {
             if (tableHeader.matches()) {
                 String name = tableHeader.group(2);
                 table = name.substring(name.lastIndexOf('-') + 1);
+                tableLine = line.number();
             } else if (chainHeader.matches()) {
                 chain = iptablesName(chainHeader.group(1));
             } else if (text.equals("}") || text.isEmpty() || text.startsWith("#")) {
@@ -55,7 +57,7 @@ final class NftRulesetParser {
                 unrecognised.add(new UnrecognisedRule(line.number(), text, "outside any chain (sets and maps are not read)"));
             } else {
                 try {
-                    rules.add(rule(line, table, chain));
+                    rules.add(rule(line, table, tableLine, chain));
                 } catch (IllegalArgumentException e) {
                     unrecognised.add(new UnrecognisedRule(line.number(), text, e.getMessage()));
                 }
@@ -69,7 +71,7 @@ final class NftRulesetParser {
         return nftName.replace('-', '_').toUpperCase(Locale.ROOT);
     }
 
-    private static NetfilterRule rule(DumpLine line, String table, String chain) {
+    private static NetfilterRule rule(DumpLine line, String table, int tableLine, String chain) {
         List<String> words = Tokens.split(line.text().replace("{", " { ").replace("}", " } ").replace(",", " , "));
         Map<Key, Match> matches = new EnumMap<>(Key.class);
         String target = null;
@@ -168,7 +170,7 @@ final class NftRulesetParser {
         if (target == null) {
             throw new IllegalArgumentException("rule without a verdict or statement meshcap knows");
         }
-        return new NetfilterRule(line.number(), line.text(), table, chain, matches, target, targetPort, targetMark);
+        return new NetfilterRule(line.number(), line.text(), table, tableLine, chain, matches, target, targetPort, targetMark);
     }
 
     private static void metaMatch(Map<Key, Match> matches, String field, Cursor in) {

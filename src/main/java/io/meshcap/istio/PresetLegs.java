@@ -3,6 +3,7 @@ package io.meshcap.istio;
 import io.meshcap.MeshcapException;
 import io.meshcap.plan.FilterBuilder;
 import io.meshcap.plan.FilterInputs;
+import io.meshcap.plan.FilterNotes;
 import io.meshcap.plan.FilterParameter;
 import io.meshcap.plan.Preset;
 import java.util.ArrayList;
@@ -28,13 +29,15 @@ public final class PresetLegs {
      * @param missing            what the filter still needs (flags to give), or null
      * @param capturePoint       before or after the REDIRECT
      * @param capturePointDetail the capture point in words
-     * @param warnings           what this leg will not show in this namespace
+     * @param warnings           what this leg will not show, or will show wrongly, in this namespace
+     * @param notes              what its filter assumes
      */
     public record Leg(String preset, String interfaceName, String filter, String missing, String capturePoint,
-            String capturePointDetail, List<String> warnings) {
+            String capturePointDetail, List<String> warnings, List<String> notes) {
 
         public Leg {
             warnings = List.copyOf(warnings);
+            notes = List.copyOf(notes);
         }
     }
 
@@ -58,23 +61,59 @@ public final class PresetLegs {
         } catch (MeshcapException e) {
             missing = e.getMessage();
         }
+        FilterNotes caveats = FilterNotes.of(List.of(preset), inputs);
+        List<String> warnings = new ArrayList<>(warnings(preset, model, inputs));
+        warnings.addAll(caveats.warnings());
         return new Leg(preset.name(), preset.interfaceName(), filter, missing,
-                preset.capturePoint().relativeToRedirect(), preset.capturePoint().description(),
-                warnings(preset, model, inputs));
+                preset.capturePoint().relativeToRedirect(), preset.capturePoint().description(), warnings,
+                caveats.notes());
     }
 
-    /** A port the rules let past the proxy reaches the app over eth0 only: the lo half of its inbound leg is absent. */
+    /** What this namespace's rules do to the leg that its filter cannot express. */
     private static List<String> warnings(Preset preset, InterceptionModel model, FilterInputs inputs) {
         List<String> warnings = new ArrayList<>();
-        if (preset.interfaceName().equals(LOOPBACK) && preset.template().parameters().contains(FilterParameter.APP_PORTS)
-                && model.interceptsInbound()) {
-            for (int port : inputs.appPorts()) {
-                if (!model.interceptsInboundPort(port)) {
-                    warnings.add("port " + port + " is excluded from inbound interception: its calls reach the app"
-                            + " over eth0 without the proxy, so this leg will not show them");
-                }
+        boolean appPorts = preset.template().parameters().contains(FilterParameter.APP_PORTS);
+        if (preset.interfaceName().equals(LOOPBACK)) {
+            if (appPorts) {
+                inboundLoopback(model, inputs, warnings);
             }
+        } else if (model.mode() == InterceptionMode.AMBIENT && preset.role().equals(SIDECAR_ROLE)) {
+            warnings.add(appPorts ? hboneInbound(model) : hboneOutbound(model));
         }
         return warnings;
+    }
+
+    /** The proxy-to-app leg: absent for ports the rules let past the proxy, and not from 127.0.0.6 when transparent. */
+    private static void inboundLoopback(InterceptionModel model, FilterInputs inputs, List<String> warnings) {
+        if (!model.interceptsInbound()) {
+            return;
+        }
+        for (int port : inputs.appPorts()) {
+            if (!model.interceptsInboundPort(port)) {
+                warnings.add("port " + port + " is excluded from inbound interception: its calls reach the app"
+                        + " over eth0 without the proxy, so this leg will not show them");
+            }
+        }
+        if (model.inboundLoopbackSource() == LoopbackSource.ORIGINAL_CLIENT) {
+            warnings.add(modeName(model) + ": the proxy connects to the app from the real client's address, so this"
+                    + " leg shows CLIENT:port -> POD_IP:port, not " + IstioDefaults.ENVOY_INBOUND_SOURCE_V4 + " (or "
+                    + IstioDefaults.ENVOY_INBOUND_SOURCE_V6 + ")");
+        }
+    }
+
+    private static String hboneInbound(InterceptionModel model) {
+        return "ambient mode: mesh clients reach the pod as HBONE, TLS to port " + model.hboneTunnelPortOrDefault()
+                + ", not to the app port, so this filter sees only calls from outside the mesh; the tunnels (port "
+                + model.hboneTunnelPortOrDefault() + ") each carry many app connections";
+    }
+
+    private static String hboneOutbound(InterceptionModel model) {
+        return "ambient mode: ztunnel's upstream connections are HBONE, TLS to the peer's port "
+                + model.hboneTunnelPortOrDefault() + ", each carrying many app connections, so they do not pair one to"
+                + " one with the app's connections on lo";
+    }
+
+    private static String modeName(InterceptionModel model) {
+        return model.mode() == InterceptionMode.TPROXY ? "TPROXY mode" : "ambient mode";
     }
 }

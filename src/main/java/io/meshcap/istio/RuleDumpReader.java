@@ -16,6 +16,11 @@ public final class RuleDumpReader {
     private RuleDumpReader() {
     }
 
+    /** Whether the text holds any iptables-save table or nft table at all, Istio's or not. */
+    public static boolean holdsRules(String dump) {
+        return !DumpSplitter.split(dump).sections().isEmpty();
+    }
+
     /** Builds the model from the dump's text; never throws on bad input, it reports it in the model. */
     public static InterceptionModel read(String dump) {
         DumpSplitter.Result split = DumpSplitter.split(dump);
@@ -49,9 +54,9 @@ public final class RuleDumpReader {
             }
             String otherRules = other.rules.size() > other.istioRules()
                     ? "; " + (other.rules.size() - other.istioRules()) + " other rule(s) there were not read" : "";
-            notes.add(other.backend + " (" + String.join(", ", other.details) + "): "
+            notes.add(other.backend.label() + " (" + String.join(", ", other.details) + "): "
                     + (other.istioRules() > 0 ? other.istioRules() + " Istio rules too; the kernel applies them as well, but the model is read from "
-                            + chosen.backend : "no Istio rules") + otherRules);
+                            + chosen.backend.label() : "no Istio rules") + otherRules);
         }
         if (chosen == null) {
             if (nftSeesIptablesChains) {

@@ -1,8 +1,9 @@
 package io.meshcap.plan;
 
-import java.util.List;
-import java.util.stream.Collectors;
 import io.meshcap.MeshcapException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Renders a preset's template with a target's values and has libpcap accept the result. */
 public final class FilterBuilder {
@@ -17,13 +18,16 @@ public final class FilterBuilder {
      * @throws MeshcapException (usage) naming the missing flags, or carrying libpcap's message
      */
     public static LegFilter build(Preset preset, FilterInputs inputs, String extraFilter) {
-        List<FilterParameter> missing = preset.template().parameters().stream()
+        // In the enum's order, so a flag that supplies two values (--pod-ip: the address and its loopback) is
+        // named once, with the value it gives directly.
+        Map<String, String> missing = preset.template().parameters().stream()
                 .filter(p -> !inputs.has(p))
-                .toList();
+                .sorted()
+                .collect(Collectors.toMap(FilterParameter::option, FilterParameter::meaning, (first, later) -> first,
+                        LinkedHashMap::new));
         if (!missing.isEmpty()) {
-            throw MeshcapException.usage("preset " + preset.name() + " needs " + missing.stream()
-                    .map(p -> p.option() + " (" + p.meaning() + ")")
-                    .distinct()
+            throw MeshcapException.usage("preset " + preset.name() + " needs " + missing.entrySet().stream()
+                    .map(flag -> flag.getKey() + " (" + flag.getValue() + ")")
                     .collect(Collectors.joining(" and ")));
         }
         String expression = preset.template().render(inputs::render);

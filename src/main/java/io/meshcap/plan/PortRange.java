@@ -33,6 +33,14 @@ public record PortRange(int low, int high) {
         return new PortRange(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
     }
 
+    /** Checks one port a flag gives; the message names the port, not a range of one. */
+    public static int port(int port, String option) {
+        if (port < 1 || port > MAX_PORT) {
+            throw MeshcapException.usage(option + ": port " + port + " is not within 1-" + MAX_PORT);
+        }
+        return port;
+    }
+
     public boolean contains(int port) {
         return port >= low && port <= high;
     }

@@ -13,10 +13,12 @@ import java.util.List;
  * @param notes          what was assumed or could not be read, for the user
  * @param proxyUids      the socket owner uids the interception rules exempt as the proxy's; empty when the rules
  *                       were not read or name none
- * @param outboundPort   the outbound redirect port the rules name, or null when no Istio rules were read
+ * @param outboundPort   the outbound redirect port the rules name, or null when no Istio rules were read or
+ *                       they name none
+ * @param inboundPort    the inbound redirect port the rules name, the same way
  */
 public record TargetFacts(String name, List<InetAddress> addresses, List<Integer> appPorts, PortRange ephemeralRange,
-        List<String> notes, List<Long> proxyUids, Integer outboundPort) {
+        List<String> notes, List<Long> proxyUids, Integer outboundPort, Integer inboundPort) {
 
     /** Nothing discovered: every value comes from flags. */
     public static TargetFacts none() {
@@ -33,6 +35,6 @@ public record TargetFacts(String name, List<InetAddress> addresses, List<Integer
     /** Facts found without reading the interception rules. */
     public TargetFacts(String name, List<InetAddress> addresses, List<Integer> appPorts, PortRange ephemeralRange,
             List<String> notes) {
-        this(name, addresses, appPorts, ephemeralRange, notes, List.of(), null);
+        this(name, addresses, appPorts, ephemeralRange, notes, List.of(), null, null);
     }
 }

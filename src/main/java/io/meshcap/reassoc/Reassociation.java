@@ -21,7 +21,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * Reassociation.Outcome outcome = Reassociation.merge(new Merger(dir), legs, writer,
- *         RedirectPorts.withOutbound(outboundPortFromRules), false, true);
+ *         RedirectPorts.of(outboundPortFromRules, inboundPortFromRules), false, true);
  * System.err.println(outcome.stats().describe());
  * System.out.print(outcome.streams().describe());
  * }</pre>

@@ -24,12 +24,15 @@ public record RedirectPorts(int outbound, int inbound) {
 
     /** Istio's defaults: 15001 and 15006. */
     public static RedirectPorts istioDefaults() {
-        return withOutbound(IstioDefaults.OUTBOUND_CAPTURE_PORT);
+        return of(IstioDefaults.OUTBOUND_CAPTURE_PORT, null);
     }
 
-    /** A non-default outbound port (a pod whose rules say {@code -p N}) with the default inbound port. */
-    public static RedirectPorts withOutbound(int outbound) {
-        return new RedirectPorts(outbound, IstioDefaults.INBOUND_CAPTURE_PORT);
+    /**
+     * The ports of one pod: the outbound port its rules name or a flag gives, and the inbound port its rules name,
+     * or Istio's {@value IstioDefaults#INBOUND_CAPTURE_PORT} when no rules were read or they name none.
+     */
+    public static RedirectPorts of(int outbound, Integer inbound) {
+        return new RedirectPorts(outbound, inbound != null ? inbound : IstioDefaults.INBOUND_CAPTURE_PORT);
     }
 
     /** Whether {@code destination} is a REDIRECT target: the loopback address and one of the two ports. */

@@ -193,7 +193,10 @@ class CaptureCommandLabTest {
         CliRun run = CliRun.of("capture", "sidecar", "--netns", LAB.topology().podNamespace(), "--print-plan");
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().contains("dst port (8080 or 9080)"), "app ports discovered from the pod: " + run.out());
-        assertFalse(run.out().contains("15006"), "the sidecar's own listeners are not application ports");
+        assertTrue(run.out().lines().filter(l -> l.contains("filter:")).noneMatch(l -> l.contains("15006")),
+                "the sidecar's own listeners are not application ports: " + run.out());
+        assertTrue(run.out().contains("re-associate: yes, undoing the REDIRECT to ports 15001 (outbound) and 15006"
+                + " (inbound)"), "the lab's rules name both ports: " + run.out());
         assertTrue(run.out().contains("portrange 32768-60999"), run.out());
         assertTrue(run.out().contains("nsenter --net=/run/netns/" + LAB.topology().podNamespace() + " -- tcpdump"), run.out());
         assertFalse(run.err().contains("assuming"), "the range was read from the pod, not assumed: " + run.err());

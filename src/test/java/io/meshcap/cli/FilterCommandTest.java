@@ -50,6 +50,23 @@ class FilterCommandTest {
     }
 
     @Test
+    void portZeroIsNamedAsAPortNotARange() {
+        CliRun app = CliRun.of("filter", "inbound-plain", "--pod-ip", "198.18.0.2", "-p", "0");
+        assertEquals(2, app.exitCode());
+        assertEquals("meshcap: --port: port 0 is not within 1-65535", app.err().strip());
+        CliRun outbound = CliRun.of("filter", "outbound-plain", "--pod-ip", "198.18.0.2", "--outbound-port", "0");
+        assertEquals(2, outbound.exitCode());
+        assertEquals("meshcap: --outbound-port: port 0 is not within 1-65535", outbound.err().strip());
+    }
+
+    @Test
+    void eachMissingFlagIsNamedOnce() {
+        CliRun run = CliRun.of("filter", "outbound-plain");
+        assertEquals(2, run.exitCode());
+        assertEquals("meshcap: preset outbound-plain needs --pod-ip (the pod's address)", run.err().strip());
+    }
+
+    @Test
     void libpcapErrorsExitWithUsageCode() {
         CliRun run = CliRun.of("filter", "inbound-plain", "--pod-ip", "198.18.0.2", "-p", "80", "--extra-filter", "port 99999");
         assertEquals(2, run.exitCode());

@@ -11,12 +11,12 @@ class InterceptionAdvisorTest {
 
     private static final PortGuide GUIDE = PortGuide.bundled();
 
-    private static List<Advice> advise(String dump, PortRange range, boolean known) {
-        return InterceptionAdvisor.advise(RuleDumps.read(dump), range, known, GUIDE);
+    private static List<Advice> advise(String dump) {
+        return InterceptionAdvisor.advise(RuleDumps.read(dump), GUIDE);
     }
 
     private static List<String> warnings(String dump) {
-        return advise(dump, PortRange.LINUX_DEFAULT_EPHEMERAL, true).stream()
+        return advise(dump).stream()
                 .filter(a -> a.level() == Advice.Level.WARNING).map(Advice::text).toList();
     }
 
@@ -46,34 +46,26 @@ class InterceptionAdvisorTest {
     void tproxyAndAmbientAndNftablesAreExplained() {
         assertTrue(warnings("tproxy.iptables-legacy-save").stream().anyMatch(w -> w.startsWith("TPROXY mode")));
         assertTrue(warnings("ambient-inpod.iptables-save").stream().anyMatch(w -> w.contains("cannot be paired one to one")));
-        assertTrue(advise("native-nftables.nft", PortRange.LINUX_DEFAULT_EPHEMERAL, true).stream()
+        assertTrue(advise("native-nftables.nft").stream()
                 .anyMatch(a -> a.text().startsWith("native nftables mode")));
     }
 
     @Test
     void anotherProxyUidIsNoted() {
-        assertTrue(advise("openshift-uid.iptables-save", PortRange.LINUX_DEFAULT_EPHEMERAL, true).contains(
+        assertTrue(advise("openshift-uid.iptables-save").contains(
                 Advice.note("the proxy runs as uid 1000680000 (not 1337); a stand-in proxy must use it for the owner"
                         + " match to see it")));
     }
 
     @Test
-    void appPortsInsideTheEphemeralRangeAreWarned() {
-        List<Advice> advice = advise("include-ports.iptables-save", new PortRange(8000, 9999), true);
-        assertTrue(advice.contains(Advice.warning("port(s) 8080, 9090 lie inside the ephemeral range 8000-9999: filters"
-                + " that select the ephemeral range will also match that traffic")), advice::toString);
-    }
-
-    @Test
-    void unknownRangeAndUnknownRulesAreSaid() {
-        List<Advice> advice = advise("seed-uid1337-port22-mangled.iptables-save", PortRange.LINUX_DEFAULT_EPHEMERAL, false);
+    void unknownRulesAreSaidFirst() {
+        List<Advice> advice = advise("seed-uid1337-port22-mangled.iptables-save");
         assertTrue(advice.get(0).text().startsWith("5 line(s) of the rules were not understood (lines 5, 6, 7, 8, 9)"));
-        assertTrue(advice.get(1).text().startsWith("ephemeral port range not read"));
     }
 
     @Test
     void noRulesMeansNoInterception() {
-        List<Advice> advice = InterceptionAdvisor.advise(RuleDumpReader.read(""), PortRange.LINUX_DEFAULT_EPHEMERAL, true, GUIDE);
+        List<Advice> advice = InterceptionAdvisor.advise(RuleDumpReader.read(""), GUIDE);
         assertEquals(1, advice.size());
         assertTrue(advice.get(0).text().startsWith("no Istio interception rules found"));
     }

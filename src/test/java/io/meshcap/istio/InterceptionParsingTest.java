@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class InterceptionParsingTest {
 
     /** The expected model; {@link #sidecar()} is the default injection and each row changes what its dump changes. */
-    record Expected(RuleBackend backend, InterceptionMode mode, int outboundPort, int inboundPort, Integer hbonePort,
+    record Expected(RuleBackend backend, InterceptionMode mode, Integer outboundPort, Integer inboundPort, Integer hbonePort,
             boolean inboundAll, Set<Integer> inboundExcluded, Set<Integer> inboundIncluded, boolean outboundAll,
             List<String> excludedCidrs, List<String> includedCidrs, Set<Integer> outboundExcluded,
             Set<Integer> outboundIncluded, Set<Long> uids, Set<Long> gids, String proxyMark, String tproxyMark,
@@ -156,7 +156,8 @@ class InterceptionParsingTest {
                 () -> assertEquals(e.interfaces(), model.excludedInterfaces(), "excluded interfaces"),
                 () -> assertEquals(e.unrecognisedLines(), model.unrecognised().stream().map(UnrecognisedRule::line).toList(),
                         () -> "unrecognised: " + model.unrecognised()),
-                () -> assertEquals(e.loopbackSource(), model.inboundLoopbackSource(), "inbound loopback source"));
+                () -> assertEquals(e.loopbackSource(), model.inboundLoopbackSource(), "inbound loopback source"),
+                () -> assertEquals(List.of(), model.shadowingRules(), "rules that keep later ones from applying"));
     }
 
     /** Dumps from the lab namespace: whatever is dropped in rules/lab must read as Istio's rules, fully understood. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Nothing is dropped silently: what does not fit the model is reported with its line. */
@@ -22,6 +23,22 @@ class UnrecognisedRulesTest {
         assertEquals("unknown match module statistic", only.reason());
         assertEquals(InterceptionMode.REDIRECT, model.mode());
         assertEquals(15001, model.outboundRedirectPort());
+    }
+
+    @Test
+    void aRuleNotUnderstoodLeavesTheModelAsItWas() {
+        String dump = beforeLastCommit(DEFAULT, "-A ISTIO_OUTPUT -p udp -m owner --uid-owner 4242 -j ISTIO_WEIRD");
+        InterceptionModel model = RuleDumpReader.read(dump);
+        assertEquals("proxy-owner rule with an unexpected target ISTIO_WEIRD", single(model).reason());
+        assertEquals(Set.of(1337L), model.proxyUids());
+    }
+
+    @Test
+    void anAmbientRuleNotUnderstoodDoesNotMakeTheSidecarAmbient() {
+        String dump = beforeLastCommit(DEFAULT, "-A ISTIO_PRERT -p tcp -j MASQUERADE");
+        InterceptionModel model = RuleDumpReader.read(dump);
+        assertEquals("ambient prerouting rule of a shape istio-cni does not write", single(model).reason());
+        assertEquals(InterceptionMode.REDIRECT, model.mode());
     }
 
     @Test
@@ -95,7 +112,7 @@ class UnrecognisedRulesTest {
     void collectorNotesWhichBackEndHeldTheRules() {
         InterceptionModel model = RuleDumps.read("collector-legacy-nft-ruleset.txt");
         assertEquals("read Istio's rules from iptables-nft-save v1.8.9 (nf_tables)", model.notes().get(0));
-        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("IPTABLES_LEGACY") && n.endsWith(": no Istio rules")),
+        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("iptables, legacy back end") && n.endsWith(": no Istio rules")),
                 model.notes()::toString);
     }
 
@@ -114,7 +131,7 @@ class UnrecognisedRulesTest {
                 .replace("COMMIT", "-A POSTROUTING -o eth0 -j MASQUERADE\nCOMMIT");
         InterceptionModel model = RuleDumpReader.read(legacy.replace("-A ISTIO_", "-A OTHER_")
                 .replace("-j ISTIO_", "-j OTHER_") + DEFAULT);
-        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("IPTABLES_LEGACY") && n.endsWith("no Istio rules; 19 other"
+        assertTrue(model.notes().stream().anyMatch(n -> n.startsWith("iptables, legacy back end") && n.endsWith("no Istio rules; 19 other"
                 + " rule(s) there were not read")), model.notes()::toString);
     }
 

@@ -286,6 +286,18 @@ class RedirectReassociatorTest {
     }
 
     @Test
+    void anInboundPortTheRulesNameIsTheOneUndone() {
+        FlowEndpoint proxy = ep("198.18.0.2", 42000);
+        FlowEndpoint custom = ep("127.0.0.1", 15222);
+        FlowEndpoint ownApp = ep("198.18.0.2", 8080);
+        Run run = new Run(LinkType.EN10MB, false, RedirectPorts.of(IstioDefaults.OUTBOUND_CAPTURE_PORT, 15222))
+                .feed(0, ip(proxy, custom, SYN, 1, 0))
+                .feed(1, ip(ownApp, proxy, SYN | ACK, 50, 2));
+        run.finish();
+        assertEquals(ownApp, run.destination(0));
+    }
+
+    @Test
     void stateIsPerInterfaceSoSeveralPodsLoLegsDoNotMix() {
         Run run = new Run(LinkType.EN10MB)
                 .feed(0, 0, ip(APP, PORT_15001, SYN, 1000, 0))
@@ -327,7 +339,7 @@ class RedirectReassociatorTest {
     @Test
     void aNonDefaultOutboundPortIsHonouredAndTheDefaultIsThenLeftAlone() {
         FlowEndpoint custom = ep("127.0.0.1", 15101);
-        Run run = new Run(LinkType.EN10MB, false, RedirectPorts.withOutbound(15101))
+        Run run = new Run(LinkType.EN10MB, false, RedirectPorts.of(15101, null))
                 .feed(0, ip(APP, custom, SYN, 1, 0))
                 .feed(1, ip(ORIG, APP, SYN | ACK, 9, 2))
                 .feed(2, ip(ep("198.18.0.2", 40001), PORT_15001, SYN, 1, 0))

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * Reads a local network namespace's facts the way an operator would from a shell inside it: the pod address on
  * eth0 ({@code ip -j addr}), the application's listening ports ({@code ss}, read by {@link LiveNamespaceReader},
  * leaving out the proxy's own sockets), the ephemeral port range ({@code ip_local_port_range}), and from the
- * interception rules, the proxy's uids and the outbound redirect port.
+ * interception rules, the proxy's uids and the outbound and inbound redirect ports.
  */
 public final class LocalDiscovery {
 
@@ -43,7 +43,7 @@ public final class LocalDiscovery {
     }
 
     /**
-     * Discovers a namespace's facts, taking the proxy's uids and the outbound redirect port from the namespace's
+     * Discovers a namespace's facts, taking the proxy's uids and the redirect ports from the namespace's
      * interception rules (read as {@code inspect --netns} reads them); Istio's defaults are assumed, and said so,
      * when there are none.
      */
@@ -65,6 +65,7 @@ public final class LocalDiscovery {
         Optional<InterceptionModel> rules = interceptionRules(reader, namespace, notes);
         List<Long> ruleUids = rules.map(model -> List.copyOf(model.proxyUids())).orElse(List.of());
         Integer outboundPort = rules.map(InterceptionModel::outboundRedirectPort).orElse(null);
+        Integer inboundPort = rules.map(InterceptionModel::inboundRedirectPort).orElse(null);
         Set<Long> proxyUids = new TreeSet<>(ruleUids);
         givenUid.ifPresent(proxyUids::add);
         if (proxyUids.isEmpty()) {
@@ -87,7 +88,7 @@ public final class LocalDiscovery {
         if (range == null) {
             notes.add("cannot read " + PORT_RANGE_FILE + " in " + namespace.label());
         }
-        return new TargetFacts(namespace.label(), addresses, ports, range, notes, ruleUids, outboundPort);
+        return new TargetFacts(namespace.label(), addresses, ports, range, notes, ruleUids, outboundPort, inboundPort);
     }
 
     /** The Istio rules of the namespace, or empty (with a note saying why) when there are none to go by. */
@@ -105,9 +106,14 @@ public final class LocalDiscovery {
             return Optional.empty();
         }
         notes.add("from the " + model.mode().name().toLowerCase(Locale.ROOT) + " rules in " + namespace.label()
-                + ": outbound redirect port " + model.outboundRedirectPort()
+                + ": " + redirect("outbound", model.outboundRedirectPort())
+                + ", " + redirect("inbound", model.inboundRedirectPort())
                 + (model.proxyUids().isEmpty() ? ", no proxy uid" : ", proxy uid " + joined(model.proxyUids())));
         return Optional.of(model);
+    }
+
+    private static String redirect(String direction, Integer port) {
+        return port != null ? direction + " redirect port " + port : "no " + direction + " redirect";
     }
 
     private static String joined(Collection<Long> uids) {

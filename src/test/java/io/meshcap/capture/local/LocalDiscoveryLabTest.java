@@ -29,15 +29,16 @@ class LocalDiscoveryLabTest {
     }
 
     @Test
-    void takesTheProxyUidAndOutboundPortFromTheRules() {
+    void takesTheProxyUidAndRedirectPortsFromTheRules() {
         TargetFacts facts = LocalDiscovery.discover(pod());
         assertEquals(List.of((long) PROXY_UID), facts.proxyUids());
         assertEquals(IstioDefaults.OUTBOUND_CAPTURE_PORT, facts.outboundPort());
+        assertEquals(IstioDefaults.INBOUND_CAPTURE_PORT, facts.inboundPort());
         assertEquals(List.of(8080, 9080), facts.appPorts(), "the sidecar's 15001/15006 are its uid's, not the app's");
         assertEquals(List.of(LabTopology.POD_IPV4),
                 facts.addresses().stream().map(Addresses::format).toList());
         assertTrue(facts.notes().contains("from the redirect rules in " + LAB.topology().podNamespace()
-                + ": outbound redirect port 15001, proxy uid " + PROXY_UID), facts.notes().toString());
+                + ": outbound redirect port 15001, inbound redirect port 15006, proxy uid " + PROXY_UID), facts.notes().toString());
     }
 
     @Test
