@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -63,16 +65,13 @@ final class LabProcesses {
 
     /** Starts every role that is not running, then waits until each has reported ready. */
     static void ensure(LabConfig config, RunDirectory run) {
-        List<LabRole> started = new ArrayList<>();
+        Map<LabRole, Process> started = new EnumMap<>(LabRole.class);
         for (LabRole role : LabRole.values()) {
             if (running(run, config.name(), role).isEmpty()) {
-                start(role, config, run);
-                started.add(role);
+                started.put(role, start(role, config, run));
             }
         }
-        for (LabRole role : started) {
-            awaitReady(role, run, config.name());
-        }
+        started.forEach((role, process) -> awaitReady(role, process, run));
     }
 
     /** The pid of a role's process if it is alive and really the lab's (not a stranger that reused the pid). */
@@ -110,7 +109,7 @@ final class LabProcesses {
         }
     }
 
-    private static void start(LabRole role, LabConfig config, RunDirectory run) {
+    private static Process start(LabRole role, LabConfig config, RunDirectory run) {
         String classpath = ChildJvm.stageClasspath(run);
         Path scratch = run.sidecarScratch();
         if (role == LabRole.SIDECAR) {
@@ -124,6 +123,7 @@ final class LabProcesses {
                     .redirectErrorStream(true)
                     .start();
             run.writePid(role, process.pid());
+            return process;
         } catch (IOException e) {
             throw MeshcapException.failure("cannot start the lab's " + role.id() + " process: " + e.getMessage(), e);
         }
@@ -140,7 +140,11 @@ final class LabProcesses {
         }
     }
 
-    private static void awaitReady(LabRole role, RunDirectory run, String labName) {
+    /**
+     * Waits for a role's ready line. Whether it died is asked of its {@link Process}, not of its command line:
+     * while the process execs from setsid to ip to setpriv to java, /proc/PID/cmdline is briefly empty.
+     */
+    private static void awaitReady(LabRole role, Process process, RunDirectory run) {
         long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
         Path log = run.log(role);
         while (System.currentTimeMillis() < deadline) {
@@ -148,7 +152,7 @@ final class LabProcesses {
             if (output.lines().anyMatch(ServerMain.READY::equals)) {
                 return;
             }
-            if (running(run, labName, role).isEmpty()) {
+            if (!process.isAlive()) {
                 throw MeshcapException.failure("the lab's " + role.id() + " process exited during start-up: "
                         + (output.isBlank() ? "no output" : lastLines(output)) + " (full log: " + log + ")");
             }

@@ -49,7 +49,7 @@ class ReaderCompatibilityTest {
     void tcpdumpMicrosecondPcapWithSnaplen() {
         ReadBack.assertSameAsTshark(micros);
         List<CaptureRecord> records = ReadBack.readAll(micros);
-        assertEquals(PACKETS, records.size());
+        assertEquals(Tshark.count(micros), records.size());
         assertTrue(records.stream().anyMatch(r -> r.originalLength() > r.capturedLength()), "some packets cut");
         assertEquals(new CaptureInterface(LinkType.EN10MB, SNAPLEN, null, null), ReadBack.interfaces(micros).get(0));
     }
@@ -90,9 +90,10 @@ class ReaderCompatibilityTest {
                 .raw(Files.readAllBytes(a)).raw(Files.readAllBytes(b)).toByteArray());
         ReadBack.assertSameAsTshark(both);
         List<CaptureRecord> records = ReadBack.readAll(both);
-        assertEquals(2 * PACKETS, records.size());
+        int first = Tshark.count(micros);
+        assertEquals(first + Tshark.count(nanos), records.size());
         assertEquals(0, records.get(0).interfaceId());
-        assertEquals(1, records.get(PACKETS).interfaceId());
+        assertEquals(1, records.get(first).interfaceId());
         assertEquals(2, ReadBack.interfaces(both).size());
     }
 

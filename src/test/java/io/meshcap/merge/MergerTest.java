@@ -69,9 +69,13 @@ class MergerTest {
                 new MergeInput(a, "reviews-v1-abc/lo", "namespace=bookinfo pod=reviews-v1-abc interface=lo"),
                 MergeInput.of(b)), out, 64, RecordTransform.NONE);
 
+        // Judged against what tcpdump really captured, which a loaded machine may leave a datagram short of.
+        int inA = Tshark.count(a);
+        int inB = Tshark.count(b);
+        assertTrue(inA > packets / 2 && inB > packets / 2, inA + " and " + inB + " packets captured");
         List<Tshark.Frame> merged = Tshark.frames(out);
-        assertEquals(2 * packets, merged.size());
-        assertEquals(2 * packets, Tshark.capinfosCount(out));
+        assertEquals(inA + inB, merged.size());
+        assertEquals(inA + inB, Tshark.capinfosCount(out));
         for (int i = 1; i < merged.size(); i++) {
             assertTrue(merged.get(i - 1).timestampNanos() <= merged.get(i).timestampNanos(), "time order at " + i);
         }
@@ -88,10 +92,10 @@ class MergerTest {
         Tshark.run("mergecap", "-w", reference.toString(), a.toString(), b.toString());
         assertEquals(projection(Tshark.frames(reference)), projection(merged));
 
-        assertEquals(packets, summaries.get(0).packets());
+        assertEquals(inA, summaries.get(0).packets());
         assertEquals(merged.stream().filter(f -> f.interfaceName().equals("b.pcap"))
                 .mapToLong(Tshark.Frame::capturedLength).sum(), summaries.get(1).bytes());
-        assertTrue(summaries.get(0).describe().startsWith("reviews-v1-abc/lo (" + a + ", pcap): 40 packets, "),
+        assertTrue(summaries.get(0).describe().startsWith("reviews-v1-abc/lo (" + a + ", pcap): " + inA + " packets, "),
                 summaries.get(0).describe());
     }
 
