@@ -83,6 +83,29 @@ public record PodFacts(Map<String, String> outputs, Set<String> failed) {
         return any ? Optional.of(dump.toString()) : Optional.empty();
     }
 
+    /** What could not be collected of the pod's rules, one line per rule command that failed. */
+    public List<String> ruleCollectionNotes(PodInfo pod) {
+        List<String> notes = new ArrayList<>();
+        for (String name : List.of(IPTABLES_SAVE, IP6TABLES_SAVE, IPTABLES_LEGACY_SAVE, IPTABLES_NFT_SAVE, NFT_RULESET)) {
+            if (failed.contains(name)) {
+                notes.add(name + " in " + pod.ref() + ": " + outputs.get(name).strip());
+            }
+        }
+        return notes;
+    }
+
+    /**
+     * The output of {@code ss -Htlnupe} in the pod.
+     *
+     * @throws MeshcapException if ss failed there (its error and the fix in the message)
+     */
+    public String listeningSockets(PodInfo pod) {
+        return output(LISTENING_SOCKETS).orElseThrow(() -> MeshcapException.failure("cannot list the listening sockets"
+                + " in pod " + pod.ref() + ": " + String.join(" ", SsParser.LISTENING_SOCKETS) + ": "
+                + outputs.getOrDefault(LISTENING_SOCKETS, "not run").strip()
+                + "; use a --image with ss (iproute2), or --strategy ephemeral or node"));
+    }
+
     /** What the pod's rules say (the same reading as for a local namespace), with what was assumed. */
     public InterceptionFacts interception(PodInfo pod, OptionalLong givenUid) {
         InterceptionFacts rules = interception(pod, givenUid, List.of());
