@@ -51,8 +51,9 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         description = {
             "Capture one leg, or a group of legs, of a sidecar or gateway pod into one merged pcapng.",
-            "The pod's address, application ports and ephemeral port range are read from its network",
-            "namespace (or, for pods, from the Kubernetes API and inside the pod); flags override them.",
+            "The pod's address, application ports, ephemeral port range, redirect ports and proxy uid are read",
+            "from its network namespace (or, for pods, from the Kubernetes API and inside the pod: its own",
+            "rules, even with --print-plan); flags override them.",
             "Ctrl-C stops the capture and still writes the merged file; nothing is left running in the cluster."
         },
         footer = {
@@ -63,6 +64,7 @@ import picocli.CommandLine.Spec;
             "  meshcap capture sidecar --pid 4242 --max-size 50M --ring 4     # keep the last ~200 MB per leg",
             "  meshcap capture inbound-mtls --netns meshcap-pod --port 8080 --count 100 --print-plan",
             "  meshcap capture inbound-mtls --pod reviews-v1-abc -n bookinfo --duration 1m",
+            "  meshcap capture outbound-plain --pod bookinfo/reviews-v1-abc --print-plan   # filters from its rules",
             "  meshcap capture sidecar --selector app=reviews -n bookinfo --strategy ephemeral",
             "  meshcap capture gateway --pod istio-system/istio-ingressgateway-xyz --cluster-cidr 192.168.0.0/12",
             "",
