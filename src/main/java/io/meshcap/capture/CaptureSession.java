@@ -12,6 +12,7 @@ import io.meshcap.merge.RecordTransform;
 import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.ReassociationStats;
 import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.reassoc.StreamTable;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,6 +76,16 @@ public final class CaptureSession {
      */
     public Result run(List<LegPlan> legs, Path output, Duration duration, boolean keepLegs, RedirectPorts redirect,
             StopSignal stop, Runnable workload) throws InterruptedException {
+        return run(legs, output, duration, keepLegs, redirect == null ? null : RedirectPortsByInterface.everywhere(redirect),
+                stop, workload);
+    }
+
+    /**
+     * Captures as {@link #run(List, Path, Duration, boolean, RedirectPorts, StopSignal, Runnable)} does, each leg
+     * re-associated with its own pod's REDIRECT ports (a capture of several pods); null leaves packets as captured.
+     */
+    public Result run(List<LegPlan> legs, Path output, Duration duration, boolean keepLegs,
+            RedirectPortsByInterface redirect, StopSignal stop, Runnable workload) throws InterruptedException {
         Path spool = createSpoolDirectory(output);
         try {
             List<SpooledLeg> spooled = new CaptureEngine(source, spool, new StatusLine(err, terminal))
@@ -103,7 +114,7 @@ public final class CaptureSession {
         }
     }
 
-    private static Reassociation.Outcome merge(List<SpooledLeg> spooled, Path output, RedirectPorts redirect) {
+    private static Reassociation.Outcome merge(List<SpooledLeg> spooled, Path output, RedirectPortsByInterface redirect) {
         List<MergeInput> inputs = spooled.stream()
                 // A leg whose capturer never started wrote nothing, not even a file header.
                 .filter(leg -> leg.bytes() > 0)

@@ -7,11 +7,10 @@ import io.meshcap.capture.MultiTargetSource;
 import io.meshcap.capture.k8s.KubernetesCaptureSource;
 import io.meshcap.capture.k8s.PodInfo;
 import io.meshcap.capture.k8s.PodSources;
-import io.meshcap.plan.PortRange;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Optional;
+import java.util.OptionalLong;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.CaptureSession;
 import io.meshcap.capture.CaptureSource;
@@ -22,6 +21,7 @@ import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.capture.local.Pcap4jCaptureSource;
 import io.meshcap.capture.local.TcpdumpCaptureSource;
 import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.FilterNotes;
@@ -51,8 +51,9 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         description = {
             "Capture one leg, or a group of legs, of a sidecar or gateway pod into one merged pcapng.",
-            "The pod's address, application ports and ephemeral port range are read from its network",
-            "namespace (or, for pods, from the Kubernetes API and inside the pod); flags override them.",
+            "The pod's address, application ports, ephemeral port range, redirect ports and proxy uid are read",
+            "from its network namespace (or, for pods, from the Kubernetes API and inside the pod: its own",
+            "rules, even with --print-plan); flags override them.",
             "Ctrl-C stops the capture and still writes the merged file; nothing is left running in the cluster."
         },
         footer = {
@@ -63,6 +64,7 @@ import picocli.CommandLine.Spec;
             "  meshcap capture sidecar --pid 4242 --max-size 50M --ring 4     # keep the last ~200 MB per leg",
             "  meshcap capture inbound-mtls --netns meshcap-pod --port 8080 --count 100 --print-plan",
             "  meshcap capture inbound-mtls --pod reviews-v1-abc -n bookinfo --duration 1m",
+            "  meshcap capture outbound-plain --pod bookinfo/reviews-v1-abc --print-plan   # filters from its rules",
             "  meshcap capture sidecar --selector app=reviews -n bookinfo --strategy ephemeral",
             "  meshcap capture gateway --pod istio-system/istio-ingressgateway-xyz --cluster-cidr 192.168.0.0/12",
             "",
@@ -196,36 +198,48 @@ final class CaptureCommand implements Callable<Integer> {
         Path file = output != null ? output : defaultOutput(namespace.label());
         CaptureSource local = engine == Engine.pcap4j ? new Pcap4jCaptureSource(namespace) : new TcpdumpCaptureSource(namespace);
         try (CaptureSource source = local) {
-            return finish(capture(source, legs, file, redirect), file);
+            return finish(capture(source, legs, file,
+                    redirect == null ? null : RedirectPortsByInterface.everywhere(redirect)), file);
         }
     }
 
+    /**
+     * Sets up every pod's capture helper first: the filters and the ports re-association undoes come from what is
+     * read inside each pod (its rules, port range and sockets), so even --print-plan reads them, and then removes
+     * the helpers again.
+     */
     private int captureInCluster(List<Preset> presets, CaptureLimits limits) throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         try (KubernetesClient client = kubernetes.cluster.connect()) {
             List<PodInfo> pods = kubernetes.discover(client);
-            if (printPlan) {
-                for (PodInfo pod : pods) {
-                    FilterInputs inputs = inputs(presets, facts(pod, Optional.empty()));
-                    PlanPrinter.print(CapturePlanner.plan(pod.ref().toString(), presets, inputs, extraFilter, limits,
-                            pod.metadata()), TcpdumpArgv::of, redirect(inputs, null), spec.commandLine().getOut());
-                }
-                return 0;
-            }
-            Path file = output != null ? output : defaultOutput(pods.size() == 1 ? pods.get(0).name() : "pods");
             List<KubernetesCaptureSource> sources = PodSources.openAll(client, pods, kubernetes.container(),
                     kubernetes.settings(), note -> err.println("meshcap: " + note), kubernetes.maxParallel);
             Map<String, KubernetesCaptureSource> byTarget = new LinkedHashMap<>();
-            List<LegPlan> legs = new ArrayList<>();
-            FilterInputs last = null;
             try (MultiTargetSource all = new MultiTargetSource(byTarget(sources, byTarget))) {
+                List<LegPlan> legs = new ArrayList<>();
+                // Each pod's legs undo that pod's own REDIRECT ports: pods of one selector may differ.
+                Map<String, RedirectPorts> redirects = new LinkedHashMap<>();
                 for (KubernetesCaptureSource source : sources) {
-                    // The pod's own port range, read inside it once the capture helper runs.
-                    last = inputs(presets, facts(source.pod(), source.facts().ephemeralRange()));
-                    legs.addAll(CapturePlanner.plan(source.pod().ref().toString(), presets, last, extraFilter, limits,
-                            source.pod().metadata()));
+                    PodInfo pod = source.pod();
+                    TargetFacts facts = source.facts().targetFacts(pod, givenProxyUid());
+                    FilterInputs inputs = inputs(presets, facts);
+                    RedirectPorts redirect = redirect(inputs, facts.inboundPort());
+                    List<LegPlan> podLegs = CapturePlanner.plan(pod.ref().toString(), presets, inputs, extraFilter,
+                            limits, pod.metadata());
+                    if (printPlan) {
+                        PlanPrinter.print(podLegs, TcpdumpArgv::of, redirect, spec.commandLine().getOut());
+                    }
+                    if (redirect != null) {
+                        podLegs.forEach(leg -> redirects.put(leg.label(), redirect));
+                    }
+                    legs.addAll(podLegs);
                 }
-                CaptureSession.Result result = capture(all, legs, file, redirect(last, null));
+                if (printPlan) {
+                    return 0;
+                }
+                Path file = output != null ? output : defaultOutput(pods.size() == 1 ? pods.get(0).name() : "pods");
+                CaptureSession.Result result = capture(all, legs, file, noReassociate ? null
+                        : RedirectPortsByInterface.byLeg(redirects, RedirectPorts.istioDefaults()));
                 for (KubernetesCaptureSource source : sources) {
                     Map<String, String> bundle = new LinkedHashMap<>(source.bundle());
                     bundle.put("meshcap.txt", Version.userApplication() + System.lineSeparator());
@@ -243,12 +257,8 @@ final class CaptureCommand implements Callable<Integer> {
         return into;
     }
 
-    private static TargetFacts facts(PodInfo pod, Optional<PortRange> range) {
-        List<String> notes = new ArrayList<>(pod.assumptions());
-        if (range.isEmpty()) {
-            notes.add("the pod's ephemeral port range is read once the capture helper runs in it");
-        }
-        return new TargetFacts(pod.ref().toString(), pod.ips(), pod.appPorts(), range.orElse(null), notes);
+    private OptionalLong givenProxyUid() {
+        return proxyUid == null ? OptionalLong.empty() : OptionalLong.of(proxyUid);
     }
 
     /** The values the filters are built from: what discovery found, overridden by flags; notes on stderr. */
@@ -262,15 +272,14 @@ final class CaptureCommand implements Callable<Integer> {
 
     /**
      * The REDIRECT ports to undo, or null with --no-reassociate: the outbound port the filters use (rules or flag)
-     * and the inbound port the rules name. Pods in a cluster pass null for the inbound port, as their rules are
-     * collected into the metadata bundle but not read into a model.
+     * and the inbound port the rules name (Istio's default when they name none).
      */
     private RedirectPorts redirect(FilterInputs inputs, Integer inboundPort) {
         return noReassociate ? null : RedirectPorts.of(inputs.outboundPort(), inboundPort);
     }
 
-    private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, Path file, RedirectPorts redirect)
-            throws InterruptedException {
+    private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, Path file,
+            RedirectPortsByInterface redirect) throws InterruptedException {
         try (StopSignal stop = StopSignal.onTermination()) {
             return new CaptureSession(source, spec.commandLine().getErr(), System.console() != null)
                     .run(legs, file, duration, keepLegs, redirect, stop, null);

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -40,8 +41,11 @@ import picocli.CommandLine.Spec;
                 + " included ports and CIDRs, DNS capture, excluded interfaces, rules not understood, the ephemeral"
                 + " port range, and warnings for capturing. Then each bundled preset as it would capture here: its"
                 + " interface, its filter (outbound port from the rules; pod address and application ports found in"
-                + " a live namespace, or given with --pod-ip and --port), and where it sees packets relative to the"
-                + " REDIRECT. Gateway presets are shown when --cluster-cidr is given."},
+                + " a live namespace or pod, or given with --pod-ip and --port), and where it sees packets relative to"
+                + " the REDIRECT. Gateway presets are shown when --cluster-cidr is given.", "",
+            "With --pod, the rules, port range and sockets are read inside the pod the way capture reads them"
+                + " (--strategy: exec in a privileged proxy, an ephemeral container, or a node pod); what that set up"
+                + " is removed before the report is printed."},
         footer = {
             "",
             "Examples:",
@@ -49,14 +53,15 @@ import picocli.CommandLine.Spec;
             "  meshcap inspect --rules saved.txt --pod-ip 10.1.2.3 -p 8080",
             "  meshcap inspect --pid $(pgrep -o envoy)   # a running pod, as root on its node",
             "  meshcap inspect --netns lab --json",
+            "  meshcap inspect --pod reviews-v1-abc -n bookinfo   # in a cluster, read inside the pod",
             "",
             "Save a dump on the node (PID: any process of the pod):",
             "  nsenter -n -t PID sh -c 'iptables-save; ip6tables-save; nft list ruleset' > saved.txt",
-            "Exit codes: 0 ok, 1 failure (a tool failed or is missing), 2 usage error."
+            "Exit codes: 0 ok, 1 failure (a tool failed or is missing, the pod is not found), 2 usage error."
         })
 public final class InspectCommand implements Callable<Integer> {
 
-    /** Exactly one source: a saved dump or a live namespace. */
+    /** At most one source here: a saved dump or a live namespace; a pod (--pod) is the other choice. */
     static final class Source {
         @Option(names = "--rules", paramLabel = "FILE",
                 description = "A saved dump: iptables-save, ip6tables-save and/or nft list ruleset output, concatenated or not.")
@@ -66,8 +71,11 @@ public final class InspectCommand implements Callable<Integer> {
         NamespaceOptions live;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Source source;
+
+    @Mixin
+    KubernetesOptions kubernetes;
 
     @Option(names = "--json", description = "Print the inspection as JSON.")
     boolean json;
@@ -80,16 +88,36 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if ((source == null) == !kubernetes.requested()) {
+            throw MeshcapException.usage("name one source: --rules FILE, --netns NAME or --pid PID on this machine, "
+                    + "or --pod [NS/]NAME in a cluster");
+        }
+        if (source == null) {
+            return inspectPod();
+        }
         NetworkNamespace namespace = source.rules != null ? null : source.live.target();
         LiveNamespaceReader.CollectedRules rules = namespace == null
                 ? new LiveNamespaceReader.CollectedRules(read(source.rules), List.of())
                 : new LiveNamespaceReader(namespace).rules();
         InterceptionModel model = RuleDumpReader.read(rules.dump());
         TargetFacts facts = namespace == null ? fromRules(model) : LocalDiscovery.discover(namespace);
+        return print(namespace == null ? "file " + source.rules : namespace.describe(), model, facts, rules.notes());
+    }
+
+    /** The pod's rules, port range and sockets, read inside it as a capture reads them; nothing is left behind. */
+    private int inspectPod() throws IOException {
+        KubernetesOptions.PodRead read = kubernetes.readPod(spec.commandLine().getErr(), "inspect");
+        InterceptionModel model = RuleDumpReader.read(read.facts().ruleDump().orElse(""));
+        return print("pod " + read.pod().ref(), model, read.facts().targetFacts(read.pod(), OptionalLong.empty()),
+                read.facts().ruleCollectionNotes(read.pod()));
+    }
+
+    private int print(String where, InterceptionModel model, TargetFacts facts, List<String> collectionNotes)
+            throws IOException {
         // The header, the advice and the preset filters all use the same values: what was found, flags applied.
         FilterInputs inputs = filterOptions.inputs(spec.commandLine().getErr(), facts);
-        Inspection inspection = Inspection.of(namespace == null ? "file " + source.rules : namespace.describe(), model,
-                inputs, filterOptions.ephemeralRangeOrigin(facts), rules.notes(), PortGuide.bundled());
+        Inspection inspection = Inspection.of(where, model, inputs, filterOptions.ephemeralRangeOrigin(facts),
+                collectionNotes, PortGuide.bundled());
         List<PresetLegs.Leg> legs = PresetLegs.of(PresetCatalogue.bundled().presets(), model, inputs);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

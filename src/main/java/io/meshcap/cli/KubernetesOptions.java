@@ -3,11 +3,14 @@ package io.meshcap.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.k8s.KubeNames;
+import io.meshcap.capture.k8s.KubernetesCaptureSource;
 import io.meshcap.capture.k8s.LaunchSettings;
 import io.meshcap.capture.k8s.PodDiscovery;
+import io.meshcap.capture.k8s.PodFacts;
 import io.meshcap.capture.k8s.PodInfo;
 import io.meshcap.capture.k8s.PodRef;
 import io.meshcap.capture.k8s.Strategy;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -15,9 +18,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Kubernetes targets for a capture, kubectl style: {@code --pod [NS/]NAME} or {@code --selector LABELS}, the
- * cluster flags of {@link ClusterOptions}, and how tcpdump gets into the pod. Meant to be {@code @Mixin}ed
- * into {@code capture}; {@link #requested()} tells whether the user asked for a Kubernetes target at all.
+ * Kubernetes targets, kubectl style: {@code --pod [NS/]NAME} or {@code --selector LABELS}, the cluster flags of
+ * {@link ClusterOptions}, and how meshcap's tools get into the pod. Meant to be {@code @Mixin}ed into
+ * {@code capture}, and into {@code inspect} and {@code ports}, which read one pod ({@link #readPod});
+ * {@link #requested()} tells whether the user asked for a Kubernetes target at all.
  */
 final class KubernetesOptions {
 
@@ -27,7 +31,7 @@ final class KubernetesOptions {
     @Mixin
     ClusterOptions cluster;
 
-    @Option(names = "--pod", paramLabel = "[NS/]NAME", description = "The pod to capture (NS/NAME overrides -n).")
+    @Option(names = "--pod", paramLabel = "[NS/]NAME", description = "The pod (NS/NAME overrides -n).")
     String pod;
 
     @Option(names = {"-l", "--selector"}, paramLabel = "LABELS",
@@ -79,6 +83,31 @@ final class KubernetesOptions {
             return List.of(discovery.get(PodRef.parse(pod, namespace)));
         }
         return discovery.select(namespace, selector);
+    }
+
+    /** A pod and what was read inside its network namespace. */
+    record PodRead(PodInfo pod, PodFacts facts) {
+    }
+
+    /**
+     * Reads the rules, port range and sockets inside the one pod --pod names, for a command that looks rather
+     * than captures: sets up the helper as a capture would ({@link KubernetesCaptureSource#open}), collects the
+     * facts, and closes the source, which removes what set-up created.
+     *
+     * @param command the command's name, for the message when --selector is given
+     * @throws MeshcapException if --selector is given, the pod is not found or not running, or no strategy works
+     */
+    PodRead readPod(PrintWriter err, String command) {
+        if (selector != null) {
+            throw MeshcapException.usage("meshcap " + command + " reads one pod: give --pod [NS/]NAME, not --selector");
+        }
+        try (KubernetesClient client = cluster.connect()) {
+            PodInfo target = discover(client).get(0);
+            try (KubernetesCaptureSource source = KubernetesCaptureSource.open(client, target, container(), settings(),
+                    note -> err.println("meshcap: " + note))) {
+                return new PodRead(target, source.facts());
+            }
+        }
     }
 
     /** --container, validated, if given. */

@@ -2,6 +2,7 @@ package io.meshcap.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.meshcap.MeshcapException;
 import io.meshcap.istio.ListeningSocket;
 import io.meshcap.istio.LiveNamespaceReader;
 import io.meshcap.istio.PortGuide;
@@ -15,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,18 +27,20 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {"Istio's port guide, or a namespace's listening sockets annotated with it.", "",
             "Without a target: Istio's well-known ports (sidecar, istiod, gateways, ztunnel), where they"
-                + " listen and what a capture of each shows. With --netns or --pid: the namespace's listening sockets"
-                + " (ss -Htlnupe run inside it), each with its owning process and Istio role."},
+                + " listen and what a capture of each shows. With --netns, --pid or --pod: the namespace's listening"
+                + " sockets (ss -Htlnupe run inside it; in a pod, through the helper capture uses, removed afterwards),"
+                + " each with its owning process and Istio role."},
         footer = {
             "",
             "Examples:",
             "  meshcap ports",
             "  meshcap ports --pid $(pgrep -o envoy)",
             "  meshcap ports --netns lab --json",
+            "  meshcap ports --pod bookinfo/reviews-v1-abc",
             "",
             "A socket with no owning process is held from outside the namespace:",
             "in ambient mode, ztunnel's.",
-            "Exit codes: 0 ok, 1 failure (ss or nsenter/ip missing or failing), 2 usage error."
+            "Exit codes: 0 ok, 1 failure (ss or nsenter/ip missing or failing, pod not found), 2 usage error."
         })
 public final class PortsCommand implements Callable<Integer> {
 
@@ -51,6 +55,9 @@ public final class PortsCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     NamespaceOptions target;
 
+    @Mixin
+    KubernetesOptions kubernetes;
+
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
@@ -61,10 +68,18 @@ public final class PortsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PortGuide guide = PortGuide.bundled();
         PrintWriter out = spec.commandLine().getOut();
-        if (target == null) {
-            printGuide(guide, out);
+        if (target != null && kubernetes.requested()) {
+            throw MeshcapException.usage("name one target: --netns NAME or --pid PID on this machine, or --pod [NS/]NAME"
+                    + " in a cluster");
+        }
+        if (kubernetes.requested()) {
+            KubernetesOptions.PodRead read = kubernetes.readPod(spec.commandLine().getErr(), "ports");
+            printSockets(guide, "pod " + read.pod().ref(), read.facts().listeningSockets(read.pod()), out);
+        } else if (target != null) {
+            NetworkNamespace namespace = target.target();
+            printSockets(guide, namespace.describe(), new LiveNamespaceReader(namespace).listeningSockets(), out);
         } else {
-            printSockets(guide, target.target(), out);
+            printGuide(guide, out);
         }
         out.flush();
         return 0;
@@ -80,14 +95,14 @@ public final class PortsCommand implements Callable<Integer> {
         table.print(out, "");
     }
 
-    private void printSockets(PortGuide guide, NetworkNamespace namespace, PrintWriter out) throws IOException {
-        SsParser.Result parsed = SsParser.parse(new LiveNamespaceReader(namespace).listeningSockets());
+    private void printSockets(PortGuide guide, String where, String ssOutput, PrintWriter out) throws IOException {
+        SsParser.Result parsed = SsParser.parse(ssOutput);
         List<AnnotatedSocket> sockets = annotate(guide, parsed.sockets());
         if (json) {
             out.println(mapper().writeValueAsString(sockets));
             return;
         }
-        out.println("Listening sockets in " + namespace.describe());
+        out.println("Listening sockets in " + where);
         TextTable table = new TextTable("PROTO", "ADDRESS", "PORT", "PROCESS", "ROLE");
         for (AnnotatedSocket socket : sockets) {
             String owners = socket.owners().isEmpty() ? NO_OWNER : socket.owners().stream()

@@ -24,7 +24,6 @@ public final class LiveNamespaceReader {
     private static final List<List<String>> PLAIN_SAVES = List.of(List.of("iptables-save"), List.of("ip6tables-save"));
     private static final List<String> NFT_RULESET = List.of("nft", "list", "ruleset");
     private static final List<String> PORT_RANGE = List.of("cat", "/proc/sys/net/ipv4/ip_local_port_range");
-    private static final List<String> LISTENING_SOCKETS = List.of("ss", "-Htlnupe");
 
     /** The rules as one dump, in the order the tools ran, and what could not be collected. */
     public record CollectedRules(String dump, List<String> notes) {
@@ -94,7 +93,7 @@ public final class LiveNamespaceReader {
     public String listeningSockets() {
         requireLauncher();
         List<String> missing = new ArrayList<>();
-        CommandRunner.Result result = runInside(LISTENING_SOCKETS, missing).orElseThrow(() -> MeshcapException.failure(
+        CommandRunner.Result result = runInside(SsParser.LISTENING_SOCKETS, missing).orElseThrow(() -> MeshcapException.failure(
                 "ss is not installed, so the listening sockets cannot be read; " + Host.installHint("ss")));
         if (!result.ok()) {
             throw MeshcapException.failure("ss failed in " + target.describe() + " (exit " + result.exitCode() + "): "

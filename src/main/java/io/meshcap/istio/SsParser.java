@@ -13,6 +13,12 @@ import java.util.regex.Pattern;
  */
 public final class SsParser {
 
+    /**
+     * The command whose output this parses, run inside the target's namespace (locally or in a pod): listening TCP
+     * and bound UDP sockets, numeric, with owners and uids.
+     */
+    public static final List<String> LISTENING_SOCKETS = List.of("ss", "-Htlnupe");
+
     /** ("envoy",pid=3555,fd=40) */
     private static final Pattern OWNER = Pattern.compile("\\(\"([^\"]*)\",pid=(\\d+),fd=\\d+\\)");
     /** uid:1337, one of -e's fields. */

@@ -55,6 +55,15 @@ public final class Reassociation {
      */
     public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output, RedirectPorts ports,
                                 boolean keepOriginal, boolean commentStreams) {
+        return merge(merger, inputs, output, RedirectPortsByInterface.everywhere(ports), keepOriginal, commentStreams);
+    }
+
+    /**
+     * Merges as {@link #merge(Merger, List, CaptureWriter, RedirectPorts, boolean, boolean)} does, each input
+     * re-associated with its own REDIRECT ports (inputs from pods whose rules differ).
+     */
+    public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output,
+                                RedirectPortsByInterface ports, boolean keepOriginal, boolean commentStreams) {
         RecordTransform annotate = RecordTransform.NONE;
         StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
         if (commentStreams) {
@@ -111,7 +120,8 @@ public final class Reassociation {
      */
     public static FileStreams streams(Path file, RedirectPorts ports) {
         Stitcher stitcher = new Stitcher(ports);
-        ChainedTransform chain = new ChainedTransform(new RedirectReassociator(ports, false, true), stitcher);
+        ChainedTransform chain = new ChainedTransform(
+                new RedirectReassociator(RedirectPortsByInterface.everywhere(ports), false, true), stitcher);
         Optional<String> truncation = survey(file, chain);
         chain.finish();
         return new FileStreams(stitcher.table(), truncation);

@@ -9,7 +9,9 @@ import io.meshcap.packet.TcpSegment;
 import io.meshcap.packet.TcpSegment.ChecksumUpdate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Undoes the iptables REDIRECT in a stream of records, so that each redirected connection on {@code lo} reads as
@@ -59,7 +61,9 @@ public final class RedirectReassociator implements RecordTransform {
             + " of this one was captured";
     private static final String NO_REPLY_YET = "no reply of this connection had been captured yet";
 
-    private final RedirectPorts ports;
+    private final RedirectPortsByInterface ports;
+    /** Each interface's ports, by interface id, as first seen. */
+    private final Map<Integer, RedirectPorts> portsById = new HashMap<>();
     private final boolean keepOriginal;
     private final boolean surveyOnly;
     private final ConnectionTable table = new ConnectionTable();
@@ -74,6 +78,14 @@ public final class RedirectReassociator implements RecordTransform {
      * @param keepOriginal also write each rewritten packet as it was captured, just before the rewritten copy
      */
     public RedirectReassociator(RedirectPorts ports, boolean keepOriginal) {
+        this(RedirectPortsByInterface.everywhere(ports), keepOriginal, false);
+    }
+
+    /**
+     * @param ports        each interface's REDIRECT ports (a capture of several pods, whose rules may differ)
+     * @param keepOriginal also write each rewritten packet as it was captured, just before the rewritten copy
+     */
+    public RedirectReassociator(RedirectPortsByInterface ports, boolean keepOriginal) {
         this(ports, keepOriginal, false);
     }
 
@@ -81,7 +93,7 @@ public final class RedirectReassociator implements RecordTransform {
      * @param surveyOnly rewrite addresses and ports only, without checksums or comments: for a pass whose records
      *                   are looked at (by the {@link Stitcher}) but never written
      */
-    RedirectReassociator(RedirectPorts ports, boolean keepOriginal, boolean surveyOnly) {
+    RedirectReassociator(RedirectPortsByInterface ports, boolean keepOriginal, boolean surveyOnly) {
         this.ports = ports;
         this.keepOriginal = keepOriginal;
         this.surveyOnly = surveyOnly;
@@ -91,7 +103,8 @@ public final class RedirectReassociator implements RecordTransform {
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         long now = record.timestampNanos();
         table.sweep(now);
-        HeldRecord entry = classify(captureInterface.linkType(), record);
+        RedirectPorts interfacePorts = portsById.computeIfAbsent(record.interfaceId(), id -> ports.of(captureInterface));
+        HeldRecord entry = classify(captureInterface.linkType(), record, interfacePorts);
         if (queue.isEmpty() && entry.resolved()) {
             return entry.output();
         }
@@ -121,7 +134,7 @@ public final class RedirectReassociator implements RecordTransform {
         return new ReassociationStats(redirectedConnections, rewrittenPackets, unchangedPackets, table.forgotten());
     }
 
-    private HeldRecord classify(int linkType, CaptureRecord record) {
+    private HeldRecord classify(int linkType, CaptureRecord record, RedirectPorts ports) {
         TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data()) : null;
         if (segment == null) {
             return HeldRecord.resolved(record, List.of(record));
@@ -138,7 +151,7 @@ public final class RedirectReassociator implements RecordTransform {
         if (maybeRequest && ports.isRedirectTarget(destination)) {
             return request(linkType, record, tcp, source, destination);
         }
-        reply(record, tcp, source, destination);
+        reply(record, tcp, source, destination, ports);
         return HeldRecord.resolved(record, List.of(record));
     }
 
@@ -172,7 +185,8 @@ public final class RedirectReassociator implements RecordTransform {
     }
 
     /** A packet not sent to a REDIRECT target: if it answers a tracked connection, it may reveal the mapping. */
-    private void reply(CaptureRecord record, TcpHeader tcp, FlowEndpoint server, FlowEndpoint client) {
+    private void reply(CaptureRecord record, TcpHeader tcp, FlowEndpoint server, FlowEndpoint client,
+                       RedirectPorts ports) {
         if (tcp.has(TcpHeader.SYN) && tcp.has(TcpHeader.ACK)) {
             RedirectConnection waiting = table.awaiting(record.interfaceId(), client, tcp.acknowledgement());
             if (waiting != null && waiting.key().client().port() != client.port()) {
@@ -185,7 +199,7 @@ public final class RedirectReassociator implements RecordTransform {
         }
         RedirectConnection connection = table.byReplyFlow(record.interfaceId(), client, server);
         if (connection == null) {
-            connection = answered(record.interfaceId(), client, server, tcp);
+            connection = answered(record.interfaceId(), client, server, tcp, ports);
         }
         if (connection == null) {
             return;
@@ -211,7 +225,8 @@ public final class RedirectReassociator implements RecordTransform {
      * port is in use toward both REDIRECT ports, the one already mapped to this server wins, then one whose
      * handshake this packet fits.
      */
-    private RedirectConnection answered(int interfaceId, FlowEndpoint client, FlowEndpoint server, TcpHeader tcp) {
+    private RedirectConnection answered(int interfaceId, FlowEndpoint client, FlowEndpoint server, TcpHeader tcp,
+                                        RedirectPorts ports) {
         RedirectConnection outbound = table.get(new ConnectionKey(interfaceId, client, ports.outbound()));
         RedirectConnection inbound = table.get(new ConnectionKey(interfaceId, client, ports.inbound()));
         if (outbound == null || inbound == null) {
@@ -247,7 +262,7 @@ public final class RedirectReassociator implements RecordTransform {
                     data, record.comment()));
         }
         ChecksumUpdate update = segment.rewrite(connection.appPort(), original.address(), original.port());
-        String comment = connection.rewriteComment(ports, update);
+        String comment = connection.rewriteComment(portsById.get(connection.key().interfaceId()), update);
         CaptureRecord rewritten = new CaptureRecord(record.interfaceId(), record.timestampNanos(),
                 record.originalLength(), data, join(record.comment(), comment));
         if (!keepOriginal) {

@@ -49,13 +49,20 @@ public final class Stitcher implements RecordTransform {
     private static final int IPV4_LOOPBACK_NETWORK = 127;
     private static final double NANOS_PER_MILLI = 1e6;
 
-    private final RedirectPorts ports;
+    private final RedirectPortsByInterface ports;
+    /** Each interface's ports, by interface id, as first seen. */
+    private final Map<Integer, RedirectPorts> portsById = new HashMap<>();
     private final Map<StreamKey, TcpStream> current = new HashMap<>();
     private final List<TcpStream> streams = new ArrayList<>();
     private long position;
 
     /** @param ports the REDIRECT ports, so that lo connections that were not re-associated are named as such */
     public Stitcher(RedirectPorts ports) {
+        this(RedirectPortsByInterface.everywhere(ports));
+    }
+
+    /** @param ports each interface's REDIRECT ports (a capture of several pods) */
+    public Stitcher(RedirectPortsByInterface ports) {
         this.ports = ports;
     }
 
@@ -70,6 +77,7 @@ public final class Stitcher implements RecordTransform {
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         long index = position++;
+        portsById.computeIfAbsent(record.interfaceId(), id -> ports.of(captureInterface));
         int linkType = captureInterface.linkType();
         TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data()) : null;
         if (segment == null) {
@@ -98,7 +106,7 @@ public final class Stitcher implements RecordTransform {
     public StreamTable table() {
         Set<FlowAddress> podAddresses = new HashSet<>();
         for (TcpStream stream : streams) {
-            if (stream.onLoopback && !ports.isRedirectTarget(stream.server)) {
+            if (stream.onLoopback && !portsOf(stream).isRedirectTarget(stream.server)) {
                 if (!loopback(stream.client)) {
                     podAddresses.add(FlowAddress.of(stream.client));
                 } else if (!loopback(stream.server)) {
@@ -124,11 +132,15 @@ public final class Stitcher implements RecordTransform {
         return new StreamTable(streams.stream().map(TcpStream::summary).toList(), joins, ambiguous);
     }
 
+    private RedirectPorts portsOf(TcpStream stream) {
+        return portsById.get(stream.interfaceId);
+    }
+
     private Leg leg(TcpStream stream, Set<FlowAddress> podAddresses) {
         boolean loopbackClient = loopback(stream.client);
         boolean loopbackServer = loopback(stream.server);
         if (stream.onLoopback) {
-            if (ports.isRedirectTarget(stream.server)) {
+            if (portsOf(stream).isRedirectTarget(stream.server)) {
                 return Leg.REDIRECTED;
             }
             if (loopbackClient) {

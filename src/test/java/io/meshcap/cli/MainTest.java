@@ -23,7 +23,8 @@ class MainTest {
                 "meshcap: see 'meshcap filter --help'"), run.err().lines().toList());
         CliRun missing = CliRun.of("inspect");
         assertEquals(2, missing.exitCode(), missing.toString());
-        assertTrue(missing.err().startsWith("meshcap: Missing required argument"), missing.toString());
+        assertTrue(missing.err().startsWith("meshcap: name one source: --rules FILE, --netns NAME or --pid PID on this"
+                + " machine, or --pod [NS/]NAME in a cluster"), missing.toString());
     }
 
     @Test

@@ -22,6 +22,7 @@ import io.meshcap.packet.TcpSegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,6 +74,35 @@ class RedirectReassociatorTest {
             TcpSegment segment = segment(index);
             return FlowEndpoint.of(segment.ip().destination(), segment.tcp().destinationPort());
         }
+    }
+
+    @Test
+    void eachPodsLoLegUndoesItsOwnPodsRedirectPorts() {
+        // Two pods of one selector: pod-a's rules redirect outbound to 15101, pod-b's to Istio's 15001.
+        RedirectPortsByInterface ports = RedirectPortsByInterface.byLeg(Map.of(
+                "pod-a/lo:outbound-plain", RedirectPorts.of(15101, null),
+                "pod-b/lo:outbound-plain", RedirectPorts.of(15001, null)), RedirectPorts.istioDefaults());
+        RedirectReassociator reassociator = new RedirectReassociator(ports, false);
+        CaptureInterface podA = new CaptureInterface(LinkType.EN10MB, 0, "pod-a/lo:outbound-plain", null);
+        CaptureInterface podB = new CaptureInterface(LinkType.EN10MB, 0, "pod-b/lo:outbound-plain", null);
+        FlowEndpoint port15101 = ep("127.0.0.1", 15101);
+        List<CaptureRecord> out = new ArrayList<>();
+        // pod-b sends to 15101 too, but that is not its REDIRECT port: it stays as captured.
+        for (int id = 0; id < 2; id++) {
+            CaptureInterface pod = id == 0 ? podA : podB;
+            out.addAll(reassociator.apply(pod, Packets.record(id, 10 + id * 100,
+                    link(LinkType.EN10MB, ip(APP, port15101, SYN, 1000, 0)))));
+            out.addAll(reassociator.apply(pod, Packets.record(id, 20 + id * 100,
+                    link(LinkType.EN10MB, ip(ORIG, APP, SYN | ACK, 5000, 1001)))));
+            out.addAll(reassociator.apply(pod, Packets.record(id, 30 + id * 100,
+                    link(LinkType.EN10MB, ip(APP, port15101, ACK, 1001, 5001)))));
+        }
+        out.addAll(reassociator.finish());
+
+        List<FlowEndpoint> destinations = out.stream().map(r -> TcpSegment.parse(LinkType.EN10MB, r.data()))
+                .map(s -> FlowEndpoint.of(s.ip().destination(), s.tcp().destinationPort())).toList();
+        assertEquals(List.of(ORIG, APP, ORIG, port15101, APP, port15101), destinations);
+        assertEquals(1, reassociator.stats().connections());
     }
 
     @ParameterizedTest

@@ -2,6 +2,7 @@ package io.meshcap.capture.k8s;
 
 import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.TcpdumpArgv;
+import io.meshcap.istio.SsParser;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,14 +88,15 @@ public final class CaptureArgv {
      */
     public static Map<String, List<String>> facts() {
         Map<String, List<String>> facts = new LinkedHashMap<>();
-        facts.put("iptables-save", List.of("iptables-save"));
-        facts.put("ip6tables-save", List.of("ip6tables-save"));
+        facts.put(PodFacts.IPTABLES_SAVE, List.of("iptables-save"));
+        facts.put(PodFacts.IP6TABLES_SAVE, List.of("ip6tables-save"));
         // Istio's native nftables mode leaves iptables-save empty; the backends can also differ per table.
-        facts.put("iptables-legacy-save", List.of("iptables-legacy-save"));
-        facts.put("iptables-nft-save", List.of("iptables-nft-save"));
-        facts.put("nft-ruleset", List.of("nft", "list", "ruleset"));
-        facts.put("ip_local_port_range", List.of("cat", "/proc/sys/net/ipv4/ip_local_port_range"));
-        facts.put("listening-sockets", List.of("ss", "-Htlnp"));
+        facts.put(PodFacts.IPTABLES_LEGACY_SAVE, List.of("iptables-legacy-save"));
+        facts.put(PodFacts.IPTABLES_NFT_SAVE, List.of("iptables-nft-save"));
+        facts.put(PodFacts.NFT_RULESET, List.of("nft", "list", "ruleset"));
+        facts.put(PodFacts.PORT_RANGE, List.of("cat", "/proc/sys/net/ipv4/ip_local_port_range"));
+        // The same ss as for a local namespace: -e prints the uids that tell the proxy's sockets apart.
+        facts.put(PodFacts.LISTENING_SOCKETS, SsParser.LISTENING_SOCKETS);
         facts.put("addresses", List.of("ip", "addr"));
         facts.put("routes", List.of("ip", "route"));
         facts.put("routes-ipv6", List.of("ip", "-6", "route"));

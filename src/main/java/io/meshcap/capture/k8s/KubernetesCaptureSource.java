@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -147,16 +149,21 @@ public final class KubernetesCaptureSource implements CaptureSource {
     public synchronized PodFacts facts() {
         if (facts == null) {
             Map<String, String> outputs = new LinkedHashMap<>();
+            Set<String> failed = new LinkedHashSet<>();
             CaptureArgv.facts().forEach((name, argv) -> {
                 try {
                     CommandResult result = exec.run(launcher.target(), argv, FACT_TIMEOUT);
                     outputs.put(name, result.ok() ? result.stdout()
                             : "exit " + result.exitCode() + ": " + result.diagnostic());
+                    if (!result.ok()) {
+                        failed.add(name);
+                    }
                 } catch (MeshcapException e) {
                     outputs.put(name, "failed: " + e.getMessage());
+                    failed.add(name);
                 }
             });
-            facts = new PodFacts(outputs);
+            facts = new PodFacts(outputs, failed);
         }
         return facts;
     }

@@ -31,6 +31,8 @@ public final class PodDiscovery {
     // Init containers with this restart policy are native sidecars: they run for the pod's lifetime.
     private static final String NATIVE_SIDECAR_RESTART_POLICY = "Always";
     private static final String UNKNOWN = "unknown";
+    /** The assumption made when the proxy sets no runAsUser; the pod's rules, once read, say for sure. */
+    static final String NO_RUN_AS_USER = "istio-proxy sets no runAsUser: assuming proxy uid ";
 
     private final KubernetesClient client;
 
@@ -151,7 +153,7 @@ public final class PodDiscovery {
     private static ProxyInfo proxy(ContainerInfo c, List<String> assumptions) {
         boolean uidAssumed = c.runAsUser() == ContainerInfo.UNSET_USER;
         if (uidAssumed) {
-            assumptions.add("istio-proxy sets no runAsUser: assuming proxy uid " + ProxyInfo.DEFAULT_UID);
+            assumptions.add(NO_RUN_AS_USER + ProxyInfo.DEFAULT_UID);
         }
         return new ProxyInfo(c.name(), c.image(), imageTag(c.image()),
                 uidAssumed ? ProxyInfo.DEFAULT_UID : c.runAsUser(), uidAssumed, c.privileged());

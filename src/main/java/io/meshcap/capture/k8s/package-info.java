@@ -11,7 +11,10 @@
  *       {@link io.meshcap.capture.k8s.Strategy} and sets it up; one launcher class per strategy
  *       ({@code ExecLauncher}, {@code EphemeralContainerLauncher}, {@code NodePodLauncher}).</li>
  *   <li>{@link io.meshcap.capture.k8s.KubernetesCaptureSource#facts()}: rules, port range, sockets,
- *       addresses and routes read inside the pod, to build filters from.</li>
+ *       addresses and routes read inside the pod; {@link io.meshcap.capture.k8s.PodFacts#targetFacts} turns them into
+ *       the filters' and re-association's values with the same rule reading as a local namespace
+ *       ({@link io.meshcap.istio.InterceptionFacts}). {@code inspect --pod} and {@code ports --pod} open a source,
+ *       read its facts and close it.</li>
  *   <li>{@link io.meshcap.capture.k8s.KubernetesCaptureSource#start}: one tcpdump per leg over exec, its pcap
  *       stream copied into the engine's sink.</li>
  *   <li>{@link io.meshcap.capture.k8s.KubernetesCaptureSource#bundle()}: the metadata files for next to the

@@ -64,7 +64,7 @@ class CaptureArgvTest {
         assertEquals(List.of("iptables-save"), facts.get("iptables-save"));
         assertEquals(List.of("nft", "list", "ruleset"), facts.get("nft-ruleset"));
         assertEquals(List.of("cat", "/proc/sys/net/ipv4/ip_local_port_range"), facts.get("ip_local_port_range"));
-        assertEquals(List.of("ss", "-Htlnp"), facts.get("listening-sockets"));
+        assertEquals(List.of("ss", "-Htlnupe"), facts.get("listening-sockets"));
         assertTrue(facts.containsKey("ip6tables-save") && facts.containsKey("addresses") && facts.containsKey("routes"));
     }
 

@@ -50,17 +50,14 @@ class CaptureFromPodEndToEndTest {
         cluster = new MockCluster(server, client);
         cluster.create(MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
                 .endSecurityContext().endContainer().endSpec().build());
-        kubeconfig = Files.writeString(temp.resolve("config"), String.join("\n",
-                "apiVersion: v1", "kind: Config",
-                "clusters:", "- name: mock", "  cluster:",
-                "    server: " + server.url("/").replaceAll("/$", ""), "    insecure-skip-tls-verify: true",
-                "contexts:", "- name: mock", "  context: {cluster: mock, user: tester, namespace: " + NAMESPACE + "}",
-                "current-context: mock",
-                "users:", "- name: tester", "  user: {token: not-a-secret}", ""));
+        kubeconfig = cluster.kubeconfig(temp);
     }
 
     @Test
     void capturesALegOfAPodIntoOneMergedFileWithItsMetadata() throws Exception {
+        Map<String, String> facts = Map.of(PodFacts.PORT_RANGE, "20000\t29999\n");
+        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.factsReturn(POD, PROXY, facts);
         CliRun plan = CliRun.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(), "--print-plan");
         assertEquals(0, plan.exitCode(), plan.toString());
         assertTrue(plan.out().contains("dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080"),
@@ -69,10 +66,7 @@ class CaptureFromPodEndToEndTest {
                 .strip().substring("filter:".length()).strip();
 
         cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
-        for (Map.Entry<String, List<String>> fact : CaptureArgv.facts().entrySet()) {
-            cluster.execReturns(POD, PROXY, fact.getValue(),
-                    fact.getKey().equals("ip_local_port_range") ? "20000\t29999\n" : "", 0);
-        }
+        cluster.factsReturn(POD, PROXY, facts);
         LegPlan leg = new LegPlan(NAMESPACE + "/" + POD, "eth0", "inbound-mtls", filter, false, CaptureLimits.none(), Map.of());
         cluster.exec(POD, PROXY, CaptureArgv.capture(leg))
                 .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))

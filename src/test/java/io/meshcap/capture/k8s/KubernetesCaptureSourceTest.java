@@ -319,7 +319,7 @@ class KubernetesCaptureSourceTest {
         assertTrue(bundle.get("pod.txt").contains("istio-version: 1.24.2\n"), bundle.get("pod.txt"));
         assertTrue(bundle.get("pod.txt").contains("strategy: ephemeral\n"), bundle.get("pod.txt"));
         assertTrue(bundle.get("pod.txt").contains("run: t3st01 (meshcap cleanup --run t3st01)\n"), bundle.get("pod.txt"));
-        assertTrue(bundle.get("commands.txt").contains("shop/" + POD + " (container " + DEBUG + "): ss -Htlnp\n"),
+        assertTrue(bundle.get("commands.txt").contains("shop/" + POD + " (container " + DEBUG + "): ss -Htlnupe\n"),
                 bundle.get("commands.txt"));
     }
 

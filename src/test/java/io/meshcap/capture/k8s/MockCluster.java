@@ -19,9 +19,12 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -97,6 +100,17 @@ final class MockCluster {
                 .endStatus().build();
     }
 
+    /** A kubeconfig in {@code directory} whose current context is this mock server, namespace {@link #NAMESPACE}. */
+    Path kubeconfig(Path directory) throws IOException {
+        return Files.writeString(directory.resolve("config"), String.join("\n",
+                "apiVersion: v1", "kind: Config",
+                "clusters:", "- name: mock", "  cluster:",
+                "    server: " + server.url("/").replaceAll("/$", ""), "    insecure-skip-tls-verify: true",
+                "contexts:", "- name: mock", "  context: {cluster: mock, user: tester, namespace: " + NAMESPACE + "}",
+                "current-context: mock",
+                "users:", "- name: tester", "  user: {token: not-a-secret}", ""));
+    }
+
     Pod create(Pod pod) {
         return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
     }
@@ -136,6 +150,14 @@ final class MockCluster {
                 .andEmit(stdout(stdout.getBytes(StandardCharsets.UTF_8)))
                 .waitFor(FRAME_DELAY_MS).andEmit(new StatusStreamMessage(exitCode))
                 .done().once();
+    }
+
+    /**
+     * Scripts one run of every in-pod fact command ({@link CaptureArgv#facts()}): each prints its entry of
+     * {@code outputs} (nothing when it has none) and exits 0.
+     */
+    void factsReturn(String pod, String container, Map<String, String> outputs) {
+        CaptureArgv.facts().forEach((name, argv) -> execReturns(pod, container, argv, outputs.getOrDefault(name, ""), 0));
     }
 
     /** A command whose executable is missing: the runtime's message and exit 127. */

@@ -1,0 +1,131 @@
+package io.meshcap.capture.k8s;
+
+import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
+import static io.meshcap.capture.k8s.MockCluster.POD;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.meshcap.cli.CliRun;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code meshcap inspect --pod} and {@code meshcap ports --pod}: pod discovery through the API, the rules and
+ * sockets read inside the pod over exec (the seed's rules with outbound port 15101 and proxy uid 201507), the
+ * same report as for a namespace, and nothing left in the cluster.
+ */
+@EnableKubernetesMockClient(crud = true)
+class PodInspectionTest {
+
+    private static final String PROXY = "istio-proxy";
+    private static final String SOCKETS = String.join("\n",
+            "tcp LISTEN 0 4096 0.0.0.0:15101 0.0.0.0:* users:((\"envoy\",pid=20,fd=40)) uid:201507 ino:1 sk:1 <->",
+            "tcp LISTEN 0 4096 0.0.0.0:15006 0.0.0.0:* users:((\"envoy\",pid=20,fd=41)) uid:201507 ino:2 sk:2 <->",
+            "tcp LISTEN 0 4096 127.0.0.1:15000 0.0.0.0:* users:((\"envoy\",pid=20,fd=18)) uid:201507 ino:4 sk:4 <->",
+            "tcp LISTEN 0 128 *:9080 *:* users:((\"java\",pid=7,fd=11)) uid:1000 ino:5 sk:5 <->", "");
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+    @TempDir
+    Path temp;
+
+    private MockCluster cluster;
+    private Path kubeconfig;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        cluster = new MockCluster(server, client);
+        kubeconfig = cluster.kubeconfig(temp);
+        cluster.create(MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
+                .endSecurityContext().endContainer().endSpec().build());
+    }
+
+    private void scriptPod(String sockets) throws IOException {
+        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        CaptureArgv.facts().forEach((name, argv) -> {
+            if (name.equals(PodFacts.NFT_RULESET)) {
+                cluster.execMissing(POD, PROXY, argv);
+            }
+        });
+        Map<String, String> outputs = Map.of(
+                PodFacts.IPTABLES_SAVE, seedRules(),
+                PodFacts.PORT_RANGE, "20000\t29999\n",
+                PodFacts.LISTENING_SOCKETS, sockets);
+        CaptureArgv.facts().forEach((name, argv) -> {
+            if (!name.equals(PodFacts.NFT_RULESET)) {
+                cluster.execReturns(POD, PROXY, argv, outputs.getOrDefault(name, ""), 0);
+            }
+        });
+    }
+
+    private static String seedRules() {
+        try {
+            return PodRulesCaptureTest.seedRulesWithOutboundPort(15101);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void inspectShowsThePodsModelAdviceAndPresetsFromItsOwnRules() throws Exception {
+        scriptPod(SOCKETS);
+        cluster.requests(); // the pod's creation
+
+        CliRun run = CliRun.of("inspect", "--pod", NAMESPACE + "/" + POD, "--kubeconfig", kubeconfig.toString());
+
+        assertEquals(0, run.exitCode(), run.toString());
+        String out = run.out();
+        assertTrue(out.startsWith("Interception rules of pod " + NAMESPACE + "/" + POD + "\n"), out);
+        assertTrue(out.contains("outbound redirect    port 15101"), out);
+        assertTrue(out.contains("201507 / 201507"), "proxy uid and gid from the rules: " + out);
+        assertTrue(out.contains("20000-29999 (read from the namespace)"), out);
+        assertTrue(out.contains("nft-ruleset in " + NAMESPACE + "/" + POD + ": exit 127"), "what could not be read: " + out);
+        assertTrue(out.contains("dst port 15101"), "the outbound-plain preset uses the rules' port: " + out);
+        assertTrue(out.contains("dst port 9080"), "the inbound presets use the app port: " + out);
+        assertTrue(cluster.requests().stream().noneMatch(r -> r.getMethod().equals("PATCH") || r.getMethod().equals("POST")),
+                "the exec strategy creates nothing in the cluster");
+    }
+
+    @Test
+    void portsShowsTheLiveSocketsOfThePodWithTheirIstioRole() throws Exception {
+        scriptPod(SOCKETS);
+
+        CliRun run = CliRun.of("ports", "--pod", POD, "--kubeconfig", kubeconfig.toString());
+
+        assertEquals(0, run.exitCode(), run.toString());
+        List<String> lines = run.out().lines().toList();
+        assertEquals("Listening sockets in pod " + NAMESPACE + "/" + POD, lines.get(0));
+        String inbound = lines.stream().filter(l -> l.contains(" 15006 ")).findFirst().orElseThrow();
+        assertTrue(inbound.contains("envoy[20]") && inbound.contains("sidecar"), inbound);
+        String app = lines.stream().filter(l -> l.contains(" 9080 ")).findFirst().orElseThrow();
+        assertTrue(app.contains("java[7]") && app.contains("not an Istio port"), app);
+    }
+
+    @Test
+    void aPodThatDoesNotExistIsOneClearLine() {
+        for (String command : List.of("inspect", "ports")) {
+            CliRun run = CliRun.of(command, "--pod", "nope", "--kubeconfig", kubeconfig.toString());
+
+            assertEquals(1, run.exitCode(), run.toString());
+            assertEquals(List.of("meshcap: pod " + NAMESPACE + "/nope not found; list the pods with: kubectl get pods -n "
+                    + NAMESPACE), run.err().lines().toList());
+            assertEquals("", run.out());
+        }
+    }
+
+    @Test
+    void inspectReadsOnePodNotASelector() {
+        CliRun run = CliRun.of("inspect", "--selector", "app=reviews", "--kubeconfig", kubeconfig.toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("meshcap inspect reads one pod: give --pod [NS/]NAME, not --selector"), run.err());
+    }
+}
