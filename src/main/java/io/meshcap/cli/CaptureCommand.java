@@ -133,7 +133,8 @@ final class CaptureCommand implements Callable<Integer> {
 
     enum Engine { tcpdump, pcap4j }
 
-    @Option(names = "--print-plan", description = "Print the legs, filters and commands, and capture nothing.")
+    @Option(names = "--print-plan", description = "Print the legs, filters and commands, and capture nothing. With --pod"
+            + " or --selector the capture helper is still set up, to read each pod's rules, and removed again.")
     boolean printPlan;
 
     @Option(names = "--side", paramLabel = "SIDE",
