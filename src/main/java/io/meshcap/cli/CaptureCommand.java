@@ -214,7 +214,7 @@ final class CaptureCommand implements Callable<Integer> {
         try (KubernetesClient client = kubernetes.cluster.connect()) {
             List<PodInfo> pods = kubernetes.discover(client);
             List<KubernetesCaptureSource> sources = PodSources.openAll(client, pods, kubernetes.container(),
-                    kubernetes.settings(), note -> err.println("meshcap: " + note), kubernetes.maxParallel);
+                    kubernetes.settings(err), note -> err.println("meshcap: " + note), kubernetes.maxParallel);
             Map<String, KubernetesCaptureSource> byTarget = new LinkedHashMap<>();
             try (MultiTargetSource all = new MultiTargetSource(byTarget(sources, byTarget))) {
                 List<LegPlan> legs = new ArrayList<>();

@@ -103,7 +103,7 @@ final class KubernetesOptions {
         }
         try (KubernetesClient client = cluster.connect()) {
             PodInfo target = discover(client).get(0);
-            try (KubernetesCaptureSource source = KubernetesCaptureSource.open(client, target, container(), settings(),
+            try (KubernetesCaptureSource source = KubernetesCaptureSource.open(client, target, container(), settings(err),
                     note -> err.println("meshcap: " + note))) {
                 return new PodRead(target, source.facts());
             }
@@ -115,11 +115,18 @@ final class KubernetesOptions {
         return Optional.ofNullable(container).map(name -> KubeNames.containerName(name, "--container"));
     }
 
-    /** Strategy, image and timeout, with a fresh run ID. */
-    LaunchSettings settings() {
+    /**
+     * Strategy, image and timeout, with a fresh run ID, announced before anything is created: if meshcap is killed
+     * before it cleans up, that ID is how the user finds what it left.
+     */
+    LaunchSettings settings(PrintWriter err) {
         if (readySeconds <= 0) {
             throw MeshcapException.usage("--ready-timeout must be positive");
         }
-        return LaunchSettings.of(strategy).withImage(image).withReadyTimeout(Duration.ofSeconds(readySeconds));
+        LaunchSettings settings = LaunchSettings.of(strategy).withImage(image)
+                .withReadyTimeout(Duration.ofSeconds(readySeconds));
+        err.println("meshcap: run " + settings.runId() + " (if meshcap is stopped before it cleans up: meshcap cleanup"
+                + " --run " + settings.runId() + ")");
+        return settings;
     }
 }

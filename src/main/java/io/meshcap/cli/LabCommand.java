@@ -192,7 +192,7 @@ public final class LabCommand implements Callable<Integer> {
                 out.printf("%3d %-8s %-4s %s -> %s  %s saw %s -> %s  %d/%d bytes  %s%n", entry.id(),
                         entry.kind().name().toLowerCase(), entry.family(), entry.client(), entry.destination(),
                         entry.serverRole(), entry.serverPeer(), entry.serverLocal(), entry.requestBytes(),
-                        entry.responseBytes(), entry.verified() ? "ok" : "MISMATCH");
+                        entry.responseBytes(), !entry.verified() ? "MISMATCH" : entry.viaSidecar() ? "ok" : "BYPASSED THE SIDECAR");
             }
             if (json != null) {
                 try {
@@ -203,10 +203,11 @@ public final class LabCommand implements Callable<Integer> {
                 out.println("ledger written to " + json);
             }
             if (!ledger.allVerified()) {
-                throw MeshcapException.failure("some connections did not carry their payload intact (MISMATCH"
-                        + " above); the lab's logs are in /run/meshcap/lab/" + lab.name);
+                throw MeshcapException.failure("some connections did not carry their payload intact or bypassed the"
+                        + " sidecar (see above; check the nat rules with: meshcap lab status --name " + lab.name
+                        + "); the lab's logs are in /run/meshcap/lab/" + lab.name);
             }
-            out.println(ledger.connections().size() + " connections, all payloads verified");
+            out.println(ledger.connections().size() + " connections, all through the sidecar, all payloads verified");
             return 0;
         }
     }

@@ -29,8 +29,9 @@ public record Ledger(String lab, String podIpv4, String podIpv6, List<LedgerEntr
         return connections.stream().filter(entry -> entry.kind() == kind).toList();
     }
 
+    /** Every connection carried its payload intact, through the sidecar. */
     public boolean allVerified() {
-        return connections.stream().allMatch(LedgerEntry::verified);
+        return connections.stream().allMatch(entry -> entry.verified() && entry.viaSidecar());
     }
 
     public String toJson() {

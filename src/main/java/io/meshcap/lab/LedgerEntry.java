@@ -23,6 +23,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param responseBytes  echoed bytes the client received after the server's report line
  * @param responseSha256 SHA-256 of the echoed bytes
  * @param verified       the server received exactly the request and the client received exactly the echo
+ * @param viaSidecar     the connection went through the sidecar, as the server saw it: inbound, the app's peer was
+ *                       Envoy's inbound source (127.0.0.6, ::6); outbound, the upstream's peer was a connection of
+ *                       its own, not the app's. False means the rules let the call bypass the sidecar.
  */
 public record LedgerEntry(
         int id,
@@ -38,7 +41,8 @@ public record LedgerEntry(
         String requestSha256,
         long responseBytes,
         String responseSha256,
-        boolean verified) {
+        boolean verified,
+        boolean viaSidecar) {
 
     /** Which way the connection crossed the pod. */
     public enum Kind {

@@ -3,6 +3,7 @@ package io.meshcap.lab;
 import io.meshcap.sys.NamespaceThread;
 import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.MeshcapException;
+import io.meshcap.istio.IstioDefaults;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Drives connections through a running lab and records what each endpoint saw. Inbound connections are made from a
@@ -22,6 +24,10 @@ import java.util.Random;
  * of a run read in ledger order.
  */
 final class TrafficGenerator {
+
+    /** The addresses the app sees inbound calls come from when the sidecar forwards them. */
+    private static final Set<String> ENVOY_INBOUND_SOURCES =
+            Set.of(IstioDefaults.ENVOY_INBOUND_SOURCE_V4, IstioDefaults.ENVOY_INBOUND_SOURCE_V6);
 
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     private static final int READ_TIMEOUT_MILLIS = 10_000;
@@ -114,9 +120,12 @@ final class TrafficGenerator {
             String requestSha = Digests.sha256(request);
             boolean verified = report.bytes() == request.length && requestSha.equals(report.sha256())
                     && Arrays.equals(request, echo);
+            boolean viaSidecar = kind == LedgerEntry.Kind.INBOUND
+                    ? ENVOY_INBOUND_SOURCES.contains(report.peer().address())
+                    : !report.peer().equals(client);
             return new LedgerEntry(id, kind, family.label(), destination.getPort(), client,
                     Endpoint.of(destination), report.role(), report.local(), report.peer(),
-                    request.length, requestSha, echo.length, Digests.sha256(echo), verified);
+                    request.length, requestSha, echo.length, Digests.sha256(echo), verified, viaSidecar);
         }
     }
 

@@ -13,6 +13,8 @@ import io.meshcap.MeshcapException;
 import io.meshcap.capture.k8s.LaunchSettings;
 import io.meshcap.capture.k8s.PodInfo;
 import io.meshcap.capture.k8s.Strategy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -80,7 +82,10 @@ class KubernetesOptionsTest {
     void defaultsAreAutoTheBundledImageAndNoContainer() {
         KubernetesOptions options = parse();
         assertFalse(options.requested());
-        LaunchSettings settings = options.settings();
+        StringWriter announced = new StringWriter();
+        LaunchSettings settings = options.settings(new PrintWriter(announced, true));
+        assertEquals("meshcap: run " + settings.runId() + " (if meshcap is stopped before it cleans up: meshcap cleanup"
+                + " --run " + settings.runId() + ")" + System.lineSeparator(), announced.toString());
         assertEquals(Strategy.AUTO, settings.strategy());
         assertEquals(LaunchSettings.DEFAULT_IMAGE, settings.image());
         assertEquals(Optional.empty(), options.container());
@@ -92,8 +97,9 @@ class KubernetesOptionsTest {
         KubernetesOptions options = parse("--pod", "a", "--strategy", "node", "--image", "registry.local/netshoot:1",
                 "--container", "istio-proxy");
         assertTrue(options.requested());
-        assertEquals(Strategy.NODE, options.settings().strategy());
-        assertEquals("registry.local/netshoot:1", options.settings().image());
+        LaunchSettings settings = options.settings(new PrintWriter(new StringWriter()));
+        assertEquals(Strategy.NODE, settings.strategy());
+        assertEquals("registry.local/netshoot:1", settings.image());
         assertEquals(Optional.of("istio-proxy"), options.container());
     }
 }

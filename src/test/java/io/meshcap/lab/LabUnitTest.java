@@ -63,7 +63,7 @@ class LabUnitTest {
     void ledgerJsonRoundTrips() {
         LedgerEntry entry = new LedgerEntry(1, LedgerEntry.Kind.OUTBOUND, "ipv4", 8080,
                 new Endpoint("198.18.0.2", 40000), new Endpoint("198.18.0.1", 8080), "upstream",
-                new Endpoint("198.18.0.1", 8080), new Endpoint("198.18.0.2", 40002), 10, "aa", 10, "aa", true);
+                new Endpoint("198.18.0.1", 8080), new Endpoint("198.18.0.2", 40002), 10, "aa", 10, "aa", true, true);
         Ledger ledger = new Ledger("mctest-x", "198.18.0.2", null, List.of(entry));
         String json = ledger.toJson();
         assertTrue(json.contains("\"kind\" : \"outbound\""), json);
