@@ -1,41 +1,42 @@
 package io.meshcap.cli;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshcap.MeshcapException;
 import io.meshcap.Version;
-import io.meshcap.capture.MetadataBundle;
-import io.meshcap.capture.MultiTargetSource;
-import io.meshcap.capture.k8s.KubernetesCaptureSource;
-import io.meshcap.capture.k8s.PodInfo;
-import io.meshcap.capture.k8s.PodSources;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.OptionalLong;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.CaptureSession;
 import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegPlan;
+import io.meshcap.capture.MetadataBundle;
+import io.meshcap.capture.MultiTargetSource;
 import io.meshcap.capture.StopSignal;
 import io.meshcap.capture.TcpdumpArgv;
+import io.meshcap.capture.k8s.KubernetesCaptureSource;
+import io.meshcap.capture.k8s.PodInfo;
+import io.meshcap.capture.k8s.PodSources;
 import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.capture.local.Pcap4jCaptureSource;
 import io.meshcap.capture.local.TcpdumpCaptureSource;
-import io.meshcap.reassoc.RedirectPorts;
-import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.FilterNotes;
 import io.meshcap.plan.Preset;
 import io.meshcap.plan.PresetCatalogue;
 import io.meshcap.plan.TargetFacts;
+import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.reassoc.RedirectPortsByInterface;
+import io.meshcap.sys.CommandRunner;
 import io.meshcap.sys.NetworkNamespace;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -192,7 +193,9 @@ final class CaptureCommand implements Callable<Integer> {
         List<LegPlan> legs = CapturePlanner.plan(namespace.label(), presets, inputs, extraFilter, limits,
                 Map.of("target", namespace.label(), "netns", namespace.file().toString()));
         if (printPlan) {
-            PlanPrinter.print(legs, leg -> namespace.enter(TcpdumpArgv.of(leg)), redirect,
+            PlanPrinter.print(legs, leg -> engine == Engine.pcap4j
+                    ? "libpcap inside meshcap (--engine pcap4j), in the " + namespace.describe()
+                    : CommandRunner.display(namespace.enter(TcpdumpArgv.of(leg))), redirect,
                     spec.commandLine().getOut());
             return 0;
         }
@@ -228,7 +231,8 @@ final class CaptureCommand implements Callable<Integer> {
                     List<LegPlan> podLegs = CapturePlanner.plan(pod.ref().toString(), presets, inputs, extraFilter,
                             limits, pod.metadata());
                     if (printPlan) {
-                        PlanPrinter.print(podLegs, TcpdumpArgv::of, redirect, spec.commandLine().getOut());
+                        PlanPrinter.print(podLegs, leg -> source.describeCapture(leg), redirect,
+                                spec.commandLine().getOut());
                     }
                     if (redirect != null) {
                         podLegs.forEach(leg -> redirects.put(leg.label(), redirect));

@@ -103,6 +103,7 @@ public final class LiveNamespaceReader {
     }
 
     private void requireLauncher() {
+        Host.requireRoot("reading the " + target.describe() + " needs root (nsenter enters it)");
         if (runner.locate(NetworkNamespace.LAUNCHER).isEmpty()) {
             throw MeshcapException.failure(NetworkNamespace.LAUNCHER + " is needed to enter the " + target.describe()
                     + " but is not installed; " + Host.installHint(NetworkNamespace.LAUNCHER));

@@ -21,6 +21,9 @@ import java.util.Optional;
  */
 public final class Lab {
 
+    private static final String ROOT_NEEDED =
+            "the lab needs root (it creates network namespaces and loads iptables rules)";
+
     private static final List<String> TOOLS = List.of("ip", "iptables", "iptables-restore", "setpriv", "setsid");
     private static final List<String> IPV6_TOOLS = List.of("ip6tables", "ip6tables-restore");
 
@@ -84,7 +87,7 @@ public final class Lab {
 
     /** Stops the processes, deletes both namespaces (and with them the veth) and the run directory. Idempotent. */
     public void down() {
-        Host.requireRoot();
+        Host.requireRoot(ROOT_NEEDED);
         Host.requireTools(List.of("ip"));
         LabProcesses.stopAll(run, config.name(), topology);
         Namespaces.delete(topology.podNamespace());
@@ -93,7 +96,7 @@ public final class Lab {
     }
 
     public LabStatus status() {
-        Host.requireRoot();
+        Host.requireRoot(ROOT_NEEDED);
         Host.requireTools(List.of("ip"));
         List<String> namespaces = Namespaces.existing();
         boolean pod = namespaces.contains(topology.podNamespace());
@@ -138,7 +141,7 @@ public final class Lab {
     }
 
     private void checkHost() {
-        Host.requireRoot();
+        Host.requireRoot(ROOT_NEEDED);
         Host.requireTools(TOOLS);
         if (config.ipv6()) {
             Host.requireTools(IPV6_TOOLS);

@@ -60,6 +60,18 @@ public final class CommandRunner {
         return run(argv, null);
     }
 
+    /**
+     * An argv as a shell would show it, each element single-quoted when it needs it: for plans, logs and the
+     * metadata bundle only, since meshcap itself never runs a shell on user input.
+     */
+    public static String display(List<String> argv) {
+        List<String> shown = new ArrayList<>(argv.size());
+        for (String arg : argv) {
+            shown.add(arg.matches("[A-Za-z0-9_./:=+,@%-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'");
+        }
+        return String.join(" ", shown);
+    }
+
     /** Runs argv with the given text on stdin (or none), waiting for it to finish. */
     public static Result run(List<String> argv, String stdin) {
         List<String> resolved = new ArrayList<>(argv);

@@ -40,10 +40,10 @@ public final class Host {
         return pkg == null ? "check that it is installed and on PATH" : "install it with: apt-get install -y " + pkg;
     }
 
-    public static void requireRoot() {
+    /** @param need what needs root and why, e.g. {@code the lab needs root (it creates network namespaces)} */
+    public static void requireRoot(String need) {
         if (Libc.C.geteuid() != 0) {
-            throw MeshcapException.failure("the lab needs root (it creates network namespaces and loads iptables"
-                    + " rules): run as root or with sudo");
+            throw MeshcapException.failure(need + ": run as root or with sudo");
         }
     }
 

@@ -200,6 +200,12 @@ class CaptureCommandLabTest {
         assertTrue(run.out().contains("portrange 32768-60999"), run.out());
         assertTrue(run.out().contains("nsenter --net=/run/netns/" + LAB.topology().podNamespace() + " -- tcpdump"), run.out());
         assertFalse(run.err().contains("assuming"), "the range was read from the pod, not assumed: " + run.err());
+
+        CliRun pcap4j = CliRun.of("capture", "sidecar", "--netns", LAB.topology().podNamespace(), "--print-plan",
+                "--engine", "pcap4j");
+        assertEquals(0, pcap4j.exitCode(), pcap4j.toString());
+        assertTrue(pcap4j.out().contains("capture:   libpcap inside meshcap (--engine pcap4j)"), pcap4j.out());
+        assertFalse(pcap4j.out().contains("tcpdump"), "no tcpdump runs with --engine pcap4j: " + pcap4j.out());
     }
 
     @Test

@@ -109,15 +109,6 @@ public final class CaptureArgv {
         return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
     }
 
-    /** A display form of an argv for the metadata bundle: each element single-quoted when it needs it. */
-    public static String display(List<String> argv) {
-        List<String> shown = new ArrayList<>(argv.size());
-        for (String arg : argv) {
-            shown.add(arg.matches("[A-Za-z0-9_./:=+,@%-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'");
-        }
-        return String.join(" ", shown);
-    }
-
     private static List<String> script(String script, List<String> arguments) {
         List<String> argv = new ArrayList<>(List.of(SHELL, "-c", script, SCRIPT_NAME));
         argv.addAll(arguments);

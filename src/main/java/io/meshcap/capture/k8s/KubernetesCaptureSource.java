@@ -5,6 +5,7 @@ import io.meshcap.MeshcapException;
 import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegCapture;
 import io.meshcap.capture.LegPlan;
+import io.meshcap.sys.CommandRunner;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,6 +128,12 @@ public final class KubernetesCaptureSource implements CaptureSource {
 
     public PodInfo pod() {
         return pod;
+    }
+
+    /** The exact exec {@link #start} sends for {@code leg}, as {@code exec in ns/pod (container c): argv}. */
+    public String describeCapture(LegPlan leg) {
+        ExecTarget target = launcher.target();
+        return "exec in " + target.describe() + ": " + CommandRunner.display(target.argv(CaptureArgv.capture(leg)));
     }
 
     @Override

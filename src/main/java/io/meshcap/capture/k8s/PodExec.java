@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.meshcap.MeshcapException;
+import io.meshcap.sys.CommandRunner;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ public final class PodExec {
     /** Starts {@code command} in {@code target}, copying its stdout to {@code stdout} as it arrives. */
     RemoteProcess start(ExecTarget target, List<String> command, OutputStream stdout) {
         List<String> argv = target.argv(command);
-        log.add(target.describe() + ": " + CaptureArgv.display(argv));
+        log.add(target.describe() + ": " + CommandRunner.display(argv));
         RemoteProcess.BoundedBuffer stderr = RemoteProcess.newStderrBuffer();
         ExecWatch watch;
         try {
@@ -57,13 +58,13 @@ public final class PodExec {
         try {
             Integer exit = process.await(timeout);
             if (exit == null) {
-                throw MeshcapException.failure("'" + CaptureArgv.display(command) + "' in " + target.describe()
+                throw MeshcapException.failure("'" + CommandRunner.display(command) + "' in " + target.describe()
                         + " did not finish within " + timeout.toSeconds() + "s");
             }
             return new CommandResult(exit, stdout.toString(StandardCharsets.UTF_8), process.stderr());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw MeshcapException.failure("interrupted while running '" + CaptureArgv.display(command) + "'", e);
+            throw MeshcapException.failure("interrupted while running '" + CommandRunner.display(command) + "'", e);
         } finally {
             process.close();
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.TcpdumpArgv;
+import io.meshcap.sys.CommandRunner;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -70,7 +71,7 @@ class CaptureArgvTest {
 
     @Test
     void displayQuotesOnlyWhatNeedsIt() {
-        assertEquals("tcpdump -i eth0 'tcp port 80' 'it'\\''s'", CaptureArgv.display(List.of("tcpdump", "-i", "eth0",
+        assertEquals("tcpdump -i eth0 'tcp port 80' 'it'\\''s'", CommandRunner.display(List.of("tcpdump", "-i", "eth0",
                 "tcp port 80", "it's")));
     }
 }
