@@ -49,7 +49,7 @@ public final class CaptureEngine {
             for (LegPlan leg : legs) {
                 running.add(start(leg, running.size()));
             }
-            status.start(running.stream().map(r -> new StatusLine.Counter(r.plan.label(), r.spool)).toList());
+            status.start(running.stream().map(r -> new StatusLine.Counter(r.plan.label(), r.spool, r.capture)).toList());
             if (workload != null) {
                 work = new Workload(workload, stop);
             }

@@ -1,6 +1,7 @@
 package io.meshcap.capture;
 
 import java.time.Duration;
+import java.util.OptionalLong;
 
 /** A leg that is being captured. */
 public interface LegCapture {
@@ -14,6 +15,14 @@ public interface LegCapture {
      * @return the outcome, or null if it has not ended within {@code timeout}
      */
     LegOutcome await(Duration timeout) throws InterruptedException;
+
+    /**
+     * Packets the kernel or libpcap has dropped so far, for the live status line; asking may also request a fresher
+     * figure for the next call. Empty while the capturer has not said: tcpdump in a pod reports only when it ends.
+     */
+    default OptionalLong droppedSoFar() {
+        return OptionalLong.empty();
+    }
 
     /**
      * How a leg ended.

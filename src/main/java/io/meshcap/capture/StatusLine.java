@@ -5,10 +5,12 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
 /**
- * The live progress of a capture on stderr: per leg, packets and bytes so far, and the elapsed time.
+ * The live progress of a capture on stderr: per leg, packets and bytes so far and the drops its capturer has
+ * reported, and the elapsed time.
  * On a terminal the line is redrawn in place; otherwise a line is printed every {@link #PIPE_INTERVAL}.
  */
 public final class StatusLine {
@@ -19,10 +21,17 @@ public final class StatusLine {
     /**
      * One leg's counters.
      *
-     * @param label the leg's label
-     * @param spool where its packets are counted
+     * @param label   the leg's label
+     * @param spool   where its packets are counted
+     * @param capture the running capture, which knows its drops
      */
-    public record Counter(String label, PcapSpool spool) {
+    public record Counter(String label, PcapSpool spool, LegCapture capture) {
+
+        String describe() {
+            OptionalLong dropped = capture.droppedSoFar();
+            return label + " " + spool.packets() + " pkts " + Sizes.human(spool.bytes()) + " "
+                    + (dropped.isPresent() ? dropped.getAsLong() + " dropped" : "drops told at the end");
+        }
     }
 
     private final PrintWriter out;
@@ -65,7 +74,7 @@ public final class StatusLine {
     private String line(Instant now) {
         long seconds = Duration.between(started, now).toSeconds();
         return String.format("[%02d:%02d] ", seconds / 60, seconds % 60) + counters.stream()
-                .map(c -> c.label() + " " + c.spool().packets() + " pkts " + Sizes.human(c.spool().bytes()))
+                .map(Counter::describe)
                 .collect(Collectors.joining(" | "));
     }
 }

@@ -8,7 +8,7 @@ import com.sun.jna.Pointer;
 
 /**
  * The few libc calls Java has no API for: SO_ORIGINAL_DST (a getsockopt on the accepted socket's descriptor, which
- * java.net never exposes), setns() for entering a network namespace on one thread, and geteuid(). The lab's
+ * java.net never exposes), setns() for entering a network namespace on one thread, geteuid(), and kill() for a signal the JDK cannot send. The lab's
  * stand-in sidecar does all of its socket work through these calls, so every descriptor it needs is its own. Sizes use {@link NativeLong}
  * where C has size_t/ssize_t; errors surface as {@link LastErrorException} carrying errno.
  */
@@ -63,4 +63,9 @@ public interface Libc extends Library {
     int setns(int fd, int nstype) throws LastErrorException;
 
     int geteuid();
+
+    /** SIGUSR1: tcpdump answers it by printing its packet and drop counts on stderr. */
+    int SIGUSR1 = 10;
+
+    int kill(int pid, int signal) throws LastErrorException;
 }

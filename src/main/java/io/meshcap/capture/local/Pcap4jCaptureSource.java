@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.pcap4j.core.BpfProgram;
@@ -36,6 +37,8 @@ public final class Pcap4jCaptureSource implements CaptureSource {
     private static final int READ_TIMEOUT_MILLIS = 100;
     /** How long the capture thread rests when no packet is waiting, before looking again (and at the stop flag). */
     private static final long IDLE_MILLIS = 5;
+    /** How often the live drop count is refreshed from libpcap. */
+    private static final long STATS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int WRITE_BUFFER = 64 << 10;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
@@ -90,6 +93,7 @@ public final class Pcap4jCaptureSource implements CaptureSource {
         private final Thread thread;
         private volatile boolean stopRequested;
         private volatile LegOutcome outcome;
+        private volatile long dropped = -1;
 
         HandleLeg(LegPlan leg, PcapHandle handle, OutputStream sink) {
             this.leg = leg;
@@ -102,14 +106,19 @@ public final class Pcap4jCaptureSource implements CaptureSource {
         private void capture() {
             ByteOutput bytes = new ByteOutput(leg.label(), Channels.newChannel(sink), WRITE_BUFFER);
             PcapWriter writer = new PcapWriter(bytes);
-            long dropped = -1;
             String failure = "";
             try {
                 int id = writer.addInterface(new CaptureInterface(handle.getDlt().value(),
                         leg.limits().effectiveSnapLength(), leg.label(), null));
                 long packets = 0;
                 long limit = leg.limits().packetCount();
+                long statsDue = 0;
                 while (!stopRequested && (limit == 0 || packets < limit)) {
+                    // libpcap's counters are read on this thread only: the handle is not shared.
+                    if (System.nanoTime() - statsDue >= 0) {
+                        dropped = handle.getStats().getNumPacketsDropped();
+                        statsDue = System.nanoTime() + STATS_INTERVAL_NANOS;
+                    }
                     CaptureRecord record = next(id);
                     if (record == null) {
                         bytes.flush();
@@ -146,6 +155,12 @@ public final class Pcap4jCaptureSource implements CaptureSource {
         @Override
         public void stop() {
             stopRequested = true;
+        }
+
+        @Override
+        public OptionalLong droppedSoFar() {
+            long now = dropped;
+            return now < 0 ? OptionalLong.empty() : OptionalLong.of(now);
         }
 
         @Override

@@ -1,11 +1,13 @@
 package io.meshcap.capture.local;
 
-import io.meshcap.sys.NetworkNamespace;
+import com.sun.jna.LastErrorException;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegCapture;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.TcpdumpArgv;
+import io.meshcap.sys.Libc;
+import io.meshcap.sys.NetworkNamespace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,6 +74,16 @@ public final class TcpdumpCaptureSource implements CaptureSource {
             throw MeshcapException.failure("leg " + leg.label() + ": tcpdump did not start: " + stderr.finish().strip());
         }
         return new ProcessLeg(process, copy, stderr);
+    }
+
+    /** tcpdump prints its counts on SIGUSR1 and again when it ends: the last figure is the current one. */
+    static OptionalLong lastDropCount(String stderr) {
+        Matcher dropped = DROPPED.matcher(stderr);
+        OptionalLong last = OptionalLong.empty();
+        while (dropped.find()) {
+            last = OptionalLong.of(Long.parseLong(dropped.group(1)));
+        }
+        return last;
     }
 
     private static void pump(InputStream from, OutputStream to) {
@@ -175,6 +188,28 @@ public final class TcpdumpCaptureSource implements CaptureSource {
             process.destroy();
         }
 
+        /**
+         * The drop count tcpdump printed last, after asking it for a new one with SIGUSR1 (nsenter execs tcpdump,
+         * so the process is tcpdump itself; it was signalled only once it listened, so its handler is in place).
+         */
+        @Override
+        public OptionalLong droppedSoFar() {
+            OptionalLong said;
+            try {
+                said = lastDropCount(stderr.text());
+            } catch (IOException e) {
+                said = OptionalLong.empty();
+            }
+            if (process.isAlive()) {
+                try {
+                    Libc.C.kill((int) process.pid(), Libc.SIGUSR1);
+                } catch (LastErrorException exited) {
+                    // It ended between the check and the signal; its final count follows in await().
+                }
+            }
+            return said;
+        }
+
         @Override
         public LegOutcome await(Duration timeout) throws InterruptedException {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -183,8 +218,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
             running.remove(process);
             copy.exceptionally(e -> null).join();
             String said = stderr.finish();
-            Matcher dropped = DROPPED.matcher(said);
-            long drops = dropped.find() ? Long.parseLong(dropped.group(1)) : -1;
+            long drops = lastDropCount(said).orElse(-1);
             // tcpdump exits 0 on SIGTERM after a clean flush; anything else is its own failure.
             int exit = process.exitValue();
             return new LegOutcome(exit, drops, exit == 0 ? "" : said.strip());
