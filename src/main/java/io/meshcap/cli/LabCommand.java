@@ -231,7 +231,7 @@ public final class LabCommand implements Callable<Integer> {
                         : "pid " + pid));
             }
             status.rulesLoaded().forEach((family, loaded) -> out.println("  " + String.format("%-11s",
-                    family.label() + ":") + (loaded ? "Istio nat rules loaded" : "Istio nat rules MISSING")));
+                    family.label() + ":") + (loaded ? "Istio nat rules loaded" : "Istio nat rules MISSING or changed (meshcap lab up reloads them)")));
             if (!status.podAddresses().isBlank()) {
                 out.println("  pod addresses (" + topology.podNamespace() + "):");
                 status.podAddresses().lines().forEach(line -> out.println("    " + line));

@@ -14,7 +14,7 @@ import java.util.List;
 public final class IstioRules {
 
     static final String TEMPLATE = "istio-nat-redirect.rules";
-    private static final String REDIRECT_CHAIN = "ISTIO_REDIRECT";
+    private static final String APPEND = "-A ";
 
     private IstioRules() {
     }
@@ -33,10 +33,19 @@ public final class IstioRules {
                 List.of("ip", "netns", "exec", namespace, family.iptablesRestore()), render(family, proxyUid));
     }
 
-    /** Whether the namespace's nat table has Istio's chains. */
-    static boolean loaded(String namespace, IpFamily family) {
-        return CommandRunner.run(List.of("ip", "netns", "exec", namespace, family.iptables(),
-                "-t", "nat", "-S", REDIRECT_CHAIN)).ok();
+    /**
+     * Whether the namespace's nat table holds exactly the rules {@link #render} writes, in order: a flushed chain or
+     * an added rule changes the data path the lab is there to show, so it does not count as loaded.
+     */
+    static boolean loaded(String namespace, IpFamily family, int proxyUid) {
+        CommandRunner.Result rules = CommandRunner.run(List.of("ip", "netns", "exec", namespace, family.iptables(),
+                "-t", "nat", "-S"));
+        return rules.ok() && appended(rules.stdout()).equals(appended(render(family, proxyUid)));
+    }
+
+    /** The {@code -A} lines of iptables-save or {@code iptables -S} output, which both print alike. */
+    static List<String> appended(String rules) {
+        return rules.lines().map(String::strip).filter(line -> line.startsWith(APPEND)).toList();
     }
 
     /** The nat table with packet and byte counters, as {@code iptables -t nat -L -v -n -x} prints it. */

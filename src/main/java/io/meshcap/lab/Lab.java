@@ -73,7 +73,7 @@ public final class Lab {
             Namespaces.ensure(topology);
             for (IpFamily family : topology.families()) {
                 // Loaded once: reloading would zero the counters that status shows and tests may read.
-                if (!IstioRules.loaded(topology.podNamespace(), family)) {
+                if (!IstioRules.loaded(topology.podNamespace(), family, config.proxyUid())) {
                     IstioRules.load(topology.podNamespace(), family, config.proxyUid());
                 }
             }
@@ -109,7 +109,7 @@ public final class Lab {
         Map<IpFamily, String> counters = new EnumMap<>(IpFamily.class);
         if (pod) {
             for (IpFamily family : topology.families()) {
-                rules.put(family, IstioRules.loaded(topology.podNamespace(), family));
+                rules.put(family, IstioRules.loaded(topology.podNamespace(), family, config.proxyUid()));
                 counters.put(family, IstioRules.counters(topology.podNamespace(), family));
             }
         }

@@ -10,7 +10,7 @@ import java.util.Map;
  * @param podNamespace  whether {@code <name>-pod} exists
  * @param meshNamespace whether {@code <name>-mesh} exists
  * @param processes     the pid of each role that is running (a role that is not running is absent)
- * @param rulesLoaded   per family the lab uses, whether Istio's nat chains are in the pod namespace
+ * @param rulesLoaded   per family the lab uses, whether the pod namespace holds exactly Istio's nat rules
  * @param podAddresses  {@code ip -br addr} of the pod namespace (empty when it does not exist)
  * @param meshAddresses {@code ip -br addr} of the mesh namespace (empty when it does not exist)
  * @param natCounters   per family, the pod's nat table with counters (empty when it does not exist)
