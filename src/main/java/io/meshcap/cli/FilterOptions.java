@@ -29,8 +29,8 @@ final class FilterOptions {
     String ephemeralRange;
 
     @Option(names = "--outbound-port", paramLabel = "PORT",
-            description = "The sidecar's outbound capture port (ISTIO_REDIRECT --to-ports). Default: what the pod's rules"
-                    + " say, else Istio's " + IstioDefaults.OUTBOUND_CAPTURE_PORT + ".")
+            description = "The sidecar's outbound capture port (ISTIO_REDIRECT --to-ports). Default: for capture and"
+                    + " inspect, what the pod's rules say; else Istio's " + IstioDefaults.OUTBOUND_CAPTURE_PORT + ".")
     Integer outboundPort;
 
     @Option(names = "--cluster-cidr", paramLabel = "CIDR",

@@ -12,6 +12,9 @@ public record ReassociationStats(long connections, long rewritten, long unchange
 
     /** One line for stderr, e.g. {@code re-associated 120 packets of 4 redirected connections; 0 left unchanged}. */
     public String describe() {
+        if (connections == 0) {
+            return "no connection to a REDIRECT port was captured, so nothing needed re-associating";
+        }
         return "re-associated " + rewritten + (rewritten == 1 ? " packet" : " packets") + " of " + connections
                 + " redirected " + (connections == 1 ? "connection" : "connections") + "; " + unchanged
                 + " left unchanged (original destination unknown)";

@@ -55,6 +55,16 @@ class ReassociateCommandTest {
     }
 
     @Test
+    void aCaptureWithoutRedirectedConnectionsIsCopiedAndSaysNothingNeededIt() throws Exception {
+        Path out = dir.resolve("plain.pcapng");
+        CliRun run = CliRun.of("reassociate", handshake(dir.resolve("eth0.pcap"), 8443).toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals("no connection to a REDIRECT port was captured, so nothing needed re-associating",
+                run.err().strip());
+        assertEquals(2, records(out).size());
+    }
+
+    @Test
     void rewritesTheRequestDirectionAndSaysSo() throws Exception {
         Path out = dir.resolve("out.pcapng");
         CliRun run = CliRun.of("reassociate", handshake(dir.resolve("lo.pcap"), 15001).toString(), "-o", out.toString());
