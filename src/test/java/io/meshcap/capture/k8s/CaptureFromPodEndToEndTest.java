@@ -92,8 +92,10 @@ class CaptureFromPodEndToEndTest {
 
     @Test
     void aHostilePodNameNeverReachesTheApi() {
+        int before = server.getRequestCount();
         CliRun run = CliRun.of("capture", "sidecar", "--pod", "x; rm -rf /", "--kubeconfig", kubeconfig.toString());
         assertEquals(2, run.exitCode(), run.toString());
+        assertEquals(before, server.getRequestCount(), "refused before any request");
     }
 
     @Test
