@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Demo.Outcome outcome;
         try (StopSignal stop = StopSignal.onTermination()) {
-            outcome = new Demo(err, System.console() != null).run(output, calls, keepLab, stop);
+            outcome = new Demo(err, spec.commandLine().getOut(), System.console() != null).run(output, calls, keepLab, stop);
         }
         if (outcome.capture().anyLegFailed() || outcome.ledger() == null || !outcome.ledger().allVerified()) {
             throw MeshcapException.failure("the demo did not complete cleanly (see above)");

@@ -38,10 +38,17 @@ public final class Demo {
     private static final String GROUP = "sidecar";
 
     private final PrintWriter out;
+    private final PrintWriter report;
     private final boolean terminal;
 
-    public Demo(PrintWriter out, boolean terminal) {
+    /**
+     * @param out      progress, as every capture reports it (stderr)
+     * @param report   the result: the stream table (stdout)
+     * @param terminal whether {@code out} is a terminal, for the live status line
+     */
+    public Demo(PrintWriter out, PrintWriter report, boolean terminal) {
         this.out = out;
+        this.report = report;
         this.terminal = terminal;
     }
 
@@ -84,8 +91,9 @@ public final class Demo {
                         RedirectPorts.of(inputs.outboundPort(), facts.inboundPort()), stop,
                         () -> ledger.set(lab.traffic(calls, calls)));
             }
-            step(4, "streams", "each connection per leg, and which legs carried the same call:");
-            out.println(result.streams().describe());
+            step(4, "streams", "each connection per leg, and which legs carried the same call (on stdout)");
+            report.println(result.streams().describe());
+            report.flush();
             step(5, "result", "every call was checked end to end by its client and server: "
                     + (ledger.get() != null && ledger.get().allVerified() ? "all " + ledger.get().connections().size() + " verified"
                     : "NOT all verified"));

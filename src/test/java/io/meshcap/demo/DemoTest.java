@@ -26,6 +26,9 @@ class DemoTest {
         CliRun run = CliRun.of("demo", "--calls", "3", "-o", out.toString());
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.err().contains("all 6 verified"), run.err());
+        // The result is on stdout: every call's outbound lo leg is joined to its eth0 leg, and inbound alike.
+        assertTrue(run.out().contains("joins (6):"), run.out());
+        assertEquals(3, run.out().lines().filter(line -> line.startsWith("  outbound stream")).count(), run.out());
 
         Set<String> legs = new TreeSet<>();
         for (List<String> row : Tshark.fields(out, "tcp", "frame.interface_name")) {
