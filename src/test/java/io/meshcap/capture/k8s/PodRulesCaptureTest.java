@@ -164,12 +164,65 @@ class PodRulesCaptureTest {
         assertTrue(run.err().contains("re-associated 2 packets of 1 redirected connection"), run.err());
     }
 
-    /** A pcap of one call the app made to 10.96.0.42:9080, as lo shows it after the REDIRECT to 15101. */
+    @Test
+    void withASelectorEachPodsLoLegIsReassociatedAcrossThatPodsOwnPort() throws Exception {
+        String other = "reviews-v2-5b1f";
+        String otherIp = "10.244.2.9";
+        privilegedPod(true);
+        cluster.create(MockCluster.targetPod().editMetadata().withName(other).endMetadata()
+                .editSpec().editLastContainer().editSecurityContext().withPrivileged(true).endSecurityContext()
+                .endContainer().endSpec()
+                .editStatus().withPodIP(otherIp).withPodIPs().addNewPodIP(otherIp).endStatus().build());
+        // Both pods set up twice: once for the plan, once for the capture.
+        for (int run = 0; run < 2; run++) {
+            scriptSetUpAndFacts();
+            cluster.execReturns(other, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+            cluster.factsReturn(other, PROXY, Map.of(PodFacts.IPTABLES_SAVE, seedRulesWithOutboundPort(15001),
+                    PodFacts.PORT_RANGE, "32768\t60999\n"));
+        }
+        CliRun plan = CliRun.of("capture", "outbound-plain", "-l", "app=reviews", "--kubeconfig", kubeconfig.toString(),
+                "--print-plan");
+        assertEquals(0, plan.exitCode(), plan.toString());
+        List<String> filters = plan.out().lines().filter(l -> l.strip().startsWith("filter:"))
+                .map(l -> l.strip().substring("filter:".length()).strip()).toList();
+        assertEquals(2, filters.size(), plan.out());
+        assertTrue(filters.get(0).contains("dst port " + OUTBOUND_PORT) && filters.get(1).contains("dst port 15001"),
+                filters.toString());
+
+        scriptCapture(POD, filters.get(0), redirectedCall("10.244.1.17", OUTBOUND_PORT, "a.pcap"));
+        scriptCapture(other, filters.get(1), redirectedCall(otherIp, 15001, "b.pcap"));
+        Path out = temp.resolve("pods.pcapng");
+        CliRun run = CliRun.of("capture", "outbound-plain", "-l", "app=reviews", "--kubeconfig", kubeconfig.toString(),
+                "-o", out.toString(), "--duration", "20s");
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(List.of(), Tshark.fields(out, "ip.dst == 127.0.0.1", "frame.interface_name", "tcp.dstport"),
+                "each pod's own redirect port is undone");
+        assertEquals(4, Tshark.fields(out, "ip.dst == 10.96.0.42 && tcp.dstport == 9080", "frame.number").size());
+        assertTrue(run.err().contains("re-associated 4 packets of 2 redirected connections"), run.err());
+    }
+
+    private void scriptCapture(String pod, String filter, byte[] stream) {
+        LegPlan leg = new LegPlan(NAMESPACE + "/" + pod, "lo", "outbound-plain", filter, true, CaptureLimits.none(),
+                Map.of());
+        cluster.exec(pod, PROXY, CaptureArgv.capture(leg))
+                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on lo\n"))
+                .waitFor(5).andEmit(stdout(stream))
+                .waitFor(5).andEmit(stderr(COUNTS))
+                .waitFor(5).andEmit(new StatusStreamMessage(0))
+                .done().once();
+    }
+
     private byte[] redirectedCall() throws IOException {
-        FlowEndpoint app = ep("10.244.1.17", 40000);
-        FlowEndpoint redirected = ep("127.0.0.1", OUTBOUND_PORT);
+        return redirectedCall("10.244.1.17", OUTBOUND_PORT, "lo.pcap");
+    }
+
+    /** A pcap of one call the app at {@code appIp} made to 10.96.0.42:9080, as lo shows it after the REDIRECT. */
+    private byte[] redirectedCall(String appIp, int redirectPort, String name) throws IOException {
+        FlowEndpoint app = ep(appIp, 40000);
+        FlowEndpoint redirected = ep("127.0.0.1", redirectPort);
         FlowEndpoint original = ep("10.96.0.42", 9080);
-        Path file = temp.resolve("lo.pcap");
+        Path file = temp.resolve(name);
         try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAP, "test")) {
             writer.addInterface(new CaptureInterface(LinkType.EN10MB, 262144, "lo", null));
             writer.write(Packets.record(0, 1_000, link(LinkType.EN10MB, ip(app, redirected, SYN, 1000, 0))));
