@@ -11,7 +11,6 @@ import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.ReassociationStats;
-import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.reassoc.StreamTable;
 import java.io.IOException;
@@ -70,19 +69,9 @@ public final class CaptureSession {
      * is merged as usual.
      *
      * @param keepLegs  keep the per-leg spool files (their directory is named in the summary)
-     * @param redirect  the pod's REDIRECT ports, to re-associate the lo legs and join the legs of each call;
-     *                  null leaves packets as captured
+     * @param redirect  each leg's REDIRECT ports (one set {@link RedirectPortsByInterface#everywhere} for one pod),
+     *                  to re-associate the lo legs and join the legs of each call; null leaves packets as captured
      * @param workload  run once every leg listens, ending the capture when done; or null
-     */
-    public Result run(List<LegPlan> legs, Path output, Duration duration, boolean keepLegs, RedirectPorts redirect,
-            StopSignal stop, Runnable workload) throws InterruptedException {
-        return run(legs, output, duration, keepLegs, redirect == null ? null : RedirectPortsByInterface.everywhere(redirect),
-                stop, workload);
-    }
-
-    /**
-     * Captures as {@link #run(List, Path, Duration, boolean, RedirectPorts, StopSignal, Runnable)} does, each leg
-     * re-associated with its own pod's REDIRECT ports (a capture of several pods); null leaves packets as captured.
      */
     public Result run(List<LegPlan> legs, Path output, Duration duration, boolean keepLegs,
             RedirectPortsByInterface redirect, StopSignal stop, Runnable workload) throws InterruptedException {

@@ -13,6 +13,7 @@ import io.meshcap.lab.LabConfig;
 import io.meshcap.lab.LabTopology;
 import io.meshcap.lab.Ledger;
 import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.net.Addresses;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterInputs;
@@ -88,7 +89,8 @@ public final class Demo {
             CaptureSession.Result result;
             try (CaptureSource source = new TcpdumpCaptureSource(pod)) {
                 result = new CaptureSession(source, out, terminal).run(legs, output, null, false,
-                        RedirectPorts.of(inputs.outboundPort(), facts.inboundPort()), stop,
+                        RedirectPortsByInterface.everywhere(RedirectPorts.of(inputs.outboundPort(), facts.inboundPort())),
+                        stop,
                         () -> ledger.set(lab.traffic(calls, calls)));
             }
             step(4, "streams", "each connection per leg, and which legs carried the same call (on stdout)");
