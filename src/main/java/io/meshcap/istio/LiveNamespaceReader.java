@@ -51,7 +51,7 @@ public final class LiveNamespaceReader {
         boolean split = SPLIT_SAVES.stream().allMatch(c -> runner.locate(c.get(0)).isPresent());
         List<List<String>> commands = new ArrayList<>(split ? SPLIT_SAVES : PLAIN_SAVES);
         commands.add(NFT_RULESET);
-        StringBuilder dump = new StringBuilder();
+        List<String> outputs = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         int ran = 0;
@@ -65,17 +65,14 @@ public final class LiveNamespaceReader {
                 notes.add(String.join(" ", command) + " failed (exit " + result.get().exitCode() + "): "
                         + result.get().reason());
             }
-            dump.append(result.get().stdout());
-            if (!result.get().stdout().endsWith("\n") && !result.get().stdout().isEmpty()) {
-                dump.append('\n');
-            }
+            outputs.add(result.get().stdout());
         }
         missing.forEach(tool -> notes.add(tool + " is not installed, so its rules were not read; " + Host.installHint(tool)));
         if (ran == 0) {
             throw MeshcapException.failure("cannot read the rules of " + target.describe() + ": none of "
                     + String.join(", ", missing) + " is installed. Install them: apt-get install -y iptables nftables");
         }
-        return new CollectedRules(dump.toString(), notes);
+        return new CollectedRules(RuleDumpReader.concatenate(outputs), notes);
     }
 
     /** The namespace's ephemeral port range, or empty when it cannot be read. */

@@ -16,6 +16,21 @@ public final class RuleDumpReader {
     private RuleDumpReader() {
     }
 
+    /**
+     * One dump from several tools' outputs, in order, each ending its last line, so that a tool whose output lacks a
+     * final newline does not run into the next one's first line.
+     */
+    public static String concatenate(List<String> outputs) {
+        StringBuilder dump = new StringBuilder();
+        for (String output : outputs) {
+            dump.append(output);
+            if (!output.isEmpty() && !output.endsWith("\n")) {
+                dump.append('\n');
+            }
+        }
+        return dump.toString();
+    }
+
     /** Whether the text holds any iptables-save table or nft table at all, Istio's or not. */
     public static boolean holdsRules(String dump) {
         return !DumpSplitter.split(dump).sections().isEmpty();

@@ -68,19 +68,8 @@ public record PodFacts(Map<String, String> outputs, Set<String> failed) {
         List<String> names = split
                 ? List.of(IPTABLES_LEGACY_SAVE, IPTABLES_NFT_SAVE, IP6TABLES_SAVE, NFT_RULESET)
                 : List.of(IPTABLES_SAVE, IP6TABLES_SAVE, NFT_RULESET);
-        StringBuilder dump = new StringBuilder();
-        boolean any = false;
-        for (String name : names) {
-            Optional<String> text = output(name);
-            if (text.isPresent()) {
-                any = true;
-                dump.append(text.get());
-                if (!text.get().isEmpty() && !text.get().endsWith("\n")) {
-                    dump.append('\n');
-                }
-            }
-        }
-        return any ? Optional.of(dump.toString()) : Optional.empty();
+        List<String> outputs = names.stream().map(this::output).flatMap(Optional::stream).toList();
+        return outputs.isEmpty() ? Optional.empty() : Optional.of(RuleDumpReader.concatenate(outputs));
     }
 
     /** What could not be collected of the pod's rules, one line per rule command that failed. */
