@@ -131,8 +131,7 @@ class LabPodThroughTheApiTest {
     }
 
     /** Runs the leg's own tcpdump argv in the lab pod while calls go in and out; its stdout is the leg's stream. */
-    private static Ledger recordWhileCalling(LegPlan leg, Path recorded, Path said) throws Exception {
-        NetworkNamespace pod = NetworkNamespace.named(LAB.topology().podNamespace());
+    private Ledger recordWhileCalling(LegPlan leg, Path recorded, Path said) throws Exception {
         Process tcpdump = new ProcessBuilder(pod.enter(TcpdumpArgv.of(leg)))
                 .redirectOutput(recorded.toFile()).redirectError(said.toFile()).start();
         try {
