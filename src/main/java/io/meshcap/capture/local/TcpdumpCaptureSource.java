@@ -12,9 +12,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,6 +129,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
 
         private static final Duration POLL = Duration.ofMillis(20);
         private final Path file;
+        private long linesRead;
 
         StderrFile() throws IOException {
             file = Files.createTempFile("meshcap-tcpdump-", ".log",
@@ -155,6 +159,21 @@ public final class TcpdumpCaptureSource implements CaptureSource {
             return Files.readString(file, StandardCharsets.UTF_8);
         }
 
+        /**
+         * The whole lines written since the last call: a long capture answers a SIGUSR1 every second, so reading
+         * the whole file each time would grow with the capture's length.
+         */
+        String newLines() throws IOException {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                ByteBuffer unread = ByteBuffer.allocate((int) Math.max(0, channel.size() - linesRead));
+                channel.read(unread, linesRead);
+                String text = new String(unread.array(), 0, unread.position(), StandardCharsets.UTF_8);
+                String whole = text.substring(0, text.lastIndexOf('\n') + 1);
+                linesRead += whole.getBytes(StandardCharsets.UTF_8).length;
+                return whole;
+            }
+        }
+
         /** The whole text, once the process has exited; the file is removed. */
         String finish() {
             try {
@@ -176,6 +195,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         private final Process process;
         private final CompletableFuture<Void> copy;
         private final StderrFile stderr;
+        private OptionalLong lastSaid = OptionalLong.empty();
 
         ProcessLeg(Process process, CompletableFuture<Void> copy, StderrFile stderr) {
             this.process = process;
@@ -194,11 +214,13 @@ public final class TcpdumpCaptureSource implements CaptureSource {
          */
         @Override
         public OptionalLong droppedSoFar() {
-            OptionalLong said;
             try {
-                said = lastDropCount(stderr.text());
+                OptionalLong said = lastDropCount(stderr.newLines());
+                if (said.isPresent()) {
+                    lastSaid = said;
+                }
             } catch (IOException e) {
-                said = OptionalLong.empty();
+                // The figure stays the last one read; the final count comes from await().
             }
             if (process.isAlive()) {
                 try {
@@ -207,7 +229,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
                     // It ended between the check and the signal; its final count follows in await().
                 }
             }
-            return said;
+            return lastSaid;
         }
 
         @Override
