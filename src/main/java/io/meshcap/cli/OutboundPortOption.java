@@ -2,7 +2,6 @@ package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
 import io.meshcap.istio.IstioDefaults;
-import io.meshcap.plan.FilterInputs;
 import io.meshcap.reassoc.RedirectPorts;
 import picocli.CommandLine.Option;
 

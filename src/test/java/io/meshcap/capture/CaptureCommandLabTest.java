@@ -10,7 +10,6 @@ import io.meshcap.lab.Endpoint;
 import io.meshcap.lab.LabFixture;
 import io.meshcap.lab.Ledger;
 import io.meshcap.lab.LedgerEntry;
-import io.meshcap.plan.FilterInputs;
 import io.meshcap.sys.CommandRunner;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
