@@ -103,6 +103,7 @@ public final class MergeCommand implements Callable<Integer> {
         for (InputSummary summary : summaries) {
             spec.commandLine().getErr().println(summary.describe());
             summary.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
+            summary.skipped().ifPresent(note -> spec.commandLine().getErr().println("meshcap: note: " + note));
         }
         if (reassociated != null) {
             spec.commandLine().getErr().println(reassociated.stats().describe() + (noStreamComments ? "" : "; "

@@ -67,6 +67,7 @@ public final class ReassociateCommand implements Callable<Integer> {
         try (CaptureReader reader = CaptureFormats.open(input)) {
             stats = out.write(OutputFormat.PCAPNG, writer -> Reassociation.copy(reader, writer, ports, keepOriginal));
             reader.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
+            reader.skipped().ifPresent(note -> spec.commandLine().getErr().println("meshcap: note: " + note));
         }
         spec.commandLine().getErr().println(stats.describe());
         spec.commandLine().getErr().flush();

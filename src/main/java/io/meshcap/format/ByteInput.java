@@ -126,6 +126,16 @@ public final class ByteInput implements Closeable {
         return bytes;
     }
 
+    /** Copies {@code length} bytes starting at {@code index} into {@code target} at {@code targetOffset}. */
+    public void copyTo(int index, byte[] target, int targetOffset, int length) {
+        buffer.get(buffer.position() + index, target, targetOffset, length);
+    }
+
+    /** The current byte order, as the format set it. */
+    public ByteOrder order() {
+        return buffer.order();
+    }
+
     /** Consumes {@code count} available bytes. */
     public void skip(int count) {
         buffer.position(buffer.position() + count);

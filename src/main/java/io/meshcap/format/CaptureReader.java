@@ -10,9 +10,10 @@ import java.util.Optional;
  *
  * <p>Damage is handled in two ways. A file that simply ends inside its last record (a capture that was
  * killed, a copy that stopped) is not an error: {@link #next()} returns {@code null} after the last whole
- * record and {@link #truncation()} describes the cut. Anything else that is not a valid file (garbage,
- * impossible lengths, unknown block types) throws a {@link io.meshcap.MeshcapException} whose message
- * names the file and the byte offset.
+ * record and {@link #truncation()} describes the cut. A well-formed block of a type the reader does not know is
+ * passed over, as the pcapng specification asks, and {@link #skipped()} says so. Anything else that is not a
+ * valid file (garbage, impossible lengths, timestamps outside 1970 to 2262, which nanoseconds in a long hold)
+ * throws a {@link io.meshcap.MeshcapException} whose message names the file and the byte offset.
  */
 public interface CaptureReader extends Closeable {
 
@@ -26,8 +27,24 @@ public interface CaptureReader extends Closeable {
      */
     List<CaptureInterface> interfaces();
 
-    /** The next record, or {@code null} at the end of the file (or at a truncated last record). */
-    CaptureRecord next();
+    /** What the file's (first) section header says; {@link SectionInfo#NONE} for formats without one. */
+    SectionInfo section();
+
+    /**
+     * The next packet or block that travels with the packets (decryption secrets, statistics, name resolution,
+     * copyable custom blocks), in file order; {@code null} at the end of the file (or at a truncated last record).
+     */
+    CaptureBlock nextBlock();
+
+    /** The next packet, passing over any other block; {@code null} at the end of the file. */
+    default CaptureRecord next() {
+        for (CaptureBlock block = nextBlock(); block != null; block = nextBlock()) {
+            if (block instanceof CaptureRecord record) {
+                return record;
+            }
+        }
+        return null;
+    }
 
     /**
      * After {@link #next()} returned {@code null}: a message like
@@ -35,6 +52,13 @@ public interface CaptureReader extends Closeable {
      * before it were kept}, or empty when the file ended cleanly.
      */
     Optional<String> truncation();
+
+    /**
+     * After {@link #next()} returned {@code null}: what was passed over because meshcap does not know or carry it,
+     * one line for the whole file, e.g. {@code capture.pcapng: skipped 2 blocks of unknown type 0x80000001 (first at
+     * offset 1024)}; empty when nothing was.
+     */
+    Optional<String> skipped();
 
     /** Releases the file; never throws for a file that was only read. */
     @Override

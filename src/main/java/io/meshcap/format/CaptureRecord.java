@@ -1,5 +1,8 @@
 package io.meshcap.format;
 
+import java.util.List;
+import java.util.Objects;
+
 /**
  * One captured packet, independent of the file format it came from or goes to.
  *
@@ -7,19 +10,41 @@ package io.meshcap.format;
  * @param timestampNanos capture time, nanoseconds since the Unix epoch
  * @param originalLength length of the packet on the wire; larger than {@code data.length} when truncated
  * @param data           the captured bytes, starting at the link-layer header of the interface's link type
- * @param comment        a note meshcap attaches (pcapng opt_comment), or {@code null}
+ * @param options        the packet's comments (each its own opt_comment), flags, hash, drop count and other options
  */
-public record CaptureRecord(int interfaceId, long timestampNanos, int originalLength, byte[] data, String comment) {
+public record CaptureRecord(int interfaceId, long timestampNanos, int originalLength, byte[] data,
+                            RawOptions options) implements CaptureBlock {
+
+    public CaptureRecord {
+        Objects.requireNonNull(options, "options (RawOptions.NONE for none)");
+    }
+
+    /** A packet without options. */
+    public CaptureRecord(int interfaceId, long timestampNanos, int originalLength, byte[] data) {
+        this(interfaceId, timestampNanos, originalLength, data, RawOptions.NONE);
+    }
 
     public int capturedLength() {
         return data.length;
     }
 
-    public CaptureRecord withInterfaceId(int id) {
-        return new CaptureRecord(id, timestampNanos, originalLength, data, comment);
+    /** The packet's comments, in order; several comments stay apart. */
+    public List<String> comments() {
+        return options.strings(RawOptions.COMMENT);
     }
 
-    public CaptureRecord withComment(String text) {
-        return new CaptureRecord(interfaceId, timestampNanos, originalLength, data, text);
+    public CaptureRecord withInterfaceId(int id) {
+        return new CaptureRecord(id, timestampNanos, originalLength, data, options);
+    }
+
+    /** The same packet with other bytes (a rewritten header), keeping its options. */
+    public CaptureRecord withData(byte[] bytes) {
+        return new CaptureRecord(interfaceId, timestampNanos, originalLength, bytes, options);
+    }
+
+    /** The same packet with one more comment after those it has (e.g. a note meshcap attaches). */
+    public CaptureRecord plusComment(String text) {
+        return new CaptureRecord(interfaceId, timestampNanos, originalLength, data,
+                options.plus(RawOptions.COMMENT, text));
     }
 }

@@ -3,15 +3,21 @@ package io.meshcap.format;
 import java.io.Closeable;
 
 /**
- * Writes records to one capture file. Obtain one from {@link CaptureFormats#create}.
+ * Writes packets and the blocks that travel with them to one capture file. Obtain one from
+ * {@link CaptureFormats#create}.
  *
  * <p>Call {@link #addInterface} for every interface before writing records that refer to it; ids are
  * handed out from 0 in call order. Interfaces may be added between records.
  */
 public interface CaptureWriter extends Closeable {
 
-    /** Secrets type of a TLS key log in NSS format (pcapng Decryption Secrets Block). */
-    int TLS_KEY_LOG = 0x544c534b;
+    /**
+     * Says what the file's section header should carry besides the writing application (the inputs' comments,
+     * the capturing machine). Only before anything else; formats without a section header ignore it.
+     *
+     * @throws IllegalStateException after an interface or block was written
+     */
+    void describeSection(SectionInfo section);
 
     /**
      * Declares an interface.
@@ -22,21 +28,14 @@ public interface CaptureWriter extends Closeable {
     int addInterface(CaptureInterface captureInterface);
 
     /**
-     * Adds decryption secrets (a pcapng Decryption Secrets Block), so Wireshark can decrypt the packets
-     * that follow. Only allowed before the first record.
+     * Writes one packet or block where it stands in the file. Formats hold what they can: classic pcap keeps the
+     * packets only (no comments or other options, no secrets, statistics, name resolution or custom blocks). A
+     * {@link DecryptionSecrets} block lets Wireshark decrypt the packets written after it.
      *
-     * @param secretsType e.g. {@link #TLS_KEY_LOG}
-     * @throws io.meshcap.MeshcapException (usage) when the format has no place for secrets
-     * @throws IllegalStateException after the first record
+     * @throws IllegalArgumentException when a record or statistics block refers to an interface not added
+     * @throws io.meshcap.MeshcapException when the format cannot hold the packet without cutting it
      */
-    void addDecryptionSecrets(int secretsType, byte[] secrets);
-
-    /**
-     * Writes one record. Formats without comments (classic pcap) drop {@link CaptureRecord#comment()}.
-     *
-     * @throws IllegalArgumentException when the record's interface was not added
-     */
-    void write(CaptureRecord record);
+    void write(CaptureBlock block);
 
     /** Flushes and closes the file. */
     @Override

@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param firstNanos timestamp of the first record, if there was one
  * @param lastNanos  timestamp of the last record, if there was one
  * @param truncation how the file's last record was cut short, if it was
+ * @param skipped    what the file holds that was passed over (blocks of unknown types), if anything
  */
 public record InputSummary(MergeInput input, String format, long packets, long bytes, long firstNanos,
-                           long lastNanos, Optional<String> truncation) {
+                           long lastNanos, Optional<String> truncation, Optional<String> skipped) {
 
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** Always nine fraction digits, so lines of different inputs line up and compare by eye. */

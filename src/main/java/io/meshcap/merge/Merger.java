@@ -2,12 +2,15 @@ package io.meshcap.merge;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.meshcap.MeshcapException;
+import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.InterfaceStatistics;
 import io.meshcap.format.OutputFormat;
+import io.meshcap.format.SectionInfo;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -16,7 +19,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Merges capture files into one stream ordered by timestamp, like mergecap, in constant memory.
@@ -26,8 +31,11 @@ import java.util.List;
  *       Equal timestamps go in input order, and each input's own order is kept (inputs are assumed to be
  *       in time order, as captures are; an input that is not is not sorted).</li>
  *   <li>Interfaces: every interface of every input becomes its own output interface, in input order,
- *       labelled as {@link MergeInput} describes. Interfaces an input defines later are added when their
- *       first record is written.</li>
+ *       labelled as {@link MergeInput} describes, with all its other options. Interfaces an input defines later
+ *       are added when their first record is written, and those without packets at the input's end.</li>
+ *   <li>Other blocks (decryption secrets, interface statistics, name resolution, custom blocks) keep their place
+ *       in their input: after the packet before them, before the packet after them. Statistics refer to their
+ *       interface's output id. The output's section header carries every input's comments.</li>
  *   <li>More inputs than may be open at once (the fan-in, derived from the open-file limit): consecutive
  *       batches are merged into temporary pcapng spill files (mode 0600, deleted afterwards), and the spill
  *       files are merged in turn. Batches are consecutive, so ties still go in input order. The cost is one
@@ -106,25 +114,26 @@ public final class Merger {
         try {
             for (int i = 0; i < cursors.length; i++) {
                 cursors[i] = new Cursor(i, inputs.get(i), CaptureFormats.open(inputs.get(i).path(), bufferSize));
-                cursors[i].advance();
-                cursors[i].mapInterfaces(cursors[i].reader.interfaces().size(), output, outputInterfaces);
+            }
+            output.describeSection(combinedSection(cursors));
+            for (Cursor cursor : cursors) {
+                // What comes before an input's first packet (secrets, name resolution) comes before every packet,
+                // after the interfaces the input defines before it.
+                while (cursor.advance() && !(cursor.head instanceof CaptureRecord)) {
+                    cursor.mapInterfaces(cursor.reader.interfaces().size(), output, outputInterfaces);
+                    writeBlock(cursor, output, transform, outputInterfaces);
+                }
+                cursor.mapInterfaces(cursor.reader.interfaces().size(), output, outputInterfaces);
             }
             RecordHeap heap = new RecordHeap(cursors);
             while (!heap.isEmpty()) {
                 Cursor cursor = heap.top();
-                CaptureRecord record = cursor.head;
-                int outputId = cursor.outputId(record.interfaceId(), output, outputInterfaces);
-                CaptureRecord mapped = record.interfaceId() == outputId ? record : record.withInterfaceId(outputId);
-                if (transform == RecordTransform.NONE) {
-                    output.write(mapped); // the common case, without a list per packet
-                } else {
-                    for (CaptureRecord emitted : transform.apply(outputInterfaces.get(outputId), mapped)) {
-                        output.write(emitted);
-                    }
-                }
+                writeBlock(cursor, output, transform, outputInterfaces);
                 if (cursor.advance()) {
                     heap.topChanged();
                 } else {
+                    // Interfaces without packets are kept too, once the input has shown them all.
+                    cursor.mapInterfaces(cursor.reader.interfaces().size(), output, outputInterfaces);
                     heap.removeTop();
                 }
             }
@@ -138,6 +147,50 @@ public final class Merger {
                 }
             }
         }
+    }
+
+    /** Writes the cursor's head: a packet through the transform, any other block as it is. */
+    private static void writeBlock(Cursor cursor, CaptureWriter output, RecordTransform transform,
+                                   List<CaptureInterface> outputInterfaces) {
+        CaptureBlock block = cursor.head;
+        if (block instanceof CaptureRecord record) {
+            int outputId = cursor.outputId(record.interfaceId(), output, outputInterfaces);
+            CaptureRecord mapped = record.interfaceId() == outputId ? record : record.withInterfaceId(outputId);
+            if (transform == RecordTransform.NONE) {
+                output.write(mapped); // the common case, without a list per packet
+            } else {
+                for (CaptureRecord emitted : transform.apply(outputInterfaces.get(outputId), mapped)) {
+                    output.write(emitted);
+                }
+            }
+        } else if (block instanceof InterfaceStatistics statistics) {
+            output.write(statistics.withInterfaceId(
+                    cursor.outputId(statistics.interfaceId(), output, outputInterfaces)));
+        } else {
+            output.write(block);
+        }
+    }
+
+    /**
+     * One section header for all inputs: every input's comments (each distinct comment once, in input order), and
+     * the capturing hardware and OS when every input that names them names the same.
+     */
+    private static SectionInfo combinedSection(Cursor[] cursors) {
+        Set<String> comments = new LinkedHashSet<>();
+        Set<String> hardware = new LinkedHashSet<>();
+        Set<String> os = new LinkedHashSet<>();
+        for (Cursor cursor : cursors) {
+            SectionInfo section = cursor.reader.section();
+            comments.addAll(section.comments());
+            if (section.hardware() != null) {
+                hardware.add(section.hardware());
+            }
+            if (section.os() != null) {
+                os.add(section.os());
+            }
+        }
+        return new SectionInfo(List.copyOf(comments), hardware.size() == 1 ? hardware.iterator().next() : null,
+                os.size() == 1 ? os.iterator().next() : null);
     }
 
     private Path createSpill() {
@@ -179,7 +232,14 @@ public final class Merger {
         final int index;
         final MergeInput input;
         final CaptureReader reader;
-        CaptureRecord head;
+        /** The next packet or block of the input. */
+        CaptureBlock head;
+        /**
+         * Where the head goes in the merged order: a packet's time; for any other block the time of the input's
+         * packet before it (before every packet when there is none), so that it is written after that packet and,
+         * like in its input, before the packets after it.
+         */
+        long key = Long.MIN_VALUE;
         int[] outputIds = new int[0];
         int interfacesAtStart;
         long packets;
@@ -193,17 +253,21 @@ public final class Merger {
             this.reader = reader;
         }
 
+        /** Reads the next packet or block; false at the end of the input. */
         boolean advance() {
-            head = reader.next();
+            head = reader.nextBlock();
             if (head == null) {
                 return false;
             }
-            if (packets == 0) {
-                firstNanos = head.timestampNanos();
+            if (head instanceof CaptureRecord record) {
+                if (packets == 0) {
+                    firstNanos = record.timestampNanos();
+                }
+                lastNanos = record.timestampNanos();
+                key = lastNanos;
+                packets++;
+                bytes += record.capturedLength();
             }
-            lastNanos = head.timestampNanos();
-            packets++;
-            bytes += head.capturedLength();
             return true;
         }
 
@@ -241,12 +305,12 @@ public final class Merger {
                 name = several ? input.path().getFileName() + "/" + own : input.path().getFileName().toString();
             }
             String description = input.description() != null ? input.description() : original.description();
-            return new CaptureInterface(original.linkType(), original.snapLength(), name, description);
+            return original.relabelled(name, description);
         }
 
         InputSummary summary() {
             return new InputSummary(input, reader.formatName(), packets, bytes, firstNanos, lastNanos,
-                    reader.truncation());
+                    reader.truncation(), reader.skipped());
         }
     }
 
@@ -310,9 +374,7 @@ public final class Merger {
         }
 
         private static boolean before(Cursor a, Cursor b) {
-            long ta = a.head.timestampNanos();
-            long tb = b.head.timestampNanos();
-            return ta < tb || (ta == tb && a.index < b.index);
+            return a.key < b.key || (a.key == b.key && a.index < b.index);
         }
     }
 }

@@ -1,8 +1,9 @@
 package io.meshcap.reassoc;
 
 import io.meshcap.format.CaptureInterface;
-import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.SectionInfo;
 
 /** A writer that keeps nothing: the sink of a pass that only looks at the records. */
 final class DiscardingWriter implements CaptureWriter {
@@ -15,12 +16,12 @@ final class DiscardingWriter implements CaptureWriter {
     }
 
     @Override
-    public void addDecryptionSecrets(int secretsType, byte[] secrets) {
-        // Nothing is written, so there is nothing to decrypt.
+    public void describeSection(SectionInfo section) {
+        // Nothing is written.
     }
 
     @Override
-    public void write(CaptureRecord record) {
+    public void write(CaptureBlock block) {
         // Discarded by design.
     }
 

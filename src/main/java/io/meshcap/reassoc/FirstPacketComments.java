@@ -25,8 +25,6 @@ final class FirstPacketComments implements RecordTransform {
         if (comment == null) {
             return List.of(record);
         }
-        String existing = record.comment();
-        boolean none = existing == null || existing.isEmpty();
-        return List.of(record.withComment(none ? comment : existing + "\n" + comment));
+        return List.of(record.plusComment(comment));
     }
 }

@@ -1,5 +1,6 @@
 package io.meshcap.reassoc;
 
+import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
@@ -83,19 +84,24 @@ public final class Reassociation {
     }
 
     /**
-     * Copies every interface and record of {@code input} to {@code output} with re-association, in one pass;
-     * closes neither. Interface ids are kept, so the output's interfaces are the input's.
+     * Copies every interface, record and other block of {@code input} to {@code output} with re-association, in one
+     * pass; closes neither. Interface ids are kept, so the output's interfaces are the input's.
      */
     public static ReassociationStats copy(CaptureReader input, CaptureWriter output, RedirectPorts ports,
                                           boolean keepOriginal) {
         RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
+        output.describeSection(input.section());
         int declared = 0;
-        for (CaptureRecord record = input.next(); record != null; record = input.next()) {
+        for (CaptureBlock block = input.nextBlock(); block != null; block = input.nextBlock()) {
             List<CaptureInterface> interfaces = input.interfaces();
             for (; declared < interfaces.size(); declared++) {
                 output.addInterface(interfaces.get(declared));
             }
-            reassociator.apply(interfaces.get(record.interfaceId()), record).forEach(output::write);
+            if (block instanceof CaptureRecord record) {
+                reassociator.apply(interfaces.get(record.interfaceId()), record).forEach(output::write);
+            } else {
+                output.write(block);
+            }
         }
         List<CaptureInterface> interfaces = input.interfaces();
         for (; declared < interfaces.size(); declared++) {
@@ -140,7 +146,7 @@ public final class Reassociation {
                     CaptureInterface own = interfaces.get(id);
                     String name = own.name() != null ? own.name()
                             : file.getFileName() + (id == 0 ? "" : "/if" + id);
-                    named.add(new CaptureInterface(own.linkType(), own.snapLength(), name, own.description()));
+                    named.add(own.relabelled(name, own.description()));
                 }
                 transform.apply(named.get(record.interfaceId()), record);
             }

@@ -258,24 +258,22 @@ public final class RedirectReassociator implements RecordTransform {
             segment.tcp().setSourcePort(connection.appPort());
             segment.ip().setDestination(original.address());
             segment.tcp().setDestinationPort(original.port());
-            return List.of(new CaptureRecord(record.interfaceId(), record.timestampNanos(), record.originalLength(),
-                    data, record.comment()));
+            return List.of(record.withData(data));
         }
         ChecksumUpdate update = segment.rewrite(connection.appPort(), original.address(), original.port());
         String comment = connection.rewriteComment(portsById.get(connection.key().interfaceId()), update);
-        CaptureRecord rewritten = new CaptureRecord(record.interfaceId(), record.timestampNanos(),
-                record.originalLength(), data, join(record.comment(), comment));
+        CaptureRecord rewritten = record.withData(data).plusComment(comment);
         if (!keepOriginal) {
             return List.of(rewritten);
         }
-        return List.of(record.withComment(join(record.comment(), PREFIX
-                + "this packet as captured, kept by --keep-original; the re-associated copy follows")), rewritten);
+        return List.of(record.plusComment(PREFIX
+                + "this packet as captured, kept by --keep-original; the re-associated copy follows"), rewritten);
     }
 
     private CaptureRecord unchanged(CaptureRecord record, RedirectConnection connection, String reason) {
         unchangedPackets++;
-        return record.withComment(join(record.comment(), PREFIX + "destination " + connection.redirectTarget()
-                + " left unchanged: the original destination is unknown (" + reason + ")"));
+        return record.plusComment(PREFIX + "destination " + connection.redirectTarget()
+                + " left unchanged: the original destination is unknown (" + reason + ")");
     }
 
     private void giveUp(RedirectConnection connection, String reason) {
@@ -302,9 +300,5 @@ public final class RedirectReassociator implements RecordTransform {
             queuedBytes -= head.record().capturedLength();
             out.addAll(head.output());
         }
-    }
-
-    private static String join(String existing, String added) {
-        return existing == null || existing.isEmpty() ? added : existing + "\n" + added;
     }
 }

@@ -37,7 +37,7 @@ class MergeCommandTest {
         try (CaptureWriter writer = CaptureFormats.create(file, format, "test")) {
             writer.addInterface(new CaptureInterface(linkType, 0, null, null));
             for (int i = 0; i < packets; i++) {
-                writer.write(new CaptureRecord(0, T0 + offsetNanos + i * 1000L, 40, new byte[40], null));
+                writer.write(new CaptureRecord(0, T0 + offsetNanos + i * 1000L, 40, new byte[40]));
             }
         }
         return file;

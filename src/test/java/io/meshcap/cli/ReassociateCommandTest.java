@@ -8,6 +8,7 @@ import static io.meshcap.reassoc.Packets.link;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshcap.format.ReadBack;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
@@ -73,7 +74,7 @@ class ReassociateCommandTest {
                 + " unknown)", run.err().strip());
         List<CaptureRecord> records = records(out);
         assertEquals(2, records.size());
-        assertTrue(records.get(0).comment().contains("rewritten to 198.18.0.1:8080"), records.get(0).comment());
+        assertTrue(ReadBack.comment(records.get(0)).contains("rewritten to 198.18.0.1:8080"), ReadBack.comment(records.get(0)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
     }
 
@@ -85,7 +86,7 @@ class ReassociateCommandTest {
         assertEquals(0, run.exitCode(), run::toString);
         List<CaptureRecord> records = records(out);
         assertEquals(3, records.size());
-        assertTrue(records.get(0).comment().contains("--keep-original"));
+        assertTrue(ReadBack.comment(records.get(0)).contains("--keep-original"));
     }
 
     @Test
@@ -110,12 +111,12 @@ class ReassociateCommandTest {
         Path in = handshake(dir.resolve("lo.pcap"), 15001);
         Path plain = dir.resolve("plain.pcapng");
         assertEquals(0, CliRun.of("merge", in.toString(), "-o", plain.toString()).exitCode());
-        assertEquals(null, records(plain).get(0).comment());
+        assertEquals(null, ReadBack.comment(records(plain).get(0)));
         Path reassociated = dir.resolve("reassociated.pcapng");
         CliRun run = CliRun.of("merge", "--reassociate", in.toString(), "-o", reassociated.toString());
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.err().contains("re-associated 1 packet of 1 redirected connection"), run::toString);
-        String comment = records(reassociated).get(0).comment();
+        String comment = ReadBack.comment(records(reassociated).get(0));
         assertTrue(comment.contains("rewritten to 198.18.0.1:8080") && comment.contains("meshcap stream 0: "
                 + "198.18.0.2:40000 > 198.18.0.1:8080 (lo.pcap, outbound-plain)"), comment);
     }

@@ -13,6 +13,12 @@ public final class ReadBack {
     private ReadBack() {
     }
 
+    /** A record's comments as tshark's fields show them: joined by newlines, null when there is none. */
+    public static String comment(CaptureRecord record) {
+        List<String> comments = record.comments();
+        return comments.isEmpty() ? null : String.join("\n", comments);
+    }
+
     /** Every record of a file as meshcap reads it. */
     public static List<CaptureRecord> readAll(Path file) {
         try (CaptureReader reader = CaptureFormats.open(file)) {
@@ -50,7 +56,7 @@ public final class ReadBack {
             assertEquals(frame.timestampNanos(), record.timestampNanos(), where + ": timestamp");
             assertEquals(frame.originalLength(), record.originalLength(), where + ": original length");
             assertEquals(frame.capturedLength(), record.capturedLength(), where + ": captured length");
-            assertEquals(frame.comment(), record.comment(), where + ": comment");
+            assertEquals(frame.comment(), comment(record), where + ": comment");
             String name = interfaces.get(record.interfaceId()).name();
             if (name != null || !"unknown".equals(frame.interfaceName())) {
                 // pcapng interfaces without if_name are "unknown" to tshark; pcap ones have no name at all.

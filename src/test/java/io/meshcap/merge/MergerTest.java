@@ -46,7 +46,7 @@ class MergerTest {
             for (long us : micros) {
                 byte[] data = new byte[20 + (int) (us % 50)];
                 data[0] = 0x45;
-                writer.write(new CaptureRecord(0, T0 + us * 1000, data.length, data, name + "@" + us));
+                writer.write(new CaptureRecord(0, T0 + us * 1000, data.length, data).plusComment(name + "@" + us));
             }
         }
         return file;
@@ -136,7 +136,7 @@ class MergerTest {
         assertEquals(28, expected.size());
         assertEquals(expected.size(), actual.size());
         for (int i = 0; i < expected.size(); i++) {
-            assertEquals(expected.get(i).comment(), actual.get(i).comment(), "record " + i);
+            assertEquals(ReadBack.comment(expected.get(i)), ReadBack.comment(actual.get(i)), "record " + i);
             assertEquals(expected.get(i).timestampNanos(), actual.get(i).timestampNanos());
             assertEquals(expected.get(i).interfaceId(), actual.get(i).interfaceId());
         }
@@ -165,8 +165,8 @@ class MergerTest {
         Path spilled = dir.resolve("spilled.pcapng");
         assertEquals(merge(inputs, direct, 1024, RecordTransform.NONE),
                 merge(inputs, spilled, fanIn, RecordTransform.NONE));
-        assertEquals(ReadBack.readAll(direct).stream().map(CaptureRecord::comment).toList(),
-                ReadBack.readAll(spilled).stream().map(CaptureRecord::comment).toList());
+        assertEquals(ReadBack.readAll(direct).stream().map(ReadBack::comment).toList(),
+                ReadBack.readAll(spilled).stream().map(ReadBack::comment).toList());
         assertEquals(ReadBack.interfaces(direct), ReadBack.interfaces(spilled));
     }
 
@@ -182,12 +182,13 @@ class MergerTest {
                 return List.of();
             }
             if (us == 3) {
-                return List.of(record, record.withComment("duplicate"));
+                return List.of(record, record.plusComment("duplicate"));
             }
-            return List.of(record.withComment("meshcap: rewrote"));
+            return List.of(record.plusComment("meshcap: rewrote"));
         });
         assertEquals(List.of("leg", "leg", "leg"), seenInterfaces);
-        assertEquals(List.of("meshcap: rewrote", "in.pcapng@3", "duplicate"),
+        // Comments are added after those the packet has, each its own.
+        assertEquals(List.of("in.pcapng@1\nmeshcap: rewrote", "in.pcapng@3", "in.pcapng@3\nduplicate"),
                 Tshark.frames(out).stream().map(Tshark.Frame::comment).toList());
     }
 
@@ -198,9 +199,9 @@ class MergerTest {
         Path multi = dir.resolve("multi.pcapng");
         try (CaptureWriter writer = CaptureFormats.create(multi, OutputFormat.PCAPNG, "t")) {
             writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, "eth0", "pod eth0"));
-            writer.write(new CaptureRecord(0, T0, 14, new byte[14], null));
+            writer.write(new CaptureRecord(0, T0, 14, new byte[14]));
             writer.addInterface(new CaptureInterface(LinkType.LINUX_SLL, 0, null, null));
-            writer.write(new CaptureRecord(1, T0 + 1, 16, new byte[16], null));
+            writer.write(new CaptureRecord(1, T0 + 1, 16, new byte[16]));
         }
         Path single = input("single.pcapng", LinkType.RAW, 0);
         Path out = dir.resolve("labelled.pcapng");

@@ -30,7 +30,7 @@ final class CaptureEdits {
                 byte[] data = edit.apply(original.linkType(), record.data());
                 if (data != null) {
                     writer.write(new CaptureRecord(0, record.timestampNanos(),
-                            record.originalLength() - record.data().length + data.length, data, null));
+                            record.originalLength() - record.data().length + data.length, data));
                 }
             }
         }

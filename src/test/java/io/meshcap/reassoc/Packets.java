@@ -98,7 +98,7 @@ public final class Packets {
 
     /** A record on interface {@code interfaceId} at {@code micros} microseconds. */
     public static CaptureRecord record(int interfaceId, long micros, byte[] frame) {
-        return new CaptureRecord(interfaceId, micros * 1000, frame.length, frame, null);
+        return new CaptureRecord(interfaceId, micros * 1000, frame.length, frame);
     }
 
     public static byte[] text(String payload) {

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshcap.format.ReadBack;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.LinkType;
@@ -118,15 +119,15 @@ class RedirectReassociatorTest {
         for (int i : new int[] {0, 2, 3}) {
             assertEquals(ORIG, run.destination(i), "packet " + i);
             assertTrue(run.segment(i).checksumValid(), "TCP checksum of packet " + i);
-            assertTrue(out.get(i).comment().contains("rewritten to 198.18.0.1:8080"), out.get(i).comment());
+            assertTrue(ReadBack.comment(out.get(i)).contains("rewritten to 198.18.0.1:8080"), ReadBack.comment(out.get(i)));
         }
-        assertTrue(out.get(0).comment().contains("the original destination shown by the reply direction (the"
+        assertTrue(ReadBack.comment(out.get(0)).contains("the original destination shown by the reply direction (the"
                 + " handshake's seq/ack confirm it); iptables REDIRECT had sent it to the sidecar's outbound capture"
-                + " port; IP and TCP checksums recomputed"), out.get(0).comment());
+                + " port; IP and TCP checksums recomputed"), ReadBack.comment(out.get(0)));
         assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:8080 (iptables REDIRECT undone,"
                 + " see this connection's first rewritten packet); IP and TCP checksums recomputed",
-                out.get(3).comment());
-        assertNull(out.get(1).comment(), "replies pass untouched");
+                ReadBack.comment(out.get(3)));
+        assertNull(ReadBack.comment(out.get(1)), "replies pass untouched");
         assertEquals(List.of(0L, 10_000L, 20_000L, 30_000L), out.stream().map(CaptureRecord::timestampNanos).toList());
         assertEquals(new ReassociationStats(1, 3, 0, 0), run.reassociator.stats());
     }
@@ -202,10 +203,10 @@ class RedirectReassociatorTest {
                 + " handshake's seq/ack confirm it); iptables REDIRECT had sent it to the sidecar's outbound capture"
                 + " port, and conntrack had given it source port 17009 because an earlier connection from port 9908"
                 + " to that port was still tracked (by default 10 s after a reset, 120 s after a close); IP and TCP"
-                + " checksums recomputed", out.get(4).comment());
+                + " checksums recomputed", ReadBack.comment(out.get(4)));
         assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:9080 and source port 17009"
                 + " rewritten to 9908 (iptables REDIRECT and conntrack's port change undone, see this connection's"
-                + " first rewritten packet); IP and TCP checksums recomputed", out.get(6).comment());
+                + " first rewritten packet); IP and TCP checksums recomputed", ReadBack.comment(out.get(6)));
         assertEquals(new ReassociationStats(2, 8, 0, 0), run.reassociator.stats());
     }
 
@@ -251,7 +252,7 @@ class RedirectReassociatorTest {
         List<CaptureRecord> out = run.finish();
         assertEquals(ORIG, run.destination(0));
         assertEquals(ORIG, run.destination(2));
-        assertTrue(out.get(0).comment().contains("learned from the first reply"), out.get(0).comment());
+        assertTrue(ReadBack.comment(out.get(0)).contains("learned from the first reply"), ReadBack.comment(out.get(0)));
     }
 
     @Test
@@ -284,11 +285,11 @@ class RedirectReassociatorTest {
         run.feed(bound + 1, ip(other, ORIG, ACK, 1, 1));
         assertEquals(3, run.out.size(), "the bound passed: the held SYN and what queued behind it");
         assertEquals(PORT_15001, run.destination(0));
-        assertTrue(run.out.get(0).comment().contains("original destination is unknown"), run.out.get(0).comment());
-        assertTrue(run.out.get(0).comment().contains("within " + RedirectReassociator.HOLD_MILLIS + " ms"));
+        assertTrue(ReadBack.comment(run.out.get(0)).contains("original destination is unknown"), ReadBack.comment(run.out.get(0)));
+        assertTrue(ReadBack.comment(run.out.get(0)).contains("within " + RedirectReassociator.HOLD_MILLIS + " ms"));
         run.feed(bound + 2, ip(APP, PORT_15001, ACK, 1001, 1));
         assertEquals(4, run.out.size(), "once given up, later request packets are not held");
-        assertTrue(run.out.get(3).comment().contains("original destination is unknown"));
+        assertTrue(ReadBack.comment(run.out.get(3)).contains("original destination is unknown"));
         assertEquals(new ReassociationStats(1, 0, 2, 0), run.reassociator.stats());
     }
 
@@ -299,7 +300,7 @@ class RedirectReassociatorTest {
         List<CaptureRecord> out = run.finish();
         assertEquals(1, out.size());
         assertEquals(PORT_15001, run.destination(0));
-        assertTrue(out.get(0).comment().contains("before the capture ended"), out.get(0).comment());
+        assertTrue(ReadBack.comment(out.get(0)).contains("before the capture ended"), ReadBack.comment(out.get(0)));
     }
 
     @Test
@@ -312,7 +313,7 @@ class RedirectReassociatorTest {
                 .feed(1, ip(ownApp, proxy, SYN | ACK, 50, 2));
         List<CaptureRecord> out = run.finish();
         assertEquals(ownApp, run.destination(0));
-        assertTrue(out.get(0).comment().contains("inbound capture port"), out.get(0).comment());
+        assertTrue(ReadBack.comment(out.get(0)).contains("inbound capture port"), ReadBack.comment(out.get(0)));
     }
 
     @Test
@@ -361,7 +362,7 @@ class RedirectReassociatorTest {
         List<CaptureRecord> out = run.finish();
         assertEquals(3, out.size());
         assertEquals(PORT_15001, run.destination(0));
-        assertTrue(out.get(0).comment().contains("kept by --keep-original"));
+        assertTrue(ReadBack.comment(out.get(0)).contains("kept by --keep-original"));
         assertEquals(ORIG, run.destination(1));
         assertEquals(ORIG.port(), run.segment(1).tcp().destinationPort());
     }
@@ -387,10 +388,10 @@ class RedirectReassociatorTest {
         byte[] cut = Arrays.copyOf(full, 100);
         RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
         CaptureInterface en10mb = new CaptureInterface(LinkType.EN10MB, 100, "lo", null);
-        assertTrue(reassociator.apply(en10mb, new CaptureRecord(0, 0, full.length, cut, null)).isEmpty());
+        assertTrue(reassociator.apply(en10mb, new CaptureRecord(0, 0, full.length, cut)).isEmpty());
         CaptureRecord rewritten = reassociator.apply(en10mb,
                 Packets.record(0, 1, link(LinkType.EN10MB, ip(ORIG, APP, ACK, 10, 202)))).get(0);
-        assertTrue(rewritten.comment().contains("adjusted for the changed fields only"), rewritten.comment());
+        assertTrue(ReadBack.comment(rewritten).contains("adjusted for the changed fields only"), ReadBack.comment(rewritten));
 
         // The adjusted checksum equals what a full computation over the whole rewritten packet gives.
         byte[] wholeRewritten = full.clone();

@@ -146,7 +146,7 @@ public final class Pcap4jCaptureSource implements CaptureSource {
                 byte[] data = handle.getNextRawPacketEx();
                 Timestamp time = handle.getTimestamp();
                 long nanos = Math.floorDiv(time.getTime(), 1000L) * NANOS_PER_SECOND + time.getNanos();
-                return new CaptureRecord(id, nanos, handle.getOriginalLength(), data, null);
+                return new CaptureRecord(id, nanos, handle.getOriginalLength(), data);
             } catch (TimeoutException e) {
                 return null;
             }

@@ -19,6 +19,7 @@ import io.meshcap.format.ByteInput;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.SectionInfo;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Optional;
@@ -73,7 +74,12 @@ final class PcapReader implements CaptureReader {
     }
 
     @Override
-    public CaptureRecord next() {
+    public SectionInfo section() {
+        return SectionInfo.NONE;
+    }
+
+    @Override
+    public CaptureRecord nextBlock() {
         if (truncation != null) {
             return null;
         }
@@ -96,8 +102,7 @@ final class PcapReader implements CaptureReader {
         byte[] data = input.copy(RECORD_HEADER_LENGTH, capturedLength);
         input.skip(recordLength);
         records++;
-        return new CaptureRecord(0, seconds * NANOS_PER_SECOND + fraction * nanosPerFractionUnit,
-                originalLength, data, null);
+        return new CaptureRecord(0, seconds * NANOS_PER_SECOND + fraction * nanosPerFractionUnit, originalLength, data);
     }
 
     private CaptureRecord cutShort(int expected) {
@@ -115,6 +120,11 @@ final class PcapReader implements CaptureReader {
     @Override
     public Optional<String> truncation() {
         return truncation == null || truncation.isEmpty() ? Optional.empty() : Optional.of(truncation);
+    }
+
+    @Override
+    public Optional<String> skipped() {
+        return Optional.empty(); // classic pcap has nothing but packets
     }
 
     @Override

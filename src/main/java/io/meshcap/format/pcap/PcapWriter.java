@@ -6,27 +6,37 @@ import static io.meshcap.format.pcap.PcapFormat.VERSION_MINOR;
 
 import io.meshcap.MeshcapException;
 import io.meshcap.format.ByteOutput;
+import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.LinkType;
+import io.meshcap.format.SectionInfo;
 
 /**
  * Writes classic pcap with nanosecond timestamps. The format has one link type and no interfaces, so
- * every added interface must share the first one's link type, and records lose their interface and comment.
- * The file header is written with the first record (or at close), once the snapshot length is known; after a
- * refused interface, not at close, so a failed merge to standard output writes nothing.
+ * every added interface must share the first one's link type, and records lose their interface and options;
+ * blocks other than packets have no place and are left out.
+ *
+ * <p>The file header's snapshot length must cover every packet in the file: readers built on libpcap (tcpdump)
+ * cut longer packets to it. The header is written before all interfaces may be known (a pcapng input can define
+ * one after its first packet), so it states the largest packet an ordinary reader accepts, or a larger snapshot
+ * length an interface declared; an interface unable to state its snapshot length (0) does not lower it. A packet
+ * longer than the header allows is refused rather than cut.
+ *
+ * <p>The header is written with the first record (or at close); after a refused interface, not at close, so a
+ * failed merge to standard output writes nothing.
  */
 public final class PcapWriter implements CaptureWriter {
 
-    /** Used when no interface states a snapshot length: the largest ordinary packet readers accept. */
-    private static final int DEFAULT_SNAPLEN = 262_144;
+    /** The largest packet readers accept for ordinary link types (libpcap's and Wireshark's limit). */
+    static final int STANDARD_SNAPLEN = 262_144;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private final ByteOutput output;
     private int interfaceCount;
     private int linkType;
-    private int snapLength;
+    private int snapLength = STANDARD_SNAPLEN;
     private boolean headerWritten;
     /**
      * An interface of another link type was refused, so the caller is failing. Merge adds every input's interfaces
@@ -40,6 +50,11 @@ public final class PcapWriter implements CaptureWriter {
     }
 
     @Override
+    public void describeSection(SectionInfo section) {
+        // Classic pcap has no section header.
+    }
+
+    @Override
     public int addInterface(CaptureInterface captureInterface) {
         if (interfaceCount == 0) {
             linkType = captureInterface.linkType();
@@ -49,22 +64,30 @@ public final class PcapWriter implements CaptureWriter {
                     + LinkType.describe(linkType) + " and " + LinkType.describe(captureInterface.linkType())
                     + "; write pcapng instead (--format pcapng)");
         }
-        snapLength = Math.max(snapLength, captureInterface.snapLength());
+        if (!headerWritten) {
+            snapLength = Math.max(snapLength, captureInterface.snapLength());
+        }
         return interfaceCount++;
     }
 
     @Override
-    public void addDecryptionSecrets(int secretsType, byte[] secrets) {
-        throw MeshcapException.usage("pcap files cannot carry decryption secrets; write pcapng instead");
+    public void write(CaptureBlock block) {
+        if (block instanceof CaptureRecord record) {
+            write(record);
+        }
     }
 
-    @Override
-    public void write(CaptureRecord record) {
+    private void write(CaptureRecord record) {
         if (record.interfaceId() < 0 || record.interfaceId() >= interfaceCount) {
             throw new IllegalArgumentException("interface " + record.interfaceId() + " was not added");
         }
         if (!headerWritten) {
             writeHeader();
+        }
+        if (record.capturedLength() > snapLength) {
+            throw MeshcapException.failure(output.destination() + ": a packet of " + record.capturedLength()
+                    + " bytes is longer than the pcap file header's snapshot length " + snapLength
+                    + " (an input defined a larger one after its first packet); write pcapng instead (--format pcapng)");
         }
         long timestamp = record.timestampNanos();
         output.putInt((int) Math.floorDiv(timestamp, NANOS_PER_SECOND));
@@ -80,7 +103,7 @@ public final class PcapWriter implements CaptureWriter {
         output.putShort(VERSION_MINOR);
         output.putInt(0); // thiszone: timestamps are UTC
         output.putInt(0); // sigfigs: always 0 in practice
-        output.putInt(snapLength > 0 ? snapLength : DEFAULT_SNAPLEN);
+        output.putInt(snapLength);
         output.putInt(linkType);
         headerWritten = true;
     }

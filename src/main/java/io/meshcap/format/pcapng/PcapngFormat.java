@@ -64,17 +64,38 @@ public final class PcapngFormat implements CaptureFormat {
     static final int PB_INTERFACE_OFFSET = 8;
 
     // Decryption Secrets Block.
-    static final int DSB_FIXED_LENGTH = 8;
+    static final int DSB_TYPE_OFFSET = 8;
+    static final int DSB_LENGTH_OFFSET = 12;
+    static final int DSB_DATA_OFFSET = 16;
+
+    // Interface Statistics Block.
+    static final int ISB_INTERFACE_OFFSET = 8;
+    static final int ISB_TS_HIGH_OFFSET = 12;
+    static final int ISB_TS_LOW_OFFSET = 16;
+    static final int ISB_OPTIONS_OFFSET = 20;
+
+    // Name Resolution Block: records (type and length, 16 bits each, value padded to 32 bits) up to an end record,
+    // then options.
+    static final int NRB_RECORDS_OFFSET = 8;
+    static final int NRB_RECORD_END = 0;
+
+    // Custom Block.
+    static final int CUSTOM_PEN_OFFSET = 8;
+    static final int CUSTOM_CONTENT_OFFSET = 12;
 
     // Options: code and length (16 bits each), value padded to 32 bits.
     static final int OPTION_HEADER_LENGTH = 4;
     static final int OPT_ENDOFOPT = 0;
     static final int OPT_COMMENT = 1;
+    static final int SHB_HARDWARE = 2;
+    static final int SHB_OS = 3;
     static final int SHB_USERAPPL = 4;
     static final int IF_NAME = 2;
     static final int IF_DESCRIPTION = 3;
     static final int IF_TSRESOL = 9;
     static final int IF_TSOFFSET = 14;
+    static final int ISB_STARTTIME = 2;
+    static final int ISB_ENDTIME = 3;
     /** if_tsresol for nanoseconds: 10^-9. */
     static final int TSRESOL_NANOS = 9;
 

@@ -4,20 +4,33 @@ import static io.meshcap.format.pcapng.PcapngFormat.*;
 
 import io.meshcap.MeshcapException;
 import io.meshcap.format.ByteInput;
+import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CustomBlock;
+import io.meshcap.format.DecryptionSecrets;
+import io.meshcap.format.InterfaceStatistics;
+import io.meshcap.format.NameResolution;
+import io.meshcap.format.RawOptions;
+import io.meshcap.format.SectionInfo;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Reads pcapng, block by block. Interfaces of all sections are numbered in one sequence (a second
  * section's first interface follows the first section's last), so record interface ids stay unique.
- * Blocks that carry no packets (name resolution, statistics, secrets, journal, custom) are skipped;
- * a block type the specification does not define is treated as damage.
+ *
+ * <p>Packets come with their options (comments, flags, hash, drop count...) kept raw; decryption secrets, interface
+ * statistics, name resolution and copyable custom blocks come as blocks of their own. Options and blocks of a
+ * big-endian section are converted to little-endian where their layout is known. A well-formed block of a type
+ * meshcap does not know or carry (a local-use type, a systemd journal entry, a custom block marked not to be
+ * copied) is passed over and counted for {@link #skipped()}, as the specification asks of readers.
  */
 final class PcapngReader implements CaptureReader {
 
@@ -27,11 +40,24 @@ final class PcapngReader implements CaptureReader {
     private static final int IDB_MIN_LENGTH = IDB_OPTIONS_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int EPB_MIN_LENGTH = EPB_DATA_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int SPB_MIN_LENGTH = SPB_DATA_OFFSET + BLOCK_TRAILER_LENGTH;
+    private static final int ISB_MIN_LENGTH = ISB_OPTIONS_OFFSET + BLOCK_TRAILER_LENGTH;
+    private static final int DSB_MIN_LENGTH = DSB_DATA_OFFSET + BLOCK_TRAILER_LENGTH;
+    private static final int CUSTOM_MIN_LENGTH = CUSTOM_CONTENT_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int TSOFFSET_LENGTH = 8;
+    private static final int TIMESTAMP_LENGTH = 8;
+
+    /** Receives the options a block reader interprets itself; the others are carried on. */
+    @FunctionalInterface
+    private interface OptionHandler {
+        /** @return whether the option was taken (interpreted, or carried in another form) */
+        boolean take(int code, int valueAt, int length, OptionCollector carried);
+    }
 
     private final ByteInput input;
     private final List<CaptureInterface> interfaces = new ArrayList<>();
     private final List<Timescale> timescales = new ArrayList<>();
+    private final SkippedBlocks skipped = new SkippedBlocks();
+    private SectionInfo firstSection;
     /** Global id of the current section's interface 0. */
     private int sectionBase;
     private long records;
@@ -52,6 +78,11 @@ final class PcapngReader implements CaptureReader {
     }
 
     @Override
+    public SectionInfo section() {
+        return firstSection;
+    }
+
+    @Override
     public List<CaptureInterface> interfaces() {
         return List.copyOf(interfaces);
     }
@@ -62,7 +93,12 @@ final class PcapngReader implements CaptureReader {
     }
 
     @Override
-    public CaptureRecord next() {
+    public Optional<String> skipped() {
+        return skipped.describe(input.source());
+    }
+
+    @Override
+    public CaptureBlock nextBlock() {
         while (truncation == null) {
             if (!input.request(BLOCK_HEADER_LENGTH)) {
                 cutShort(BLOCK_HEADER_LENGTH);
@@ -78,11 +114,13 @@ final class PcapngReader implements CaptureReader {
                 return null;
             }
             checkTrailer(length);
-            CaptureRecord record = readBlock(input.getInt(BLOCK_TYPE_OFFSET), length);
+            CaptureBlock block = readBlock(input.getInt(BLOCK_TYPE_OFFSET), length);
             input.skip(length);
-            if (record != null) {
+            if (block instanceof CaptureRecord) {
                 records++;
-                return record;
+            }
+            if (block != null) {
+                return block;
             }
         }
         return null;
@@ -113,33 +151,72 @@ final class PcapngReader implements CaptureReader {
         if (major != VERSION_MAJOR) {
             throw damage(SHB_VERSION_MAJOR_OFFSET, "pcapng major version " + major + " is not supported (only 1.x)");
         }
+        if (firstSection == null) {
+            firstSection = readSectionInfo(length);
+        }
         sectionBase = interfaces.size();
         input.skip(length);
         return true;
     }
 
-    private CaptureRecord readBlock(int type, int length) {
+    /** The section's comments, hardware and OS; its shb_userappl names the program that wrote it, not meshcap. */
+    private SectionInfo readSectionInfo(int length) {
+        List<String> comments = new ArrayList<>();
+        String[] hardwareAndOs = new String[2];
+        options(SECTION_HEADER, SHB_OPTIONS_OFFSET, length, (code, at, valueLength, carried) -> {
+            switch (code) {
+                case OPT_COMMENT -> comments.add(string(at, valueLength));
+                case SHB_HARDWARE -> hardwareAndOs[0] = string(at, valueLength);
+                case SHB_OS -> hardwareAndOs[1] = string(at, valueLength);
+                default -> {
+                    // shb_userappl and anything else describe the file being read, not the one meshcap writes.
+                }
+            }
+            return true;
+        });
+        return new SectionInfo(comments, hardwareAndOs[0], hardwareAndOs[1]);
+    }
+
+    private CaptureBlock readBlock(int type, int length) {
         switch (type) {
             case INTERFACE_DESCRIPTION -> {
                 readInterface(length);
                 return null;
             }
             case ENHANCED_PACKET -> {
-                return readEnhancedPacket(length, sectionInterface(input.getInt(EPB_INTERFACE_OFFSET)));
+                return readPacket(ENHANCED_PACKET, length, sectionInterface(input.getInt(EPB_INTERFACE_OFFSET), "packet"));
             }
             case PACKET_OBSOLETE -> {
-                return readEnhancedPacket(length, sectionInterface(input.getUnsignedShort(PB_INTERFACE_OFFSET)));
+                return readPacket(PACKET_OBSOLETE, length, sectionInterface(input.getUnsignedShort(PB_INTERFACE_OFFSET), "packet"));
             }
             case SIMPLE_PACKET -> {
                 return readSimplePacket(length);
             }
-            case NAME_RESOLUTION, INTERFACE_STATISTICS, IRIG_TIMESTAMP, ARINC_429, SYSTEMD_JOURNAL,
-                 DECRYPTION_SECRETS, CUSTOM_COPYABLE, CUSTOM_NOT_COPYABLE -> {
+            case INTERFACE_STATISTICS -> {
+                return readStatistics(length);
+            }
+            case DECRYPTION_SECRETS -> {
+                return readSecrets(length);
+            }
+            case NAME_RESOLUTION -> {
+                return readNameResolution(length);
+            }
+            case CUSTOM_COPYABLE -> {
+                return readCustom(length);
+            }
+            default -> {
+                skipped.block(describeSkipped(type), input.offset());
                 return null;
             }
-            default -> throw damage(BLOCK_TYPE_OFFSET, String.format(
-                    "unknown block type 0x%08x; the file is damaged or uses a block this reader does not know", type));
         }
+    }
+
+    private static String describeSkipped(int type) {
+        return switch (type) {
+            case CUSTOM_NOT_COPYABLE -> "of a custom type marked not to be copied";
+            case SYSTEMD_JOURNAL -> "of systemd journal entries";
+            default -> String.format("of unknown type 0x%08x", type);
+        };
     }
 
     private void readInterface(int length) {
@@ -148,33 +225,49 @@ final class PcapngReader implements CaptureReader {
         }
         int linkType = input.getUnsignedShort(IDB_LINKTYPE_OFFSET);
         int snapLength = Math.max(input.getInt(IDB_SNAPLEN_OFFSET), 0);
-        String name = null;
-        String description = null;
-        int tsresol = Timescale.DEFAULT_TSRESOL;
-        long tsoffset = 0;
-        int end = length - BLOCK_TRAILER_LENGTH;
-        for (int at = IDB_OPTIONS_OFFSET; at + OPTION_HEADER_LENGTH <= end; ) {
-            int code = input.getUnsignedShort(at);
-            int valueLength = optionLength(at, end);
-            int value = at + OPTION_HEADER_LENGTH;
-            if (code == OPT_ENDOFOPT) {
-                break;
-            } else if (code == IF_NAME) {
-                name = string(value, valueLength);
-            } else if (code == IF_DESCRIPTION) {
-                description = string(value, valueLength);
-            } else if (code == IF_TSRESOL && valueLength >= 1) {
-                tsresol = input.getUnsignedByte(value);
-            } else if (code == IF_TSOFFSET && valueLength == TSOFFSET_LENGTH) {
-                tsoffset = input.getLong(value);
+        String[] nameAndDescription = new String[2];
+        int[] tsresol = {Timescale.DEFAULT_TSRESOL};
+        long[] tsoffset = {0, 0}; // seconds, and where the option is
+        RawOptions carried = options(INTERFACE_DESCRIPTION, IDB_OPTIONS_OFFSET, length, (code, at, valueLength, out) -> {
+            switch (code) {
+                case IF_NAME -> nameAndDescription[0] = string(at, valueLength);
+                case IF_DESCRIPTION -> nameAndDescription[1] = string(at, valueLength);
+                case IF_TSRESOL -> tsresol[0] = resolution(at, valueLength);
+                case IF_TSOFFSET -> {
+                    if (valueLength == TSOFFSET_LENGTH) {
+                        tsoffset[0] = input.getLong(at);
+                        tsoffset[1] = at;
+                    }
+                }
+                default -> {
+                    return false;
+                }
             }
-            at = value + valueLength + padding(valueLength);
+            return true;
+        });
+        try {
+            timescales.add(new Timescale(tsresol[0], tsoffset[0]));
+        } catch (ArithmeticException e) {
+            throw damage((int) tsoffset[1], "interface's if_tsoffset of " + tsoffset[0]
+                    + " seconds is beyond 1970 to 2262, the times meshcap can hold");
         }
-        interfaces.add(new CaptureInterface(linkType, snapLength, name, description));
-        timescales.add(new Timescale(tsresol, tsoffset));
+        interfaces.add(new CaptureInterface(linkType, snapLength, nameAndDescription[0], nameAndDescription[1],
+                carried));
     }
 
-    private CaptureRecord readEnhancedPacket(int length, int interfaceId) {
+    private int resolution(int at, int valueLength) {
+        if (valueLength < 1) {
+            return Timescale.DEFAULT_TSRESOL;
+        }
+        int tsresol = input.getUnsignedByte(at);
+        if (!Timescale.isCountable(tsresol)) {
+            throw damage(at, String.format("if_tsresol 0x%02x asks for time units finer than a 64-bit count can hold"
+                    + " (at most 10^-19 or 2^-63 seconds)", tsresol));
+        }
+        return tsresol;
+    }
+
+    private CaptureRecord readPacket(int type, int length, int interfaceId) {
         if (length < EPB_MIN_LENGTH) {
             throw damage(BLOCK_LENGTH_OFFSET, "packet block of " + length + " bytes is too short");
         }
@@ -184,20 +277,31 @@ final class PcapngReader implements CaptureReader {
             throw damage(EPB_CAPTURED_LENGTH_OFFSET, "packet claims " + Integer.toUnsignedString(capturedLength)
                     + " captured bytes in a block of " + length);
         }
-        long units = (Integer.toUnsignedLong(input.getInt(EPB_TS_HIGH_OFFSET)) << Integer.SIZE)
-                | Integer.toUnsignedLong(input.getInt(EPB_TS_LOW_OFFSET));
+        long timestamp = nanos(interfaceId, EPB_TS_HIGH_OFFSET);
         int originalLength = input.getInt(EPB_ORIGINAL_LENGTH_OFFSET);
         byte[] data = input.copy(EPB_DATA_OFFSET, capturedLength);
         int optionsStart = EPB_DATA_OFFSET + capturedLength + padding(capturedLength);
-        String comment = optionsStart < end ? comments(optionsStart, end) : null;
-        return new CaptureRecord(interfaceId, timescales.get(interfaceId).toNanos(units), originalLength, data, comment);
+        RawOptions options = optionsStart < end ? options(type, optionsStart, length, null) : RawOptions.NONE;
+        return new CaptureRecord(interfaceId, timestamp, originalLength, data, options);
+    }
+
+    /** The timestamp at {@code offset} in the block (high then low 32 bits, in the interface's units), in nanoseconds. */
+    private long nanos(int interfaceId, int offset) {
+        long units = (Integer.toUnsignedLong(input.getInt(offset)) << Integer.SIZE)
+                | Integer.toUnsignedLong(input.getInt(offset + Integer.BYTES));
+        try {
+            return timescales.get(interfaceId).toNanos(units);
+        } catch (ArithmeticException e) {
+            throw damage(offset, "timestamp " + Long.toUnsignedString(units) + " of interface " + interfaceId
+                    + " is outside 1970 to 2262, the times meshcap can hold");
+        }
     }
 
     private CaptureRecord readSimplePacket(int length) {
         if (length < SPB_MIN_LENGTH) {
             throw damage(BLOCK_LENGTH_OFFSET, "simple packet block of " + length + " bytes is too short");
         }
-        int interfaceId = sectionInterface(0);
+        int interfaceId = sectionInterface(0, "simple packet");
         int originalLength = input.getInt(SPB_ORIGINAL_LENGTH_OFFSET);
         // The SPB has no captured length: it is the original length cut to the snaplen and to the block.
         int capturedLength = Math.min(length - SPB_MIN_LENGTH, originalLength < 0 ? Integer.MAX_VALUE : originalLength);
@@ -206,35 +310,173 @@ final class PcapngReader implements CaptureReader {
             capturedLength = Math.min(capturedLength, snapLength);
         }
         // An SPB has no timestamp; 0 keeps it first in a merge, as Wireshark shows it.
-        return new CaptureRecord(interfaceId, 0L, originalLength, input.copy(SPB_DATA_OFFSET, capturedLength), null);
+        return new CaptureRecord(interfaceId, 0L, originalLength, input.copy(SPB_DATA_OFFSET, capturedLength));
+    }
+
+    private InterfaceStatistics readStatistics(int length) {
+        if (length < ISB_MIN_LENGTH) {
+            throw damage(BLOCK_LENGTH_OFFSET, "interface statistics block of " + length + " bytes is too short");
+        }
+        int interfaceId = sectionInterface(input.getInt(ISB_INTERFACE_OFFSET), "interface statistics block");
+        long timestamp = nanos(interfaceId, ISB_TS_HIGH_OFFSET);
+        RawOptions options = options(INTERFACE_STATISTICS, ISB_OPTIONS_OFFSET, length, (code, at, valueLength, out) -> {
+            if ((code != ISB_STARTTIME && code != ISB_ENDTIME) || valueLength != TIMESTAMP_LENGTH) {
+                return false;
+            }
+            // In the interface's units like a packet's time; carried in nanoseconds like every time meshcap writes.
+            long nanos = nanos(interfaceId, at);
+            out.put(code, OptionCollector.value(TIMESTAMP_LENGTH)
+                    .putInt((int) (nanos >>> Integer.SIZE)).putInt((int) nanos));
+            return true;
+        });
+        return new InterfaceStatistics(interfaceId, timestamp, options);
+    }
+
+    private DecryptionSecrets readSecrets(int length) {
+        if (length < DSB_MIN_LENGTH) {
+            throw damage(BLOCK_LENGTH_OFFSET, "decryption secrets block of " + length + " bytes is too short");
+        }
+        int secretsLength = input.getInt(DSB_LENGTH_OFFSET);
+        int end = length - BLOCK_TRAILER_LENGTH;
+        if (secretsLength < 0 || secretsLength > end - DSB_DATA_OFFSET) {
+            throw damage(DSB_LENGTH_OFFSET, "decryption secrets claim " + Integer.toUnsignedString(secretsLength)
+                    + " bytes in a block of " + length);
+        }
+        int optionsStart = DSB_DATA_OFFSET + secretsLength + padding(secretsLength);
+        RawOptions options = optionsStart < end ? options(DECRYPTION_SECRETS, optionsStart, length, null)
+                : RawOptions.NONE;
+        return new DecryptionSecrets(input.getInt(DSB_TYPE_OFFSET), input.copy(DSB_DATA_OFFSET, secretsLength), options);
+    }
+
+    /** The records, converted to little-endian headers when the section is big-endian, then the options. */
+    private NameResolution readNameResolution(int length) {
+        int end = length - BLOCK_TRAILER_LENGTH;
+        ByteBuffer body = ByteBuffer.allocate(end - NRB_RECORDS_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
+        int at = NRB_RECORDS_OFFSET;
+        while (true) {
+            if (at + OPTION_HEADER_LENGTH > end) {
+                throw damage(at, "name resolution records run past the end of their block");
+            }
+            int recordType = input.getUnsignedShort(at);
+            int valueLength = optionLength(at, end);
+            body.putShort((short) recordType).putShort((short) valueLength);
+            input.copyTo(at + OPTION_HEADER_LENGTH, body.array(), body.position(), valueLength);
+            body.position(body.position() + valueLength + padding(valueLength));
+            at += OPTION_HEADER_LENGTH + valueLength + padding(valueLength);
+            if (recordType == NRB_RECORD_END) {
+                break;
+            }
+        }
+        RawOptions options = at < end ? options(NAME_RESOLUTION, at, length, null) : RawOptions.NONE;
+        byte[] records = Arrays.copyOf(body.array(), body.position());
+        if (options.isEmpty()) {
+            return new NameResolution(records);
+        }
+        ByteBuffer all = ByteBuffer.allocate(records.length + options.encoded().length + OPTION_HEADER_LENGTH);
+        return new NameResolution(all.put(records).put(options.encoded()).array()); // ends with opt_endofopt (zeros)
+    }
+
+    private CustomBlock readCustom(int length) {
+        if (length < CUSTOM_MIN_LENGTH) {
+            throw damage(BLOCK_LENGTH_OFFSET, "custom block of " + length + " bytes is too short");
+        }
+        // The content is the vendor's own; it is carried as it is, whatever the section's byte order.
+        return new CustomBlock(input.getInt(CUSTOM_PEN_OFFSET),
+                input.copy(CUSTOM_CONTENT_OFFSET, length - BLOCK_TRAILER_LENGTH - CUSTOM_CONTENT_OFFSET));
     }
 
     /** Maps a section-local interface id to the global one, or reports a reference to an undefined interface. */
-    private int sectionInterface(int localId) {
+    private int sectionInterface(int localId, String block) {
         int defined = interfaces.size() - sectionBase;
         if (localId < 0 || localId >= defined) {
-            throw damage(EPB_INTERFACE_OFFSET, "packet refers to interface " + Integer.toUnsignedString(localId)
+            throw damage(EPB_INTERFACE_OFFSET, block + " refers to interface " + Integer.toUnsignedString(localId)
                     + ", but its section defines " + defined);
         }
         return sectionBase + localId;
     }
 
-    /** Joins every opt_comment of a packet block with newlines; null when there is none. */
-    private String comments(int start, int end) {
-        String joined = null;
+    /**
+     * Walks a block's options from {@code start} to the trailer of a block of {@code length} bytes: those
+     * {@code handler} takes are its business, the others are carried, converted to little-endian when the section is
+     * big-endian and their layout is known.
+     */
+    private RawOptions options(int blockType, int start, int length, OptionHandler handler) {
+        int end = length - BLOCK_TRAILER_LENGTH;
+        OptionCollector carried = new OptionCollector(input, Math.max(end - start, 0));
+        boolean bigEndian = input.order() == ByteOrder.BIG_ENDIAN;
         for (int at = start; at + OPTION_HEADER_LENGTH <= end; ) {
             int code = input.getUnsignedShort(at);
             int valueLength = optionLength(at, end);
+            int value = at + OPTION_HEADER_LENGTH;
             if (code == OPT_ENDOFOPT) {
                 break;
             }
-            if (code == OPT_COMMENT) {
-                String comment = string(at + OPTION_HEADER_LENGTH, valueLength);
-                joined = joined == null ? comment : joined + "\n" + comment;
+            if (handler == null || !handler.take(code, value, valueLength, carried)) {
+                carry(OptionLayout.of(blockType, code), code, value, valueLength, bigEndian, carried);
             }
-            at += OPTION_HEADER_LENGTH + valueLength + padding(valueLength);
+            at = value + valueLength + padding(valueLength);
         }
-        return joined;
+        return carried.build();
+    }
+
+    private void carry(OptionLayout layout, int code, int value, int length, boolean bigEndian, OptionCollector out) {
+        if (layout == OptionLayout.NOT_COPYABLE) {
+            return;
+        }
+        if (!bigEndian) {
+            out.copy(code, value, length);
+            return;
+        }
+        switch (layout) {
+            case BYTES -> out.copy(code, value, length);
+            case UINT16 -> carryNumber(code, value, length, Short.BYTES, out);
+            case UINT32 -> carryNumber(code, value, length, Integer.BYTES, out);
+            case UINT64 -> carryNumber(code, value, length, Long.BYTES, out);
+            case FILTER -> {
+                if (length >= 1 && input.getUnsignedByte(value) == 0) {
+                    out.copy(code, value, length);
+                } else {
+                    skipped.option();
+                }
+            }
+            case VERDICT -> carryVerdict(code, value, length, out);
+            case CUSTOM -> {
+                if (length >= Integer.BYTES) {
+                    ByteBuffer converted = OptionCollector.value(length).putInt(input.getInt(value));
+                    input.copyTo(value + Integer.BYTES, converted.array(), Integer.BYTES, length - Integer.BYTES);
+                    out.put(code, converted);
+                } else {
+                    skipped.option();
+                }
+            }
+            default -> skipped.option();
+        }
+    }
+
+    private void carryNumber(int code, int value, int length, int size, OptionCollector out) {
+        if (length != size) {
+            skipped.option();
+            return;
+        }
+        ByteBuffer converted = OptionCollector.value(size);
+        switch (size) {
+            case Short.BYTES -> converted.putShort((short) input.getUnsignedShort(value));
+            case Integer.BYTES -> converted.putInt(input.getInt(value));
+            default -> converted.putLong(input.getLong(value));
+        }
+        out.put(code, converted);
+    }
+
+    /** epb_verdict: a type byte, then hardware bytes (type 1) or a 64-bit eBPF verdict (types 2 and 3). */
+    private void carryVerdict(int code, int value, int length, OptionCollector out) {
+        int type = length >= 1 ? input.getUnsignedByte(value) : -1;
+        if (type == 1) {
+            out.copy(code, value, length);
+        } else if ((type == 2 || type == 3) && length == 1 + Long.BYTES) {
+            out.put(code, OptionCollector.value(length).put((byte) type).putLong(input.getLong(value + 1)));
+        } else {
+            skipped.option();
+        }
     }
 
     private int optionLength(int at, int end) {

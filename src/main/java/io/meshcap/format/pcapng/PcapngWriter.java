@@ -3,40 +3,78 @@ package io.meshcap.format.pcapng;
 import static io.meshcap.format.pcapng.PcapngFormat.*;
 
 import io.meshcap.format.ByteOutput;
+import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import io.meshcap.format.CustomBlock;
+import io.meshcap.format.DecryptionSecrets;
+import io.meshcap.format.InterfaceStatistics;
+import io.meshcap.format.NameResolution;
+import io.meshcap.format.RawOptions;
+import io.meshcap.format.SectionInfo;
 
 /**
- * Writes one pcapng section: an SHB naming the writing application, one IDB per interface (if_name,
- * if_description, if_tsresol = nanoseconds), optional Decryption Secrets Blocks, then Enhanced Packet Blocks
- * with opt_comment where the record has a comment.
+ * Writes one pcapng section: an SHB naming the writing application (with the comments, hardware and OS it is
+ * told), one IDB per interface (if_name, if_description, if_tsresol = nanoseconds, and the interface's other
+ * options as they came), then packets as Enhanced Packet Blocks with their options, and decryption secrets,
+ * interface statistics, name resolution and custom blocks where they are written. Options are copied as
+ * {@link RawOptions} hold them, never re-encoded.
+ *
+ * <p>The section header is written with the first interface or block (or at close), so that
+ * {@link #describeSection} can come after creation.
  */
 public final class PcapngWriter implements CaptureWriter {
 
     private static final int EPB_FIXED_LENGTH = EPB_DATA_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int IDB_FIXED_LENGTH = IDB_OPTIONS_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int SHB_FIXED_LENGTH = SHB_OPTIONS_OFFSET + BLOCK_TRAILER_LENGTH;
+    private static final int ISB_FIXED_LENGTH = ISB_OPTIONS_OFFSET + BLOCK_TRAILER_LENGTH;
+    private static final int DSB_FIXED_LENGTH = DSB_DATA_OFFSET + BLOCK_TRAILER_LENGTH;
+    private static final int NRB_FIXED_LENGTH = NRB_RECORDS_OFFSET + BLOCK_TRAILER_LENGTH;
+    private static final int CUSTOM_FIXED_LENGTH = CUSTOM_CONTENT_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int TSRESOL_OPTION_LENGTH = OPTION_HEADER_LENGTH + 4;
     private static final int END_OF_OPTIONS_LENGTH = OPTION_HEADER_LENGTH;
-    /** Option values are at most 65535 bytes; longer texts are cut there. */
-    private static final int MAX_OPTION_VALUE = 0xffff;
 
     private final ByteOutput output;
+    private final String userApplication;
+    private SectionInfo section = SectionInfo.NONE;
+    private boolean sectionWritten;
     private int interfaceCount;
-    private boolean recordWritten;
 
-    /**
-     * Writes the section header at once.
-     *
-     * @param userApplication shb_userappl, e.g. {@code meshcap 0.1.0}; {@code null} for none
-     */
+    /** @param userApplication shb_userappl, e.g. {@code meshcap 0.1.0}; {@code null} for none */
     public PcapngWriter(ByteOutput output, String userApplication) {
         this.output = output;
-        byte[] application = utf8(userApplication);
-        int length = SHB_FIXED_LENGTH + optionsLength(application);
+        this.userApplication = userApplication;
+    }
+
+    @Override
+    public void describeSection(SectionInfo info) {
+        if (sectionWritten) {
+            throw new IllegalStateException("the section header is already written");
+        }
+        section = info;
+    }
+
+    private void writeSectionHeader() {
+        if (sectionWritten) {
+            return;
+        }
+        sectionWritten = true;
+        RawOptions options = RawOptions.NONE;
+        if (section.hardware() != null) {
+            options = options.plus(SHB_HARDWARE, section.hardware());
+        }
+        if (section.os() != null) {
+            options = options.plus(SHB_OS, section.os());
+        }
+        if (userApplication != null) {
+            options = options.plus(SHB_USERAPPL, userApplication);
+        }
+        for (String comment : section.comments()) {
+            options = options.plus(OPT_COMMENT, comment);
+        }
+        int length = SHB_FIXED_LENGTH + optionsLength(options);
         output.putInt(SECTION_HEADER);
         output.putInt(length);
         output.putInt(BYTE_ORDER_MAGIC);
@@ -44,62 +82,58 @@ public final class PcapngWriter implements CaptureWriter {
         output.putShort(VERSION_MINOR);
         output.putInt((int) SECTION_LENGTH_UNKNOWN);
         output.putInt((int) (SECTION_LENGTH_UNKNOWN >>> Integer.SIZE));
-        if (application != null) {
-            putOption(SHB_USERAPPL, application);
-            putEndOfOptions();
-        }
+        putOptions(options);
         output.putInt(length);
     }
 
     @Override
     public int addInterface(CaptureInterface captureInterface) {
-        byte[] name = utf8(captureInterface.name());
-        byte[] description = utf8(captureInterface.description());
-        int length = IDB_FIXED_LENGTH + optionLength(name) + optionLength(description)
-                + TSRESOL_OPTION_LENGTH + END_OF_OPTIONS_LENGTH;
+        writeSectionHeader();
+        RawOptions labels = RawOptions.NONE;
+        if (captureInterface.name() != null) {
+            labels = labels.plus(IF_NAME, captureInterface.name());
+        }
+        if (captureInterface.description() != null) {
+            labels = labels.plus(IF_DESCRIPTION, captureInterface.description());
+        }
+        byte[] carried = captureInterface.options().encoded();
+        int length = IDB_FIXED_LENGTH + labels.encoded().length + TSRESOL_OPTION_LENGTH + carried.length
+                + END_OF_OPTIONS_LENGTH;
         output.putInt(INTERFACE_DESCRIPTION);
         output.putInt(length);
         output.putShort(captureInterface.linkType());
         output.putShort(0); // reserved
         output.putInt(captureInterface.snapLength());
-        if (name != null) {
-            putOption(IF_NAME, name);
-        }
-        if (description != null) {
-            putOption(IF_DESCRIPTION, description);
-        }
+        output.put(labels.encoded(), false);
         output.putShort(IF_TSRESOL);
         output.putShort(1);
         output.putInt(TSRESOL_NANOS); // the value byte, then three bytes of padding (little-endian)
+        output.put(carried, false);
         putEndOfOptions();
         output.putInt(length);
         return interfaceCount++;
     }
 
     @Override
-    public void addDecryptionSecrets(int secretsType, byte[] secrets) {
-        if (recordWritten) {
-            throw new IllegalStateException("decryption secrets must come before the first record");
+    public void write(CaptureBlock block) {
+        writeSectionHeader();
+        if (block instanceof CaptureRecord record) {
+            writePacket(record);
+        } else if (block instanceof InterfaceStatistics statistics) {
+            writeStatistics(statistics);
+        } else if (block instanceof DecryptionSecrets secrets) {
+            writeSecrets(secrets);
+        } else if (block instanceof NameResolution names) {
+            writeNameResolution(names);
+        } else if (block instanceof CustomBlock custom) {
+            writeCustom(custom);
         }
-        int length = BLOCK_HEADER_LENGTH + DSB_FIXED_LENGTH + secrets.length + ByteOutput.padding(secrets.length)
-                + BLOCK_TRAILER_LENGTH;
-        output.putInt(DECRYPTION_SECRETS);
-        output.putInt(length);
-        output.putInt(secretsType);
-        output.putInt(secrets.length);
-        output.put(secrets, true);
-        output.putInt(length);
     }
 
-    @Override
-    public void write(CaptureRecord record) {
-        if (record.interfaceId() < 0 || record.interfaceId() >= interfaceCount) {
-            throw new IllegalArgumentException("interface " + record.interfaceId() + " was not added");
-        }
-        recordWritten = true;
+    private void writePacket(CaptureRecord record) {
+        checkInterface(record.interfaceId());
         byte[] data = record.data();
-        byte[] comment = utf8(record.comment());
-        int length = EPB_FIXED_LENGTH + data.length + ByteOutput.padding(data.length) + optionsLength(comment);
+        int length = EPB_FIXED_LENGTH + data.length + ByteOutput.padding(data.length) + optionsLength(record.options());
         long timestamp = record.timestampNanos();
         output.putInt(ENHANCED_PACKET);
         output.putInt(length);
@@ -109,22 +143,74 @@ public final class PcapngWriter implements CaptureWriter {
         output.putInt(data.length);
         output.putInt(record.originalLength());
         output.put(data, true);
-        if (comment != null) {
-            putOption(OPT_COMMENT, comment);
-            putEndOfOptions();
-        }
+        putOptions(record.options());
         output.putInt(length);
+    }
+
+    private void writeStatistics(InterfaceStatistics statistics) {
+        checkInterface(statistics.interfaceId());
+        int length = ISB_FIXED_LENGTH + optionsLength(statistics.options());
+        long timestamp = statistics.timestampNanos();
+        output.putInt(INTERFACE_STATISTICS);
+        output.putInt(length);
+        output.putInt(statistics.interfaceId());
+        output.putInt((int) (timestamp >>> Integer.SIZE));
+        output.putInt((int) timestamp);
+        putOptions(statistics.options());
+        output.putInt(length);
+    }
+
+    private void writeSecrets(DecryptionSecrets secrets) {
+        byte[] data = secrets.secrets();
+        int length = DSB_FIXED_LENGTH + data.length + ByteOutput.padding(data.length) + optionsLength(secrets.options());
+        output.putInt(DECRYPTION_SECRETS);
+        output.putInt(length);
+        output.putInt(secrets.secretsType());
+        output.putInt(data.length);
+        output.put(data, true);
+        putOptions(secrets.options());
+        output.putInt(length);
+    }
+
+    private void writeCustom(CustomBlock custom) {
+        byte[] content = custom.content();
+        int length = CUSTOM_FIXED_LENGTH + content.length + ByteOutput.padding(content.length);
+        output.putInt(CUSTOM_COPYABLE);
+        output.putInt(length);
+        output.putInt(custom.enterpriseNumber());
+        output.put(content, true);
+        output.putInt(length);
+    }
+
+    private void writeNameResolution(NameResolution names) {
+        byte[] body = names.body();
+        int length = NRB_FIXED_LENGTH + body.length + ByteOutput.padding(body.length);
+        output.putInt(NAME_RESOLUTION);
+        output.putInt(length);
+        output.put(body, true);
+        output.putInt(length);
+    }
+
+    private void checkInterface(int id) {
+        if (id < 0 || id >= interfaceCount) {
+            throw new IllegalArgumentException("interface " + id + " was not added");
+        }
     }
 
     @Override
     public void close() {
-        output.close();
+        try {
+            writeSectionHeader(); // even without interfaces: an empty capture is still a valid file
+        } finally {
+            output.close();
+        }
     }
 
-    private void putOption(int code, byte[] value) {
-        output.putShort(code);
-        output.putShort(value.length);
-        output.put(value, true);
+    private void putOptions(RawOptions options) {
+        if (!options.isEmpty()) {
+            output.put(options.encoded(), false);
+            putEndOfOptions();
+        }
     }
 
     private void putEndOfOptions() {
@@ -132,20 +218,8 @@ public final class PcapngWriter implements CaptureWriter {
         output.putShort(0);
     }
 
-    /** Space for one option and the end-of-options marker, or nothing when there is no value. */
-    private static int optionsLength(byte[] value) {
-        return value == null ? 0 : optionLength(value) + END_OF_OPTIONS_LENGTH;
-    }
-
-    private static int optionLength(byte[] value) {
-        return value == null ? 0 : OPTION_HEADER_LENGTH + value.length + ByteOutput.padding(value.length);
-    }
-
-    private static byte[] utf8(String text) {
-        if (text == null) {
-            return null;
-        }
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        return bytes.length <= MAX_OPTION_VALUE ? bytes : Arrays.copyOf(bytes, MAX_OPTION_VALUE);
+    /** Space for the options and the end-of-options marker, or nothing when there are none. */
+    private static int optionsLength(RawOptions options) {
+        return options.isEmpty() ? 0 : options.encoded().length + END_OF_OPTIONS_LENGTH;
     }
 }
