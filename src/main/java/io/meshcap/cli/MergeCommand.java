@@ -34,7 +34,11 @@ import picocli.CommandLine.Spec;
                     + "input's interfaces apart so that Wireshark shows which leg each packet came from. "
                     + "Equal timestamps keep the order of the inputs.",
             "Prints one summary line per input on stderr: packets, bytes, first and last time, and a warning "
-                    + "for a file whose last record is cut short (the records before it are kept)."
+                    + "for a file whose last record is cut short (the records before it are kept).",
+            "pcapng output keeps what the inputs hold: interface and packet options (each comment on its own), "
+                    + "decryption secrets, interface statistics, name resolution and copyable custom blocks at their "
+                    + "place among the packets, and every input's section comments. Blocks of unknown types are "
+                    + "skipped with one note per file."
         },
         footer = {
             "",
@@ -65,7 +69,8 @@ public final class MergeCommand implements Callable<Integer> {
     List<String> names = new ArrayList<>();
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "pcapng",
-            description = "pcapng (default) or pcap (only when all inputs share one link type; drops comments).")
+            description = "pcapng (default) or pcap (only when all inputs share one link type; packets only: no"
+                    + " comments, secrets, statistics or name resolution).")
     OutputFormat format;
 
     @Option(names = "--reassociate",

@@ -27,6 +27,11 @@ public interface CaptureReader extends Closeable {
      */
     List<CaptureInterface> interfaces();
 
+    /** How many interfaces {@link #interfaces()} would list now, without copying them. */
+    default int interfaceCount() {
+        return interfaces().size();
+    }
+
     /** What the file's (first) section header says; {@link SectionInfo#NONE} for formats without one. */
     SectionInfo section();
 

@@ -9,8 +9,9 @@ import java.nio.file.Path;
  * input with several gets {@code name/original} (or {@code name/ifN} when the original has none). When
  * {@code name} is null, interfaces keep their own names, and nameless ones (every classic pcap) are named
  * after the file, so that each leg stays recognisable in Wireshark. "One interface" is judged when the
- * input's first packet is read: a pcapng input that defines a second interface only later keeps the plain
- * label on its first one.
+ * input's first interface is added to the output, at its first packet (or at the first other block, such as
+ * decryption secrets, after its interfaces): a pcapng input that defines a second interface only later keeps
+ * the plain label on its first one.
  *
  * @param path        the capture file
  * @param name        the leg's label, e.g. {@code reviews-v1-abc/eth0}; may be {@code null}

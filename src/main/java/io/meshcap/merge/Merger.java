@@ -31,8 +31,8 @@ import java.util.Set;
  *       Equal timestamps go in input order, and each input's own order is kept (inputs are assumed to be
  *       in time order, as captures are; an input that is not is not sorted).</li>
  *   <li>Interfaces: every interface of every input becomes its own output interface, in input order,
- *       labelled as {@link MergeInput} describes, with all its other options. Interfaces an input defines later
- *       are added when their first record is written, and those without packets at the input's end.</li>
+ *       labelled as {@link MergeInput} describes, with all its other options, whether it has packets or not.
+ *       Interfaces an input defines after its first packet are added at their place among its blocks.</li>
  *   <li>Other blocks (decryption secrets, interface statistics, name resolution, custom blocks) keep their place
  *       in their input: after the packet before them, before the packet after them. Statistics refer to their
  *       interface's output id. The output's section header carries every input's comments.</li>
@@ -120,20 +120,21 @@ public final class Merger {
                 // What comes before an input's first packet (secrets, name resolution) comes before every packet,
                 // after the interfaces the input defines before it.
                 while (cursor.advance() && !(cursor.head instanceof CaptureRecord)) {
-                    cursor.mapInterfaces(cursor.reader.interfaces().size(), output, outputInterfaces);
+                    cursor.mapInterfaces(output, outputInterfaces);
                     writeBlock(cursor, output, transform, outputInterfaces);
                 }
-                cursor.mapInterfaces(cursor.reader.interfaces().size(), output, outputInterfaces);
+                cursor.mapInterfaces(output, outputInterfaces);
             }
             RecordHeap heap = new RecordHeap(cursors);
             while (!heap.isEmpty()) {
                 Cursor cursor = heap.top();
                 writeBlock(cursor, output, transform, outputInterfaces);
-                if (cursor.advance()) {
+                boolean more = cursor.advance();
+                // An interface the input defined on the way is added where it stands, with or without packets.
+                cursor.mapInterfaces(output, outputInterfaces);
+                if (more) {
                     heap.topChanged();
                 } else {
-                    // Interfaces without packets are kept too, once the input has shown them all.
-                    cursor.mapInterfaces(cursor.reader.interfaces().size(), output, outputInterfaces);
                     heap.removeTop();
                 }
             }
@@ -154,7 +155,7 @@ public final class Merger {
                                    List<CaptureInterface> outputInterfaces) {
         CaptureBlock block = cursor.head;
         if (block instanceof CaptureRecord record) {
-            int outputId = cursor.outputId(record.interfaceId(), output, outputInterfaces);
+            int outputId = cursor.outputIds[record.interfaceId()];
             CaptureRecord mapped = record.interfaceId() == outputId ? record : record.withInterfaceId(outputId);
             if (transform == RecordTransform.NONE) {
                 output.write(mapped); // the common case, without a list per packet
@@ -164,8 +165,7 @@ public final class Merger {
                 }
             }
         } else if (block instanceof InterfaceStatistics statistics) {
-            output.write(statistics.withInterfaceId(
-                    cursor.outputId(statistics.interfaceId(), output, outputInterfaces)));
+            output.write(statistics.withInterfaceId(cursor.outputIds[statistics.interfaceId()]));
         } else {
             output.write(block);
         }
@@ -271,22 +271,21 @@ public final class Merger {
             return true;
         }
 
-        int outputId(int inputId, CaptureWriter output, List<CaptureInterface> outputInterfaces) {
-            if (inputId >= outputIds.length) {
-                mapInterfaces(inputId + 1, output, outputInterfaces);
+        /**
+         * Adds output interfaces for the input's interfaces not added yet: all it has defined so far, so that every
+         * block read from it finds its interface.
+         */
+        void mapInterfaces(CaptureWriter output, List<CaptureInterface> outputInterfaces) {
+            if (reader.interfaceCount() == outputIds.length) {
+                return; // the common case, checked for every block without copying the list
             }
-            return outputIds[inputId];
-        }
-
-        /** Adds output interfaces for this input's interfaces up to {@code count}. */
-        void mapInterfaces(int count, CaptureWriter output, List<CaptureInterface> outputInterfaces) {
             List<CaptureInterface> known = reader.interfaces();
             if (outputIds.length == 0) {
                 interfacesAtStart = known.size();
             }
             int mapped = outputIds.length;
-            outputIds = Arrays.copyOf(outputIds, Math.max(count, mapped));
-            for (int i = mapped; i < count; i++) {
+            outputIds = Arrays.copyOf(outputIds, known.size());
+            for (int i = mapped; i < known.size(); i++) {
                 CaptureInterface labelled = label(known.get(i), i);
                 outputIds[i] = output.addInterface(labelled);
                 outputInterfaces.add(labelled);

@@ -153,6 +153,28 @@ class MergeFidelityTest {
         assertEquals(expected, packetFields(out, fields));
     }
 
+    /** {@code meshcap reassociate} copies one file the same way: all but what it rewrites is kept. */
+    @Test
+    void reassociateKeepsWhatTheInputHoldsToo() throws IOException {
+        Path leg = featureLeg("a.pcapng", ByteOrder.BIG_ENDIAN, false);
+        Path out = dir.resolve("out.pcapng");
+        CliRun run = CliRun.of("reassociate", leg.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        String input = Tshark.run("capinfos", leg.toString());
+        String output = Tshark.run("capinfos", out.toString());
+        assertEquals(interfaceInfo(input, 0), interfaceInfo(output, 0));
+        assertEquals(interfaceInfo(input, 1), interfaceInfo(output, 1));
+        for (String line : List.of("Capture comment:     leg A: captured by the test", "Capture hardware:    test hardware",
+                "Number of resolved IPv4 addresses in file: 1", "Number of decryption secrets in file: 2")) {
+            assertTrue(output.contains(line), line + " missing from\n" + output);
+        }
+        // Every block in its place, but the custom block marked not to be copied.
+        assertEquals(List.of(blockFields(leg, "pcapng.block.type").get(0).replace("|0x40000bad", "")),
+                blockFields(out, "pcapng.block.type"));
+        String[] fields = {"frame.comment", "frame.packet_flags_direction", "frame.drop_count"};
+        assertEquals(packetFields(leg, fields), packetFields(out, fields));
+    }
+
     /** Every packet's fields (custom blocks, which tshark lists as frames too, left out), several values joined by |. */
     private static List<List<String>> packetFields(Path file, String... fields) {
         return fields(file, List.of("-Y", "ip"), fields);
@@ -369,6 +391,17 @@ class MergeFidelityTest {
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().startsWith("meshcap: " + file + ": offset " + (late + 12) + ": timestamp "), run.err());
         assertTrue(run.err().contains("2262"), run.err());
+
+        // An if_tsoffset of -1 s puts a packet at time unit 0 before 1970, which cannot be held either.
+        BlockBuilder early = new BlockBuilder(ByteOrder.LITTLE_ENDIAN);
+        early.shb().idb(LinkType.RAW, 0, early.longOption(14, -1));
+        int packet = early.size();
+        early.epb(0, 0, 40, udp());
+        Path before = Files.write(dir.resolve("early.pcapng"), early.toByteArray());
+        CliRun refused = CliRun.of("merge", before.toString(), "-o", dir.resolve("early-out.pcapng").toString());
+        assertEquals(1, refused.exitCode(), refused::toString);
+        assertTrue(refused.err().startsWith("meshcap: " + before + ": offset " + (packet + 12) + ": timestamp 0 "),
+                refused.err());
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.format.BlockBuilder;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
@@ -16,6 +17,8 @@ import io.meshcap.format.ReadBack;
 import io.meshcap.testing.LoopbackCapture;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -168,6 +171,53 @@ class MergerTest {
         assertEquals(ReadBack.readAll(direct).stream().map(ReadBack::comment).toList(),
                 ReadBack.readAll(spilled).stream().map(ReadBack::comment).toList());
         assertEquals(ReadBack.interfaces(direct), ReadBack.interfaces(spilled));
+    }
+
+    /** An input with secrets, names, a custom block and statistics around two packets at {@code micros} and +10. */
+    private Path inputWithBlocks(String name, long micros) throws IOException {
+        BlockBuilder b = new BlockBuilder(ByteOrder.LITTLE_ENDIAN);
+        b.shb(b.option(1, "section of " + name)).idb(LinkType.RAW, 0, b.option(2, name), b.option(12, "Linux"));
+        b.dsb(0x544c534b, ("CLIENT_RANDOM " + name + "\n").getBytes(StandardCharsets.US_ASCII));
+        b.nrbIpv4(new byte[] {(byte) 198, 18, 0, 9}, name + ".test");
+        b.epb(0, T0 / 1000 + micros, 20, new byte[20]);
+        b.custom(true, 32473, name.getBytes(StandardCharsets.US_ASCII));
+        b.epb(0, T0 / 1000 + micros + 10, 20, new byte[20]);
+        b.idb(LinkType.EN10MB, 0, b.option(2, name + "-idle"));
+        b.isb(0, T0 / 1000 + micros + 20, b.longOption(4, 2));
+        return Files.write(dir.resolve(name), b.toByteArray());
+    }
+
+    @Test
+    void spillFilesCarryEveryBlockAndTheSameFileComesOut() throws IOException {
+        List<MergeInput> inputs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            inputs.add(MergeInput.of(inputWithBlocks("in" + i + ".pcapng", i * 3)));
+        }
+        Path direct = dir.resolve("direct.pcapng");
+        Path spilled = dir.resolve("spilled.pcapng");
+        merge(inputs, direct, 64, RecordTransform.NONE);
+        merge(inputs, spilled, 2, RecordTransform.NONE);
+        // Wireshark's pcapng file dissector lists every block with its fields: the two files hold the same.
+        String[] fields = {"pcapng.block.type", "pcapng.interface_id", "pcapng.timestamp", "pcapng.dsb.secrets_data",
+            "pcapng.records.record.data.name", "pcapng.options.option.data.interface.name",
+            "pcapng.options.option.data.interface.os", "pcapng.options.option.data.comment",
+            "pcapng.options.option.data.interface.received"};
+        List<List<String>> blocks = Tshark.fields(direct, null, "frame.number"); // one frame per packet or custom block
+        assertEquals(15, blocks.size());
+        assertEquals(fileBlocks(direct, fields), fileBlocks(spilled, fields));
+        String capinfos = Tshark.run("capinfos", "-I", direct.toString());
+        assertTrue(capinfos.contains("Number of interfaces in file: 10"), capinfos);
+        assertTrue(Tshark.run("capinfos", direct.toString()).contains("Number of decryption secrets in file: 5"));
+    }
+
+    private static String fileBlocks(Path file, String... fields) {
+        List<String> argv = new ArrayList<>(List.of("tshark", "-n", "-r", file.toString(),
+                "-X", "read_format:MIME Files Format", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"));
+        for (String field : fields) {
+            argv.add("-e");
+            argv.add(field);
+        }
+        return Tshark.run(argv);
     }
 
     @Test

@@ -88,6 +88,11 @@ final class PcapngReader implements CaptureReader {
     }
 
     @Override
+    public int interfaceCount() {
+        return interfaces.size();
+    }
+
+    @Override
     public Optional<String> truncation() {
         return truncation == null || truncation.isEmpty() ? Optional.empty() : Optional.of(truncation);
     }
