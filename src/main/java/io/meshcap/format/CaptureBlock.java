@@ -5,5 +5,5 @@ package io.meshcap.format;
  * that travel with them, which a merge carries to its output at their place among the packets.
  */
 public sealed interface CaptureBlock
-        permits CaptureRecord, DecryptionSecrets, InterfaceStatistics, NameResolution, CustomBlock {
+        permits CaptureRecord, DecryptionSecrets, InterfaceStatistics, OpaqueBlock {
 }

@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshcap.format.BlockBuilder;
 import io.meshcap.format.LinkType;
 import io.meshcap.testing.LoopbackCapture;
+import io.meshcap.testing.StderrWatch;
 import io.meshcap.testing.Tshark;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -21,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -323,34 +321,17 @@ class MergeFidelityTest {
             Process dumpcap = new ProcessBuilder("dumpcap", "-q", "-i", "lo", "-f", "udp port " + port,
                     "-c", Integer.toString(packets), "-w", file.toString())
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            CompletableFuture<Void> capturing = new CompletableFuture<>();
-            StringBuilder stderr = new StringBuilder();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader err = new BufferedReader(new InputStreamReader(dumpcap.getErrorStream()))) {
-                    for (String line = err.readLine(); line != null; line = err.readLine()) {
-                        stderr.append(line).append('\n');
-                        if (line.startsWith("Capturing on")) {
-                            capturing.complete(null);
-                        }
-                    }
-                } catch (IOException e) {
-                    stderr.append(e);
-                }
-                capturing.complete(null);
-            });
-            reader.setDaemon(true);
-            reader.start();
+            StderrWatch stderr = StderrWatch.start(dumpcap, "Capturing on");
             try {
-                capturing.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                stderr.awaitMarker(TIMEOUT_SECONDS);
                 // A datagram sent while dumpcap is still attaching its filter can be missed: send until it has enough.
                 byte[] payload = "meshcap".getBytes(StandardCharsets.US_ASCII);
                 for (int i = 0; i < 10 * TIMEOUT_SECONDS && dumpcap.isAlive(); i++) {
                     sender.send(new DatagramPacket(payload, payload.length, InetAddress.getLoopbackAddress(), port));
                     dumpcap.waitFor(100, TimeUnit.MILLISECONDS);
                 }
-                assertTrue(dumpcap.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), stderr::toString);
-                reader.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
-                assertEquals(0, dumpcap.exitValue(), stderr::toString);
+                assertTrue(dumpcap.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), () -> stderr.text().getNow(""));
+                assertEquals(0, dumpcap.exitValue(), () -> stderr.text().join());
             } finally {
                 dumpcap.destroyForcibly();
             }

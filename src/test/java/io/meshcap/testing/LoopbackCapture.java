@@ -1,8 +1,6 @@
 package io.meshcap.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -13,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +31,7 @@ public final class LoopbackCapture implements AutoCloseable {
     private final Path file;
     private final String[] options;
     private final Process tcpdump;
-    private final CompletableFuture<String> stderr = new CompletableFuture<>();
+    private final StderrWatch stderr;
 
     /** Starts {@code tcpdump -i lo -w FILE [options...] FILTER} and returns once it listens. */
     public LoopbackCapture(Path file, String filter, String... options) throws IOException {
@@ -47,32 +44,15 @@ public final class LoopbackCapture implements AutoCloseable {
         command.addAll(List.of(options));
         command.add(filter);
         tcpdump = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        CompletableFuture<Void> listening = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            StringBuilder all = new StringBuilder();
-            try (BufferedReader err = new BufferedReader(new InputStreamReader(tcpdump.getErrorStream()))) {
-                for (String line = err.readLine(); line != null; line = err.readLine()) {
-                    all.append(line).append('\n');
-                    if (line.contains("listening on")) {
-                        listening.complete(null);
-                    }
-                }
-            } catch (IOException e) {
-                all.append(e);
-            }
-            listening.complete(null);
-            stderr.complete(all.toString());
-        });
-        reader.setDaemon(true);
-        reader.start();
+        stderr = StderrWatch.start(tcpdump, "listening on");
         try {
-            listening.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            stderr.awaitMarker(TIMEOUT_SECONDS);
         } catch (Exception e) {
             tcpdump.destroyForcibly();
             throw new IOException("tcpdump did not start listening", e);
         }
         if (!tcpdump.isAlive() && tcpdump.exitValue() != 0) {
-            throw new AssertionError("tcpdump failed to start: " + stderr.join());
+            throw new AssertionError("tcpdump failed to start: " + stderr.text().join());
         }
     }
 
@@ -134,14 +114,14 @@ public final class LoopbackCapture implements AutoCloseable {
         tcpdump.destroy();
         if (!tcpdump.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             tcpdump.destroyForcibly();
-            throw new AssertionError("tcpdump did not finish: " + stderr.getNow(""));
+            throw new AssertionError("tcpdump did not finish: " + stderr.text().getNow(""));
         }
         checkExit();
     }
 
     private void checkExit() throws Exception {
         if (tcpdump.exitValue() != 0) {
-            throw new AssertionError("tcpdump failed: " + stderr.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            throw new AssertionError("tcpdump failed: " + stderr.text().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         }
     }
 

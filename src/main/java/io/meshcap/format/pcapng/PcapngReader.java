@@ -8,10 +8,9 @@ import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
-import io.meshcap.format.CustomBlock;
 import io.meshcap.format.DecryptionSecrets;
 import io.meshcap.format.InterfaceStatistics;
-import io.meshcap.format.NameResolution;
+import io.meshcap.format.OpaqueBlock;
 import io.meshcap.format.RawOptions;
 import io.meshcap.format.SectionInfo;
 import java.nio.ByteBuffer;
@@ -354,7 +353,7 @@ final class PcapngReader implements CaptureReader {
     }
 
     /** The records, converted to little-endian headers when the section is big-endian, then the options. */
-    private NameResolution readNameResolution(int length) {
+    private OpaqueBlock readNameResolution(int length) {
         int end = length - BLOCK_TRAILER_LENGTH;
         ByteBuffer body = ByteBuffer.allocate(end - NRB_RECORDS_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
         int at = NRB_RECORDS_OFFSET;
@@ -375,19 +374,21 @@ final class PcapngReader implements CaptureReader {
         RawOptions options = at < end ? options(NAME_RESOLUTION, at, length, null) : RawOptions.NONE;
         byte[] records = Arrays.copyOf(body.array(), body.position());
         if (options.isEmpty()) {
-            return new NameResolution(records);
+            return new OpaqueBlock(NAME_RESOLUTION, records);
         }
         ByteBuffer all = ByteBuffer.allocate(records.length + options.encoded().length + OPTION_HEADER_LENGTH);
-        return new NameResolution(all.put(records).put(options.encoded()).array()); // ends with opt_endofopt (zeros)
+        return new OpaqueBlock(NAME_RESOLUTION, all.put(records).put(options.encoded()).array()); // then opt_endofopt
     }
 
-    private CustomBlock readCustom(int length) {
+    /** The enterprise number in little-endian order, then the vendor's own content as it is. */
+    private OpaqueBlock readCustom(int length) {
         if (length < CUSTOM_MIN_LENGTH) {
             throw damage(BLOCK_LENGTH_OFFSET, "custom block of " + length + " bytes is too short");
         }
-        // The content is the vendor's own; it is carried as it is, whatever the section's byte order.
-        return new CustomBlock(input.getInt(CUSTOM_PEN_OFFSET),
-                input.copy(CUSTOM_CONTENT_OFFSET, length - BLOCK_TRAILER_LENGTH - CUSTOM_CONTENT_OFFSET));
+        ByteBuffer body = ByteBuffer.allocate(length - BLOCK_TRAILER_LENGTH - CUSTOM_PEN_OFFSET)
+                .order(ByteOrder.LITTLE_ENDIAN).putInt(input.getInt(CUSTOM_PEN_OFFSET));
+        input.copyTo(CUSTOM_CONTENT_OFFSET, body.array(), Integer.BYTES, body.remaining());
+        return new OpaqueBlock(CUSTOM_COPYABLE, body.array());
     }
 
     /** Maps a section-local interface id to the global one, or reports a reference to an undefined interface. */

@@ -7,10 +7,9 @@ import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
-import io.meshcap.format.CustomBlock;
 import io.meshcap.format.DecryptionSecrets;
 import io.meshcap.format.InterfaceStatistics;
-import io.meshcap.format.NameResolution;
+import io.meshcap.format.OpaqueBlock;
 import io.meshcap.format.RawOptions;
 import io.meshcap.format.SectionInfo;
 
@@ -18,7 +17,7 @@ import io.meshcap.format.SectionInfo;
  * Writes one pcapng section: an SHB naming the writing application (with the comments, hardware and OS it is
  * told), one IDB per interface (if_name, if_description, if_tsresol = nanoseconds, and the interface's other
  * options as they came), then packets as Enhanced Packet Blocks with their options, and decryption secrets,
- * interface statistics, name resolution and custom blocks where they are written. Options are copied as
+ * interface statistics and the blocks carried unread (name resolution, custom blocks) where they are written. Options are copied as
  * {@link RawOptions} hold them, never re-encoded.
  *
  * <p>The section header is written with the first interface or block (or at close), so that
@@ -31,8 +30,6 @@ public final class PcapngWriter implements CaptureWriter {
     private static final int SHB_FIXED_LENGTH = SHB_OPTIONS_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int ISB_FIXED_LENGTH = ISB_OPTIONS_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int DSB_FIXED_LENGTH = DSB_DATA_OFFSET + BLOCK_TRAILER_LENGTH;
-    private static final int NRB_FIXED_LENGTH = NRB_RECORDS_OFFSET + BLOCK_TRAILER_LENGTH;
-    private static final int CUSTOM_FIXED_LENGTH = CUSTOM_CONTENT_OFFSET + BLOCK_TRAILER_LENGTH;
     private static final int TSRESOL_OPTION_LENGTH = OPTION_HEADER_LENGTH + 4;
     private static final int END_OF_OPTIONS_LENGTH = OPTION_HEADER_LENGTH;
 
@@ -123,10 +120,8 @@ public final class PcapngWriter implements CaptureWriter {
             writeStatistics(statistics);
         } else if (block instanceof DecryptionSecrets secrets) {
             writeSecrets(secrets);
-        } else if (block instanceof NameResolution names) {
-            writeNameResolution(names);
-        } else if (block instanceof CustomBlock custom) {
-            writeCustom(custom);
+        } else if (block instanceof OpaqueBlock opaque) {
+            writeOpaque(opaque);
         }
     }
 
@@ -172,20 +167,10 @@ public final class PcapngWriter implements CaptureWriter {
         output.putInt(length);
     }
 
-    private void writeCustom(CustomBlock custom) {
-        byte[] content = custom.content();
-        int length = CUSTOM_FIXED_LENGTH + content.length + ByteOutput.padding(content.length);
-        output.putInt(CUSTOM_COPYABLE);
-        output.putInt(length);
-        output.putInt(custom.enterpriseNumber());
-        output.put(content, true);
-        output.putInt(length);
-    }
-
-    private void writeNameResolution(NameResolution names) {
-        byte[] body = names.body();
-        int length = NRB_FIXED_LENGTH + body.length + ByteOutput.padding(body.length);
-        output.putInt(NAME_RESOLUTION);
+    private void writeOpaque(OpaqueBlock block) {
+        byte[] body = block.body();
+        int length = BLOCK_HEADER_LENGTH + body.length + ByteOutput.padding(body.length) + BLOCK_TRAILER_LENGTH;
+        output.putInt(block.blockType());
         output.putInt(length);
         output.put(body, true);
         output.putInt(length);
