@@ -361,6 +361,22 @@ class MergeFidelityTest {
         assertTrue(Tshark.run("capinfos", "-l", out.toString()).contains("file hdr: 262144 bytes"));
     }
 
+    /** An interface with a larger snapshot length, defined after the header is written: refused, never cut. */
+    @Test
+    void pcapOutputRefusesAPacketItsHeaderCannotCover() throws IOException {
+        BlockBuilder b = new BlockBuilder(ByteOrder.LITTLE_ENDIAN);
+        b.shb().idb(LinkType.RAW, 128).epb(0, T0_MICROS, 100, raw(100))
+                .idb(LinkType.RAW, 300_000).epb(1, T0_MICROS + 1, 280_000, raw(280_000));
+        Path in = Files.write(dir.resolve("jumbo.pcapng"), b.toByteArray());
+        Path out = dir.resolve("out.pcap");
+        CliRun run = CliRun.of("merge", in.toString(), "--format", "pcap", "-o", out.toString());
+        assertEquals(1, run.exitCode(), run::toString);
+        assertEquals("meshcap: " + out + ": a packet of 280000 bytes is longer than the snapshot length 262144 in the"
+                + " pcap file header, written before its interface was known, and would be cut; write pcapng instead"
+                + " (--format pcapng)", run.err().trim());
+        assertFalse(Files.exists(out));
+    }
+
     @Test
     void timesAfter2262AreRefusedWithTheirOffset() throws IOException {
         BlockBuilder b = new BlockBuilder(ByteOrder.LITTLE_ENDIAN);

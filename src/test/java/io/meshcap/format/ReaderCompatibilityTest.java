@@ -128,7 +128,7 @@ class ReaderCompatibilityTest {
         List<CaptureRecord> records = ReadBack.readAll(path);
         assertEquals(96, records.get(0).capturedLength(), "SPB cut to the snaplen");
         assertEquals(1_795_333_790_123_000_000L, records.get(1).timestampNanos());
-        assertEquals("one\ntwo", ReadBack.comment(records.get(1)));
+        assertEquals(List.of("one", "two"), records.get(1).comments(), "two comments stay two");
         assertEquals(1_795_333_890_000_000_001L, records.get(3).timestampNanos(), "if_tsoffset of 100 s");
     }
 

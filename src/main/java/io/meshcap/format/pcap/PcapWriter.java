@@ -86,8 +86,8 @@ public final class PcapWriter implements CaptureWriter {
         }
         if (record.capturedLength() > snapLength) {
             throw MeshcapException.failure(output.destination() + ": a packet of " + record.capturedLength()
-                    + " bytes is longer than the pcap file header's snapshot length " + snapLength
-                    + " (an input defined a larger one after its first packet); write pcapng instead (--format pcapng)");
+                    + " bytes is longer than the snapshot length " + snapLength + " in the pcap file header, written"
+                    + " before its interface was known, and would be cut; write pcapng instead (--format pcapng)");
         }
         long timestamp = record.timestampNanos();
         output.putInt((int) Math.floorDiv(timestamp, NANOS_PER_SECOND));
