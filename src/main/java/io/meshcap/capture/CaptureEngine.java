@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,6 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class CaptureEngine {
 
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration LISTEN_POLL = Duration.ofMillis(10);
+    private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration FLUSH = Duration.ofSeconds(15);
     private static final Duration QUIET_POLL = Duration.ofMillis(100);
     private static final int QUIET_POLLS = 3;
@@ -49,7 +52,9 @@ public final class CaptureEngine {
             for (LegPlan leg : legs) {
                 running.add(start(leg, running.size()));
             }
-            status.start(running.stream().map(r -> new StatusLine.Counter(r.plan.label(), r.spool, r.capture)).toList());
+            awaitListening(running);
+            status.start(running.stream().map(r -> new StatusLine.Counter(r.plan.label(), r.spool, r.capture)).toList(),
+                    duration);
             if (workload != null) {
                 work = new Workload(workload, stop);
             }
@@ -90,6 +95,32 @@ public final class CaptureEngine {
             return new RunningLeg(leg, spool, capture.get());
         } catch (IOException e) {
             throw MeshcapException.failure("leg " + leg.label() + ": cannot start: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until every leg listens, saying when each one started; the legs were all started first, so they come
+     * up together rather than one after another. Fails if a capturer ends or stays silent instead.
+     */
+    private void awaitListening(List<RunningLeg> running) throws InterruptedException {
+        List<RunningLeg> starting = new ArrayList<>(running);
+        Instant deadline = Instant.now().plus(LISTEN_TIMEOUT);
+        while (true) {
+            for (Iterator<RunningLeg> legs = starting.iterator(); legs.hasNext(); ) {
+                RunningLeg leg = legs.next();
+                if (leg.capture.listening()) {
+                    status.listening(leg.plan, Instant.now());
+                    legs.remove();
+                }
+            }
+            if (starting.isEmpty()) {
+                return;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw MeshcapException.failure("leg " + starting.get(0).plan.label() + ": the capturer was not listening"
+                        + " after " + LISTEN_TIMEOUT.toSeconds() + " s; nothing was captured");
+            }
+            Thread.sleep(LISTEN_POLL.toMillis());
         }
     }
 

@@ -2,6 +2,8 @@ package io.meshcap.capture;
 
 import io.meshcap.MeshcapException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * When a leg stops and how much of each packet it keeps. A zero or null limit means "no limit";
@@ -18,6 +20,12 @@ public record CaptureLimits(Duration duration, long packetCount, long maxBytes, 
 
     /** The kernel capture buffer per leg, in KiB (tcpdump -B): 8 MiB, four times libpcap's default. */
     public static final int KERNEL_BUFFER_KIB = 8192;
+
+    /**
+     * The smallest size limit a leg's file may have: it must hold a whole packet, and with segmentation offload the
+     * kernel hands the capturer packets of up to 64 KiB.
+     */
+    public static final long SMALLEST_FILE = 64 << 10;
 
     /** tcpdump's default snapshot length: whole packets. */
     public static final int WHOLE_PACKETS = 262144;
@@ -48,6 +56,32 @@ public record CaptureLimits(Duration duration, long packetCount, long maxBytes, 
     /** No limits, whole packets. */
     public static CaptureLimits none() {
         return new CaptureLimits(null, 0, 0, 0);
+    }
+
+    /**
+     * What ends each leg, in exact units: {@code after 300 s (counted once every leg listens), after 7 packets, at
+     * 104857600 bytes (100.0 MB) per leg}.
+     */
+    public String describe() {
+        List<String> ends = new ArrayList<>();
+        if (duration != null) {
+            ends.add("after " + describe(duration) + " (counted once every leg listens)");
+        }
+        if (packetCount > 0) {
+            ends.add("after " + packetCount + " packets");
+        }
+        String file = maxBytes + " bytes (" + Sizes.human(maxBytes) + ")";
+        if (maxBytes > 0 && ringFiles == 1) {
+            ends.add("at " + file);
+        }
+        String stops = ends.isEmpty() ? "on Ctrl-C" : String.join(", ", ends);
+        return ringFiles > 1 ? stops + "; keeps the newest " + ringFiles + " files of " + file + " per leg"
+                : stops + (ends.isEmpty() ? "" : " per leg");
+    }
+
+    /** {@code 300 s}, {@code 250 ms}: the exact figure, whatever unit the user wrote. */
+    public static String describe(Duration duration) {
+        return duration.toMillisPart() == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
 
     /** The snapshot length to ask the capturer for. */

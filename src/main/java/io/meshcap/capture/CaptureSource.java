@@ -10,9 +10,9 @@ import java.io.OutputStream;
 public interface CaptureSource extends AutoCloseable {
 
     /**
-     * Starts capturing a leg and returns once the capturer is listening, so traffic from then on is in the
-     * capture. A classic pcap stream (header first) is written to {@code sink} as packets arrive, until the
-     * leg is stopped, a limit is reached, or the capture fails.
+     * Starts capturing a leg, without waiting for the capturer to listen ({@link LegCapture#listening} tells when
+     * it does), so that several legs start at once. A classic pcap stream (header first) is written to
+     * {@code sink} as packets arrive, until the leg is stopped, a limit is reached, or the capture fails.
      */
     LegCapture start(LegPlan leg, OutputStream sink) throws IOException;
 

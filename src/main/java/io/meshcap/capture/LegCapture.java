@@ -6,6 +6,17 @@ import java.util.OptionalLong;
 /** A leg that is being captured. */
 public interface LegCapture {
 
+    /**
+     * Whether the capturer listens yet: packets from the moment it does are in the capture. Does not block: the
+     * capture engine asks every started leg in turn until all listen, so the legs start together. A capturer that
+     * listens as soon as it is started (libpcap in this JVM) keeps the default.
+     *
+     * @throws io.meshcap.MeshcapException if the capturer ended before it listened, saying why
+     */
+    default boolean listening() {
+        return true;
+    }
+
     /** Asks the capture to finish: flush what it has and end its stream. Idempotent. */
     void stop();
 

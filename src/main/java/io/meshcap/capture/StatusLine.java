@@ -4,6 +4,8 @@ import io.meshcap.spool.PcapSpool;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
@@ -17,6 +19,10 @@ public final class StatusLine {
 
     private static final Duration TERMINAL_INTERVAL = Duration.ofSeconds(1);
     private static final Duration PIPE_INTERVAL = Duration.ofSeconds(10);
+    private static final DateTimeFormatter CLOCK =
+            DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+    /** How much of a leg's filter its start line shows; the plan shows it whole. */
+    private static final int FILTER_SHOWN = 120;
 
     /**
      * One leg's counters.
@@ -45,12 +51,32 @@ public final class StatusLine {
         this.terminal = terminal;
     }
 
-    void start(List<Counter> legs) {
+    /** Says that a leg listens: its traffic from {@code since} on is in the capture. */
+    void listening(LegPlan leg, Instant since) {
+        out.println("meshcap: " + CLOCK.format(since) + " listening: " + leg.label() + " on " + leg.interfaceName()
+                + ", filter " + abbreviate(leg.filter()));
+        out.flush();
+    }
+
+    /**
+     * Says that the capture runs, once every leg listens, and what ends it.
+     *
+     * @param duration the --duration, counted from now; or null
+     */
+    void start(List<Counter> legs, Duration duration) {
         counters = legs;
         started = Instant.now();
         lastShown = started;
-        out.println("meshcap: capturing " + legs.size() + " leg(s); press Ctrl-C to stop");
+        String until = duration == null ? "until Ctrl-C or a limit ends it"
+                : "for " + CaptureLimits.describe(duration) + " (--duration counts from now, when every leg listens),"
+                        + " until " + CLOCK.format(started.plus(duration)) + " or Ctrl-C";
+        out.println("meshcap: capturing " + legs.size() + " leg(s) " + until);
         out.flush();
+    }
+
+    private static String abbreviate(String filter) {
+        return filter.length() <= FILTER_SHOWN ? filter
+                : filter.substring(0, FILTER_SHOWN) + "... (meshcap capture --print-plan shows it whole)";
     }
 
     void refresh() {

@@ -9,6 +9,9 @@ import java.util.List;
  */
 public final class TcpdumpArgv {
 
+    /** What tcpdump prints on stderr once its filter is set, just before it reads its first packet. */
+    public static final String LISTENING = "listening on";
+
     private TcpdumpArgv() {
     }
 
@@ -32,6 +35,18 @@ public final class TcpdumpArgv {
         }
         // The filter is one argument; tcpdump joins everything after the options into the expression.
         argv.add(leg.filter());
+        return List.copyOf(argv);
+    }
+
+    /**
+     * {@link #of} with {@code -Z root}, for a tcpdump that must die with meshcap through the parent-death signal:
+     * Debian's tcpdump otherwise switches to its own user once the interface is open, and the kernel clears the
+     * parent-death signal of a process that changes its user. It writes raw packets ({@code -w}) and decodes
+     * none, so staying root exposes nothing a packet could exploit.
+     */
+    public static List<String> keepingRoot(LegPlan leg) {
+        List<String> argv = new ArrayList<>(of(leg));
+        argv.addAll(1, List.of("-Z", "root"));
         return List.copyOf(argv);
     }
 }

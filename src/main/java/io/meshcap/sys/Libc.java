@@ -8,7 +8,8 @@ import com.sun.jna.Pointer;
 
 /**
  * The few libc calls Java has no API for: SO_ORIGINAL_DST (a getsockopt on the accepted socket's descriptor, which
- * java.net never exposes), setns() for entering a network namespace on one thread, geteuid(), and kill() for a signal the JDK cannot send. The lab's
+ * java.net never exposes), setns() for entering a network namespace on one thread, geteuid(), kill() for a signal the
+ * JDK cannot send, and memfd_create() for a file that exists only while a descriptor holds it. The lab's
  * stand-in sidecar does all of its socket work through these calls, so every descriptor it needs is its own. Sizes use {@link NativeLong}
  * where C has size_t/ssize_t; errors surface as {@link LastErrorException} carrying errno.
  */
@@ -68,4 +69,10 @@ public interface Libc extends Library {
     int SIGUSR1 = 10;
 
     int kill(int pid, int signal) throws LastErrorException;
+
+    /** memfd_create(2) flag: the descriptor is not inherited by the programs this JVM starts. */
+    int MFD_CLOEXEC = 1;
+
+    /** An anonymous in-memory file: no path, gone when its last descriptor closes (or its holders die). */
+    int memfd_create(String name, int flags) throws LastErrorException;
 }

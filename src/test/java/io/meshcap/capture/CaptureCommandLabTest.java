@@ -99,6 +99,15 @@ class CaptureCommandLabTest {
         assertTrue(interfaces.contains("Number of interfaces in file: 4"), interfaces);
         assertTrue(run.err().contains("0 dropped"), run.err());
         assertTrue(run.err().contains("re-associated across the REDIRECT"), run.err());
+        // Every leg says when it started listening, before the capture is announced and the duration counts.
+        List<String> started = run.err().lines()
+                .filter(l -> l.matches("meshcap: \\d\\d:\\d\\d:\\d\\d\\.\\d{3} listening: .*")).toList();
+        assertEquals(4, started.size(), run.err());
+        assertTrue(started.get(0).contains(" listening: " + pod + "/eth0:inbound-mtls on eth0, filter (dst host"
+                + " 198.18.0.2"), started.get(0));
+        int capturing = run.err().indexOf("meshcap: capturing 4 leg(s) for 6 s (--duration counts from now, when every"
+                + " leg listens), until ");
+        assertTrue(capturing > run.err().indexOf(started.get(3)), run.err());
         assertEquals(List.of(out), listDirectory(), "no spool directory is left behind");
     }
 
@@ -159,17 +168,27 @@ class CaptureCommandLabTest {
         assertEquals(5, Tshark.count(out));
     }
 
+    /** meshcap in a child JVM (so it can be signalled), stderr to {@code err}; returns once every leg listens. */
+    private static Process captureInChildJvm(Path err, List<String> jvmOptions, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        argv.addAll(jvmOptions);
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.meshcap.cli.Main"));
+        argv.addAll(List.of(args));
+        Process meshcap = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(err.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.readString(err).contains("meshcap: capturing")) {
+            assertTrue(meshcap.isAlive() && System.nanoTime() < deadline, "did not start: " + Files.readString(err));
+            Thread.sleep(50);
+        }
+        return meshcap;
+    }
+
     @Test
     void ctrlCLeavesAValidMergedFileAndNoProcesses() throws Exception {
         Path out = dir.resolve("interrupted.pcapng");
-        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), "io.meshcap.cli.Main",
-                "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", out.toString()));
-        Process meshcap = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(dir.resolve("err.txt").toFile()).start();
-        for (int i = 0; i < 200 && !Files.readString(dir.resolve("err.txt")).contains("meshcap: capturing"); i++) {
-            Thread.sleep(50);
-        }
+        Process meshcap = captureInChildJvm(dir.resolve("err.txt"), List.of(),
+                "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", out.toString());
         LAB.traffic(2, 2);
         assertEquals(0, CommandRunner.run(List.of("kill", "-INT", Long.toString(meshcap.pid()))).exitCode());
         assertTrue(meshcap.waitFor(60, TimeUnit.SECONDS), "meshcap did not stop on SIGINT");
@@ -184,6 +203,47 @@ class CaptureCommandLabTest {
         }
         try (Stream<Path> files = Files.list(dir)) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith(".meshcap-legs-")), "spool left behind");
+        }
+    }
+
+    @Test
+    void sigkillOfMeshcapTakesEveryTcpdumpItStartedWithIt() throws Exception {
+        // The child's temporary directory is the test's own, so whatever it leaves there is its own.
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        Process meshcap = captureInChildJvm(dir.resolve("err.txt"), List.of("-Djava.io.tmpdir=" + tmp),
+                "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o",
+                dir.resolve("killed.pcapng").toString());
+        // Only this child's own tcpdumps: other tests run tcpdump at the same time.
+        List<ProcessHandle> tcpdumps = meshcap.descendants()
+                .filter(p -> p.info().command().orElse("").endsWith("/tcpdump")).toList();
+        try {
+            assertEquals(4, tcpdumps.size(), "one tcpdump per leg: " + tcpdumps);
+            meshcap.destroyForcibly();
+            assertTrue(meshcap.waitFor(30, TimeUnit.SECONDS), "the JVM did not die on SIGKILL");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (tcpdumps.stream().anyMatch(CaptureCommandLabTest::running) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of(), tcpdumps.stream().filter(CaptureCommandLabTest::running).toList(),
+                    "tcpdump outlived meshcap by 2 s");
+            try (Stream<Path> left = Files.list(tmp)) {
+                assertEquals(List.of(), left.toList(), "temporary files left behind");
+            }
+        } finally {
+            tcpdumps.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** Alive and not a zombie (a killed child that its new parent has not reaped yet no longer runs). */
+    private static boolean running(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException gone) {
+            return false;
         }
     }
 

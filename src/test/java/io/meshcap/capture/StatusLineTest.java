@@ -43,7 +43,7 @@ class StatusLineTest {
         try (PcapSpool local = new PcapSpool(dir.resolve("a.pcap"), 0, () -> { });
              PcapSpool remote = new PcapSpool(dir.resolve("b.pcap"), 0, () -> { })) {
             status.start(List.of(new StatusLine.Counter("pod/lo:outbound-plain", local, reporting(OptionalLong.of(3))),
-                    new StatusLine.Counter("reviews/eth0:inbound-mtls", remote, reporting(OptionalLong.empty()))));
+                    new StatusLine.Counter("reviews/eth0:inbound-mtls", remote, reporting(OptionalLong.empty()))), null);
             status.finish();
         }
         String shown = text.toString();

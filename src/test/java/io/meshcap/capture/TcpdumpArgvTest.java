@@ -35,6 +35,12 @@ class TcpdumpArgvTest {
     }
 
     @Test
+    void keepingRootAsksTcpdumpToStayRootAndChangesNothingElse() {
+        assertEquals(List.of("tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n", "-B", "8192", "-w", "-", "-i", "lo",
+                "-s", "262144", "dst port 15001"), TcpdumpArgv.keepingRoot(leg("dst port 15001", CaptureLimits.none())));
+    }
+
+    @Test
     void labelIsPodNameAndInterface() {
         assertEquals("reviews-v1-abc/lo:outbound-plain", leg("tcp", CaptureLimits.none()).label());
     }

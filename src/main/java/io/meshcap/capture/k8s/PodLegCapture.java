@@ -1,6 +1,8 @@
 package io.meshcap.capture.k8s;
 
+import io.meshcap.MeshcapException;
 import io.meshcap.capture.LegCapture;
+import io.meshcap.capture.TcpdumpArgv;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +28,27 @@ final class PodLegCapture implements LegCapture {
         this.target = target;
         this.process = process;
         this.label = label;
+    }
+
+    @Override
+    public boolean listening() {
+        if (process.stderr().contains(TcpdumpArgv.LISTENING)) {
+            return true;
+        }
+        if (!process.finished()) {
+            return false;
+        }
+        Integer exitCode;
+        try {
+            exitCode = process.await(Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        // tcpdump's own words say why (a missing interface, a filter its libpcap rejects).
+        String said = said(process.stderr());
+        throw MeshcapException.failure("leg " + label + ": tcpdump ended before it was listening"
+                + (exitCode == null ? "" : " (exit " + exitCode + ")") + (said.isEmpty() ? "" : ": " + said));
     }
 
     /**
@@ -78,14 +101,19 @@ final class PodLegCapture implements LegCapture {
             return "leg " + label + ": the exec stream from " + target.describe() + " ended without an exit status "
                     + "(connection to the API server lost?); the packets received until then are kept";
         }
-        String said = stderr.lines()
-                .filter(line -> !line.startsWith(CaptureArgv.PID_MARKER))
-                .collect(Collectors.joining("\n"))
-                .strip();
+        String said = said(stderr);
         if (exitCode == CommandResult.NOT_FOUND) {
             return "leg " + label + ": no tcpdump in " + target.describe() + " (" + said + ")";
         }
         return "leg " + label + ": tcpdump exited " + exitCode + ": " + said;
+    }
+
+    /** What tcpdump said, without the wrapper's PID announcement. */
+    private static String said(String stderr) {
+        return stderr.lines()
+                .filter(line -> !line.startsWith(CaptureArgv.PID_MARKER))
+                .collect(Collectors.joining("\n"))
+                .strip();
     }
 
     private static long dropped(String stderr) {

@@ -8,6 +8,7 @@ import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.TcpdumpArgv;
 import io.meshcap.sys.Libc;
 import io.meshcap.sys.NetworkNamespace;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,12 +16,9 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -31,17 +29,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Runs each leg as a tcpdump subprocess inside a local network namespace ({@code nsenter --net}), with the
- * same argv that runs in a pod through the Kubernetes API.
+ * same tcpdump argv that runs in a pod through the Kubernetes API. Each tcpdump dies with meshcap, however
+ * meshcap ends (SIGKILL included): it runs under {@code setpriv --pdeathsig KILL}, and its messages go to an
+ * anonymous in-memory file, so a killed run leaves neither processes nor files behind.
  */
 public final class TcpdumpCaptureSource implements CaptureSource {
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    /** How long close() lets each stopped tcpdump flush before killing it. */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern DROPPED = Pattern.compile("(\\d+) packets? dropped by kernel");
-    private static final String LISTENING = "listening on";
     private static final int PUMP_CHUNK = 256 << 10;
+    /** Asks the kernel to kill the command when its parent ends; setpriv execs it, so the setting carries over. */
+    private static final List<String> DIE_WITH_PARENT = List.of("setpriv", "--pdeathsig", "KILL", "--");
 
     // Copying streams blocks; the common pool has a single thread on a two-core machine.
     private static final ExecutorService IO = Executors.newCachedThreadPool(runnable -> {
@@ -51,32 +54,40 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     });
 
     private final NetworkNamespace namespace;
-    private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final Set<ProcessLeg> running = ConcurrentHashMap.newKeySet();
 
     public TcpdumpCaptureSource(NetworkNamespace namespace) {
         this.namespace = namespace;
     }
 
+    /** The exact command that captures {@code leg} in {@code namespace}, as {@link #start} runs it. */
+    public static List<String> command(NetworkNamespace namespace, LegPlan leg) {
+        return Stream.concat(DIE_WITH_PARENT.stream(), namespace.enter(TcpdumpArgv.keepingRoot(leg)).stream()).toList();
+    }
+
+    /**
+     * Starts the leg's tcpdump and returns without waiting for it to listen ({@link LegCapture#listening}).
+     * The kernel sends the parent-death signal when the <em>thread</em> that started the process ends, so call
+     * this on a thread that outlives the capture (the capture engine's own), never on a short-lived pool thread.
+     */
     @Override
     public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
-        List<String> argv = namespace.enter(TcpdumpArgv.of(leg));
-        StderrFile stderr = new StderrFile();
+        StderrLog stderr = StderrLog.create();
         Process process;
         try {
-            process = new ProcessBuilder(argv).redirectError(stderr.file.toFile()).start();
+            process = new ProcessBuilder(command(namespace, leg)).redirectError(stderr.forChild()).start();
         } catch (IOException e) {
-            throw MeshcapException.failure("cannot run nsenter/tcpdump (" + e.getMessage()
+            stderr.close();
+            throw MeshcapException.failure("cannot run setpriv/nsenter/tcpdump (" + e.getMessage()
                     + "); install them with: apt-get install -y tcpdump util-linux");
+        } finally {
+            stderr.childStarted();
         }
-        running.add(process);
         process.getOutputStream().close();
         CompletableFuture<Void> copy = CompletableFuture.runAsync(() -> pump(process.getInputStream(), sink), IO);
-        if (!stderr.awaitListening(process, START_TIMEOUT)) {
-            process.destroyForcibly();
-            running.remove(process);
-            throw MeshcapException.failure("leg " + leg.label() + ": tcpdump did not start: " + stderr.finish().strip());
-        }
-        return new ProcessLeg(process, copy, stderr);
+        ProcessLeg capture = new ProcessLeg(leg.label(), process, copy, stderr);
+        running.add(capture);
+        return capture;
     }
 
     /** tcpdump prints its counts on SIGUSR1 and again when it ends: the last figure is the current one. */
@@ -104,59 +115,73 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     /** Stops every tcpdump still running; they flush and exit on SIGTERM. */
     @Override
     public void close() {
-        for (Process process : running) {
-            process.destroy();
+        for (ProcessLeg leg : running) {
+            leg.process.destroy();
         }
-        for (Process process : running) {
+        for (ProcessLeg leg : running) {
             try {
-                if (!process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
+                if (!leg.process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                    leg.process.destroyForcibly();
                 }
             } catch (InterruptedException e) {
-                process.destroyForcibly();
+                leg.process.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
+            leg.stderr.close();
         }
         running.clear();
     }
 
     /**
-     * tcpdump's stderr, redirected to a private file. Reading the pipe instead races with the JDK, which drains
-     * and closes a child's pipes when it exits: the reader then fails with "Stream closed" and the final
-     * statistics (the drop count) are lost.
+     * tcpdump's stderr, redirected into an anonymous in-memory file (memfd) that vanishes with the last descriptor,
+     * so nothing is left on disk whatever ends meshcap. The child opens it through {@code /proc/self/fd}; meshcap
+     * reads it through a channel of its own. Reading a pipe instead races with the JDK, which drains and closes a
+     * child's pipes when it exits: the reader then fails with "Stream closed" and the final statistics (the drop
+     * count) are lost.
      */
-    private static final class StderrFile {
+    private static final class StderrLog {
 
-        private static final Duration POLL = Duration.ofMillis(20);
-        private final Path file;
+        private final int descriptor;
+        private final FileChannel channel;
         private long linesRead;
 
-        StderrFile() throws IOException {
-            file = Files.createTempFile("meshcap-tcpdump-", ".log",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        private StderrLog(int descriptor, FileChannel channel) {
+            this.descriptor = descriptor;
+            this.channel = channel;
         }
 
-        boolean awaitListening(Process process, Duration timeout) throws IOException {
-            Instant deadline = Instant.now().plus(timeout);
-            while (Instant.now().isBefore(deadline)) {
-                if (text().contains(LISTENING)) {
-                    return true;
-                }
-                if (!process.isAlive()) {
-                    return false;
-                }
-                try {
-                    Thread.sleep(POLL.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
+        static StderrLog create() throws IOException {
+            int descriptor;
+            try {
+                descriptor = Libc.C.memfd_create("meshcap-tcpdump-stderr", Libc.MFD_CLOEXEC);
+            } catch (LastErrorException e) {
+                throw new IOException("cannot create a memory file for tcpdump's messages (errno " + e.getErrorCode()
+                        + ")", e);
             }
-            return false;
+            try {
+                return new StderrLog(descriptor, FileChannel.open(path(descriptor), StandardOpenOption.READ));
+            } catch (IOException e) {
+                Libc.C.close(descriptor);
+                throw e;
+            }
+        }
+
+        private static Path path(int descriptor) {
+            return Path.of("/proc/self/fd", Integer.toString(descriptor));
+        }
+
+        /** Where the child writes: the JDK opens this path while starting it. */
+        File forChild() {
+            return path(descriptor).toFile();
+        }
+
+        /** Once the child has its own descriptor (or could not be started), meshcap keeps only its reading channel. */
+        void childStarted() {
+            Libc.C.close(descriptor);
         }
 
         String text() throws IOException {
-            return Files.readString(file, StandardCharsets.UTF_8);
+            return read(0);
         }
 
         /**
@@ -164,43 +189,73 @@ public final class TcpdumpCaptureSource implements CaptureSource {
          * the whole file each time would grow with the capture's length.
          */
         String newLines() throws IOException {
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-                ByteBuffer unread = ByteBuffer.allocate((int) Math.max(0, channel.size() - linesRead));
-                channel.read(unread, linesRead);
-                String text = new String(unread.array(), 0, unread.position(), StandardCharsets.UTF_8);
-                String whole = text.substring(0, text.lastIndexOf('\n') + 1);
-                linesRead += whole.getBytes(StandardCharsets.UTF_8).length;
-                return whole;
-            }
+            String text = read(linesRead);
+            String whole = text.substring(0, text.lastIndexOf('\n') + 1);
+            linesRead += whole.getBytes(StandardCharsets.UTF_8).length;
+            return whole;
         }
 
-        /** The whole text, once the process has exited; the file is removed. */
+        private String read(long from) throws IOException {
+            ByteBuffer unread = ByteBuffer.allocate((int) Math.max(0, channel.size() - from));
+            channel.read(unread, from);
+            return new String(unread.array(), 0, unread.position(), StandardCharsets.UTF_8);
+        }
+
+        /** The whole text, once the process has exited; the memory is released. */
         String finish() {
             try {
                 return text();
             } catch (IOException e) {
                 return "(tcpdump's messages could not be read: " + e.getMessage() + ")";
             } finally {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException ignored) {
-                    // A leftover private temp file is harmless.
-                }
+                close();
+            }
+        }
+
+        void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Closing a memory file's channel has nothing left to lose.
             }
         }
     }
 
     private final class ProcessLeg implements LegCapture {
 
+        private final String label;
         private final Process process;
         private final CompletableFuture<Void> copy;
-        private final StderrFile stderr;
+        private final StderrLog stderr;
+        private boolean listening;
         private OptionalLong lastSaid = OptionalLong.empty();
 
-        ProcessLeg(Process process, CompletableFuture<Void> copy, StderrFile stderr) {
+        ProcessLeg(String label, Process process, CompletableFuture<Void> copy, StderrLog stderr) {
+            this.label = label;
             this.process = process;
             this.copy = copy;
             this.stderr = stderr;
+        }
+
+        @Override
+        public boolean listening() {
+            try {
+                // Read again after the exit: a tcpdump that listened and ended at once (-c 1) has said so by then.
+                if (!saidListening() && !process.isAlive() && !saidListening()) {
+                    throw MeshcapException.failure("leg " + label + ": tcpdump did not start: " + stderr.text().strip());
+                }
+                return listening;
+            } catch (IOException e) {
+                throw MeshcapException.failure("leg " + label + ": cannot read tcpdump's messages: " + e.getMessage(),
+                        e);
+            }
+        }
+
+        private boolean saidListening() throws IOException {
+            if (!listening) {
+                listening = stderr.text().contains(TcpdumpArgv.LISTENING);
+            }
+            return listening;
         }
 
         @Override
@@ -209,12 +264,15 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         }
 
         /**
-         * The drop count tcpdump printed last, after asking it for a new one with SIGUSR1 (nsenter execs tcpdump,
-         * so the process is tcpdump itself; it was signalled only once it listened, so its handler is in place).
+         * The drop count tcpdump printed last, after asking it for a new one with SIGUSR1 (setpriv and nsenter exec
+         * tcpdump, so the process is tcpdump itself). It is asked only once it listens: before its handler is in
+         * place, SIGUSR1 would end it.
          */
         @Override
         public OptionalLong droppedSoFar() {
+            boolean askable = false;
             try {
+                askable = saidListening();
                 OptionalLong said = lastDropCount(stderr.newLines());
                 if (said.isPresent()) {
                     lastSaid = said;
@@ -222,7 +280,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
             } catch (IOException e) {
                 // The figure stays the last one read; the final count comes from await().
             }
-            if (process.isAlive()) {
+            if (askable && process.isAlive()) {
                 try {
                     Libc.C.kill((int) process.pid(), Libc.SIGUSR1);
                 } catch (LastErrorException exited) {
@@ -237,7 +295,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 return null;
             }
-            running.remove(process);
+            running.remove(this);
             copy.exceptionally(e -> null).join();
             String said = stderr.finish();
             long drops = lastDropCount(said).orElse(-1);
