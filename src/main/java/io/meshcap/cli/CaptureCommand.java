@@ -10,7 +10,6 @@ import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.MetadataBundle;
 import io.meshcap.capture.MultiTargetSource;
 import io.meshcap.capture.StopSignal;
-import io.meshcap.capture.TcpdumpArgv;
 import io.meshcap.capture.k8s.KubernetesCaptureSource;
 import io.meshcap.capture.k8s.PodInfo;
 import io.meshcap.capture.k8s.PodSources;
@@ -54,7 +53,8 @@ import picocli.CommandLine.Spec;
             "Capture one leg, or a group of legs, of a sidecar or gateway pod into one merged pcapng.",
             "The pod's address, application ports, ephemeral port range, redirect ports and proxy uid are read",
             "from its network namespace (or, for pods, from the Kubernetes API and inside the pod: its own",
-            "rules, even with --print-plan); flags override them.",
+            "rules, even with --print-plan); flags override them. Every leg starts at once; each one's start",
+            "(time, interface, filter) is printed before 'capturing', and --duration counts from there.",
             "Ctrl-C stops the capture and still writes the merged file; nothing is left running in the cluster."
         },
         footer = {
@@ -109,15 +109,17 @@ final class CaptureCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--duration", paramLabel = "TIME", converter = Quantities.DurationConverter.class,
-            description = "Stop after this long (30s, 5m, 1h). Default: until Ctrl-C or another limit.")
+            description = "Stop after this long (250ms, 30s, 5m, 1h; at most 8760h), counted from when every leg"
+                    + " is listening: setting up before that and merging after it come on top. Default: until Ctrl-C or"
+                    + " another limit.")
     Duration duration;
 
-    @Option(names = {"-c", "--count"}, paramLabel = "N", description = "Stop each leg after N packets.")
-    long count;
+    @Option(names = {"-c", "--count"}, paramLabel = "N", description = "Stop each leg after N packets (1 or more).")
+    Long count;
 
     @Option(names = "--max-size", paramLabel = "SIZE", converter = Quantities.SizeConverter.class,
-            description = "Stop each leg when its file reaches SIZE (500K, 100M, 2G).")
-    long maxSize;
+            description = "Stop each leg when its file reaches SIZE (500K, 100M, 2G: powers of 1024; at least 64K).")
+    Long maxSize;
 
     @Option(names = "--ring", paramLabel = "N", defaultValue = "1",
             description = "With --max-size: never stop, keep each leg's newest N files of --max-size (a ring buffer "
@@ -165,9 +167,29 @@ final class CaptureCommand implements Callable<Integer> {
             throw MeshcapException.usage("name one target: --netns NAME or --pid PID on this machine, "
                     + "or --pod [NS/]NAME or --selector LABELS in a cluster");
         }
+        CaptureLimits limits = limits();
+        filterOptions.validate();
         List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(sided(presetName));
-        CaptureLimits limits = new CaptureLimits(duration, count, maxSize, snapLength, ringFiles);
         return target != null ? captureLocal(presets, limits) : captureInCluster(presets, limits);
+    }
+
+    /**
+     * The limits the flags set, refused up front when they cannot mean what was asked: a limit of 0 would be no
+     * limit at all (leave the flag out for that), and a file smaller than one packet would stop at once.
+     */
+    private CaptureLimits limits() {
+        if (count != null && count < 1) {
+            throw MeshcapException.usage("--count must be at least 1; leave it out to capture without a packet limit");
+        }
+        if (maxSize != null && maxSize < CaptureLimits.SMALLEST_FILE) {
+            throw MeshcapException.usage("--max-size must be at least 64K, so that a leg's file holds a whole packet"
+                    + " (the kernel hands over packets of up to 64 KiB); leave it out for no size limit");
+        }
+        if (proxyUid != null && proxyUid < 0) {
+            throw MeshcapException.usage("--proxy-uid must be a user id (0 or more), not " + proxyUid);
+        }
+        return new CaptureLimits(duration, count == null ? 0 : count, maxSize == null ? 0 : maxSize, snapLength,
+                ringFiles);
     }
 
     /** {@code gateway --side upstream} is the gateway-upstream preset; the side means nothing elsewhere. */
@@ -195,7 +217,7 @@ final class CaptureCommand implements Callable<Integer> {
         if (printPlan) {
             PlanPrinter.print(legs, leg -> engine == Engine.pcap4j
                     ? "libpcap inside meshcap (--engine pcap4j), in the " + namespace.describe()
-                    : CommandRunner.display(namespace.enter(TcpdumpArgv.of(leg))), redirect,
+                    : CommandRunner.display(TcpdumpCaptureSource.command(namespace, leg)), redirect,
                     spec.commandLine().getOut());
             return 0;
         }

@@ -1,5 +1,6 @@
 package io.meshcap.cli;
 
+import io.meshcap.MeshcapException;
 import io.meshcap.plan.FilterBuilder;
 import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.FilterNotes;
@@ -11,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,7 +65,13 @@ final class FilterCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        Preset preset = PresetCatalogue.bundledOr(filtersDirectory).preset(presetName);
+        PresetCatalogue catalogue = PresetCatalogue.bundledOr(filtersDirectory);
+        if (catalogue.isGroup(presetName)) {
+            throw MeshcapException.usage("'" + presetName + "' is a group of presets (" + catalogue.resolve(presetName)
+                    .stream().map(Preset::name).collect(Collectors.joining(", ")) + "): filter prints one leg's"
+                    + " expression, so name one of them; meshcap capture " + presetName + " captures the whole group");
+        }
+        Preset preset = catalogue.preset(presetName);
         FilterInputs inputs = options.inputs(err, TargetFacts.none());
         LegFilter filter = FilterBuilder.build(preset, inputs, extraFilter);
         FilterNotes.of(List.of(preset), inputs).print(err);

@@ -1,5 +1,6 @@
 package io.meshcap.cli;
 
+import io.meshcap.MeshcapException;
 import io.meshcap.istio.IstioDefaults;
 import io.meshcap.net.Addresses;
 import io.meshcap.net.Cidr;
@@ -7,6 +8,8 @@ import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.PortRange;
 import io.meshcap.plan.TargetFacts;
 import java.io.PrintWriter;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,13 +45,41 @@ final class FilterOptions {
     List<String> serviceCidrs = new ArrayList<>();
 
     /**
+     * Checks every flag given, so that a command can refuse a mistake before it reads or starts anything;
+     * {@link #inputs} checks them again as it uses them.
+     */
+    void validate() {
+        podAddresses();
+        ports.forEach(port -> PortRange.port(port, "--port"));
+        if (outboundPort != null) {
+            PortRange.port(outboundPort, "--outbound-port");
+        }
+        if (ephemeralRange != null) {
+            PortRange.parse(ephemeralRange);
+        }
+        concat(clusterCidrs, serviceCidrs).forEach(Cidr::parse);
+    }
+
+    /** The --pod-ip addresses: at most one per family, as a pod has (two of one family is a typo or two pods). */
+    private List<InetAddress> podAddresses() {
+        List<InetAddress> addresses = podIps.stream().map(ip -> Addresses.parse(ip, "--pod-ip")).toList();
+        for (Class<?> family : List.of(Inet4Address.class, Inet6Address.class)) {
+            List<String> same = addresses.stream().filter(family::isInstance).map(Addresses::format).toList();
+            if (same.size() > 1) {
+                throw MeshcapException.usage("--pod-ip: " + same.size() + " " + (family == Inet4Address.class ? "IPv4"
+                        : "IPv6") + " addresses (" + String.join(", ", same) + "); a pod has one per family: give at"
+                        + " most one IPv4 and one IPv6 address");
+            }
+        }
+        return addresses;
+    }
+
+    /**
      * The values to render filters with: each flag given overrides what discovery found. CIDRs that had host
      * bits set are reported on {@code notes}.
      */
     FilterInputs inputs(PrintWriter notes, TargetFacts discovered) {
-        List<InetAddress> addresses = podIps.isEmpty()
-                ? discovered.addresses()
-                : podIps.stream().map(ip -> Addresses.parse(ip, "--pod-ip")).toList();
+        List<InetAddress> addresses = podIps.isEmpty() ? discovered.addresses() : podAddresses();
         List<Integer> appPorts = ports.isEmpty() ? discovered.appPorts() : ports;
         appPorts.forEach(port -> PortRange.port(port, "--port"));
         int outbound = outboundPort != null ? PortRange.port(outboundPort, "--outbound-port")

@@ -92,6 +92,7 @@ public final class InspectCommand implements Callable<Integer> {
             throw MeshcapException.usage("name one source: --rules FILE, --netns NAME or --pid PID on this machine, "
                     + "or --pod [NS/]NAME in a cluster");
         }
+        filterOptions.validate();
         if (source == null) {
             return inspectPod();
         }

@@ -128,7 +128,8 @@ public final class LabCommand implements Callable<Integer> {
     @Command(
             name = "status",
             mixinStandardHelpOptions = true,
-            description = "Show the lab's namespaces, addresses, processes and nat rule counters.",
+            description = "Show the lab's namespaces, addresses, processes and nat rule counters. Exit 1 when the lab"
+                    + " is incomplete, 2 when there is no lab of that name.",
             footer = {"", "Example:", "  sudo meshcap lab status --name demo"})
     static final class Status implements Callable<Integer> {
 
@@ -142,11 +143,15 @@ public final class LabCommand implements Callable<Integer> {
         public Integer call() {
             Lab target = Lab.named(lab.name);
             LabStatus status = target.status();
+            if (status.gone()) {
+                throw MeshcapException.usage("there is no lab named " + lab.name + " (meshcap lab up --name " + lab.name
+                        + " creates it)");
+            }
             PrintWriter out = spec.commandLine().getOut();
-            out.println("lab " + lab.name + ": " + (status.up() ? "up" : status.gone() ? "not present" : "incomplete"
-                    + " (run meshcap lab up --name " + lab.name + " to complete it, or down to remove it)"));
+            out.println("lab " + lab.name + ": " + (status.up() ? "up" : "incomplete (run meshcap lab up --name "
+                    + lab.name + " to complete it, or down to remove it)"));
             StatusPrinter.print(out, target.topology(), status, true);
-            return status.up() || status.gone() ? 0 : MeshcapException.Kind.FAILURE.exitCode();
+            return status.up() ? 0 : MeshcapException.Kind.FAILURE.exitCode();
         }
     }
 
@@ -186,6 +191,9 @@ public final class LabCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            if (inbound == 0 && outbound == 0) {
+                throw MeshcapException.usage("--inbound 0 --outbound 0 makes no connection; ask for at least one");
+            }
             Ledger ledger = Lab.named(lab.name).traffic(inbound, outbound);
             PrintWriter out = spec.commandLine().getOut();
             for (LedgerEntry entry : ledger.connections()) {

@@ -26,6 +26,11 @@ public final class Main {
         cli.setExecutionExceptionHandler(Main::handleFailure);
         cli.setParameterExceptionHandler(Main::handleUsageError);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // Registered after the subcommands exist, so they apply to every command and mixin.
+        cli.registerConverter(Integer.class, Quantities.WholeNumberConverter.ints());
+        cli.registerConverter(int.class, Quantities.WholeNumberConverter.ints());
+        cli.registerConverter(Long.class, Quantities.WholeNumberConverter.longs());
+        cli.registerConverter(long.class, Quantities.WholeNumberConverter.longs());
         cli.setUsageHelpWidth(USAGE_WIDTH);
         return cli;
     }

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Prints a capture plan: per leg, its label, interface, filter, the exact command that will run, and whether
- * (and which REDIRECT ports) re-association undoes.
+ * Prints a capture plan: per leg, its label, interface, filter, the exact command that will run, what ends it,
+ * and whether (and which REDIRECT ports) re-association undoes.
  */
 final class PlanPrinter {
 
@@ -26,6 +26,7 @@ final class PlanPrinter {
             out.println("  interface: " + leg.interfaceName());
             out.println("  filter:    " + leg.filter());
             out.println("  capture:   " + capture.apply(leg));
+            out.println("  stops:     " + leg.limits().describe());
             out.println("  re-associate: " + (leg.reassociate() && redirect != null ? "yes, undoing the REDIRECT to ports "
                     + redirect.outbound() + " (outbound) and " + redirect.inbound() + " (inbound)" : "no"));
         }

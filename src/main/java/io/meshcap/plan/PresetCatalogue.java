@@ -1,5 +1,7 @@
 package io.meshcap.plan;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.MeshcapException;
@@ -51,8 +53,12 @@ public final class PresetCatalogue {
         } catch (NoSuchFileException e) {
             throw MeshcapException.usage("--filters " + directory + ": no " + FILE_NAME
                     + " there (copy the filters/ folder of the meshcap repository and edit it)");
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw MeshcapException.usage(file + ": " + (at == null ? "" : "line " + at.getLineNr() + ", column "
+                    + at.getColumnNr() + ": ") + "not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
-            throw MeshcapException.usage(file + ": " + e.getMessage());
+            throw MeshcapException.usage("cannot read " + file + ": " + e.getMessage());
         }
     }
 
@@ -157,7 +163,15 @@ public final class PresetCatalogue {
      */
     public List<Preset> resolve(String name) {
         List<Preset> group = groups.get(name);
-        return group != null ? group : List.of(preset(name));
+        if (group == null && !presets.containsKey(name)) {
+            throw MeshcapException.usage("unknown preset or group '" + name + "'; " + known());
+        }
+        return group != null ? group : List.of(presets.get(name));
+    }
+
+    /** Whether the name is a group of presets rather than one preset. */
+    public boolean isGroup(String name) {
+        return groups.containsKey(name);
     }
 
     /**
@@ -168,10 +182,14 @@ public final class PresetCatalogue {
     public Preset preset(String name) {
         Preset preset = presets.get(name);
         if (preset == null) {
-            List<String> known = new ArrayList<>(presets.keySet());
-            known.addAll(groups.keySet());
-            throw MeshcapException.usage("unknown preset '" + name + "'; known presets: " + String.join(", ", known));
+            throw MeshcapException.usage("unknown preset '" + name + "'; " + known());
         }
         return preset;
+    }
+
+    private String known() {
+        String groupNames = String.join(", ", groups.keySet());
+        return "known presets: " + String.join(", ", presets.keySet())
+                + (groups.isEmpty() ? "" : "; groups of presets (for meshcap capture): " + groupNames);
     }
 }

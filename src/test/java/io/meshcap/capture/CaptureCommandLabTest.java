@@ -267,6 +267,38 @@ class CaptureCommandLabTest {
         assertFalse(pcap4j.out().contains("tcpdump"), "no tcpdump runs with --engine pcap4j: " + pcap4j.out());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "--count 0", "--max-size 0", "--max-size 60K", "--max-size 99999999999G", "--duration 99999999999999999999",
+        "--duration 9999999999999999h", "--duration 99999999999999999s", "--proxy-uid -1", "--ring 99999999999",
+        "--snaplen 99999999999", "--pod-ip 198.18.0.2 --pod-ip 198.18.0.3", "--port 0", "--outbound-port 70000",
+        "--ephemeral-range 5-1", "--cluster-cidr 10.0.0.0/33"})
+    void flagsThatCannotWorkAreRefusedBeforeAnythingIsReadOrStarted(String flags) {
+        List<String> args = new ArrayList<>(List.of("capture", "sidecar", "--netns", LAB.topology().podNamespace(),
+                "--print-plan"));
+        args.addAll(List.of(flags.split(" ")));
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("", run.out(), "no plan is printed");
+        assertFalse(run.err().contains("note:"), "refused before the namespace was read: " + run.err());
+        assertFalse(run.err().matches("(?s).*(Exception|java\\.|not an? (int|long)|negative).*"),
+                "said in the user's terms: " + run.err());
+    }
+
+    @Test
+    void thePlanSaysWhatTheLimitsMeanInExactUnits() {
+        CliRun run = CliRun.of("capture", "outbound-plain", "--netns", LAB.topology().podNamespace(), "--print-plan",
+                "--duration", "5m", "--max-size", "100M", "--count", "7");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("  stops:     after 300 s (counted once every leg listens), after 7 packets,"
+                + " at 104857600 bytes (100.0 MB) per leg"), run.out());
+        CliRun ring = CliRun.of("capture", "outbound-plain", "--netns", LAB.topology().podNamespace(), "--print-plan",
+                "--max-size", "500K", "--ring", "3");
+        assertEquals(0, ring.exitCode(), ring.toString());
+        assertTrue(ring.out().contains("  stops:     on Ctrl-C; keeps the newest 3 files of 512000 bytes (500.0 KB)"
+                + " per leg"), ring.out());
+    }
+
     @Test
     void targetsThatDoNotExistAreUsageErrors() {
         assertEquals(2, CliRun.of("capture", "sidecar", "--netns", "no-such-ns-x").exitCode());

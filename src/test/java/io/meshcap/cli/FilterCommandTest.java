@@ -1,9 +1,13 @@
 package io.meshcap.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FilterCommandTest {
 
@@ -81,5 +85,38 @@ class FilterCommandTest {
         assertEquals(2, CliRun.of("filter", "gateway-upstream", "--cluster-cidr", "10.0.0.0/33").exitCode());
         assertEquals(2, CliRun.of("filter", "nope", "--pod-ip", "198.18.0.2").exitCode());
         assertEquals(2, CliRun.of("filter", "inbound-mtls", "--pod-ip", "198.18.0.2").exitCode());
+    }
+
+    @Test
+    void aGroupIsNamedAsAGroupWithTheCommandThatTakesIt() {
+        CliRun run = CliRun.of("filter", "sidecar", "--pod-ip", "198.18.0.2", "--port", "8080");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("meshcap: 'sidecar' is a group of presets (inbound-mtls, inbound-plain, outbound-plain, outbound-mtls):"
+                + " filter prints one leg's expression, so name one of them; meshcap capture sidecar captures the whole group",
+                run.err().strip());
+    }
+
+    @Test
+    void aBrokenPresetFileIsReportedByLineAndColumnWithoutParserInternals(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("presets.json"), "{\"presets\": [ {\"name\": 3,\n");
+        CliRun run = CliRun.of("filter", "inbound-mtls", "--pod-ip", "198.18.0.2", "--port", "8080", "--filters",
+                dir.toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().startsWith("meshcap: " + dir.resolve("presets.json") + ": line 2, column 1: not valid JSON"),
+                run.err());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertFalse(run.err().contains("Source") || run.err().contains("REDACTED"), run.err());
+    }
+
+    @Test
+    void onePodAddressPerFamily() {
+        CliRun two = CliRun.of("filter", "inbound-mtls", "--pod-ip", "198.18.0.2", "--pod-ip", "198.18.0.3", "--port", "8080");
+        assertEquals(2, two.exitCode(), two.toString());
+        assertEquals("meshcap: --pod-ip: 2 IPv4 addresses (198.18.0.2, 198.18.0.3); a pod has one per family: give at"
+                + " most one IPv4 and one IPv6 address", two.err().strip());
+        CliRun six = CliRun.of("filter", "inbound-mtls", "--pod-ip", "2001:2::2", "--pod-ip", "2001:2::3", "--port", "8080");
+        assertEquals(2, six.exitCode(), six.toString());
+        CliRun dual = CliRun.of("filter", "inbound-mtls", "--pod-ip", "198.18.0.2", "--pod-ip", "2001:2::2", "--port", "8080");
+        assertEquals(0, dual.exitCode(), dual.toString());
     }
 }

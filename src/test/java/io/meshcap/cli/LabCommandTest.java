@@ -36,4 +36,20 @@ class LabCommandTest {
         assertEquals(1, cli.execute("lab", "traffic", "--name", "mctest-absent"));
         assertTrue(err.toString().contains("run meshcap lab up --name mctest-absent"), err.toString());
     }
+
+    @Test
+    void statusOfALabThatIsNotThereIsAnError() {
+        String name = io.meshcap.lab.LabFixture.uniqueName();
+        CliRun run = CliRun.of("lab", "status", "--name", name);
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("meshcap: there is no lab named " + name + " (meshcap lab up --name " + name + " creates it)",
+                run.err().strip());
+    }
+
+    @Test
+    void trafficOfNoConnectionsIsRefusedBeforeTheLabIsLookedAt() {
+        CliRun run = CliRun.of("lab", "traffic", "--name", "mctest-absent", "--inbound", "0", "--outbound", "0");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("meshcap: --inbound 0 --outbound 0 makes no connection; ask for at least one", run.err().strip());
+    }
 }

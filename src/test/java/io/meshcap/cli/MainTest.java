@@ -19,7 +19,7 @@ class MainTest {
     void commandLineMistakesSayWhatIsWrongAndWhereTheHelpIsWithoutTheUsageDump() {
         CliRun run = CliRun.of("filter", "inbound-mtls", "--port", "abc");
         assertEquals(2, run.exitCode(), run.toString());
-        assertEquals(List.of("meshcap: Invalid value for option '--port' (PORT): 'abc' is not an int",
+        assertEquals(List.of("meshcap: Invalid value for option '--port' (PORT): 'abc' is not a whole number",
                 "meshcap: see 'meshcap filter --help'"), run.err().lines().toList());
         CliRun missing = CliRun.of("inspect");
         assertEquals(2, missing.exitCode(), missing.toString());
