@@ -120,8 +120,11 @@ final class KubernetesOptions {
      * before it cleans up, that ID is how the user finds what it left.
      */
     LaunchSettings settings(PrintWriter err) {
-        if (readySeconds <= 0) {
-            throw MeshcapException.usage("--ready-timeout must be positive");
+        long longest = LaunchSettings.DEFAULT_LIFETIME.toSeconds();
+        if (readySeconds <= 0 || readySeconds > longest) {
+            // A helper ends by itself after its lifetime: waiting longer for it to run could never succeed.
+            throw MeshcapException.usage("--ready-timeout must be between 1 and " + longest + " seconds (the debug"
+                    + " container's lifetime), not " + readySeconds);
         }
         LaunchSettings settings = LaunchSettings.of(strategy).withImage(image)
                 .withReadyTimeout(Duration.ofSeconds(readySeconds));

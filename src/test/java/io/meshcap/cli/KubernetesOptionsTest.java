@@ -102,4 +102,13 @@ class KubernetesOptionsTest {
         assertEquals("registry.local/netshoot:1", settings.image());
         assertEquals(Optional.of("istio-proxy"), options.container());
     }
+
+    @Test
+    void aReadyTimeoutNoHelperCouldOutliveIsRefusedInWords() {
+        MeshcapException refused = assertThrows(MeshcapException.class,
+                () -> parse("--ready-timeout", "99999999999").settings(new PrintWriter(new StringWriter())));
+        assertEquals(MeshcapException.Kind.USAGE, refused.kind());
+        assertEquals("--ready-timeout must be between 1 and 43200 seconds (the debug container's lifetime), not"
+                + " 99999999999", refused.getMessage());
+    }
 }
