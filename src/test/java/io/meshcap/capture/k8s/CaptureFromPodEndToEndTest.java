@@ -5,6 +5,7 @@ import static io.meshcap.capture.k8s.MockCluster.POD;
 import static io.meshcap.capture.k8s.MockCluster.stderr;
 import static io.meshcap.capture.k8s.MockCluster.stdout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,5 +103,68 @@ class CaptureFromPodEndToEndTest {
     @Test
     void localAndClusterTargetsExcludeEachOther() {
         assertEquals(2, CliRun.of("capture", "sidecar", "--pod", POD, "--netns", "x").exitCode());
+    }
+
+    /** How long the pod's tcpdump takes to say it listens: longer than the exec takes to start. */
+    private static final long SLOW_START_MS = 1500;
+
+    @Test
+    void capturingIsSaidOnlyOnceTcpdumpInThePodListens() {
+        cluster.exec(POD, PROXY, CaptureArgv.capture(plannedLeg()))
+                .andEmit(stderr("meshcap-pid 9001\n"))
+                // The mock times each frame from the start of the exec, so the later frames come later still.
+                .waitFor(5).andEmit(MockCluster.stderrAfter(SLOW_START_MS, "tcpdump: listening on eth0\n"))
+                .waitFor(5).andEmit(MockCluster.stdoutAfter(SLOW_START_MS + 5, MockCluster.resource(PcapFiles.LO_SMALL)))
+                .waitFor(5).andEmit(MockCluster.stderrAfter(SLOW_START_MS + 10, COUNTS))
+                .waitFor(5).andEmit(MockCluster.successAfter(SLOW_START_MS + 15))
+                .done().once();
+
+        CliRun run = captureWithGivenFilterValues();
+
+        assertEquals(0, run.exitCode(), run.toString());
+        int listening = run.err().indexOf(" listening: " + POD + "/eth0:inbound-mtls on eth0, filter ");
+        assertTrue(listening > 0, run.err());
+        assertTrue(run.err().indexOf("meshcap: capturing 1 leg(s) for 20 s") > listening, run.err());
+    }
+
+    @Test
+    void aTcpdumpThatEndsBeforeItListensEndsTheCaptureWithItsOwnWords() {
+        cluster.exec(POD, PROXY, CaptureArgv.capture(plannedLeg()))
+                .andEmit(stderr("meshcap-pid 9001\ntcpdump: eth0: No such device exists\n"))
+                .waitFor(5).andEmit(new StatusStreamMessage(1))
+                .done().once();
+
+        CliRun run = captureWithGivenFilterValues();
+
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("leg " + POD + "/eth0:inbound-mtls: tcpdump ended before it was listening (exit 1):"
+                + " tcpdump: eth0: No such device exists"), run.err());
+        assertFalse(run.err().contains("meshcap: capturing"), "nothing was announced: " + run.err());
+    }
+
+    private static final List<String> GIVEN_FILTER_VALUES = List.of("--extra-filter", "tcp", "-p", "9080", "--pod-ip",
+            "10.244.1.17");
+
+    private CliRun captureWithGivenFilterValues() {
+        List<String> args = new ArrayList<>(List.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig",
+                kubeconfig.toString(), "-o", temp.resolve("pod.pcapng").toString(), "--duration", "20s"));
+        args.addAll(GIVEN_FILTER_VALUES);
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    /** The leg {@link #captureWithGivenFilterValues} runs, as --print-plan shows it; the pod is ready for the run. */
+    private LegPlan plannedLeg() {
+        List<String> args = new ArrayList<>(List.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig",
+                kubeconfig.toString(), "--print-plan"));
+        args.addAll(GIVEN_FILTER_VALUES);
+        for (int run = 0; run < 2; run++) {
+            cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+            cluster.factsReturn(POD, PROXY, Map.of());
+        }
+        CliRun plan = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, plan.exitCode(), plan.toString());
+        String filter = plan.out().lines().filter(l -> l.strip().startsWith("filter:")).findFirst().orElseThrow()
+                .strip().substring("filter:".length()).strip();
+        return new LegPlan(NAMESPACE + "/" + POD, "eth0", "inbound-mtls", filter, false, CaptureLimits.none(), Map.of());
     }
 }
