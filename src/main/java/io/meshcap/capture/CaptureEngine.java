@@ -52,7 +52,7 @@ public final class CaptureEngine {
             for (LegPlan leg : legs) {
                 running.add(start(leg, running.size()));
             }
-            awaitListening(running);
+            awaitListening(running, stop);
             status.start(running.stream().map(r -> new StatusLine.Counter(r.plan.label(), r.spool, r.capture)).toList(),
                     duration);
             if (workload != null) {
@@ -100,9 +100,10 @@ public final class CaptureEngine {
 
     /**
      * Waits until every leg listens, saying when each one started; the legs were all started first, so they come
-     * up together rather than one after another. Fails if a capturer ends or stays silent instead.
+     * up together rather than one after another. Fails if a capturer ends or stays silent instead; returns early
+     * on a stop request (Ctrl-C), which then stops the legs as usual.
      */
-    private void awaitListening(List<RunningLeg> running) throws InterruptedException {
+    private void awaitListening(List<RunningLeg> running, StopSignal stop) throws InterruptedException {
         List<RunningLeg> starting = new ArrayList<>(running);
         Instant deadline = Instant.now().plus(LISTEN_TIMEOUT);
         while (true) {
@@ -120,7 +121,9 @@ public final class CaptureEngine {
                 throw MeshcapException.failure("leg " + starting.get(0).plan.label() + ": the capturer was not listening"
                         + " after " + LISTEN_TIMEOUT.toSeconds() + " s; nothing was captured");
             }
-            Thread.sleep(LISTEN_POLL.toMillis());
+            if (stop.awaitStop(LISTEN_POLL)) {
+                return;
+            }
         }
     }
 
