@@ -6,6 +6,7 @@ import io.meshcap.istio.InterceptionMode;
 import io.meshcap.istio.InterceptionModel;
 import io.meshcap.istio.IstioDefaults;
 import io.meshcap.istio.LoopbackSource;
+import io.meshcap.istio.OwnerSelection;
 import io.meshcap.istio.UnrecognisedRule;
 import io.meshcap.text.TextTable;
 import java.io.PrintWriter;
@@ -42,8 +43,14 @@ final class InspectionText {
             table.row("inbound included", list(m.inboundIncludedPorts()));
             table.row("outbound excluded", join(list(m.outboundExcludedCidrs()), ports(m.outboundExcludedPorts())));
             table.row("outbound included", join(list(m.outboundIncludedCidrs()), ports(m.outboundIncludedPorts())));
-            table.row("DNS capture", m.capturesDns() ? "port " + IstioDefaults.DNS_PORT + " -> " + m.dnsRedirectPort() : "off");
+            table.row("outbound owners", owners(m.outboundOwners()));
+            table.row("DNS capture", m.capturesDns() ? "port " + IstioDefaults.DNS_PORT + " -> " + m.dnsRedirectPort()
+                    + (m.dnsResolvers().isEmpty() ? " (every server)" : " (only to " + list(m.dnsResolvers()) + ")") : "off");
             table.row("excluded interfaces", list(m.excludedInterfaces()));
+            table.row("rerouted interfaces", m.reroutedInterfaces().isEmpty() ? "-" : m.reroutedInterfaces().stream()
+                    .map(r -> r.name() + (r.allDestinations() ? "" : " (to " + list(r.destinations()) + ")"))
+                    .collect(Collectors.joining(", ")) + " -> outbound port");
+            table.row("drop INVALID", m.dropsInvalid() ? "yes (conntrack INVALID packets dropped in PREROUTING)" : "no");
         }
         table.row("ephemeral ports", inspection.ephemeralPortRange() + " (" + inspection.ephemeralPortRangeOrigin() + ")");
         table.print(out, INDENT);
@@ -71,6 +78,24 @@ final class InspectionText {
             return m.interceptsOutbound() ? both : inboundOnly;
         }
         return m.interceptsOutbound() ? outboundOnly : "neither direction is intercepted";
+    }
+
+    private static String owners(OwnerSelection owners) {
+        if (!owners.selects()) {
+            return "all (no owner selection)";
+        }
+        StringBuilder text = new StringBuilder();
+        append(text, "only groups ", owners.onlyGroups());
+        append(text, "only users ", owners.onlyUsers());
+        append(text, "except groups ", owners.exemptGroups());
+        append(text, "except users ", owners.exemptUsers());
+        return text.toString();
+    }
+
+    private static void append(StringBuilder text, String label, Collection<Long> ids) {
+        if (!ids.isEmpty()) {
+            text.append(text.length() == 0 ? "" : "; ").append(label).append(list(ids));
+        }
     }
 
     private static String loopback(LoopbackSource source) {

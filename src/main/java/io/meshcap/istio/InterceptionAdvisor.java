@@ -27,10 +27,10 @@ public final class InterceptionAdvisor {
                     + "); what follows may miss what they do"));
         }
         for (ShadowingRule shadowing : model.shadowingRules()) {
-            advice.add(Advice.warning("line " + shadowing.line() + " (" + shadowing.text() + ") takes every packet that"
-                    + " reaches it in " + shadowing.chain() + ", so the rule(s) after it on line(s) "
+            advice.add(Advice.warning("line " + shadowing.line() + " (" + shadowing.text() + ") in " + shadowing.chain()
+                    + " takes every packet that the rule(s) after it on line(s) "
                     + shadowing.shadowedLines().stream().map(String::valueOf).collect(Collectors.joining(", "))
-                    + " never apply; what follows is read without them"));
+                    + " would match, so those never apply; what follows is read without them"));
         }
         switch (model.mode()) {
             case NONE -> advice.add(Advice.warning("no Istio interception rules found: this is not a sidecar or ambient pod's"
@@ -56,15 +56,71 @@ public final class InterceptionAdvisor {
         portDeviations(model, advice);
         inbound(model, guide, advice);
         outbound(model, advice);
-        if (model.capturesDns()) {
-            advice.add(Advice.note("DNS capture is on: queries to port " + IstioDefaults.DNS_PORT + " go to the DNS proxy"
-                    + " (pilot-agent, or ztunnel in ambient mode) on port " + model.dnsRedirectPort() + " and show on lo, not eth0"));
-        }
+        owners(model.outboundOwners(), advice);
+        dns(model, advice);
         if (!model.excludedInterfaces().isEmpty()) {
             advice.add(Advice.warning("traffic on " + String.join(", ", model.excludedInterfaces())
                     + " bypasses the proxy entirely: capture it there, in plaintext, with no lo leg"));
         }
+        model.reroutedInterfaces().forEach(rerouted -> advice.add(rerouted(rerouted, model)));
+        if (model.dropsInvalid()) {
+            advice.add(Advice.note("packets conntrack finds INVALID (out of window, say) are dropped in PREROUTING"
+                    + " (Istio's drop-invalid): eth0 captures still show them, since eth0 sees received packets before"
+                    + " netfilter, but they never reach the proxy, the app or a lo leg"));
+        }
         return advice;
+    }
+
+    private static void dns(InterceptionModel model, List<Advice> advice) {
+        if (!model.capturesDns()) {
+            return;
+        }
+        String proxy = " go to the DNS proxy (pilot-agent, or ztunnel in ambient mode) on port " + model.dnsRedirectPort()
+                + " and show on lo, not eth0";
+        if (model.dnsResolvers().isEmpty()) {
+            advice.add(Advice.note("DNS capture is on: queries to port " + IstioDefaults.DNS_PORT + " of every server" + proxy));
+        } else {
+            advice.add(Advice.note("DNS capture is on for the pod's resolvers " + String.join(", ", model.dnsResolvers())
+                    + ": queries to them" + proxy + "; queries to any other server leave eth0 directly"));
+        }
+    }
+
+    /** Owner-based selection: whose calls never reach the proxy, and so have no lo leg. */
+    private static void owners(OwnerSelection owners, List<Advice> advice) {
+        String bypass = " leave eth0 directly from their own port, in plaintext, with no lo leg (and their DNS is not"
+                + " captured either); the proxy's own uid and gid are not affected";
+        if (!owners.onlyGroups().isEmpty() || !owners.onlyUsers().isEmpty()) {
+            advice.add(Advice.warning("outbound capture covers only sockets of " + owners(owners.onlyGroups(), owners.onlyUsers())
+                    + " (ISTIO_OUTBOUND_OWNER_GROUPS / _USERS): other processes' calls" + bypass));
+        }
+        if (!owners.exemptGroups().isEmpty() || !owners.exemptUsers().isEmpty()) {
+            advice.add(Advice.warning("sockets of " + owners(owners.exemptGroups(), owners.exemptUsers())
+                    + " are exempt from outbound capture (ISTIO_OUTBOUND_OWNER_GROUPS_EXCLUDE / _USERS_EXCLUDE): their calls"
+                    + bypass));
+        }
+    }
+
+    private static String owners(Set<Long> groups, Set<Long> users) {
+        List<String> parts = new ArrayList<>();
+        if (!groups.isEmpty()) {
+            parts.add("group(s) " + join(groups));
+        }
+        if (!users.isEmpty()) {
+            parts.add("user(s) " + join(users));
+        }
+        return String.join(" and ", parts);
+    }
+
+    /** A KubeVirt interface: its traffic is the VM's outbound calls, seen on that interface, never on lo. */
+    private static Advice rerouted(ReroutedInterface rerouted, InterceptionModel model) {
+        String what = rerouted.allDestinations() ? "traffic arriving on " + rerouted.name()
+                : "traffic arriving on " + rerouted.name() + " for " + String.join(", ", rerouted.destinations());
+        String port = model.outboundRedirectPort() != null ? "port " + model.outboundRedirectPort() : "outbound port";
+        return Advice.warning(what + " is rerouted to the proxy's outbound " + port + " (a KubeVirt VM's interface): these"
+                + " are the VM's own outbound calls. Capture them on " + rerouted.name() + ", where they show with their"
+                + " original destination; they never appear on lo, so outbound-plain misses them, and the proxy's"
+                + " connection onwards is on eth0 like any outbound call (outbound-mtls)"
+                + (rerouted.allDestinations() ? "" : "; other traffic on " + rerouted.name() + " bypasses the proxy"));
     }
 
     private static void portDeviations(InterceptionModel model, List<Advice> advice) {
@@ -76,11 +132,13 @@ public final class InterceptionAdvisor {
             advice.add(Advice.note("inbound traffic goes to port " + model.inboundRedirectPort() + ", not "
                     + IstioDefaults.INBOUND_CAPTURE_PORT));
         }
-        boolean defaultOwner = model.proxyUids().equals(Set.of(IstioDefaults.PROXY_UID))
-                || model.proxyUids().isEmpty();
-        if (!defaultOwner) {
+        if (!isDefault(model.proxyUids())) {
             advice.add(Advice.note("the proxy runs as uid " + join(model.proxyUids()) + " (not "
                     + IstioDefaults.PROXY_UID + "); a stand-in proxy must use it for the owner match to see it"));
+        }
+        if (!isDefault(model.proxyGids()) && !model.proxyGids().equals(model.proxyUids())) {
+            advice.add(Advice.note("the rules also exempt gid " + join(model.proxyGids()) + " as the proxy's (not "
+                    + IstioDefaults.PROXY_UID + "): any process of that group bypasses the proxy like the proxy itself"));
         }
     }
 
@@ -123,6 +181,10 @@ public final class InterceptionAdvisor {
             advice.add(Advice.warning("outbound capture is limited to " + String.join(", ", captured)
                     + "; everything else leaves eth0 directly"));
         }
+    }
+
+    private static boolean isDefault(Set<Long> ids) {
+        return ids.isEmpty() || ids.equals(Set.of(IstioDefaults.PROXY_UID));
     }
 
     private static String join(Set<? extends Number> values) {

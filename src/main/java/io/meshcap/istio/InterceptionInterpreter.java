@@ -3,7 +3,10 @@ package io.meshcap.istio;
 import io.meshcap.istio.NetfilterRule.Key;
 import io.meshcap.istio.NetfilterRule.Match;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -14,22 +17,22 @@ import java.util.stream.Collectors;
  * {@code istio-iptables}, {@code istio-nftables} and istio-cni's ambient in-pod mode write; a rule that fits
  * none of them is reported with its line, never skipped. A rule's effects are staged while it is read and reach
  * the model only once the whole rule is recognised, so a rule reported as not understood changes nothing. Rules
- * that an earlier rule of their chain keeps every packet from ({@link ChainOrder}) are reported in the model's
- * {@link InterceptionModel#shadowingRules()} and not read, as the kernel never applies them.
+ * the kernel never applies ({@link ChainOrder}: after a rule that takes all their packets, or in a chain no built-in
+ * chain jumps to) are reported and not read.
  */
 final class InterceptionInterpreter {
 
-    private static final Set<String> BUILT_IN_CHAINS = Set.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING");
-    private static final Set<String> LOOPBACK_DESTINATIONS = Set.of("127.0.0.1/32", "::1/128");
     private static final Set<String> ENVOY_SOURCES = Set.of(
             IstioDefaults.ENVOY_INBOUND_SOURCE_V4 + "/32", IstioDefaults.ENVOY_INBOUND_SOURCE_V6 + "/128");
     private static final String LOOPBACK_INTERFACE = "lo";
+    private static final String INVALID = "invalid";
 
     // What the rules said, filled in rule by rule.
     private Integer outboundPort;
     private Integer inboundPort;
     private Integer hbonePort;
     private Integer dnsPort;
+    private boolean dnsToEveryServer;
     private SocketMark proxyMark;
     private SocketMark tproxyMark;
     private boolean inboundAll;
@@ -37,15 +40,19 @@ final class InterceptionInterpreter {
     private boolean sawRedirect;
     private boolean sawTproxy;
     private boolean sawAmbient;
+    private boolean dropsInvalid;
     private final SortedSet<Integer> inboundExcluded = new TreeSet<>();
     private final SortedSet<Integer> inboundIncluded = new TreeSet<>();
     private final SortedSet<Integer> outboundExcluded = new TreeSet<>();
     private final SortedSet<Integer> outboundIncluded = new TreeSet<>();
     private final List<String> excludedCidrs = new ArrayList<>();
     private final List<String> includedCidrs = new ArrayList<>();
-    private final SortedSet<Long> uids = new TreeSet<>();
-    private final SortedSet<Long> gids = new TreeSet<>();
-    private final List<String> interfaces = new ArrayList<>();
+    private final List<String> dnsResolvers = new ArrayList<>();
+    private final SocketOwners owners = new SocketOwners();
+    /** Interfaces with a RETURN of their own in a built-in chain. */
+    private final List<String> skippedInterfaces = new ArrayList<>();
+    /** Interfaces rerouted to the outbound port, each with the destinations (empty: all). */
+    private final Map<String, List<String>> rerouted = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     /** The effects of the rule being read, applied only when all of it fits a known shape. */
     private final List<Runnable> staged = new ArrayList<>();
@@ -60,12 +67,18 @@ final class InterceptionInterpreter {
         List<UnrecognisedRule> notUnderstood = new ArrayList<>(unrecognised);
         List<ShadowingRule> shadowing = ChainOrder.shadowing(rules);
         Set<Integer> neverApply = shadowing.stream().flatMap(s -> s.shadowedLines().stream()).collect(Collectors.toSet());
+        Set<Integer> neverWalked = new HashSet<>();
+        for (ChainOrder.UnreachedChain chain : ChainOrder.unreached(rules, neverApply)) {
+            neverWalked.addAll(chain.lines());
+            reader.notes.add(lines(chain.lines()) + ": no built-in chain of the " + chain.table() + " table jumps to "
+                    + chain.chain() + ", so the kernel never applies its rules; they are not read");
+        }
         for (NetfilterRule rule : rules) {
             if (neverApply.contains(rule.line())) {
                 // The kernel never gets to it, so it says nothing about what happens to traffic.
                 continue;
             }
-            String problem = reader.apply(rule);
+            String problem = reader.apply(rule, !neverWalked.contains(rule.line()));
             if (problem != null) {
                 notUnderstood.add(new UnrecognisedRule(rule.line(), rule.text(), problem));
             }
@@ -74,8 +87,15 @@ final class InterceptionInterpreter {
         return reader.model(backend, detail, notUnderstood, shadowing);
     }
 
-    /** Reads one rule and commits its effects if it fits; returns why it did not fit, or null. */
-    private String apply(NetfilterRule rule) {
+    private static String lines(List<Integer> lines) {
+        return lines.size() == 1 ? "line " + lines.get(0) : "lines " + lines.get(0) + "-" + lines.get(lines.size() - 1);
+    }
+
+    /**
+     * Reads one rule and commits its effects if it fits and {@code applies} (a rule in a chain the kernel never walks
+     * is still checked, so an unknown shape is reported, but changes nothing); returns why it did not fit, or null.
+     */
+    private String apply(NetfilterRule rule, boolean applies) {
         staged.clear();
         String problem;
         try {
@@ -83,7 +103,7 @@ final class InterceptionInterpreter {
         } catch (IllegalArgumentException e) {
             problem = e.getMessage();
         }
-        if (problem == null) {
+        if (problem == null && applies) {
             staged.forEach(Runnable::run);
         }
         return problem;
@@ -96,7 +116,7 @@ final class InterceptionInterpreter {
     /** Reads one rule, staging what it means; returns why it did not fit, or null. */
     private String read(NetfilterRule rule) {
         String chain = rule.chain();
-        if (BUILT_IN_CHAINS.contains(chain)) {
+        if (ChainOrder.BUILT_IN_CHAINS.contains(chain)) {
             return builtIn(rule);
         }
         return switch (chain) {
@@ -107,6 +127,8 @@ final class InterceptionInterpreter {
             case "ISTIO_OUTPUT_DNS" -> dns(rule);
             case "ISTIO_TPROXY" -> tproxy(rule);
             case "ISTIO_DIVERT" -> divert(rule);
+            case "ISTIO_DROP" -> rule.target().equals("DROP") && rule.matches().isEmpty() ? null
+                    : "ISTIO_DROP rule of a shape Istio does not write";
             // istio-cni's ambient chain: ISTIO_PRERT in iptables, istio-prerouting in nftables.
             case "ISTIO_PRERT", "ISTIO_PREROUTING" -> ambientPrerouting(rule);
             default -> chain.startsWith("ISTIO_") ? "Istio chain " + chain + " is not one meshcap knows"
@@ -116,21 +138,40 @@ final class InterceptionInterpreter {
 
     private String builtIn(NetfilterRule rule) {
         String target = rule.target();
+        String in = rule.positive(Key.IN_INTERFACE);
+        String out = rule.positive(Key.OUT_INTERFACE);
+        // istio-iptables --kube-virt-interfaces: a VM's traffic entering on IF goes to the outbound port.
+        if (target.equals("ISTIO_REDIRECT") && rule.chain().equals("PREROUTING") && in != null
+                && rule.onlyHas(Key.IN_INTERFACE, Key.DESTINATION)) {
+            String destination = rule.positive(Key.DESTINATION);
+            if (rule.has(Key.DESTINATION) && destination == null) {
+                return "rerouting rule with a negated destination, which Istio does not write";
+            }
+            stage(() -> {
+                List<String> destinations = rerouted.computeIfAbsent(in, name -> new ArrayList<>());
+                if (destination != null) {
+                    destinations.add(RuleAddresses.cidr(destination));
+                }
+            });
+            return null;
+        }
+        // drop-invalid: conntrack-INVALID packets are dropped, directly or through ISTIO_DROP.
+        if ((target.equals("DROP") || target.equals("ISTIO_DROP")) && rule.onlyHas(Key.CT_STATE, Key.PROTOCOL)
+                && INVALID.equalsIgnoreCase(rule.positive(Key.CT_STATE))) {
+            stage(() -> dropsInvalid = true);
+            return null;
+        }
         if (target.startsWith("ISTIO_")) {
             return null;
         }
-        if (target.equals("RETURN") && rule.matches().size() == 1) {
-            String in = rule.positive(Key.IN_INTERFACE);
-            String out = rule.positive(Key.OUT_INTERFACE);
-            if (in != null || out != null) {
-                String name = in != null ? in : out;
-                stage(() -> {
-                    if (!interfaces.contains(name)) {
-                        interfaces.add(name);
-                    }
-                });
-                return null;
-            }
+        if (target.equals("RETURN") && rule.matches().size() == 1 && (in != null || out != null)) {
+            String name = in != null ? in : out;
+            stage(() -> {
+                if (!skippedInterfaces.contains(name)) {
+                    skippedInterfaces.add(name);
+                }
+            });
+            return null;
         }
         // TPROXY mode's mangle plumbing: keep the mark on the connection and tag the proxy's own loopback traffic.
         if (rule.table().equals("mangle")) {
@@ -140,11 +181,8 @@ final class InterceptionInterpreter {
             if (target.equals("RETURN") && rule.has(Key.MARK)) {
                 return null;
             }
-            if (target.equals("MARK") && owner(rule)) {
-                return null;
-            }
-            // ISTIO_DROP_INVALID: drop out-of-window packets instead of letting them bypass the redirect.
-            if (target.equals("DROP") && "INVALID".equals(rule.positive(Key.CT_STATE))) {
+            if (target.equals("MARK") && SocketOwners.named(rule)) {
+                stage(owners.proxy(rule));
                 return null;
             }
         }
@@ -199,9 +237,8 @@ final class InterceptionInterpreter {
 
     private String output(NetfilterRule rule) {
         String target = rule.target();
-        if (owner(rule)) {
-            return Set.of("RETURN", "ISTIO_IN_REDIRECT", "ACCEPT", "CT").contains(target) ? null
-                    : "proxy-owner rule with an unexpected target " + target;
+        if (SocketOwners.named(rule)) {
+            return ownerRule(rule);
         }
         if (rule.table().equals("mangle") && target.equals("CONNMARK")) {
             return null;
@@ -222,8 +259,8 @@ final class InterceptionInterpreter {
                 return null;
             }
             if (destination != null && rule.onlyHas(Key.DESTINATION)) {
-                if (!LOOPBACK_DESTINATIONS.contains(cidr(destination))) {
-                    stage(() -> excludedCidrs.add(cidr(destination)));
+                if (!RuleAddresses.loopback(destination)) {
+                    stage(() -> excludedCidrs.add(RuleAddresses.cidr(destination)));
                 }
                 return null;
             }
@@ -239,7 +276,7 @@ final class InterceptionInterpreter {
                 return null;
             }
             if (destination != null && rule.onlyHas(Key.DESTINATION)) {
-                stage(() -> includedCidrs.add(cidr(destination)));
+                stage(() -> includedCidrs.add(RuleAddresses.cidr(destination)));
                 return null;
             }
             if (ports != null && rule.onlyHas(Key.PROTOCOL, Key.DESTINATION_PORTS)) {
@@ -256,10 +293,33 @@ final class InterceptionInterpreter {
         return "outbound rule of a shape Istio does not write";
     }
 
+    /**
+     * An owner match in ISTIO_OUTPUT: the proxy's own rules (its self-call redirect, its loopback RETURN), or the
+     * applications' selection by owner (only some groups or users, or some exempt).
+     */
+    private String ownerRule(NetfilterRule rule) {
+        String target = rule.target();
+        Match uid = rule.get(Key.UID_OWNER);
+        Match gid = rule.get(Key.GID_OWNER);
+        boolean negated = (uid != null && uid.negated()) || (gid != null && gid.negated());
+        boolean ownersOnly = rule.onlyHas(Key.UID_OWNER, Key.GID_OWNER);
+        if (target.equals("ISTIO_IN_REDIRECT") && !negated
+                || target.equals("RETURN") && LOOPBACK_INTERFACE.equals(rule.positive(Key.OUT_INTERFACE))
+                || target.equals("ACCEPT") || target.equals("CT")) {
+            stage(owners.proxy(rule));
+            return null;
+        }
+        if (target.equals("RETURN") && ownersOnly) {
+            stage(negated ? owners.only(rule) : owners.returned(rule));
+            return null;
+        }
+        return "proxy-owner rule with an unexpected target " + target;
+    }
+
     /** REDIRECT straight from ISTIO_OUTPUT: ambient's outbound capture, or DNS capture without its own chain. */
     private String outputRedirect(NetfilterRule rule) {
         if (isDns(rule)) {
-            stage(() -> dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port"));
+            dnsRedirect(rule);
             return null;
         }
         Match mark = rule.get(Key.MARK);
@@ -278,16 +338,31 @@ final class InterceptionInterpreter {
 
     private String dns(NetfilterRule rule) {
         if (rule.target().equals("REDIRECT") && isDns(rule)) {
-            stage(() -> dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port"));
+            dnsRedirect(rule);
             return null;
         }
-        if (owner(rule) && (rule.target().equals("RETURN") || rule.target().equals("CT"))) {
+        // The proxy's own queries go out untouched, in their own conntrack zone.
+        if (SocketOwners.named(rule) && (rule.target().equals("RETURN") || rule.target().equals("CT"))) {
+            stage(owners.proxy(rule));
             return null;
         }
         if (rule.table().equals("raw") && rule.target().equals("CT")) {
             return null;
         }
         return "DNS rule of a shape Istio does not write";
+    }
+
+    /** A DNS redirect: to the listed resolvers only (a destination per resolver), or to every server. */
+    private void dnsRedirect(NetfilterRule rule) {
+        String resolver = rule.positive(Key.DESTINATION);
+        stage(() -> {
+            dnsPort = agree(dnsPort, rule.targetPort(), "DNS redirect port");
+            if (resolver == null) {
+                dnsToEveryServer = true;
+            } else if (!dnsResolvers.contains(RuleAddresses.host(resolver))) {
+                dnsResolvers.add(RuleAddresses.host(resolver));
+            }
+        });
     }
 
     private String tproxy(NetfilterRule rule) {
@@ -354,21 +429,6 @@ final class InterceptionInterpreter {
         return "ambient prerouting rule of a shape istio-cni does not write";
     }
 
-    /** Owner matches name the proxy: stage every uid and gid, negated or not. */
-    private boolean owner(NetfilterRule rule) {
-        Match uid = rule.get(Key.UID_OWNER);
-        Match gid = rule.get(Key.GID_OWNER);
-        if (uid != null) {
-            long id = id(uid.value());
-            stage(() -> uids.add(id));
-        }
-        if (gid != null) {
-            long id = id(gid.value());
-            stage(() -> gids.add(id));
-        }
-        return uid != null || gid != null;
-    }
-
     private static boolean isDns(NetfilterRule rule) {
         String ports = rule.positive(Key.DESTINATION_PORTS);
         return ports != null && ports(ports).equals(List.of(IstioDefaults.DNS_PORT));
@@ -376,7 +436,7 @@ final class InterceptionInterpreter {
 
     private static boolean envoySource(NetfilterRule rule) {
         String source = rule.positive(Key.SOURCE);
-        return source != null && ENVOY_SOURCES.contains(cidr(source));
+        return source != null && ENVOY_SOURCES.contains(RuleAddresses.cidr(source));
     }
 
     /** A value that differs between rules (say IPv4 and IPv6) is kept from the first and noted. */
@@ -386,14 +446,6 @@ final class InterceptionInterpreter {
             return known;
         }
         return found;
-    }
-
-    /** nft prints single addresses without a prefix length; iptables always adds one. */
-    private static String cidr(String address) {
-        if (address.contains("/")) {
-            return address;
-        }
-        return address + (address.contains(":") ? "/128" : "/32");
     }
 
     private static List<Integer> ports(String list) {
@@ -406,14 +458,6 @@ final class InterceptionInterpreter {
             }
         }
         return ports;
-    }
-
-    private static long id(String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("owner match is not a numeric id: " + value);
-        }
     }
 
     private InterceptionModel model(RuleBackend backend, String detail, List<UnrecognisedRule> unrecognised,
@@ -447,12 +491,17 @@ final class InterceptionInterpreter {
                 includedCidrs,
                 outboundExcluded,
                 outboundIncluded,
-                uids,
-                gids,
+                owners.proxyUids(),
+                owners.proxyGids(),
+                owners.selection(),
                 proxyMark,
                 tproxyMark,
                 dnsPort,
-                interfaces,
+                dnsToEveryServer ? List.of() : dnsResolvers,
+                // A rerouted interface's RETURN only lets its other traffic past: it is not an excluded interface.
+                skippedInterfaces.stream().filter(name -> !rerouted.containsKey(name)).toList(),
+                rerouted.entrySet().stream().map(e -> new ReroutedInterface(e.getKey(), e.getValue())).toList(),
+                dropsInvalid,
                 unrecognised,
                 shadowing,
                 notes);

@@ -32,10 +32,15 @@ import java.util.TreeSet;
  * @param outboundIncludedPorts    outbound destination ports captured explicitly
  * @param proxyUids                socket owner uids the rules treat as the proxy
  * @param proxyGids                socket owner gids the rules treat as the proxy
+ * @param outboundOwners           which applications' outbound traffic is redirected, by socket owner
  * @param proxyMark                ambient: the socket mark of ztunnel's own traffic, or null
  * @param tproxyMark               the mark TPROXY sets on intercepted packets, or null
  * @param dnsRedirectPort          where DNS (port 53) is redirected, or null when DNS is not captured
+ * @param dnsResolvers             the DNS servers whose queries are redirected (the pod's resolv.conf); empty when
+ *                                 queries to every server are
  * @param excludedInterfaces       interfaces whose traffic the rules skip
+ * @param reroutedInterfaces       interfaces whose inbound traffic goes to the outbound port (KubeVirt)
+ * @param dropsInvalid             whether conntrack-INVALID packets are dropped before they reach the proxy
  * @param unrecognised             lines that did not fit the model, with line numbers
  * @param shadowingRules           rules that keep later rules of their chain from ever applying; the model is
  *                                 read without those later rules
@@ -58,10 +63,14 @@ public record InterceptionModel(
         SortedSet<Integer> outboundIncludedPorts,
         SortedSet<Long> proxyUids,
         SortedSet<Long> proxyGids,
+        OwnerSelection outboundOwners,
         SocketMark proxyMark,
         SocketMark tproxyMark,
         Integer dnsRedirectPort,
+        List<String> dnsResolvers,
         List<String> excludedInterfaces,
+        List<ReroutedInterface> reroutedInterfaces,
+        boolean dropsInvalid,
         List<UnrecognisedRule> unrecognised,
         List<ShadowingRule> shadowingRules,
         List<String> notes) {
@@ -75,7 +84,9 @@ public record InterceptionModel(
         outboundIncludedPorts = frozen(outboundIncludedPorts);
         proxyUids = frozen(proxyUids);
         proxyGids = frozen(proxyGids);
+        dnsResolvers = List.copyOf(dnsResolvers);
         excludedInterfaces = List.copyOf(excludedInterfaces);
+        reroutedInterfaces = List.copyOf(reroutedInterfaces);
         unrecognised = List.copyOf(unrecognised);
         shadowingRules = List.copyOf(shadowingRules);
         notes = List.copyOf(notes);

@@ -109,7 +109,7 @@ final class IptablesSaveParser {
                 default -> null;
             };
             if (key != null) {
-                matches.put(key, new Match(value, negate));
+                NetfilterRule.addMatch(matches, key, new Match(value, negate));
             } else if (option.equals("-m")) {
                 if (!MODULES.contains(value)) {
                     throw new IllegalArgumentException("unknown match module " + value);

@@ -1,7 +1,10 @@
 package io.meshcap.istio;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One rule from either dump format, normalised so one interpreter reads both: iptables chain and table names
@@ -27,6 +30,30 @@ record NetfilterRule(int line, String text, String table, int tableLine, String 
 
     /** A match value and whether it was negated ({@code !} or {@code !=}). */
     record Match(String value, boolean negated) {
+
+        /** The values of a list match: {@code 53,15008} (multiport, an nft set, repeated owner matches). */
+        List<String> values() {
+            return List.of(value.split(","));
+        }
+    }
+
+    /** Istio repeats the owner match to name several owners: {@code ! --gid-owner 3001 ! --gid-owner 202}. */
+    private static final Set<Key> REPEATABLE = Set.of(Key.UID_OWNER, Key.GID_OWNER);
+
+    /**
+     * Adds a match while a rule is parsed. Repeated negated owner matches mean "none of these owners" and become one
+     * match listing them all; any other repeat with a different value is refused rather than half read.
+     */
+    static void addMatch(Map<Key, Match> matches, Key key, Match match) {
+        Match earlier = matches.get(key);
+        if (earlier == null || earlier.equals(match)) {
+            matches.put(key, match);
+        } else if (REPEATABLE.contains(key) && earlier.negated() && match.negated()) {
+            matches.put(key, new Match(earlier.value() + "," + match.value(), true));
+        } else {
+            throw new IllegalArgumentException("two " + key.name().toLowerCase(Locale.ROOT).replace('_', ' ')
+                    + " matches in one rule");
+        }
     }
 
     NetfilterRule {

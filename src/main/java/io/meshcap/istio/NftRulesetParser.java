@@ -184,9 +184,12 @@ final class NftRulesetParser {
         put(matches, key, in);
     }
 
-    /** Reads what "ct mark set" assigns: "mark", or "ct mark [& MASK | BITS]" (ambient keeps ct mark bits it does not own). */
+    /**
+     * Reads what "ct mark set" assigns: the packet mark ("mark", "meta mark": TPROXY mode saves it on the connection),
+     * or "ct mark [& MASK | BITS]" (ambient keeps ct mark bits it does not own).
+     */
     private static void connmarkValue(Cursor in) {
-        if (in.peekIs("ct")) {
+        if (in.peekIs("ct") || in.peekIs("meta")) {
             in.next();
         }
         in.expect("mark");
@@ -227,7 +230,12 @@ final class NftRulesetParser {
             }
             value = list.toString();
         }
-        matches.put(key, new Match(mask == null ? value : value + "/" + mask, negated));
+        // A flag list without braces: "ct state established,related".
+        while (in.peekIs(",")) {
+            in.next();
+            value = value + "," + in.next();
+        }
+        NetfilterRule.addMatch(matches, key, new Match(mask == null ? value : value + "/" + mask, negated));
     }
 
     private static int port(String target) {

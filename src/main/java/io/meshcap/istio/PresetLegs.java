@@ -73,14 +73,41 @@ public final class PresetLegs {
     private static List<String> warnings(Preset preset, InterceptionModel model, FilterInputs inputs) {
         List<String> warnings = new ArrayList<>();
         boolean appPorts = preset.template().parameters().contains(FilterParameter.APP_PORTS);
+        boolean sidecar = preset.role().equals(SIDECAR_ROLE);
         if (preset.interfaceName().equals(LOOPBACK)) {
             if (appPorts) {
                 inboundLoopback(model, inputs, warnings);
+            } else {
+                outboundLoopback(model, warnings);
             }
-        } else if (model.mode() == InterceptionMode.AMBIENT && preset.role().equals(SIDECAR_ROLE)) {
+        } else if (model.mode() == InterceptionMode.AMBIENT && sidecar) {
             warnings.add(appPorts ? hboneInbound(model) : hboneOutbound(model));
+        } else if (sidecar && !appPorts && model.interceptsOutbound() && bypassesOutbound(model)) {
+            warnings.add("calls that bypass the proxy (excluded destinations or ports, or owners the rules exempt) leave"
+                    + " eth0 from the app's own port, which lies in the ephemeral range too, so this leg also shows them,"
+                    + " in plaintext");
         }
         return warnings;
+    }
+
+    private static boolean bypassesOutbound(InterceptionModel model) {
+        return model.outboundOwners().selects() || !model.outboundExcludedCidrs().isEmpty()
+                || !model.outboundExcludedPorts().isEmpty() || !model.outboundCapturesAll();
+    }
+
+    /** The app-to-proxy leg: only the owners the rules select, and never the calls rerouted from another interface. */
+    private static void outboundLoopback(InterceptionModel model, List<String> warnings) {
+        if (!model.interceptsOutbound()) {
+            return;
+        }
+        if (model.outboundOwners().selects()) {
+            warnings.add("the rules redirect only some applications' sockets (by group or user, see outbound owners):"
+                    + " the others' calls leave eth0 directly and never show here");
+        }
+        for (ReroutedInterface rerouted : model.reroutedInterfaces()) {
+            warnings.add("calls rerouted from " + rerouted.name() + " (KubeVirt) never show here: capture "
+                    + rerouted.name() + " to see them");
+        }
     }
 
     /** The proxy-to-app leg: absent for ports the rules let past the proxy, and not from 127.0.0.6 when transparent. */

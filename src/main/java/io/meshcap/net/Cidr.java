@@ -130,6 +130,21 @@ public record Cidr(String input, InetAddress network, int prefix) {
         return literal(text).equals(address);
     }
 
+    /** Whether {@code address} lies in this network (an address of the other family never does). */
+    public boolean contains(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        if (bytes.length != network.getAddress().length) {
+            return false;
+        }
+        clearHostBits(bytes, prefix);
+        return addressOf(bytes).equals(network);
+    }
+
+    /** Whether every address of {@code other} lies in this network. */
+    public boolean contains(Cidr other) {
+        return other.prefix >= prefix && contains(other.network);
+    }
+
     /** The last address of the network. */
     public InetAddress lastAddress() {
         int bits = isIpv6() ? IPV6_BITS : IPV4_BITS;

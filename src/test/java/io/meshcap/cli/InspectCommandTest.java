@@ -60,8 +60,8 @@ class InspectCommandTest {
                 () -> assertEquals(0, run.exitCode(), run.err()),
                 () -> assertTrue(run.out().contains("mode                 REDIRECT (sidecar: nat REDIRECT inbound only)"), run.out()),
                 () -> assertTrue(run.out().contains("outbound redirect    none"), run.out()),
-                () -> assertTrue(run.out().contains("(-A ISTIO_OUTPUT -j RETURN) takes every packet that reaches it in"
-                        + " ISTIO_OUTPUT, so the rule(s) after it on line(s) 43 never apply"), run.out()),
+                () -> assertTrue(run.out().contains("(-A ISTIO_OUTPUT -j RETURN) in ISTIO_OUTPUT takes every packet that"
+                        + " the rule(s) after it on line(s) 43 would match, so those never apply"), run.out()),
                 () -> assertTrue(run.out().contains("- no outbound interception"), run.out()));
     }
 

@@ -33,9 +33,9 @@ class RuleOrderTest {
                 () -> assertFalse(model.interceptsOutbound(), "outbound"),
                 () -> assertTrue(model.interceptsInbound(), "inbound"),
                 () -> assertEquals(List.of(), model.unrecognised()),
-                () -> assertEquals(List.of("line " + returnLine + " (-A ISTIO_OUTPUT -j RETURN) takes every packet that"
-                        + " reaches it in ISTIO_OUTPUT, so the rule(s) after it on line(s) " + (returnLine + 1)
-                        + " never apply; what follows is read without them",
+                () -> assertEquals(List.of("line " + returnLine + " (-A ISTIO_OUTPUT -j RETURN) in ISTIO_OUTPUT takes every"
+                        + " packet that the rule(s) after it on line(s) " + (returnLine + 1)
+                        + " would match, so those never apply; what follows is read without them",
                         "no outbound interception: the app's calls leave eth0 directly from its own port, in plaintext;"
                                 + " there is no outbound lo leg"), warnings(model)));
     }

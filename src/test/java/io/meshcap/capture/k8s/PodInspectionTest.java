@@ -5,10 +5,13 @@ import static io.meshcap.capture.k8s.MockCluster.POD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.meshcap.cli.CliRun;
+import io.meshcap.testing.RuleNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -65,6 +68,37 @@ class PodInspectionTest {
                 cluster.execReturns(POD, PROXY, argv, outputs.getOrDefault(name, ""), 0);
             }
         });
+    }
+
+    /** The pod answers every fact command with what the kernel printed for {@code rules}, and {@code sockets}. */
+    private void scriptPodWithKernelRules(RuleNamespace rules, String sockets) throws IOException {
+        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        Map<String, String> outputs = Map.of(
+                PodFacts.IPTABLES_SAVE, rules.save("iptables-save"),
+                PodFacts.IP6TABLES_SAVE, rules.save("ip6tables-save"),
+                PodFacts.IPTABLES_LEGACY_SAVE, rules.save("iptables-legacy-save"),
+                PodFacts.IPTABLES_NFT_SAVE, rules.save("iptables-nft-save"),
+                PodFacts.NFT_RULESET, rules.save("nft", "list", "ruleset"),
+                PodFacts.PORT_RANGE, "32768\t60999\n",
+                PodFacts.LISTENING_SOCKETS, sockets);
+        CaptureArgv.facts().forEach((name, argv) -> cluster.execReturns(POD, PROXY, argv, outputs.getOrDefault(name, ""), 0));
+    }
+
+    @Test
+    void inspectReadsAPodsVariantRulesAsItReadsANamespace() throws Exception {
+        try (RuleNamespace rules = RuleNamespace.create().load(RuleNamespace.Backend.IPTABLES_NFT, "owner-groups")) {
+            scriptPodWithKernelRules(rules, SOCKETS);
+
+            CliRun run = CliRun.of("inspect", "--pod", POD, "--kubeconfig", kubeconfig.toString(), "--json");
+
+            assertEquals(0, run.exitCode(), run.toString());
+            JsonNode model = new ObjectMapper().readTree(run.out()).get("model");
+            assertEquals("IPTABLES_NFT", model.get("backend").asText());
+            assertEquals("[1337]", model.get("proxyUids").toString(), "the proxy stays 1337");
+            assertEquals("[1337]", model.get("proxyGids").toString(), "the app's groups are not the proxy's");
+            assertEquals("[202,3001]", model.get("outboundOwners").get("onlyGroups").toString());
+            assertEquals("[]", model.get("unrecognised").toString());
+        }
     }
 
     private static String seedRules() {
