@@ -12,7 +12,9 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /** The values a filter is built from, as flags; shared by every command that renders presets. */
@@ -23,7 +25,7 @@ final class FilterOptions {
     List<String> podIps = new ArrayList<>();
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT",
-            description = "Application port the inbound legs select (repeatable).")
+            description = "Application port the inbound legs select (repeatable); for a gateway, its listener ports.")
     List<Integer> ports = new ArrayList<>();
 
     @Option(names = "--ephemeral-range", paramLabel = "LO-HI",
@@ -43,6 +45,9 @@ final class FilterOptions {
     @Option(names = "--service-cidr", paramLabel = "CIDR",
             description = "The cluster's service network (repeatable); counts as inside the cluster for gateway presets.")
     List<String> serviceCidrs = new ArrayList<>();
+
+    /** The CIDRs whose normalisation was already explained. */
+    private final Set<String> explained = new HashSet<>();
 
     /**
      * Checks every flag given, so that a command can refuse a mistake before it reads or starts anything;
@@ -87,7 +92,8 @@ final class FilterOptions {
         List<Cidr> nets = new ArrayList<>();
         for (String text : concat(clusterCidrs, serviceCidrs)) {
             Cidr cidr = Cidr.parse(text);
-            if (cidr.changed()) {
+            // Once per CIDR however often it is given or the inputs are built (capture builds them per pod).
+            if (cidr.changed() && explained.add(text.strip())) {
                 notes.println("meshcap: note: " + cidr.explain());
             }
             nets.add(cidr);
@@ -95,7 +101,7 @@ final class FilterOptions {
         PortRange range = ephemeralRange != null ? PortRange.parse(ephemeralRange) : discovered.ephemeralRange();
         boolean assumed = range == null;
         return new FilterInputs(addresses, appPorts, assumed ? PortRange.LINUX_DEFAULT_EPHEMERAL : range, assumed,
-                outbound, nets);
+                outbound, nets, ports);
     }
 
     /** Where the ephemeral range {@link #inputs} uses comes from, in words, for a report. */

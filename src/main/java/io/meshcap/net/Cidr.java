@@ -5,6 +5,9 @@ import java.math.BigInteger;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.commons.net.util.SubnetUtils;
 
 /**
@@ -23,6 +26,12 @@ public record Cidr(String input, InetAddress network, int prefix) {
 
     private static final int IPV4_BITS = 32;
     private static final int IPV6_BITS = 128;
+    /**
+     * Networks that are not public address space (RFC 1918 private, RFC 6598 shared, RFC 2544 benchmarking, IPv6
+     * unique local): a cluster network normally lies inside one of them.
+     */
+    private static final List<Cidr> NOT_PUBLIC = Stream.of("10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12",
+            "192.168.0.0/16", "198.18.0.0/15", "fc00::/7").map(Cidr::parse).toList();
 
     /**
      * Parses {@code a.b.c.d/n} or {@code x:y::z/n} without any name lookup.
@@ -163,14 +172,38 @@ public record Cidr(String input, InetAddress network, int prefix) {
         return hostBits < 63 ? Long.toString(1L << hostBits) : "2^" + hostBits;
     }
 
-    /** One line for a human: what changed, if anything, and the range covered. */
+    /**
+     * One line for a human: what changed, if anything, and the range covered. When clearing host bits widened the
+     * network into public address space, it says so and names the prefixes the user probably meant.
+     */
     public String explain() {
         String range = "covers " + Addresses.format(network) + " - " + Addresses.format(lastAddress())
                 + " (" + size() + (prefix == (isIpv6() ? IPV6_BITS : IPV4_BITS) ? " address)" : " addresses)");
         if (changed()) {
             return input.strip() + " -> " + this + ": host bits cleared (libpcap rejects a network with host bits set); "
-                    + range;
+                    + range + publicSpace();
         }
         return this + ": already a network address; " + range;
+    }
+
+    /** What of this network is public address space, and the prefixes that keep the address the user gave. */
+    private String publicSpace() {
+        if (NOT_PUBLIC.stream().anyMatch(range -> range.contains(this))) {
+            return "";
+        }
+        List<String> inside = NOT_PUBLIC.stream().filter(this::contains).map(Cidr::toString).toList();
+        String share = inside.isEmpty() ? "; all of it is public address space"
+                : "; most of it is public address space (only " + String.join(", ", inside) + " in it is private)";
+        InetAddress given = literal(input.strip().substring(0, input.strip().indexOf('/')));
+        int bits = isIpv6() ? IPV6_BITS : IPV4_BITS;
+        int lowestSetBit = new BigInteger(1, given.getAddress()).getLowestSetBit();
+        int keeping = lowestSetBit < 0 ? 0 : bits - lowestSetBit;
+        String suggestion = "; did you mean " + Addresses.format(given) + "/" + keeping
+                + " (the shortest prefix that keeps " + Addresses.format(given) + " as the network)";
+        Optional<Cidr> usual = NOT_PUBLIC.stream().filter(range -> range.contains(given)).findFirst();
+        if (usual.isPresent() && usual.get().prefix != keeping) {
+            suggestion += " or " + usual.get() + " (the private range it lies in)";
+        }
+        return share + suggestion + "?";
     }
 }

@@ -30,7 +30,7 @@ public final class FilterBuilder {
                     .map(flag -> flag.getKey() + " (" + flag.getValue() + ")")
                     .collect(Collectors.joining(" and ")));
         }
-        String expression = preset.template().render(inputs::render);
+        String expression = preset.templateFor(inputs::has).render(inputs::render);
         BpfCompiler.check(expression, "preset " + preset.name());
         if (extraFilter != null && !extraFilter.isBlank()) {
             // Checked alone first, so an error points at the user's part rather than the combination.

@@ -20,6 +20,7 @@ import java.util.function.Function;
  * @param ephemeralAssumed true when {@code ephemeralRange} is the kernel default rather than read from the pod
  * @param outboundPort     the sidecar's outbound capture port (ISTIO_REDIRECT's {@code --to-ports})
  * @param clusterNets      the cluster's networks (pod and service CIDRs), normalised
+ * @param listenerPorts    a gateway's listener ports: the ports given with --port, never discovered ones
  */
 public record FilterInputs(
         List<InetAddress> podIps,
@@ -27,7 +28,8 @@ public record FilterInputs(
         PortRange ephemeralRange,
         boolean ephemeralAssumed,
         int outboundPort,
-        List<Cidr> clusterNets) {
+        List<Cidr> clusterNets,
+        List<Integer> listenerPorts) {
 
 
     // Where the kernel's REDIRECT sends locally generated packets: the loopback address of their family.
@@ -38,6 +40,13 @@ public record FilterInputs(
         podIps = List.copyOf(podIps);
         appPorts = List.copyOf(appPorts);
         clusterNets = List.copyOf(clusterNets);
+        listenerPorts = List.copyOf(listenerPorts);
+    }
+
+    /** Inputs for a pod that is no gateway, or whose listener ports are not known. */
+    public FilterInputs(List<InetAddress> podIps, List<Integer> appPorts, PortRange ephemeralRange,
+            boolean ephemeralAssumed, int outboundPort, List<Cidr> clusterNets) {
+        this(podIps, appPorts, ephemeralRange, ephemeralAssumed, outboundPort, clusterNets, List.of());
     }
 
     /** Whether a value for this parameter is present. */
@@ -45,6 +54,7 @@ public record FilterInputs(
         return switch (parameter) {
             case POD_IP, LOOPBACK -> !podIps.isEmpty();
             case APP_PORTS -> !appPorts.isEmpty();
+            case LISTENER_PORTS -> !listenerPorts.isEmpty();
             case CLUSTER_NETS -> !clusterNets.isEmpty();
             case EPHEMERAL_RANGE, OUTBOUND_PORT -> true;
         };
@@ -56,6 +66,7 @@ public record FilterInputs(
             case POD_IP -> alternatives(podIps, Addresses::format);
             case LOOPBACK -> alternatives(loopbacks(), Function.identity());
             case APP_PORTS -> alternatives(appPorts, String::valueOf);
+            case LISTENER_PORTS -> alternatives(listenerPorts, String::valueOf);
             case EPHEMERAL_RANGE -> ephemeralRange.toString();
             case OUTBOUND_PORT -> Integer.toString(outboundPort);
             case CLUSTER_NETS -> alternatives(clusterNets, Cidr::toString);

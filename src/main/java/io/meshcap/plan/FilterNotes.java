@@ -1,6 +1,8 @@
 package io.meshcap.plan;
 
+import io.meshcap.net.Addresses;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -36,7 +38,25 @@ public record FilterNotes(List<String> notes, List<String> warnings) {
                         + ", so filters that select that range also select traffic to it");
             }
         }
+        boolean usesNets = presets.stream().anyMatch(p -> p.template().parameters().contains(FilterParameter.CLUSTER_NETS));
+        if (usesNets && !inputs.clusterNets().isEmpty()) {
+            outsideClusterNets(inputs, warnings);
+        }
         return new FilterNotes(notes, warnings);
+    }
+
+    /** A gateway's own address must lie in the cluster networks; if not, the networks given are almost surely wrong. */
+    private static void outsideClusterNets(FilterInputs inputs, List<String> warnings) {
+        for (InetAddress podIp : inputs.podIps()) {
+            if (inputs.clusterNets().stream().noneMatch(net -> net.contains(podIp))) {
+                warnings.add("the gateway's address " + Addresses.format(podIp) + " lies outside the cluster networks "
+                        + inputs.render(FilterParameter.CLUSTER_NETS) + ": they must hold every pod's address, the"
+                        + " gateway's too, so --cluster-cidr is probably wrong (the nodes' pod networks: kubectl get"
+                        + " nodes -o jsonpath='{.items[*].spec.podCIDRs}'). Filters without the gateway's address would"
+                        + " take all its TCP for downstream and none for upstream; with it, in-cluster peers outside"
+                        + " those networks still count as downstream");
+            }
+        }
     }
 
     /** Prints them as every command prints its caveats, on stderr. */

@@ -10,6 +10,8 @@ import java.util.Optional;
 public enum FilterParameter {
     POD_IP("podIp", "--pod-ip", "the pod's address"),
     APP_PORTS("appPorts", "--port", "the application port(s)"),
+    /** Only what --port gives: a gateway's listeners are its proxy's own sockets, never found as application ports. */
+    LISTENER_PORTS("listenerPorts", "--port", "the gateway's listener port(s)"),
     EPHEMERAL_RANGE("ephemeralRange", "--ephemeral-range", "the pod's ephemeral (local) port range"),
     OUTBOUND_PORT("outboundPort", "--outbound-port", "the sidecar's outbound capture port"),
     LOOPBACK("loopback", "--pod-ip", "the loopback address of the pod's address family"),

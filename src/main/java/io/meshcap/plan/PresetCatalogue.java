@@ -120,8 +120,15 @@ public final class PresetCatalogue {
         CapturePoint capturePoint = new CapturePoint(redirect.equals("before"),
                 text(interfaceNode, "capturePoint", where + ": interface " + interfaceName));
         FilterTemplate template;
+        List<FilterTemplate> refinements = new ArrayList<>();
         try {
             template = FilterTemplate.parse(text(node, "template", where));
+            for (JsonNode refinement : node.path("refinements")) {
+                if (!refinement.isTextual()) {
+                    throw new IllegalArgumentException("\"refinements\" must list template strings");
+                }
+                refinements.add(FilterTemplate.parse(refinement.asText()));
+            }
         } catch (IllegalArgumentException e) {
             throw MeshcapException.usage(where + ": " + e.getMessage());
         }
@@ -131,6 +138,7 @@ public final class PresetCatalogue {
                 interfaceName,
                 capturePoint,
                 template,
+                refinements,
                 text(node, "summary", where),
                 text(node, "capturePointDetail", where),
                 text(node, "shows", where),

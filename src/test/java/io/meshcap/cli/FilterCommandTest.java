@@ -54,6 +54,52 @@ class FilterCommandTest {
     }
 
     @Test
+    void aWidenedCidrSaysItIsMostlyPublicAndSuggestsThePrefixesMeant() {
+        CliRun run = CliRun.of("filter", "gateway-upstream", "--cluster-cidr", "192.168.0.0/12");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("192.168.0.0/12 -> 192.160.0.0/12: host bits cleared"), run.err());
+        assertTrue(run.err().contains("most of it is public address space (only 192.168.0.0/16 in it is private)"), run.err());
+        assertTrue(run.err().contains("did you mean 192.168.0.0/13 (the shortest prefix that keeps 192.168.0.0 as the"
+                + " network) or 192.168.0.0/16 (the private range it lies in)?"), run.err());
+        CliRun inside = CliRun.of("filter", "gateway-upstream", "--cluster-cidr", "10.1.2.3/8");
+        assertTrue(inside.err().contains("10.1.2.3/8 -> 10.0.0.0/8") && !inside.err().contains("public"), inside.err());
+    }
+
+    @Test
+    void theCidrNoteIsPrintedOnceWithExplain() {
+        CliRun once = CliRun.of("filter", "gateway-downstream", "--cluster-cidr", "192.168.0.0/12", "--explain");
+        assertEquals(0, once.exitCode(), once.toString());
+        assertEquals(1, once.err().lines().filter(line -> line.contains("host bits cleared")).count(), once.err());
+        CliRun repeated = CliRun.of("filter", "gateway-upstream", "--cluster-cidr", "192.168.0.0/12", "--service-cidr",
+                "192.168.0.0/12", "--cluster-cidr", "192.168.0.0/12", "--explain");
+        assertEquals(1, repeated.err().lines().filter(line -> line.contains("host bits cleared")).count(), repeated.err());
+    }
+
+    @Test
+    void aGatewayAddressOutsideTheClusterNetworksIsWarnedAbout() {
+        CliRun run = CliRun.of("filter", "gateway-downstream", "--cluster-cidr", "192.168.0.0/16", "--pod-ip", "10.244.1.5");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("meshcap: warning: the gateway's address 10.244.1.5 lies outside the cluster networks"
+                + " 192.168.0.0/16: they must hold every pod's address, the gateway's too, so --cluster-cidr is probably"
+                + " wrong"), run.err());
+        CliRun inside = CliRun.of("filter", "gateway-downstream", "--cluster-cidr", "10.244.0.0/16", "--pod-ip", "10.244.1.5");
+        assertFalse(inside.err().contains("outside the cluster networks"), inside.err());
+    }
+
+    @Test
+    void gatewayPresetsHonourTheGatewaysAddressAndListenerPorts() {
+        CliRun down = CliRun.of("filter", "gateway-downstream", "--cluster-cidr", "10.244.0.0/16", "--pod-ip", "10.244.1.5",
+                "--port", "8443");
+        assertEquals(0, down.exitCode(), down.toString());
+        assertEquals("tcp and ((dst host 10.244.1.5 and dst port 8443 and not src net 10.244.0.0/16) or (src host 10.244.1.5"
+                + " and src port 8443 and not dst net 10.244.0.0/16))\n", down.out());
+        CliRun up = CliRun.of("filter", "gateway-upstream", "--cluster-cidr", "10.244.0.0/16", "--pod-ip", "10.244.1.5",
+                "--port", "8443");
+        assertEquals("tcp and ((src host 10.244.1.5 and dst net 10.244.0.0/16) or (dst host 10.244.1.5 and src net"
+                + " 10.244.0.0/16))\n", up.out());
+    }
+
+    @Test
     void portZeroIsNamedAsAPortNotARange() {
         CliRun app = CliRun.of("filter", "inbound-plain", "--pod-ip", "198.18.0.2", "-p", "0");
         assertEquals(2, app.exitCode());
