@@ -83,6 +83,7 @@ public final class CaptureSession {
             if (redirect != null) {
                 err.println("meshcap: re-associated across the REDIRECT: " + merged.stats().describe());
             }
+            merged.streams().plaintextOnMutualTlsLegs().forEach(warning -> err.println("meshcap: warning: " + warning));
             report(spooled, output, keepLegs ? spool : null);
             return new Result(output, spooled, merged.inputs(), redirect == null ? null : merged.stats(), merged.streams());
         } finally {

@@ -15,6 +15,12 @@ import java.util.Objects;
  */
 public record CaptureInterface(int linkType, int snapLength, String name, String description, RawOptions options) {
 
+    /**
+     * The key under which meshcap's leg descriptions ({@code key=value; key=value}) list the pod's addresses, so that
+     * a reader can tell a leg's directions without a second leg to learn them from.
+     */
+    public static final String POD_IPS_KEY = "pod-ips";
+
     public CaptureInterface {
         Objects.requireNonNull(options, "options (RawOptions.NONE for none)");
     }

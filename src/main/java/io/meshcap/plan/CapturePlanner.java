@@ -2,9 +2,12 @@ package io.meshcap.plan;
 
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.LegPlan;
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.net.Addresses;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Turns a target, a preset (or group) and the target's values into the legs to capture. */
 public final class CapturePlanner {
@@ -26,6 +29,11 @@ public final class CapturePlanner {
         return presets.stream().map(preset -> {
             LegFilter filter = FilterBuilder.build(preset, inputs, extraFilter);
             Map<String, String> legMetadata = new LinkedHashMap<>(metadata);
+            // The stream table tells a lone eth0 leg's directions by the pod's addresses (and reads them from here).
+            if (!inputs.podIps().isEmpty()) {
+                legMetadata.putIfAbsent(CaptureInterface.POD_IPS_KEY, inputs.podIps().stream().map(Addresses::format)
+                        .collect(Collectors.joining(",")));
+            }
             legMetadata.put("preset", preset.name());
             legMetadata.put("interface", preset.interfaceName());
             legMetadata.put("capture-point", preset.capturePoint().relativeToRedirect());

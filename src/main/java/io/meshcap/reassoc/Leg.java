@@ -1,5 +1,8 @@
 package io.meshcap.reassoc;
 
+import java.util.Arrays;
+import java.util.Optional;
+
 /**
  * Which leg of a sidecar pod's traffic a TCP connection is, named after the capture presets where there is one.
  * Told from the interface (loopback or not) and the addresses; see {@link Stitcher}.
@@ -36,5 +39,15 @@ public enum Leg {
 
     public String meaning() {
         return meaning;
+    }
+
+    /** The leg a label names ({@code inbound-mtls}), if any. */
+    public static Optional<Leg> byLabel(String label) {
+        return Arrays.stream(values()).filter(leg -> leg.label.equals(label)).findFirst();
+    }
+
+    /** Whether the leg is meant to carry Istio mTLS, so plaintext on it says something about the mesh. */
+    public boolean mutualTls() {
+        return this == INBOUND_MTLS || this == OUTBOUND_MTLS;
     }
 }

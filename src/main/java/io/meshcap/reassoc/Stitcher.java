@@ -1,9 +1,11 @@
 package io.meshcap.reassoc;
 
+import io.meshcap.MeshcapException;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.LinkType;
 import io.meshcap.merge.RecordTransform;
+import io.meshcap.net.Addresses;
 import io.meshcap.packet.LinkLayer;
 import io.meshcap.packet.TcpHeader;
 import io.meshcap.packet.TcpSegment;
@@ -16,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.function.Function;
@@ -25,10 +28,12 @@ import java.util.function.Function;
  * Passes records through unchanged; feed it a re-associated stream (see {@link Reassociation#streams}), so
  * that outbound app connections on lo show their original destinations.
  *
- * <p><b>Legs.</b> A connection is on lo when its interface is named {@code lo} (or {@code .../lo}) or its link
- * header says loopback ({@link LinkLayer#isLoopback}). The pod's addresses are learned from lo: the app's side of
+ * <p><b>Legs.</b> A connection is on lo when its interface is named {@code lo} (or {@code .../lo}, {@code
+ * .../lo:PRESET}) or its link header says loopback ({@link LinkLayer#isLoopback}). The pod's addresses are those
+ * meshcap wrote into the interface's description ({@code pod-ips=...}), else learned from lo: the app's side of
  * its outbound connections and the app's address the sidecar connects to from 127.0.0.6. An eth0 connection to
- * a pod address is inbound, one from a pod address outbound.
+ * a pod address is inbound, one from a pod address outbound. Where the addresses cannot tell (a capture of one eth0
+ * leg without a description), the preset in the interface's name ({@code reviews-v1/eth0:inbound-mtls}) does.
  *
  * <p><b>Joins.</b> Outbound: the lo app connection {@code POD_IP:eph > ORIG:port} continues on an eth0
  * connection from the same pod address to the same port that was opened while the app's connection was open, or
@@ -52,6 +57,8 @@ public final class Stitcher implements RecordTransform {
     private final RedirectPortsByInterface ports;
     /** Each interface's ports, by interface id, as first seen. */
     private final Map<Integer, RedirectPorts> portsById = new HashMap<>();
+    /** What each interface's name and description say about it, by interface id. */
+    private final Map<Integer, DeclaredLeg> declaredById = new HashMap<>();
     private final Map<StreamKey, TcpStream> current = new HashMap<>();
     private final List<TcpStream> streams = new ArrayList<>();
     private long position;
@@ -78,6 +85,7 @@ public final class Stitcher implements RecordTransform {
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         long index = position++;
         portsById.computeIfAbsent(record.interfaceId(), id -> ports.of(captureInterface));
+        declaredById.computeIfAbsent(record.interfaceId(), id -> DeclaredLeg.of(captureInterface));
         int linkType = captureInterface.linkType();
         TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data()) : null;
         if (segment == null) {
@@ -136,7 +144,15 @@ public final class Stitcher implements RecordTransform {
         return portsById.get(stream.interfaceId);
     }
 
-    private Leg leg(TcpStream stream, Set<FlowAddress> podAddresses) {
+    /** The leg by addresses, or, where they cannot tell, the leg the interface was captured for. */
+    private Leg leg(TcpStream stream, Set<FlowAddress> learned) {
+        DeclaredLeg declared = declaredById.get(stream.interfaceId);
+        Set<FlowAddress> podAddresses = declared.podAddresses().isEmpty() ? learned : declared.podAddresses();
+        Leg byAddress = legByAddress(stream, podAddresses);
+        return byAddress == Leg.OTHER && declared.leg().isPresent() ? declared.leg().get() : byAddress;
+    }
+
+    private Leg legByAddress(TcpStream stream, Set<FlowAddress> podAddresses) {
         boolean loopbackClient = loopback(stream.client);
         boolean loopbackServer = loopback(stream.server);
         if (stream.onLoopback) {
@@ -278,8 +294,9 @@ public final class Stitcher implements RecordTransform {
     private static boolean onLoopback(CaptureInterface captureInterface, int linkType, byte[] data,
                                       FlowEndpoint source, FlowEndpoint destination) {
         String name = captureInterface.name();
-        // "lo", "reviews-v1/lo", and "lo.pcap" (merge names a nameless pcap interface after its file).
-        String last = name == null ? "" : name.substring(name.lastIndexOf('/') + 1);
+        // "lo", "reviews-v1/lo", "reviews-v1/lo:outbound-plain", and "lo.pcap" (merge names a nameless pcap
+        // interface after its file).
+        String last = DeclaredLeg.device(name);
         if (last.equals(LOOPBACK_INTERFACE) || last.startsWith(LOOPBACK_INTERFACE + ".")) {
             return true;
         }
@@ -308,6 +325,55 @@ public final class Stitcher implements RecordTransform {
 
         static FlowAddress of(FlowEndpoint endpoint) {
             return new FlowAddress(FlowEndpoint.of(endpoint.address(), 0));
+        }
+    }
+
+    /**
+     * What meshcap wrote about an interface when it captured it: the leg in the name ({@code POD/IF:PRESET}) and the
+     * pod's addresses in the description ({@code ...; pod-ips=10.1.2.3,fd00::3; ...}).
+     */
+    private record DeclaredLeg(Optional<Leg> leg, Set<FlowAddress> podAddresses) {
+
+        private static final String PRESET = "preset";
+
+        static DeclaredLeg of(CaptureInterface captureInterface) {
+            Map<String, String> description = description(captureInterface.description());
+            String name = captureInterface.name();
+            String preset = name != null && name.lastIndexOf(':') > name.lastIndexOf('/')
+                    ? name.substring(name.lastIndexOf(':') + 1) : description.get(PRESET);
+            Set<FlowAddress> addresses = new HashSet<>();
+            for (String ip : description.getOrDefault(CaptureInterface.POD_IPS_KEY, "").split(",")) {
+                try {
+                    addresses.add(FlowAddress.of(FlowEndpoint.of(Addresses.parse(ip.strip(), CaptureInterface.POD_IPS_KEY), 0)));
+                } catch (MeshcapException e) {
+                    // Someone else's description, or an empty list: the addresses are learned from lo instead.
+                }
+            }
+            return new DeclaredLeg(preset == null ? Optional.empty() : Leg.byLabel(preset), addresses);
+        }
+
+        /** The device part of an interface name: {@code lo} of {@code reviews-v1/lo:outbound-plain}. */
+        static String device(String name) {
+            if (name == null) {
+                return "";
+            }
+            String last = name.substring(name.lastIndexOf('/') + 1);
+            int preset = last.indexOf(':');
+            return preset < 0 ? last : last.substring(0, preset);
+        }
+
+        /** {@code key=value; key=value}, as meshcap writes if_description; anything else gives no entries. */
+        private static Map<String, String> description(String text) {
+            Map<String, String> entries = new HashMap<>();
+            if (text != null) {
+                for (String part : text.split("; ")) {
+                    int equals = part.indexOf('=');
+                    if (equals > 0) {
+                        entries.put(part.substring(0, equals).strip(), part.substring(equals + 1).strip());
+                    }
+                }
+            }
+            return entries;
         }
     }
 }

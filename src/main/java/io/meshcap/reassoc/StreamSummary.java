@@ -21,11 +21,12 @@ import java.util.List;
  * @param bytesToClient   TCP payload bytes server to client
  * @param firstFrame      frame number (1-based, as in Wireshark) of the first packet
  * @param tls             the ClientHello the client sent first, or {@code null}
+ * @param plaintext       whether the client's first bytes were something other than a TLS ClientHello
  */
 public record StreamSummary(int stream, int interfaceId, String interfaceName, String leg, String client,
                             String server, boolean handshake, String state, long startNanos, long endNanos,
                             long packetsToServer, long packetsToClient, long bytesToServer, long bytesToClient,
-                            long firstFrame, Tls tls) {
+                            long firstFrame, Tls tls, boolean plaintext) {
 
     /**
      * What the connection's TLS ClientHello showed.

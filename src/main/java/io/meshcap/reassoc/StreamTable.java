@@ -9,9 +9,11 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Every TCP connection of a capture per leg, and how the legs of one call join: what {@code meshcap streams}
@@ -27,6 +29,7 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final String PLAINTEXT = "plaintext";
 
     public StreamTable {
         streams = List.copyOf(streams);
@@ -81,7 +84,7 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
         for (StreamSummary stream : streams) {
             table.row(stream.stream(), TIME.format(instant(stream.startNanos())), stream.leg(), stream.client(),
                     stream.server(), stream.interfaceName(), stream.packetsToServer() + stream.packetsToClient(),
-                    stream.state(), stream.tls() == null ? null : tls(stream.tls()));
+                    stream.state(), stream.tls() != null ? tls(stream.tls()) : stream.plaintext() ? PLAINTEXT : null);
         }
         text.append(table.format(""));
         text.append(String.format("%njoins (%d):%n", joins.size()));
@@ -98,11 +101,45 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
                         candidate.reason()));
             }
         }
+        List<String> plaintext = plaintextOnMutualTlsLegs();
+        if (!plaintext.isEmpty()) {
+            text.append(String.format("plaintext on mTLS legs (%d):%n", plaintext.size()));
+            plaintext.forEach(warning -> text.append("  ").append(warning).append(System.lineSeparator()));
+        }
         text.append(String.format("legs:%n"));
         for (Leg leg : Leg.values()) {
             text.append(String.format(Locale.ROOT, "  %-15s %s%n", leg.label(), leg.meaning()));
         }
         return text.toString();
+    }
+
+    /**
+     * One line per interface and mTLS leg whose connections carry plaintext, with what that says about the mesh: an
+     * "mTLS" leg in PERMISSIVE (or DISABLE) mode passes plaintext without a word otherwise.
+     */
+    public List<String> plaintextOnMutualTlsLegs() {
+        Map<String, List<StreamSummary>> byLeg = new LinkedHashMap<>();
+        for (StreamSummary stream : streams) {
+            if (Leg.byLabel(stream.leg()).map(Leg::mutualTls).orElse(false)) {
+                String name = stream.interfaceName();
+                byLeg.computeIfAbsent(name.endsWith(":" + stream.leg()) ? name : name + " (" + stream.leg() + ")",
+                        key -> new ArrayList<>()).add(stream);
+            }
+        }
+        List<String> warnings = new ArrayList<>();
+        byLeg.forEach((leg, legStreams) -> {
+            List<StreamSummary> plain = legStreams.stream().filter(StreamSummary::plaintext).toList();
+            if (!plain.isEmpty()) {
+                warnings.add(leg + ": " + plain.size() + " of " + legStreams.size() + " connections carry plaintext, not"
+                        + " TLS (stream " + plain.stream().map(p -> String.valueOf(p.stream())).collect(Collectors.joining(", "))
+                        + "): " + (plain.get(0).leg().equals(Leg.INBOUND_MTLS.label())
+                                ? "the pod accepts plaintext (PeerAuthentication mode PERMISSIVE or DISABLE) and these"
+                                        + " clients have no sidecar, or bypass it"
+                                : "the proxy sends plaintext upstream (a destination outside the mesh, or TLS disabled by"
+                                        + " a DestinationRule), or these calls bypassed the proxy"));
+            }
+        });
+        return warnings;
     }
 
     /**
@@ -140,6 +177,9 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
             }
             for (String note : notes.getOrDefault(stream.stream(), List.of())) {
                 comment.append("; ").append(note);
+            }
+            if (stream.plaintext() && Leg.byLabel(stream.leg()).map(Leg::mutualTls).orElse(false)) {
+                comment.append("; plaintext on an mTLS leg, not TLS");
             }
             comments.put(stream.firstFrame() - 1, comment.toString());
         }

@@ -1,6 +1,7 @@
 package io.meshcap.capture.k8s;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.format.CaptureInterface;
 import io.meshcap.net.Addresses;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
@@ -112,7 +113,7 @@ public record PodInfo(
         metadata.put("namespace", namespace);
         metadata.put("pod", name);
         metadata.put("node", node);
-        metadata.put("pod-ips", ips.stream().map(Addresses::format).collect(Collectors.joining(",")));
+        metadata.put(CaptureInterface.POD_IPS_KEY, ips.stream().map(Addresses::format).collect(Collectors.joining(",")));
         proxy.ifPresent(p -> {
             metadata.put("istio-version", p.version());
             metadata.put("proxy-uid", Long.toString(p.uid()));
