@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "inspect",
         mixinStandardHelpOptions = true,
+        modelTransformer = OnePodOnly.class,
         description = {"Explain a pod's interception rules and what they mean for captures.", "",
             "Reads a pod's interception rules (iptables legacy or nft back end, Istio's native nftables"
                 + " mode, ambient in-pod rules) and explains them: mode, redirect ports, proxy uid or mark, excluded and"

@@ -2,6 +2,7 @@ package io.meshcap.cli;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -174,6 +175,18 @@ class InspectCommandTest {
         CliRun run = CliRun.of("inspect", "--help");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("meshcap inspect --rules saved.txt"), run.out());
+    }
+
+    @Test
+    void helpOfTheOnePodCommandsDoesNotOfferPodSelection() {
+        for (String command : List.of("inspect", "ports")) {
+            CliRun run = CliRun.of(command, "--help");
+            assertEquals(0, run.exitCode());
+            assertTrue(run.out().contains("--pod="), run.out());
+            assertFalse(run.out().contains("--selector") || run.out().contains("--max-parallel"), command + ": " + run.out());
+        }
+        CliRun capture = CliRun.of("capture", "--help");
+        assertTrue(capture.out().contains("--selector=LABELS") && capture.out().contains("--max-parallel"), capture.out());
     }
 
     @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.istio.PortGuide;
 import io.meshcap.istio.SsParser;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class PortsCommandTest {
@@ -40,7 +41,8 @@ class PortsCommandTest {
                 tcp   LISTEN 0      4096       0.0.0.0:15008      0.0.0.0:*
                 tcp   LISTEN 0      128        0.0.0.0:8080       0.0.0.0:*    users:(("java",pid=12,fd=7))
                 """;
-        List<PortsCommand.AnnotatedSocket> sockets = PortsCommand.annotate(PortGuide.bundled(), SsParser.parse(ss).sockets());
+        List<PortsCommand.AnnotatedSocket> sockets = PortsCommand.annotate(PortGuide.bundled(), SsParser.parse(ss).sockets(),
+                Optional.empty());
         assertEquals("sidecar", sockets.get(0).component());
         assertEquals("ztunnel", sockets.get(1).component());
         assertEquals(null, sockets.get(2).component());

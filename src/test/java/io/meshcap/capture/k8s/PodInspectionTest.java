@@ -142,6 +142,11 @@ class PodInspectionTest {
         assertTrue(inbound.contains("envoy[20]") && inbound.contains("sidecar"), inbound);
         String app = lines.stream().filter(l -> l.contains(" 9080 ")).findFirst().orElseThrow();
         assertTrue(app.contains("java[7]") && app.contains("not an Istio port"), app);
+        // The pod's own rules (read in the pod, as inspect reads them) say how calls reach each socket.
+        assertTrue(app.endsWith("yes: through the proxy"), app);
+        assertTrue(inbound.endsWith("the proxy's own capture port"), inbound);
+        String admin = lines.stream().filter(l -> l.contains(" 15000 ")).findFirst().orElseThrow();
+        assertTrue(admin.endsWith("no: bound to loopback, no calls from outside"), admin);
     }
 
     @Test
