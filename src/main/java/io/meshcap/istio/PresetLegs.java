@@ -83,9 +83,9 @@ public final class PresetLegs {
         } else if (model.mode() == InterceptionMode.AMBIENT && sidecar) {
             warnings.add(appPorts ? hboneInbound(model) : hboneOutbound(model));
         } else if (sidecar && !appPorts && model.interceptsOutbound() && bypassesOutbound(model)) {
-            warnings.add("calls that bypass the proxy (excluded destinations or ports, or owners the rules exempt) leave"
-                    + " eth0 from the app's own port, which lies in the ephemeral range too, so this leg also shows them,"
-                    + " in plaintext");
+            warnings.add("calls that bypass the proxy (destinations or ports excluded or not included, or owners the"
+                    + " rules leave out) leave eth0 from the app's own port, which lies in the ephemeral range too, so"
+                    + " this leg also shows them, in plaintext");
         }
         return warnings;
     }
