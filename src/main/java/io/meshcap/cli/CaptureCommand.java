@@ -13,6 +13,7 @@ import io.meshcap.capture.StopSignal;
 import io.meshcap.capture.k8s.KubernetesCaptureSource;
 import io.meshcap.capture.k8s.PodInfo;
 import io.meshcap.capture.k8s.PodSources;
+import io.meshcap.capture.local.LocalCaptureTools;
 import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.capture.local.Pcap4jCaptureSource;
 import io.meshcap.capture.local.TcpdumpCaptureSource;
@@ -204,6 +205,7 @@ final class CaptureCommand implements Callable<Integer> {
     }
 
     private int captureLocal(List<Preset> presets, CaptureLimits limits) throws InterruptedException {
+        LocalCaptureTools.require("a capture on this machine", !printPlan && engine == Engine.tcpdump);
         PrintWriter err = spec.commandLine().getErr();
         NetworkNamespace namespace = target.netns != null
                 ? NetworkNamespace.named(target.netns)

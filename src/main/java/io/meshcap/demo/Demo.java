@@ -6,6 +6,7 @@ import io.meshcap.capture.CaptureSession;
 import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.StopSignal;
+import io.meshcap.capture.local.LocalCaptureTools;
 import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.capture.local.TcpdumpCaptureSource;
 import io.meshcap.lab.Lab;
@@ -20,12 +21,14 @@ import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.Preset;
 import io.meshcap.plan.PresetCatalogue;
 import io.meshcap.plan.TargetFacts;
+import io.meshcap.sys.Host;
 import io.meshcap.sys.NetworkNamespace;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * The main job on the built-in lab, start to finish: bring up a sidecar pod with Istio's real rules, plan all
@@ -61,6 +64,8 @@ public final class Demo {
      * @return the capture's result and the ledger of what the calls really were
      */
     public Outcome run(Path output, int calls, boolean keepLab, StopSignal stop) throws InterruptedException {
+        Host.requireRoot("the demo needs root (it brings up the lab and captures in it)");
+        Host.requireTools("the demo", Stream.concat(Lab.TOOLS.stream(), LocalCaptureTools.needed(true).stream()).toList());
         Lab lab = Lab.of(LabConfig.defaults().withName(LAB_NAME));
         LabTopology topology = lab.topology();
         step(1, "lab", "bringing up pod " + topology.podNamespace() + " (" + LabTopology.POD_IPV4 + ", Istio's nat rules, "

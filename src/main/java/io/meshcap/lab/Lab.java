@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A local sidecar lab: the facade the CLI, tests and {@code meshcap demo} use. {@link #up()} builds the pod and
@@ -24,8 +25,10 @@ public final class Lab {
     private static final String ROOT_NEEDED =
             "the lab needs root (it creates network namespaces and loads iptables rules)";
 
-    private static final List<String> TOOLS = List.of("ip", "iptables", "iptables-restore", "setpriv", "setsid");
+    /** What bringing a lab up runs (its IPv6 side also runs {@link #IPV6_TOOLS}). */
+    public static final List<String> TOOLS = List.of("ip", "iptables", "iptables-restore", "setpriv", "setsid");
     private static final List<String> IPV6_TOOLS = List.of("ip6tables", "ip6tables-restore");
+    private static final String NEED = "the lab";
 
     private final LabConfig config;
     private final LabTopology topology;
@@ -88,7 +91,7 @@ public final class Lab {
     /** Stops the processes, deletes both namespaces (and with them the veth) and the run directory. Idempotent. */
     public void down() {
         Host.requireRoot(ROOT_NEEDED);
-        Host.requireTools(List.of("ip"));
+        Host.requireTools(NEED, List.of("ip"));
         LabProcesses.stopAll(run, config.name(), topology);
         Namespaces.delete(topology.podNamespace());
         Namespaces.delete(topology.meshNamespace());
@@ -97,7 +100,7 @@ public final class Lab {
 
     public LabStatus status() {
         Host.requireRoot(ROOT_NEEDED);
-        Host.requireTools(List.of("ip"));
+        Host.requireTools(NEED, List.of("ip"));
         List<String> namespaces = Namespaces.existing();
         boolean pod = namespaces.contains(topology.podNamespace());
         boolean mesh = namespaces.contains(topology.meshNamespace());
@@ -142,9 +145,6 @@ public final class Lab {
 
     private void checkHost() {
         Host.requireRoot(ROOT_NEEDED);
-        Host.requireTools(TOOLS);
-        if (config.ipv6()) {
-            Host.requireTools(IPV6_TOOLS);
-        }
+        Host.requireTools(NEED, config.ipv6() ? Stream.concat(TOOLS.stream(), IPV6_TOOLS.stream()).toList() : TOOLS);
     }
 }

@@ -2,8 +2,12 @@ package io.meshcap.sys;
 
 import io.meshcap.MeshcapException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** Facts about this machine meshcap checks before touching anything: root, and the tools it runs. */
 public final class Host {
@@ -35,9 +39,7 @@ public final class Host {
 
     /** The apt-get command that installs a tool, for messages. */
     public static String installHint(String tool) {
-        String name = Path.of(tool).getFileName().toString();
-        String pkg = PACKAGES.get(name);
-        return pkg == null ? "check that it is installed and on PATH" : "install it with: apt-get install -y " + pkg;
+        return installHint(List.of(tool));
     }
 
     /** @param need what needs root and why, e.g. {@code the lab needs root (it creates network namespaces)} */
@@ -47,11 +49,39 @@ public final class Host {
         }
     }
 
-    public static void requireTools(List<String> tools) {
+    /**
+     * Checks up front that every tool is installed, so a missing one is a single message naming all that are
+     * missing and the one command that installs them, never a failure half-way through.
+     *
+     * @param need what needs the tools, e.g. {@code the lab}
+     */
+    public static void requireTools(String need, Collection<String> tools) {
+        requireTools(need, tools, CommandRunner::locate);
+    }
+
+    static void requireTools(String need, Collection<String> tools, Function<String, Optional<String>> locate) {
+        List<String> missing = tools.stream().distinct().filter(tool -> locate.apply(tool).isEmpty()).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        String names = missing.size() == 1 ? missing.get(0)
+                : String.join(", ", missing.subList(0, missing.size() - 1)) + " and " + missing.get(missing.size() - 1);
+        throw MeshcapException.failure(need + " needs " + names + (missing.size() == 1 ? ", which is" : ", which are")
+                + " not installed; " + installHint(missing));
+    }
+
+    private static String installHint(List<String> tools) {
+        List<String> packages = new ArrayList<>();
         for (String tool : tools) {
-            if (CommandRunner.locate(tool).isEmpty()) {
-                throw MeshcapException.failure(tool + " not found: " + installHint(tool));
+            String pkg = PACKAGES.get(Path.of(tool).getFileName().toString());
+            if (pkg == null) {
+                return "check that " + String.join(", ", tools) + " " + (tools.size() == 1 ? "is" : "are")
+                        + " installed and on PATH";
+            }
+            if (!packages.contains(pkg)) {
+                packages.add(pkg);
             }
         }
+        return "install " + (tools.size() == 1 ? "it" : "them") + " with: apt-get install -y " + String.join(" ", packages);
     }
 }
