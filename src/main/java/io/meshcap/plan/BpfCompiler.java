@@ -58,8 +58,9 @@ public final class BpfCompiler {
         } catch (PcapNativeException e) {
             throw MeshcapException.failure("libpcap cannot open a handle for link type " + linkType + ": " + e.getMessage());
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw MeshcapException.failure("libpcap is not installed or cannot be loaded (" + e.getMessage()
-                    + "); install it with: apt-get install -y libpcap0.8");
+            // JNA's message lists every path it tried, over several lines: --stacktrace shows it.
+            throw MeshcapException.failure("libpcap is not installed or cannot be loaded; install it with: "
+                    + "apt-get install -y libpcap0.8", e);
         }
     }
 

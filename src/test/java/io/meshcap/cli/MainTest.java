@@ -3,6 +3,7 @@ package io.meshcap.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshcap.testing.GitHead;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,14 @@ class MainTest {
         CliRun run = CliRun.of("--version");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().matches("(?s)meshcap \\d+\\.\\d+\\.\\d+.*"), run.toString());
+    }
+
+    @Test
+    void versionNamesTheCommitItWasBuiltFromAndTheRuntimeItRunsOn() throws Exception {
+        List<String> lines = CliRun.of("--version").out().lines().toList();
+        assertTrue(lines.get(1).matches("commit " + GitHead.abbreviated() + "(-dirty)?"), lines.toString());
+        assertTrue(lines.get(2).startsWith("Java " + Runtime.version() + " "), lines.toString());
+        assertTrue(lines.get(2).contains(System.getProperty("java.home")), lines.toString());
     }
 
     @Test
