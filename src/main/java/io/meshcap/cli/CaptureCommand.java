@@ -18,6 +18,7 @@ import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.capture.local.Pcap4jCaptureSource;
 import io.meshcap.capture.local.TcpdumpCaptureSource;
 import io.meshcap.plan.CapturePlanner;
+import io.meshcap.plan.FilterCheck;
 import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.FilterNotes;
 import io.meshcap.plan.Preset;
@@ -238,6 +239,11 @@ final class CaptureCommand implements Callable<Integer> {
      */
     private int captureInCluster(List<Preset> presets, CaptureLimits limits) throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        FilterCheck check = FilterCheck.forCluster();
+        if (check == FilterCheck.WHERE_IT_RUNS) {
+            err.println("meshcap: note: libpcap is not installed here, so tcpdump in the pod checks the filters as it"
+                    + " starts (apt-get install -y libpcap0.8 checks them before anything starts)");
+        }
         try (KubernetesClient client = kubernetes.cluster.connect()) {
             List<PodInfo> pods = kubernetes.discover(client);
             List<KubernetesCaptureSource> sources = PodSources.openAll(client, pods, kubernetes.container(),
@@ -253,7 +259,7 @@ final class CaptureCommand implements Callable<Integer> {
                     FilterInputs inputs = inputs(presets, facts);
                     RedirectPorts redirect = redirect(inputs, facts.inboundPort());
                     List<LegPlan> podLegs = CapturePlanner.plan(pod.ref().toString(), presets, inputs, extraFilter,
-                            limits, pod.metadata());
+                            limits, pod.metadata(), check);
                     if (printPlan) {
                         PlanPrinter.print(podLegs, leg -> source.describeCapture(leg), redirect,
                                 spec.commandLine().getOut());

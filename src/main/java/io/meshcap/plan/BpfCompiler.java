@@ -31,6 +31,16 @@ public final class BpfCompiler {
         }
     }
 
+    /** Whether this machine's libpcap can be loaded. */
+    public static boolean available() {
+        try {
+            openDead(DataLinkType.EN10MB.value()).close();
+            return true;
+        } catch (MeshcapException e) {
+            return false;
+        }
+    }
+
     /**
      * Compiles {@code expression} for the given link type.
      *

@@ -26,8 +26,14 @@ public final class CapturePlanner {
      */
     public static List<LegPlan> plan(String target, List<Preset> presets, FilterInputs inputs, String extraFilter,
             CaptureLimits limits, Map<String, String> metadata) {
+        return plan(target, presets, inputs, extraFilter, limits, metadata, FilterCheck.HERE);
+    }
+
+    /** Plans the legs for one target, their filters compiled by the libpcap that {@code check} names. */
+    public static List<LegPlan> plan(String target, List<Preset> presets, FilterInputs inputs, String extraFilter,
+            CaptureLimits limits, Map<String, String> metadata, FilterCheck check) {
         return presets.stream().map(preset -> {
-            LegFilter filter = FilterBuilder.build(preset, inputs, extraFilter);
+            LegFilter filter = FilterBuilder.build(preset, inputs, extraFilter, check);
             Map<String, String> legMetadata = new LinkedHashMap<>(metadata);
             // The stream table tells a lone eth0 leg's directions by the pod's addresses (and reads them from here).
             if (!inputs.podIps().isEmpty()) {

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +32,18 @@ class ReleaseArchiveIT {
 
     private static final Path EXAMPLES = Path.of("examples/captures");
 
+    /** Installed once for the tests that only run it: unpacking and the first run's class-data archive take a while. */
+    @TempDir
+    static Path krew;
+    private static Installed plugin;
+
     @TempDir
     Path temp;
+
+    @BeforeAll
+    static void install() throws Exception {
+        plugin = ReleaseArchive.installLinux(krew);
+    }
 
     @Test
     void theKrewManifestPassesKrewsChecksAndNamesTheLinuxArchiveByItsDigest() throws Exception {
@@ -67,7 +78,6 @@ class ReleaseArchiveIT {
 
     @Test
     void theKrewInstalledPluginRunsOnItsOwnRuntimeWithoutMavenOrAJdk() throws Exception {
-        Installed plugin = ReleaseArchive.installLinux(temp);
         try (var onPath = Files.list(plugin.bin())) {
             assertTrue(onPath.noneMatch(p -> List.of("java", "mvn", "javac").contains(p.getFileName().toString())));
         }
@@ -80,7 +90,7 @@ class ReleaseArchiveIT {
         assertTrue(lines.get(2).contains(" at " + plugin.directory().resolve("runtime").toRealPath() + ","), version.toString());
         assertEquals("", version.err(), "nothing but the version, not even a JVM warning");
         assertTrue(Files.isRegularFile(plugin.directory().resolve("lib/meshcap.jsa")),
-                "the first run prepares the class-data archive next to the jar");
+                "the first run (this or another test's) prepares the class-data archive next to the jar");
 
         Run filter = plugin.run("filter", "inbound-mtls", "--pod-ip", "10.1.2.3", "--port", "8080");
         assertEquals(0, filter.exitCode(), filter.toString());
@@ -102,10 +112,10 @@ class ReleaseArchiveIT {
 
     @Test
     void aDamagedClassDataArchiveCostsOnlyStartUpTimeNeverTheOutput() throws Exception {
-        Installed plugin = ReleaseArchive.installLinux(temp);
-        Files.writeString(plugin.directory().resolve("lib/meshcap.jsa"), "not a class-data archive");
+        Installed own = ReleaseArchive.installLinux(temp);
+        Files.writeString(own.directory().resolve("lib/meshcap.jsa"), "not a class-data archive");
 
-        Run cidr = plugin.run("cidr", "192.168.0.0/12");
+        Run cidr = own.run("cidr", "192.168.0.0/12");
 
         assertEquals(0, cidr.exitCode(), cidr.toString());
         assertEquals("192.160.0.0/12\n", cidr.out());
@@ -114,7 +124,6 @@ class ReleaseArchiveIT {
 
     @Test
     void withoutLibpcapFilterSaysWhatToInstallInOneLine() throws Exception {
-        Installed plugin = ReleaseArchive.installLinux(temp);
         // pcap4j loads the library named by this property: a name that does not exist is a machine without libpcap.
         Run filter = plugin.run(Map.of("MESHCAP_JAVA_OPTS", "-Dorg.pcap4j.core.pcapLibName=/nonexistent/libpcap.so"),
                 "filter", "inbound-mtls", "--pod-ip", "10.1.2.3", "--port", "8080");
