@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Start-up of the released launcher (the linux-amd64 archive, unpacked) against ./meshcap in this checkout, for
+# --version, filter and cidr (docs/benchmarks.md, "Start-up of the released launcher").
+#   bench/startup.sh [RUNS]
+# Needs hyperfine (apt-get install -y hyperfine), target/release/ (mvn verify or scripts/release), and lets
+# ./meshcap build its jar and class-data archive first if the sources changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-30}"
+
+archive="$(ls target/release/meshcap-*-linux-amd64.tar.gz)"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+tar -xzf "$archive" -C "$dir"
+released="$(ls "$dir"/meshcap-*-linux-amd64/meshcap)"
+"$released" --version >/dev/null  # its first run prepares the class-data archive of meshcap's classes
+./meshcap --version >/dev/null    # builds target/meshcap.jar and target/meshcap.jsa if they are stale
+
+# Wall time, and the CPU time (user, system) that says more on a busy machine.
+for command in "--version" "filter inbound-mtls --pod-ip 10.1.2.3 --port 8080" "cidr 192.168.0.0/12"; do
+  hyperfine -N --style basic --warmup 3 --runs "$runs" \
+    -n "./meshcap $command" "./meshcap $command" \
+    -n "released meshcap $command" "$released $command" 2>&1 | grep -E '^Benchmark|Time|±.*faster'
+done
