@@ -2,6 +2,7 @@ package io.meshcap.reassoc;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -9,12 +10,13 @@ import java.util.regex.Pattern;
 /**
  * The parts of a TLS ClientHello (RFC 8446 4.1.2) that tell an Istio mTLS connection: the server name (SNI,
  * RFC 6066) and the offered application protocols (ALPN, RFC 7301). TLS 1.3 hides everything after the hello,
- * so this is what a capture can show.
+ * so this is what a capture can show. Its random names the connection in a TLS key log.
  *
+ * @param random     the client random, 64 lower-case hex digits: the key a key log files its secrets under
  * @param serverName the SNI host name, or {@code null} when the hello has none
  * @param protocols  the ALPN protocols offered, in order; empty when none
  */
-public record ClientHello(String serverName, List<String> protocols) {
+public record ClientHello(String random, String serverName, List<String> protocols) {
 
     /** Istio's SNI for sidecar-to-sidecar traffic: {@code outbound_.PORT_.SUBSET_.FQDN}. */
     private static final Pattern ISTIO_SNI = Pattern.compile("outbound_\\.\\d+_\\.[^.]*_\\..+");
@@ -107,6 +109,7 @@ public record ClientHello(String serverName, List<String> protocols) {
         if (at >= to) {
             return Optional.empty();
         }
+        String random = HexFormat.of().formatHex(hello, from + VERSION_LENGTH, at);
         at += 1 + (hello[at] & 0xff);
         if (at + 2 > to) {
             return Optional.empty();
@@ -118,7 +121,7 @@ public record ClientHello(String serverName, List<String> protocols) {
         at += 1 + (hello[at] & 0xff);
         if (at + 2 > to) {
             // No extensions at all (allowed before TLS 1.3).
-            return at == to ? Optional.of(new ClientHello(null, List.of())) : Optional.empty();
+            return at == to ? Optional.of(new ClientHello(random, null, List.of())) : Optional.empty();
         }
         int end = at + 2 + u16(hello, at);
         if (end > to) {
@@ -140,7 +143,7 @@ public record ClientHello(String serverName, List<String> protocols) {
             }
             at = data + length;
         }
-        return Optional.of(new ClientHello(serverName, protocols));
+        return Optional.of(new ClientHello(random, serverName, protocols));
     }
 
     private static String serverName(byte[] hello, int from, int to) {

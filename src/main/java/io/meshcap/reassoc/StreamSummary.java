@@ -31,11 +31,12 @@ public record StreamSummary(int stream, int interfaceId, String interfaceName, S
     /**
      * What the connection's TLS ClientHello showed.
      *
-     * @param sni   server name, or {@code null}
-     * @param alpn  offered protocols
-     * @param istio whether it is Istio mTLS (Istio's SNI form or an {@code istio*} ALPN protocol)
+     * @param sni          server name, or {@code null}
+     * @param alpn         offered protocols
+     * @param istio        whether it is Istio mTLS (Istio's SNI form or an {@code istio*} ALPN protocol)
+     * @param clientRandom the hello's random (hex): a TLS key log's secrets for the connection are filed under it
      */
-    public record Tls(String sni, List<String> alpn, boolean istio) {
+    public record Tls(String sni, List<String> alpn, boolean istio, String clientRandom) {
 
         public Tls {
             alpn = List.copyOf(alpn);

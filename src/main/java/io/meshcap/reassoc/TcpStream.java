@@ -122,7 +122,7 @@ final class TcpStream {
                 handshake, closed() ? (reset ? "reset" : "closed") : "open", startNanos, endNanos,
                 packets[TO_SERVER], packets[TO_CLIENT], bytes[TO_SERVER], bytes[TO_CLIENT], firstRecord + 1,
                 clientHello == null ? null : new StreamSummary.Tls(clientHello.serverName(), clientHello.protocols(),
-                        clientHello.istio()),
+                        clientHello.istio(), clientHello.random()),
                 helloDecided && clientHello == null);
     }
 }

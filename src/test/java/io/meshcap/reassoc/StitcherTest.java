@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
@@ -150,6 +151,8 @@ class StitcherTest {
         assertEquals(ISTIO_SNI, tls.sni());
         assertEquals(List.of("istio-peer-exchange", "istio"), tls.alpn());
         assertTrue(tls.istio());
+        // RFC 8446 4.1.2: the random follows a 5-byte record header, a 4-byte handshake header and the version.
+        assertEquals(HexFormat.of().formatHex(hello, 11, 43), tls.clientRandom());
         assertNull(table.streams().get(0).tls(), "no TLS on the plaintext leg");
         assertTrue(table.firstPacketComments().get(table.streams().get(1).firstFrame() - 1)
                 .contains("Istio mTLS (SNI " + ISTIO_SNI + ", ALPN istio-peer-exchange,istio)"));
