@@ -13,6 +13,8 @@ import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.ReassociationStats;
 import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.reassoc.StreamTable;
+import io.meshcap.tls.KeyLog;
+import io.meshcap.tls.SecretsWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -35,6 +37,7 @@ public final class CaptureSession {
     private final CaptureSource source;
     private final PrintWriter err;
     private final boolean terminal;
+    private List<Path> tlsKeyLogs = List.of();
 
     /**
      * @param err      where progress and the summary go (stderr)
@@ -47,6 +50,15 @@ public final class CaptureSession {
     }
 
     /**
+     * TLS key logs (NSS format) to put into the merged file, read when the capture ends: whoever writes them (Envoy,
+     * the lab's sidecars) adds keys while the capture runs. A key log that is missing by then is reported, not fatal.
+     */
+    public CaptureSession withTlsKeyLogs(List<Path> files) {
+        this.tlsKeyLogs = List.copyOf(files);
+        return this;
+    }
+
+    /**
      * The outcome of a capture.
      *
      * @param output    the merged file
@@ -54,9 +66,10 @@ public final class CaptureSession {
      * @param inputs    what each leg contributed to the merge
      * @param reassoc   what re-association changed, or null when it was off
      * @param streams   every connection per leg and the joins between legs (empty when re-association was off)
+     * @param keys      the TLS keys written into the file (empty without key logs)
      */
     public record Result(Path output, List<SpooledLeg> legs, List<InputSummary> inputs, ReassociationStats reassoc,
-            StreamTable streams) {
+            StreamTable streams, KeyLog keys) {
 
         /** True when any capturer failed; what was captured is in the file all the same. */
         public boolean anyLegFailed() {
@@ -79,13 +92,22 @@ public final class CaptureSession {
         try {
             List<SpooledLeg> spooled = new CaptureEngine(source, spool, new StatusLine(err, terminal))
                     .run(legs, duration, stop, workload);
-            Reassociation.Outcome merged = merge(spooled, output, redirect);
+            KeyLog keys = readKeyLogs();
+            SecretsWriter writer = SecretsWriter.adding(
+                    CaptureFormats.create(output, OutputFormat.PCAPNG, Version.userApplication()), keys);
+            Reassociation.Outcome merged;
+            try (writer) {
+                merged = merge(spooled, output, writer, redirect);
+            }
             if (redirect != null) {
                 err.println("meshcap: re-associated across the REDIRECT: " + merged.stats().describe());
             }
             merged.streams().plaintextOnMutualTlsLegs().forEach(warning -> err.println("meshcap: warning: " + warning));
             report(spooled, output, keepLegs ? spool : null);
-            return new Result(output, spooled, merged.inputs(), redirect == null ? null : merged.stats(), merged.streams());
+            writer.notes(output).forEach(err::println);
+            err.flush();
+            return new Result(output, spooled, merged.inputs(), redirect == null ? null : merged.stats(),
+                    merged.streams(), keys);
         } finally {
             if (!keepLegs) {
                 deleteRecursively(spool);
@@ -104,21 +126,33 @@ public final class CaptureSession {
         }
     }
 
-    private static Reassociation.Outcome merge(List<SpooledLeg> spooled, Path output, RedirectPortsByInterface redirect) {
+    /** The key logs' keys; a file that is missing or unreadable now is said and left out. */
+    private KeyLog readKeyLogs() {
+        KeyLog keys = KeyLog.empty();
+        for (Path file : tlsKeyLogs) {
+            try {
+                keys = keys.plus(KeyLog.read(file));
+            } catch (MeshcapException e) {
+                err.println("meshcap: warning: " + e.getMessage() + "; the capture is written without its keys");
+            }
+        }
+        return keys;
+    }
+
+    private static Reassociation.Outcome merge(List<SpooledLeg> spooled, Path output, CaptureWriter writer,
+            RedirectPortsByInterface redirect) {
         List<MergeInput> inputs = spooled.stream()
                 // A leg whose capturer never started wrote nothing, not even a file header.
                 .filter(leg -> leg.bytes() > 0)
                 .map(leg -> new MergeInput(leg.file(), leg.leg().label(), describe(leg.leg().metadata())))
                 .toList();
         Merger merger = new Merger(output.toAbsolutePath().getParent());
-        try (CaptureWriter writer = CaptureFormats.create(output, OutputFormat.PCAPNG, Version.userApplication())) {
-            if (redirect == null) {
-                return new Reassociation.Outcome(merger.merge(inputs, writer, RecordTransform.NONE), null,
-                        new StreamTable(List.of(), List.of(), List.of()));
-            }
-            // A capture is bounded, so the second pass that comments each connection's first packet is affordable.
-            return Reassociation.merge(merger, inputs, writer, redirect, false, true);
+        if (redirect == null) {
+            return new Reassociation.Outcome(merger.merge(inputs, writer, RecordTransform.NONE), null,
+                    new StreamTable(List.of(), List.of(), List.of()));
         }
+        // A capture is bounded, so the second pass that comments each connection's first packet is affordable.
+        return Reassociation.merge(merger, inputs, writer, redirect, false, true);
     }
 
     /** The leg's metadata as pcapng if_description: {@code key=value; key=value}. */

@@ -29,6 +29,7 @@ import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.sys.CommandRunner;
 import io.meshcap.sys.NetworkNamespace;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -70,6 +71,10 @@ import picocli.CommandLine.Spec;
             "  meshcap capture outbound-plain --pod bookinfo/reviews-v1-abc --print-plan   # filters from its rules",
             "  meshcap capture sidecar --selector app=reviews -n bookinfo --strategy ephemeral",
             "  meshcap capture gateway --pod istio-system/istio-ingressgateway-xyz --cluster-cidr 192.168.0.0/12",
+            "  meshcap capture sidecar --netns meshcap-pod --tls-keylog /run/meshcap/lab/meshcap/tls-keys.log",
+            "",
+            "With --tls-keylog the file also holds the keys (mode 0600, said on stderr): tshark -r FILE -Y http then",
+            "shows the requests on the mTLS legs. See docs/decryption.md.",
             "",
             "Groups: sidecar (all four sidecar legs), gateway (both gateway sides)."
         })
@@ -157,6 +162,9 @@ final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--keep-legs", description = "Keep each leg's own pcap file next to the merged one.")
     boolean keepLegs;
 
+    @Mixin
+    TlsKeyLogOption tlsKeyLog;
+
     @Option(names = "--filters", paramLabel = "DIR", description = "Read presets from DIR/presets.json.")
     Path filtersDirectory;
 
@@ -171,6 +179,7 @@ final class CaptureCommand implements Callable<Integer> {
         }
         CaptureLimits limits = limits();
         filterOptions.validate();
+        noteKeyLogsNotThereYet();
         List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(sided(presetName));
         return target != null ? captureLocal(presets, limits) : captureInCluster(presets, limits);
     }
@@ -192,6 +201,16 @@ final class CaptureCommand implements Callable<Integer> {
         }
         return new CaptureLimits(duration, count == null ? 0 : count, maxSize == null ? 0 : maxSize, snapLength,
                 ringFiles);
+    }
+
+    /** A key log is read when the capture ends; one that does not exist yet may well be written meanwhile. */
+    private void noteKeyLogsNotThereYet() {
+        for (Path file : tlsKeyLog.files) {
+            if (!Files.exists(file)) {
+                spec.commandLine().getErr().println("meshcap: note: " + file + " does not exist yet; it is read when"
+                        + " the capture ends");
+            }
+        }
     }
 
     /** {@code gateway --side upstream} is the gateway-upstream preset; the side means nothing elsewhere. */
@@ -317,6 +336,7 @@ final class CaptureCommand implements Callable<Integer> {
             RedirectPortsByInterface redirect) throws InterruptedException {
         try (StopSignal stop = StopSignal.onTermination()) {
             return new CaptureSession(source, spec.commandLine().getErr(), System.console() != null)
+                    .withTlsKeyLogs(tlsKeyLog.files)
                     .run(legs, file, duration, keepLegs, redirect, stop, null);
         }
     }

@@ -5,6 +5,7 @@ import io.meshcap.Version;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
+import io.meshcap.tls.SecretsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ final class CaptureOutput {
 
     /** The file, or null for standard output. */
     private final Path file;
+    /** The writer of the last completed {@link #write}. */
+    private SecretsWriter written;
 
     private CaptureOutput(Path file) {
         this.file = file;
@@ -45,20 +48,31 @@ final class CaptureOutput {
         return parent != null ? parent : Path.of(".");
     }
 
-    /** Writes the output with {@code body}; a file left incomplete by a failure is deleted. */
-    <T> T write(OutputFormat format, Function<CaptureWriter, T> body) {
+    /**
+     * Writes the output with {@code body}, through {@code secrets}, which decides the decryption secrets it holds
+     * (e.g. {@code w -> SecretsWriter.adding(w, keys)} or {@code SecretsWriter::stripping}); a file left incomplete
+     * by a failure is deleted. Afterwards {@link #secretsNotes()} says what the output holds.
+     */
+    <T> T write(OutputFormat format, Function<CaptureWriter, SecretsWriter> secrets, Function<CaptureWriter, T> body) {
         String application = Version.userApplication();
-        CaptureWriter writer = file == null
+        SecretsWriter writer = secrets.apply(file == null
                 ? CaptureFormats.createStdout(format, application)
-                : CaptureFormats.create(file, format, application);
+                : CaptureFormats.create(file, format, application));
         try (writer) {
-            return body.apply(writer);
+            T result = body.apply(writer);
+            written = writer;
+            return result;
         } catch (RuntimeException e) {
             if (file != null) {
                 deleteIncomplete();
             }
             throw e;
         }
+    }
+
+    /** What the written output holds in decryption secrets and which key lines were skipped, for stderr. */
+    List<String> secretsNotes() {
+        return written == null ? List.of() : written.notes(file);
     }
 
     private static void refuseOverwritingAnInput(Path output, List<Path> inputs) {

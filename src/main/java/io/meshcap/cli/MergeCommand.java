@@ -1,6 +1,7 @@
 package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
@@ -8,6 +9,8 @@ import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.tls.KeyLog;
+import io.meshcap.tls.SecretsWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,8 +54,12 @@ import picocli.CommandLine.Spec;
             "  meshcap merge a.pcap b.pcap --format pcap -o ab.pcap",
             "  meshcap merge --reassociate reviews-lo.pcap reviews-eth0.pcap -o reviews.pcapng",
             "  meshcap merge --reassociate --no-stream-comments legs/*.pcap -o - | wireshark -k -i -",
+            "  meshcap merge --tls-keylog envoy-keys.log lo.pcap eth0.pcap -o pod.pcapng   # then: tshark -r pod.pcapng -Y http",
+            "  meshcap merge --strip-secrets pod.pcapng -o pod-to-share.pcapng",
             "",
-            "Output files are created with mode 0600: captures hold private data."
+            "Output files are created with mode 0600: captures hold private data, and with keys (--tls-keylog, or"
+                    + " secrets the inputs carry) anyone who has the file can read the encrypted connections in it;"
+                    + " meshcap says so on stderr. See docs/decryption.md."
         })
 public final class MergeCommand implements Callable<Integer> {
 
@@ -91,6 +99,14 @@ public final class MergeCommand implements Callable<Integer> {
     @Mixin
     OutboundPortOption outboundPort;
 
+    @Mixin
+    TlsKeyLogOption tlsKeyLog;
+
+    @Option(names = "--strip-secrets",
+            description = "Leave out every decryption secrets block (TLS keys and others) the inputs hold, to share the"
+                    + " capture without the keys that decrypt it. Says how many it left out.")
+    boolean stripSecrets;
+
     @Spec
     CommandSpec spec;
 
@@ -100,11 +116,12 @@ public final class MergeCommand implements Callable<Integer> {
         CaptureOutput out = CaptureOutput.of(output, inputs);
         refuseReassociationOptionsAlone();
         RedirectPorts ports = reassociate ? outboundPort.ports() : null;
+        Function<CaptureWriter, SecretsWriter> secrets = secrets();
         Merger merger = new Merger(out.scratchDirectory());
-        Reassociation.Outcome reassociated = ports == null ? null : out.write(format, writer ->
+        Reassociation.Outcome reassociated = ports == null ? null : out.write(format, secrets, writer ->
                 Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal, !noStreamComments));
         List<InputSummary> summaries = reassociated != null ? reassociated.inputs()
-                : out.write(format, writer -> merger.merge(mergeInputs, writer, RecordTransform.NONE));
+                : out.write(format, secrets, writer -> merger.merge(mergeInputs, writer, RecordTransform.NONE));
         for (InputSummary summary : summaries) {
             spec.commandLine().getErr().println(summary.describe());
             summary.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
@@ -115,8 +132,22 @@ public final class MergeCommand implements Callable<Integer> {
                     + reassociated.streams().joins().size() + " calls joined across legs, "
                     + reassociated.streams().ambiguous().size() + " ambiguous (meshcap streams lists them)"));
         }
+        out.secretsNotes().forEach(spec.commandLine().getErr()::println);
         spec.commandLine().getErr().flush();
         return 0;
+    }
+
+    /** Which decryption secrets the output gets; the key logs are read (and checked) before anything is written. */
+    private Function<CaptureWriter, SecretsWriter> secrets() {
+        if (stripSecrets && tlsKeyLog.given()) {
+            throw MeshcapException.usage("--strip-secrets leaves every key out, --tls-keylog puts keys in: give one");
+        }
+        tlsKeyLog.requirePcapng(format);
+        if (stripSecrets) {
+            return SecretsWriter::stripping;
+        }
+        KeyLog keys = tlsKeyLog.read();
+        return writer -> SecretsWriter.adding(writer, keys);
     }
 
     /** The re-association options do nothing without --reassociate; saying so beats ignoring them. */

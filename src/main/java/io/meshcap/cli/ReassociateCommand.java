@@ -6,6 +6,8 @@ import io.meshcap.format.OutputFormat;
 import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.ReassociationStats;
 import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.tls.KeyLog;
+import io.meshcap.tls.SecretsWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,8 +38,9 @@ import picocli.CommandLine.Spec;
             "  meshcap reassociate lo.pcap -o - | wireshark -k -i -",
             "  meshcap reassociate --keep-original --outbound-port 15101 lo.pcap -o lo.pcapng",
             "  tshark -r lo-reassociated.pcapng -q -z conv,tcp",
+            "  meshcap reassociate --tls-keylog keys.log pod.pcap -o pod.pcapng",
             "",
-            "Output files are created with mode 0600: captures hold private data."
+            "Output files are created with mode 0600: captures hold private data (and, with --tls-keylog, keys)."
         })
 public final class ReassociateCommand implements Callable<Integer> {
 
@@ -56,6 +59,9 @@ public final class ReassociateCommand implements Callable<Integer> {
     @Mixin
     OutboundPortOption outboundPort;
 
+    @Mixin
+    TlsKeyLogOption tlsKeyLog;
+
     @Spec
     CommandSpec spec;
 
@@ -63,13 +69,16 @@ public final class ReassociateCommand implements Callable<Integer> {
     public Integer call() {
         RedirectPorts ports = outboundPort.ports();
         CaptureOutput out = CaptureOutput.of(output, List.of(input));
+        KeyLog keys = tlsKeyLog.read();
         ReassociationStats stats;
         try (CaptureReader reader = CaptureFormats.open(input)) {
-            stats = out.write(OutputFormat.PCAPNG, writer -> Reassociation.copy(reader, writer, ports, keepOriginal));
+            stats = out.write(OutputFormat.PCAPNG, writer -> SecretsWriter.adding(writer, keys),
+                    writer -> Reassociation.copy(reader, writer, ports, keepOriginal));
             reader.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
             reader.skipped().ifPresent(note -> spec.commandLine().getErr().println("meshcap: note: " + note));
         }
         spec.commandLine().getErr().println(stats.describe());
+        out.secretsNotes().forEach(spec.commandLine().getErr()::println);
         spec.commandLine().getErr().flush();
         return 0;
     }
