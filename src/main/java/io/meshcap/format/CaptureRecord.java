@@ -42,6 +42,14 @@ public record CaptureRecord(int interfaceId, long timestampNanos, int originalLe
         return new CaptureRecord(interfaceId, timestampNanos, originalLength, bytes, options);
     }
 
+    /**
+     * The same packet with more options after those it has, e.g. a comment a stage encoded once and attaches to many
+     * packets: for a packet without options of its own the encoded bytes are shared, not copied.
+     */
+    public CaptureRecord plusOptions(RawOptions more) {
+        return new CaptureRecord(interfaceId, timestampNanos, originalLength, data, options.plus(more));
+    }
+
     /** The same packet with one more comment after those it has (e.g. a note meshcap attaches). */
     public CaptureRecord plusComment(String text) {
         return new CaptureRecord(interfaceId, timestampNanos, originalLength, data,

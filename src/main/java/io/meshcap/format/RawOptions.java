@@ -59,6 +59,16 @@ public final class RawOptions {
         return plus(code, value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** These options followed by {@code more}; either one itself when the other is empty, so nothing is copied. */
+    public RawOptions plus(RawOptions more) {
+        if (more.isEmpty() || isEmpty()) {
+            return isEmpty() ? more : this;
+        }
+        byte[] joined = Arrays.copyOf(encoded, encoded.length + more.encoded.length);
+        System.arraycopy(more.encoded, 0, joined, encoded.length, more.encoded.length);
+        return new RawOptions(joined);
+    }
+
     /** The values of every option with {@code code}, in order, as UTF-8 text. */
     public List<String> strings(int code) {
         List<String> values = new ArrayList<>();

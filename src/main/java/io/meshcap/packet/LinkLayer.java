@@ -14,7 +14,10 @@ public final class LinkLayer {
 
     private static final int ETHERTYPE_IPV4 = 0x0800;
     private static final int ETHERTYPE_IPV6 = 0x86dd;
-    private static final Set<Integer> ETHERTYPE_VLAN = Set.of(0x8100, 0x88a8, 0x9100);
+    /** 802.1Q, 802.1ad and the older QinQ tag. */
+    private static final int ETHERTYPE_VLAN = 0x8100;
+    private static final int ETHERTYPE_QINQ = 0x88a8;
+    private static final int ETHERTYPE_QINQ_OLD = 0x9100;
     private static final int MAX_VLAN_TAGS = 2;
 
     private static final int ETHERNET_TYPE = 12;
@@ -92,7 +95,7 @@ public final class LinkLayer {
                 return NOT_IP;
             }
             int type = Bytes.u16(data, typeAt);
-            if (!ETHERTYPE_VLAN.contains(type)) {
+            if (!isVlanTag(type)) {
                 return isIp(type) ? typeAt + 2 : NOT_IP;
             }
             typeAt += VLAN_TAG;
@@ -117,6 +120,11 @@ public final class LinkLayer {
             family = Bytes.u32LittleEndian(data, 0);
         }
         return family == AF_INET || AF_INET6.contains(family) ? NULL_HEADER : NOT_IP;
+    }
+
+    /** Compared directly rather than looked up in a set: this runs for every packet. */
+    private static boolean isVlanTag(int ethertype) {
+        return ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ || ethertype == ETHERTYPE_QINQ_OLD;
     }
 
     private static boolean isIp(int ethertype) {

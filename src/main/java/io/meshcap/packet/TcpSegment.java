@@ -72,12 +72,13 @@ public final class TcpSegment {
      * @param address    4 or 16 bytes, the family of this packet
      */
     public ChecksumUpdate rewrite(int sourcePort, byte[] address, int port) {
-        byte[] before = fields();
+        boolean whole = whole();
+        byte[] before = whole ? null : fields();
         tcp.setSourcePort(sourcePort);
         ip.setDestination(address);
         tcp.setDestinationPort(port);
         ip.updateHeaderChecksum();
-        if (whole()) {
+        if (whole) {
             tcp.setChecksum(tcp.computeChecksum(ip, ip.transportLength()));
             return ChecksumUpdate.RECOMPUTED;
         }

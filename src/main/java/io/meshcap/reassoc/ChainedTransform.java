@@ -4,9 +4,7 @@ import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.merge.RecordTransform;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Re-association followed by a second transform that sees the re-associated records, including those the
@@ -16,7 +14,7 @@ final class ChainedTransform implements RecordTransform {
 
     private final RedirectReassociator reassociator;
     private final RecordTransform next;
-    private final Map<Integer, CaptureInterface> interfaces = new HashMap<>();
+    private final PerInterface<CaptureInterface> interfaces = new PerInterface<>(captureInterface -> captureInterface);
 
     ChainedTransform(RedirectReassociator reassociator, RecordTransform next) {
         this.reassociator = reassociator;
@@ -25,7 +23,7 @@ final class ChainedTransform implements RecordTransform {
 
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
-        interfaces.putIfAbsent(record.interfaceId(), captureInterface);
+        interfaces.get(record.interfaceId(), captureInterface);
         return passOn(reassociator.apply(captureInterface, record));
     }
 

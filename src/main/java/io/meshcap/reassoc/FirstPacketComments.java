@@ -2,29 +2,37 @@ package io.meshcap.reassoc;
 
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.RawOptions;
 import io.meshcap.merge.RecordTransform;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Adds {@link StreamTable#firstPacketComments()} to a second pass over the same record stream the table was built
- * from: the stream is deterministic, so positions match.
+ * from: the stream is deterministic, so positions match. The positions are walked in order, so a packet without a
+ * comment costs one comparison.
  */
 final class FirstPacketComments implements RecordTransform {
 
-    private final Map<Long, String> comments;
+    private final long[] positions;
+    private final RawOptions[] comments;
+    private int next;
     private long position;
 
     FirstPacketComments(Map<Long, String> comments) {
-        this.comments = comments;
+        this.positions = comments.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+        this.comments = new RawOptions[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+            this.comments[i] = RawOptions.NONE.plus(RawOptions.COMMENT, comments.get(positions[i]));
+        }
     }
 
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
-        String comment = comments.get(position++);
-        if (comment == null) {
+        long at = position++;
+        if (next == positions.length || positions[next] != at) {
             return List.of(record);
         }
-        return List.of(record.plusComment(comment));
+        return List.of(record.plusOptions(comments[next++]));
     }
 }

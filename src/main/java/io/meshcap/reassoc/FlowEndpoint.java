@@ -39,11 +39,6 @@ public final class FlowEndpoint {
         return new FlowEndpoint(address.getAddress(), port);
     }
 
-    /** The loopback address Linux REDIRECTs locally generated packets to, in the family of {@code like}. */
-    public static FlowEndpoint loopback(FlowEndpoint like, int port) {
-        return new FlowEndpoint(like.isIpv6() ? IPV6_LOOPBACK : IPV4_LOOPBACK, port);
-    }
-
     /** A copy of the address bytes. */
     public byte[] address() {
         return address.clone();
@@ -51,6 +46,11 @@ public final class FlowEndpoint {
 
     public int port() {
         return port;
+    }
+
+    /** Whether the address is {@code 127.0.0.1} or {@code ::1}, where Linux REDIRECTs locally generated packets. */
+    public boolean isLoopback() {
+        return Arrays.equals(address, isIpv6() ? IPV6_LOOPBACK : IPV4_LOOPBACK);
     }
 
     public boolean isIpv6() {

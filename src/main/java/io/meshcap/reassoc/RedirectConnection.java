@@ -1,5 +1,6 @@
 package io.meshcap.reassoc;
 
+import io.meshcap.format.RawOptions;
 import io.meshcap.packet.TcpHeader;
 import io.meshcap.packet.TcpSegment.ChecksumUpdate;
 import java.util.ArrayList;
@@ -12,6 +13,12 @@ import java.util.List;
 final class RedirectConnection {
 
     private static final long SEQUENCE_MODULUS = 1L << 32;
+    /** What every rewritten packet after a connection's first says: Wireshark finds them by it. */
+    static final String MARK_TEXT = "meshcap: rewritten";
+    private static final String ADJUSTED = "adjusted for the changed fields only (the packet is truncated, so it is"
+            + " as right as it was)";
+    private static final RawOptions MARK = comment(MARK_TEXT);
+    private static final RawOptions MARK_ADJUSTED = comment(MARK_TEXT + "; TCP checksum " + ADJUSTED);
 
     private final ConnectionKey key;
     private final FlowEndpoint redirectTarget;
@@ -30,7 +37,9 @@ final class RedirectConnection {
     private boolean serverFin;
     private boolean reset;
     private long lastSeenNanos;
-    private String shortComment;
+    /** The destination address to write into request packets, once {@link #mapped()}. */
+    private byte[] originalAddress;
+    private boolean explained;
 
     private RedirectConnection(ConnectionKey key, FlowEndpoint redirectTarget, long synSequence) {
         this.key = key;
@@ -81,6 +90,7 @@ final class RedirectConnection {
     /** Records the original destination; {@code viaHandshake} when the reply was the SYN-ACK to our SYN. */
     void learn(FlowEndpoint originalDestination, boolean viaHandshake) {
         original = originalDestination;
+        originalAddress = originalDestination.address();
         confirmed = viaHandshake;
     }
 
@@ -109,6 +119,11 @@ final class RedirectConnection {
 
     FlowEndpoint original() {
         return original;
+    }
+
+    /** The original destination's address bytes, shared: for writing into packets, not to be modified. */
+    byte[] originalAddress() {
+        return originalAddress;
     }
 
     /** No reply came in time: later request packets pass unchanged until one does. */
@@ -160,24 +175,24 @@ final class RedirectConnection {
     }
 
     /**
-     * The comment a rewritten packet of this connection carries: the full explanation on the connection's first
-     * rewritten packet, a short form naming the same change on the others (the comments are a large part of the
-     * output otherwise). Built once per connection.
+     * The note a rewritten packet of this connection carries: the full explanation on the connection's first
+     * rewritten packet, the short {@link #MARK} on the others (full comments on every packet would make them a large
+     * part of the file). Encoded once, so the packets share it.
      */
-    String rewriteComment(RedirectPorts ports, ChecksumUpdate update) {
-        if (update == ChecksumUpdate.ADJUSTED) {
-            return describeRewrite(ports) + (original.isIpv6() ? "" : "; IP checksum recomputed")
-                    + "; TCP checksum adjusted for the changed fields only (the packet is truncated, so it is as right"
-                    + " as it was)";
+    RawOptions rewriteNote(RedirectPorts ports, ChecksumUpdate update) {
+        if (!explained) {
+            explained = true;
+            String checksums = update == ChecksumUpdate.ADJUSTED
+                    ? (original.isIpv6() ? "" : "; IP checksum recomputed") + "; TCP checksum " + ADJUSTED
+                    : "; " + checksums() + " recomputed";
+            return comment(describeRewrite(ports) + checksums + "; this connection's other rewritten packets say \""
+                    + MARK_TEXT + "\"");
         }
-        if (shortComment == null) {
-            shortComment = "meshcap: destination " + redirectTarget + " rewritten to " + original + sourcePortChange()
-                    + (replyClient == null ? " (iptables REDIRECT undone" : " (iptables REDIRECT and conntrack's port"
-                    + " change undone") + ", see this connection's first rewritten packet); " + checksums()
-                    + " recomputed";
-            return describeRewrite(ports) + "; " + checksums() + " recomputed";
-        }
-        return shortComment;
+        return update == ChecksumUpdate.ADJUSTED ? MARK_ADJUSTED : MARK;
+    }
+
+    private static RawOptions comment(String text) {
+        return RawOptions.NONE.plus(RawOptions.COMMENT, text);
     }
 
     /** IPv6 has no header checksum, so only TCP's changes there. */

@@ -38,7 +38,7 @@ public record RedirectPorts(int outbound, int inbound) {
     /** Whether {@code destination} is a REDIRECT target: the loopback address and one of the two ports. */
     public boolean isRedirectTarget(FlowEndpoint destination) {
         int port = destination.port();
-        return (port == outbound || port == inbound) && destination.equals(FlowEndpoint.loopback(destination, port));
+        return (port == outbound || port == inbound) && destination.isLoopback();
     }
 
     /** What the port is, for comments. */

@@ -2,6 +2,7 @@ package io.meshcap.reassoc;
 
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.RawOptions;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.packet.LinkLayer;
 import io.meshcap.packet.TcpHeader;
@@ -9,16 +10,19 @@ import io.meshcap.packet.TcpSegment;
 import io.meshcap.packet.TcpSegment.ChecksumUpdate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Undoes the iptables REDIRECT in a stream of records, so that each redirected connection on {@code lo} reads as
  * one conversation again. A request-direction packet {@code CLIENT → 127.0.0.1:15001} ({@code ::1} for IPv6, and
  * the inbound port 15006 for the self-call path) gets the original destination {@code ORIG:port} that its reply
- * direction {@code ORIG:port → CLIENT} shows, with the IPv4 header checksum and the TCP checksum recomputed, and
- * a comment saying what was changed and why. Every other record passes unchanged.
+ * direction {@code ORIG:port → CLIENT} shows, with the IPv4 header checksum and the TCP checksum recomputed. The
+ * first rewritten packet of a connection gets a comment saying what was changed and why, the others the short
+ * comment {@code meshcap: rewritten}. Every other record passes unchanged, as the same object.
+ *
+ * <p><b>Cost.</b> The rewrite happens in place in the record's bytes, and the comments are encoded once per
+ * connection and shared, so a rewritten packet costs no copy and no text of its own; a packet that answers no
+ * tracked connection costs a header parse and an array lookup.
  *
  * <p><b>Hold-back.</b> A connection's first request packet (its SYN, or whatever a capture that started
  * mid-stream sees first) comes before the reply that reveals the original destination, so request packets of a
@@ -54,6 +58,8 @@ public final class RedirectReassociator implements RecordTransform {
     private static final long HOLD_BYTES = HOLD_MEGABYTES << 20;
 
     private static final String PREFIX = "meshcap: ";
+    private static final RawOptions KEPT_ORIGINAL = RawOptions.NONE.plus(RawOptions.COMMENT,
+            PREFIX + "this packet as captured, kept by --keep-original; the re-associated copy follows");
     private static final String NO_REPLY_IN_TIME = "no reply of this connection was captured within " + HOLD_MILLIS
             + " ms";
     private static final String NO_REPLY_AT_END = "no reply of this connection was captured before the capture ended";
@@ -61,9 +67,8 @@ public final class RedirectReassociator implements RecordTransform {
             + " of this one was captured";
     private static final String NO_REPLY_YET = "no reply of this connection had been captured yet";
 
-    private final RedirectPortsByInterface ports;
-    /** Each interface's ports, by interface id, as first seen. */
-    private final Map<Integer, RedirectPorts> portsById = new HashMap<>();
+    /** Each interface's ports, as first seen. */
+    private final PerInterface<RedirectPorts> portsById;
     private final boolean keepOriginal;
     private final boolean surveyOnly;
     private final ConnectionTable table = new ConnectionTable();
@@ -94,7 +99,7 @@ public final class RedirectReassociator implements RecordTransform {
      *                   are looked at (by the {@link Stitcher}) but never written
      */
     RedirectReassociator(RedirectPortsByInterface ports, boolean keepOriginal, boolean surveyOnly) {
-        this.ports = ports;
+        this.portsById = new PerInterface<>(ports::of);
         this.keepOriginal = keepOriginal;
         this.surveyOnly = surveyOnly;
     }
@@ -103,7 +108,7 @@ public final class RedirectReassociator implements RecordTransform {
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         long now = record.timestampNanos();
         table.sweep(now);
-        RedirectPorts interfacePorts = portsById.computeIfAbsent(record.interfaceId(), id -> ports.of(captureInterface));
+        RedirectPorts interfacePorts = portsById.get(record.interfaceId(), captureInterface);
         HeldRecord entry = classify(captureInterface.linkType(), record, interfacePorts);
         if (queue.isEmpty() && entry.resolved()) {
             return entry.output();
@@ -149,14 +154,15 @@ public final class RedirectReassociator implements RecordTransform {
         FlowEndpoint source = FlowEndpoint.of(segment.ip().source(), tcp.sourcePort());
         FlowEndpoint destination = FlowEndpoint.of(segment.ip().destination(), destinationPort);
         if (maybeRequest && ports.isRedirectTarget(destination)) {
-            return request(linkType, record, tcp, source, destination);
+            return request(linkType, record, segment, source, destination);
         }
         reply(record, tcp, source, destination, ports);
         return HeldRecord.resolved(record, List.of(record));
     }
 
-    private HeldRecord request(int linkType, CaptureRecord record, TcpHeader tcp, FlowEndpoint client,
+    private HeldRecord request(int linkType, CaptureRecord record, TcpSegment segment, FlowEndpoint client,
                                FlowEndpoint target) {
+        TcpHeader tcp = segment.tcp();
         ConnectionKey key = new ConnectionKey(record.interfaceId(), client, target.port());
         RedirectConnection connection = table.get(key);
         if (tcp.isSyn() && (connection == null || !connection.startedBy(tcp.sequence()))) {
@@ -174,7 +180,7 @@ public final class RedirectReassociator implements RecordTransform {
         }
         connection.seen(record.timestampNanos(), true, tcp);
         if (connection.mapped()) {
-            return HeldRecord.resolved(record, rewrite(linkType, record, connection));
+            return HeldRecord.resolved(record, rewrite(segment, record, connection));
         }
         if (connection.gaveUp()) {
             return HeldRecord.resolved(record, List.of(unchanged(record, connection, NO_REPLY_YET)));
@@ -216,7 +222,7 @@ public final class RedirectReassociator implements RecordTransform {
     private void resolveHeld(RedirectConnection connection) {
         table.stopAwaiting(connection);
         for (HeldRecord held : connection.releaseHeld()) {
-            held.resolve(rewrite(held.linkType(), held.record(), connection));
+            held.resolve(rewrite(TcpSegment.parse(held.linkType(), held.record().data()), held.record(), connection));
         }
     }
 
@@ -245,29 +251,31 @@ public final class RedirectReassociator implements RecordTransform {
         return null;
     }
 
-    private List<CaptureRecord> rewrite(int linkType, CaptureRecord record, RedirectConnection connection) {
+    /**
+     * The request packet with the original destination: rewritten in place in the record's own bytes (the caller
+     * handed the record over), sharing the connection's note, so a packet costs no copy or text of its own.
+     */
+    private List<CaptureRecord> rewrite(TcpSegment segment, CaptureRecord record, RedirectConnection connection) {
         FlowEndpoint original = connection.original();
         if (original.equals(connection.redirectTarget())) {
             // A connection made straight to the port, not redirected: the reply came from the port itself.
             return List.of(record);
         }
-        byte[] data = record.data().clone();
-        TcpSegment segment = TcpSegment.parse(linkType, data);
+        CaptureRecord captured = keepOriginal ? record.withData(record.data().clone()) : null;
         rewrittenPackets++;
         if (surveyOnly) {
             segment.tcp().setSourcePort(connection.appPort());
-            segment.ip().setDestination(original.address());
+            segment.ip().setDestination(connection.originalAddress());
             segment.tcp().setDestinationPort(original.port());
-            return List.of(record.withData(data));
+            return List.of(record);
         }
-        ChecksumUpdate update = segment.rewrite(connection.appPort(), original.address(), original.port());
-        String comment = connection.rewriteComment(portsById.get(connection.key().interfaceId()), update);
-        CaptureRecord rewritten = record.withData(data).plusComment(comment);
+        ChecksumUpdate update = segment.rewrite(connection.appPort(), connection.originalAddress(), original.port());
+        CaptureRecord rewritten = record.plusOptions(
+                connection.rewriteNote(portsById.get(connection.key().interfaceId()), update));
         if (!keepOriginal) {
             return List.of(rewritten);
         }
-        return List.of(record.plusComment(PREFIX
-                + "this packet as captured, kept by --keep-original; the re-associated copy follows"), rewritten);
+        return List.of(captured.plusOptions(KEPT_ORIGINAL), rewritten);
     }
 
     private CaptureRecord unchanged(CaptureRecord record, RedirectConnection connection, String reason) {

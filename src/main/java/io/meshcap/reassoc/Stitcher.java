@@ -54,11 +54,10 @@ public final class Stitcher implements RecordTransform {
     private static final int IPV4_LOOPBACK_NETWORK = 127;
     private static final double NANOS_PER_MILLI = 1e6;
 
-    private final RedirectPortsByInterface ports;
-    /** Each interface's ports, by interface id, as first seen. */
-    private final Map<Integer, RedirectPorts> portsById = new HashMap<>();
-    /** What each interface's name and description say about it, by interface id. */
-    private final Map<Integer, DeclaredLeg> declaredById = new HashMap<>();
+    /** Each interface's ports, as first seen. */
+    private final PerInterface<RedirectPorts> portsById;
+    /** What each interface's name and description say about it. */
+    private final PerInterface<DeclaredLeg> declaredById = new PerInterface<>(DeclaredLeg::of);
     private final Map<StreamKey, TcpStream> current = new HashMap<>();
     private final List<TcpStream> streams = new ArrayList<>();
     private long position;
@@ -70,22 +69,45 @@ public final class Stitcher implements RecordTransform {
 
     /** @param ports each interface's REDIRECT ports (a capture of several pods) */
     public Stitcher(RedirectPortsByInterface ports) {
-        this.ports = ports;
+        this.portsById = new PerInterface<>(ports::of);
     }
 
-    private record StreamKey(int interfaceId, FlowEndpoint low, FlowEndpoint high) {
+    /** A connection's two endpoints in either order, on one interface. Looked up for every packet: hashed once. */
+    private static final class StreamKey {
+        private final int interfaceId;
+        private final FlowEndpoint low;
+        private final FlowEndpoint high;
+        private final int hash;
+
+        private StreamKey(int interfaceId, FlowEndpoint low, FlowEndpoint high) {
+            this.interfaceId = interfaceId;
+            this.low = low;
+            this.high = high;
+            this.hash = (31 * interfaceId + low.hashCode()) * 31 + high.hashCode();
+        }
 
         static StreamKey of(int interfaceId, FlowEndpoint a, FlowEndpoint b) {
             boolean aFirst = a.port() != b.port() ? a.port() < b.port() : a.hashCode() <= b.hashCode();
             return aFirst ? new StreamKey(interfaceId, a, b) : new StreamKey(interfaceId, b, a);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof StreamKey that && hash == that.hash && interfaceId == that.interfaceId
+                    && low.equals(that.low) && high.equals(that.high);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
         }
     }
 
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         long index = position++;
-        portsById.computeIfAbsent(record.interfaceId(), id -> ports.of(captureInterface));
-        declaredById.computeIfAbsent(record.interfaceId(), id -> DeclaredLeg.of(captureInterface));
+        portsById.get(record.interfaceId(), captureInterface);
+        declaredById.get(record.interfaceId(), captureInterface);
         int linkType = captureInterface.linkType();
         TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data()) : null;
         if (segment == null) {
