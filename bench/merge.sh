@@ -20,7 +20,7 @@ DIR=${BENCH_DIR:-/tmp/meshcap-bench}
 # headline run writes to tmpfs: OUT_DIR=/dev/shm.
 OUT=${OUT_DIR:-$DIR}/meshcap-bench-out
 # The JVM flags the launcher passes (see docs/benchmarks.md).
-JAVA_OPTS=${MESHCAP_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC}
+JAVA_OPTS=${MESHCAP_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmn32m}
 START_MICROS=1795330000000000
 mkdir -p "$DIR"
 
@@ -34,24 +34,30 @@ generate b-half.pcap $((BYTES / 2)) 5
 cat "$DIR"/*.pcap > /dev/null
 
 # Each round runs every command once, so load from other processes on this shared machine falls on all
-# of them alike; a command's figure is its median wall time and its highest peak RSS over the rounds.
-LABELS=(); COMMANDS=()
-add() { LABELS+=("$1"); COMMANDS+=("$2"); }
+# of them alike; a command's figure is its median wall time and its highest peak RSS over the rounds. Each
+# meshcap row names its peer, measured in the same rounds, and the table gives the ratio of the medians (wall
+# and CPU): on a loaded machine the CPU ratio is the steadier one.
+LABELS=(); COMMANDS=(); PEERS=()
+add() { LABELS+=("$1"); COMMANDS+=("$2"); PEERS+=("${3:-}"); }
+MESHCAP="java $JAVA_OPTS -jar '$JAR'"
 
 add "cat a.pcap b.pcap > out (I/O floor)" "cat '$DIR/a.pcap' '$DIR/b.pcap' > '$OUT'"
 add "mergecap -w out.pcapng a.pcap b.pcap" "mergecap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
+add "meshcap merge a.pcap b.pcap -o out.pcapng" "$MESHCAP merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" 1
+add "meshcap merge --reassociate a.pcap b.pcap -o out.pcapng" \
+  "$MESHCAP merge --reassociate '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" 1
+add "meshcap merge --reassociate --no-stream-comments (one pass)" \
+  "$MESHCAP merge --reassociate --no-stream-comments '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" 1
 add "mergecap -F pcap -w out.pcap a.pcap b.pcap" "mergecap -F pcap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
-add "meshcap merge a.pcap b.pcap -o out.pcapng" "java $JAVA_OPTS -jar '$JAR' merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'"
-add "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" "java $JAVA_OPTS -jar '$JAR' merge --format pcap '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'"
-add "meshcap merge, inputs of half the size" "java $JAVA_OPTS -jar '$JAR' merge '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
-# Start-up: a small run is dominated by the JVM. AppCDS archives the classes meshcap loads.
-CDS="$DIR/meshcap.jsa"
-# shellcheck disable=SC2086
-java $JAVA_OPTS -XX:ArchiveClassesAtExit="$CDS" -jar "$JAR" --version > /dev/null 2>&1
-add "meshcap --version" "java $JAVA_OPTS -jar '$JAR' --version"
-add "meshcap --version, AppCDS archive" "java $JAVA_OPTS -XX:SharedArchiveFile='$CDS' -jar '$JAR' --version"
+add "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" \
+  "$MESHCAP merge --format pcap '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" 5
+add "editcap -F pcapng a.pcap out.pcapng (copy to pcapng)" "editcap -F pcapng '$DIR/a.pcap' '$OUT'"
+add "meshcap reassociate a.pcap -o out.pcapng" "$MESHCAP reassociate '$DIR/a.pcap' -o '$OUT'" 7
+add "meshcap merge, inputs of half the size" "$MESHCAP merge '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
+add "meshcap merge --reassociate, inputs of half the size" \
+  "$MESHCAP merge --reassociate '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
 
-declare -A WALLS CPUS RSS
+declare -A WALLS CPUS RSS SIZES
 for round in $(seq "$REPEATS"); do
   for i in "${!COMMANDS[@]}"; do
     rm -f "$OUT"
@@ -60,20 +66,38 @@ for round in $(seq "$REPEATS"); do
     read -r wall user sys kb < "$DIR/time"
     WALLS[$i]="${WALLS[$i]:-} $wall"
     CPUS[$i]="${CPUS[$i]:-} $user+$sys"
+    SIZES[$i]=$(stat -c %s "$OUT")
     (( kb > ${RSS[$i]:-0} )) && RSS[$i]=$kb
   done
 done
 rm -f "$OUT"
+
+median() { # VALUES...
+  printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"
+}
+cpu_median() { # "user+sys" VALUES...
+  # shellcheck disable=SC2046
+  median $(printf '%s\n' "$@" | bc)
+}
 
 SIZE_MB=$(( $(stat -c %s "$DIR/a.pcap") / 1000000 ))
 echo "Inputs: 2 × $SIZE_MB MB of 400-byte packets; $(nproc) cores; $(uname -r); $(java -version 2>&1 | head -1)"
 echo "Output written to $(dirname "$OUT") ($(stat -f -c %T "$(dirname "$OUT")"))"
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| command | wall s, median of $REPEATS | wall s, all runs | CPU s (user+sys), all runs | peak RSS MB |"
-echo "|---|---|---|---|---|"
+echo "| command | wall s, median of $REPEATS | CPU s, median | × peer (wall, CPU) | wall s, all runs | CPU s (user+sys), all runs | peak RSS MB | output MB |"
+echo "|---|---|---|---|---|---|---|---|"
+declare -A WALL_MEDIAN CPU_MEDIAN
 for i in "${!COMMANDS[@]}"; do
   # shellcheck disable=SC2086
-  median=$(printf '%s\n' ${WALLS[$i]} | sort -n | sed -n "$(( (REPEATS + 1) / 2 ))p")
-  printf '| %s | %s |%s |%s | %d |\n' "${LABELS[$i]}" "$median" "${WALLS[$i]}" "${CPUS[$i]}" $(( ${RSS[$i]} / 1024 ))
+  WALL_MEDIAN[$i]=$(median ${WALLS[$i]})
+  # shellcheck disable=SC2086
+  CPU_MEDIAN[$i]=$(cpu_median ${CPUS[$i]})
+  ratio=""
+  if [[ -n "${PEERS[$i]}" ]]; then
+    peer=${PEERS[$i]}
+    ratio=$(python3 -c "print(f'{$WALL_MEDIAN[$i]/${WALL_MEDIAN[$peer]}:.2f} × / {$CPU_MEDIAN[$i]/${CPU_MEDIAN[$peer]}:.2f} × (${LABELS[$peer]%% *})')")
+  fi
+  printf '| %s | %s | %s | %s |%s |%s | %d | %d |\n' "${LABELS[$i]}" "${WALL_MEDIAN[$i]}" "${CPU_MEDIAN[$i]}" "$ratio" \
+    "${WALLS[$i]}" "${CPUS[$i]}" $(( ${RSS[$i]} / 1024 )) $(( ${SIZES[$i]} / 1000000 ))
 done

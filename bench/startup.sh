@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start-up of the released launcher (the linux-amd64 archive, unpacked) against ./meshcap in this checkout, for
-# --version, filter and cidr (docs/benchmarks.md, "Start-up of the released launcher").
+# --version, filter, cidr and inspect --rules, with tcpdump -d as the peer (docs/benchmarks.md, "Start-up").
 #   bench/startup.sh [RUNS]
 # Needs hyperfine (apt-get install -y hyperfine), target/release/ (mvn verify or scripts/release), and lets
 # ./meshcap build its jar and class-data archive first if the sources changed.
@@ -17,7 +17,12 @@ released="$(ls "$dir"/meshcap-*-linux-amd64/meshcap)"
 ./meshcap --version >/dev/null    # builds target/meshcap.jar and target/meshcap.jsa if they are stale
 
 # Wall time, and the CPU time (user, system) that says more on a busy machine.
-for command in "--version" "filter inbound-mtls --pod-ip 10.1.2.3 --port 8080" "cidr 192.168.0.0/12"; do
+# The peer: libpcap compiling the kind of filter `meshcap filter` prints.
+hyperfine -N --style basic --warmup 3 --runs "$runs" -n "tcpdump -d" \
+  "tcpdump -d 'tcp and dst host 10.1.2.3 and dst port 8080'" 2>&1 | grep -E '^Benchmark|Time'
+rules=src/test/resources/rules/default-injection.iptables-save
+for command in "--version" "filter inbound-mtls --pod-ip 10.1.2.3 --port 8080" "cidr 192.168.0.0/12" \
+    "inspect --rules $rules"; do
   hyperfine -N --style basic --warmup 3 --runs "$runs" \
     -n "./meshcap $command" "./meshcap $command" \
     -n "released meshcap $command" "$released $command" 2>&1 | grep -E '^Benchmark|Time|±.*faster'
