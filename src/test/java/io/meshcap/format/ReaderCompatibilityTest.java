@@ -36,11 +36,11 @@ class ReaderCompatibilityTest {
     static void capture() throws Exception {
         micros = dir.resolve("micros.pcap");
         nanos = dir.resolve("nanos.pcap");
-        try (LoopbackCapture a = LoopbackCapture.udp(micros, 47101, PACKETS, "-s", Integer.toString(SNAPLEN));
-             LoopbackCapture b = LoopbackCapture.udp(nanos, 47102, PACKETS, "--time-stamp-precision", "nano")) {
+        try (LoopbackCapture a = LoopbackCapture.udp(micros, PACKETS, "-s", Integer.toString(SNAPLEN));
+             LoopbackCapture b = LoopbackCapture.udp(nanos, PACKETS, "--time-stamp-precision", "nano")) {
             for (int i = 0; i < PACKETS; i++) {
-                LoopbackCapture.send(47101, 1 + i * 97);
-                LoopbackCapture.send(47102, 1 + i * 97);
+                LoopbackCapture.send(a.port(), 1 + i * 97);
+                LoopbackCapture.send(b.port(), 1 + i * 97);
             }
         }
     }

@@ -60,11 +60,11 @@ class MergerTest {
         Path a = dir.resolve("a.pcap");
         Path b = dir.resolve("b.pcap");
         int packets = 40;
-        try (LoopbackCapture ca = LoopbackCapture.udp(a, 47201, packets);
-             LoopbackCapture cb = LoopbackCapture.udp(b, 47202, packets, "--time-stamp-precision", "nano")) {
+        try (LoopbackCapture ca = LoopbackCapture.udp(a, packets);
+             LoopbackCapture cb = LoopbackCapture.udp(b, packets, "--time-stamp-precision", "nano")) {
             for (int i = 0; i < packets; i++) {
-                LoopbackCapture.send(i % 3 == 0 ? 47202 : 47201, 10 + i);
-                LoopbackCapture.send(i % 3 == 0 ? 47201 : 47202, 10 + i);
+                LoopbackCapture.send(i % 3 == 0 ? cb.port() : ca.port(), 10 + i);
+                LoopbackCapture.send(i % 3 == 0 ? ca.port() : cb.port(), 10 + i);
             }
         }
         Path out = dir.resolve("merged.pcapng");
