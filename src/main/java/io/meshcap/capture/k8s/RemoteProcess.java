@@ -24,6 +24,7 @@ final class RemoteProcess {
     static final int NO_EXIT_STATUS = -1;
     // Enough for tcpdump's messages and counts; a chatty command cannot fill the heap.
     private static final int STDERR_LIMIT = 64 * 1024;
+    private static final int COPY_CHUNK = 64 * 1024;
 
     private final ExecWatch watch;
     private final OutputStream sink;
@@ -52,9 +53,12 @@ final class RemoteProcess {
     }
 
     private void copyStdout() {
-        // transferTo, not readAllBytes: the latter trips an assertion in fabric8's stream under -ea.
+        // A loop, not readAllBytes: the latter trips an assertion in fabric8's stream under -ea.
         try (InputStream out = watch.getOutput()) {
-            out.transferTo(sink);
+            byte[] chunk = new byte[COPY_CHUNK];
+            for (int n = readOrEnd(out, chunk); n >= 0; n = readOrEnd(out, chunk)) {
+                sink.write(chunk, 0, n);
+            }
             sink.flush();
         } catch (IOException e) {
             copyFailure = e;
@@ -62,6 +66,19 @@ final class RemoteProcess {
             watch.close();
         } finally {
             copied.countDown();
+        }
+    }
+
+    /**
+     * The next bytes of the command's stdout, or -1 at its end. fabric8 closes the stream under the reader when the
+     * command exits non-zero; that ends the output (the exit code says what happened), it is no failure to write
+     * the capture.
+     */
+    private static int readOrEnd(InputStream out, byte[] chunk) {
+        try {
+            return out.read(chunk);
+        } catch (IOException streamClosed) {
+            return -1;
         }
     }
 
