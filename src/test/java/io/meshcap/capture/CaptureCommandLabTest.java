@@ -76,10 +76,48 @@ class CaptureCommandLabTest {
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
 
+        assertEquals(everyCallPerLeg(ledger), Tshark.tcpDirectionsPerInterface(out));
+        String pod = LAB.topology().podNamespace();
+        // Every leg's metadata travels in the pcapng interface description.
+        String interfaces = Tshark.run(List.of("capinfos", "-M", out.toString()));
+        assertTrue(interfaces.contains("Number of interfaces in file: 4"), interfaces);
+        // Whole summary lines: "0 dropped" is also a substring of "10 dropped".
+        assertEquals(4, run.err().lines().filter(l -> l.matches("  \\S+: \\d+ packets, .*, 0 dropped")).count(), run.err());
+        assertTrue(run.err().contains("re-associated across the REDIRECT"), run.err());
+        // Every leg says when it started listening, before the capture is announced and the duration counts.
+        List<String> started = run.err().lines()
+                .filter(l -> l.matches("meshcap: \\d\\d:\\d\\d:\\d\\d\\.\\d{3} listening: .*")).toList();
+        assertEquals(4, started.size(), run.err());
+        // Legs start together, so they report in any order.
+        assertTrue(started.stream().anyMatch(l -> l.contains(" listening: " + pod + "/eth0:inbound-mtls on eth0,"
+                + " filter (dst host 198.18.0.2")), run.err());
+        int capturing = run.err().indexOf("meshcap: capturing 4 leg(s) for 6 s (--duration counts from now, when every"
+                + " leg listens), until ");
+        assertTrue(started.stream().allMatch(l -> capturing > run.err().indexOf(l)), run.err());
+        assertEquals(List.of(out), listDirectory(), "no spool directory is left behind");
+    }
+
+    /** Each direction of each conversation, opened (SYN) and closed (FIN). */
+    private static Map<String, Set<String>> wholeCallsPerLeg(Map<String, Set<String>> tuples) {
+        Map<String, Set<String>> whole = new TreeMap<>();
+        tuples.forEach((leg, directions) -> directions.forEach(d -> add(whole, leg, d + " SYN", d + " FIN")));
+        return whole;
+    }
+
+    /** The SYNs and FINs in a merged file, as {@code src:port>dst:port SYN|FIN} per leg. */
+    private static Map<String, Set<String>> handshakesAndClosesPerLeg(Path file) {
         Map<String, Set<String>> seen = new TreeMap<>();
-        for (List<String> row : Tshark.fields(out, "tcp", "frame.interface_name", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport")) {
-            seen.computeIfAbsent(row.get(0), k -> new HashSet<>()).add(row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4));
+        for (List<String> row : Tshark.fields(file, "tcp.flags.syn == 1 || tcp.flags.fin == 1", "frame.interface_name",
+                "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport", "tcp.flags.syn")) {
+            String direction = row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4);
+            boolean syn = row.get(5).equals("1") || row.get(5).equalsIgnoreCase("true");
+            add(seen, row.get(0), direction + (syn ? " SYN" : " FIN"));
         }
+        return seen;
+    }
+
+    /** What the sidecar legs show of every call in the ledger, both directions, re-associated. */
+    private static Map<String, Set<String>> everyCallPerLeg(Ledger ledger) {
         String pod = LAB.topology().podNamespace();
         Map<String, Set<String>> expected = new TreeMap<>();
         for (LedgerEntry c : ledger.connections()) {
@@ -93,23 +131,7 @@ class CaptureCommandLabTest {
                 add(expected, pod + "/eth0:outbound-mtls", tuple(c.serverPeer(), c.destination()), tuple(c.destination(), c.serverPeer()));
             }
         }
-        assertEquals(expected, seen);
-        // Every leg's metadata travels in the pcapng interface description.
-        String interfaces = Tshark.run(List.of("capinfos", "-M", out.toString()));
-        assertTrue(interfaces.contains("Number of interfaces in file: 4"), interfaces);
-        assertTrue(run.err().contains("0 dropped"), run.err());
-        assertTrue(run.err().contains("re-associated across the REDIRECT"), run.err());
-        // Every leg says when it started listening, before the capture is announced and the duration counts.
-        List<String> started = run.err().lines()
-                .filter(l -> l.matches("meshcap: \\d\\d:\\d\\d:\\d\\d\\.\\d{3} listening: .*")).toList();
-        assertEquals(4, started.size(), run.err());
-        // Legs start together, so they report in any order.
-        assertTrue(started.stream().anyMatch(l -> l.contains(" listening: " + pod + "/eth0:inbound-mtls on eth0,"
-                + " filter (dst host 198.18.0.2")), run.err());
-        int capturing = run.err().indexOf("meshcap: capturing 4 leg(s) for 6 s (--duration counts from now, when every"
-                + " leg listens), until ");
-        assertTrue(started.stream().allMatch(l -> capturing > run.err().indexOf(l)), run.err());
-        assertEquals(List.of(out), listDirectory(), "no spool directory is left behind");
+        return expected;
     }
 
     private static void add(Map<String, Set<String>> map, String key, String... tuples) {
@@ -190,13 +212,15 @@ class CaptureCommandLabTest {
         Path out = dir.resolve("interrupted.pcapng");
         Process meshcap = captureInChildJvm(dir.resolve("err.txt"), List.of(),
                 "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", out.toString());
-        LAB.traffic(2, 2);
+        Ledger ledger = LAB.traffic(2, 2);
+        // Right after the last call: what the legs have not written yet must still reach the file.
         assertEquals(0, CommandRunner.run(List.of("kill", "-INT", Long.toString(meshcap.pid()))).exitCode());
         assertTrue(meshcap.waitFor(60, TimeUnit.SECONDS), "meshcap did not stop on SIGINT");
         String err = Files.readString(dir.resolve("err.txt"));
         assertTrue(err.contains("meshcap: wrote " + out), err);
-        assertTrue(Tshark.count(out) > 0);
         Tshark.run(List.of("capinfos", out.toString()));
+        assertEquals(wholeCallsPerLeg(everyCallPerLeg(ledger)), handshakesAndClosesPerLeg(out),
+                "every call made before Ctrl-C is kept whole, from SYN to FIN, on every leg");
         String pids = CommandRunner.run(List.of("ip", "netns", "pids", LAB.topology().podNamespace())).stdout();
         for (String pid : pids.lines().toList()) {
             String cmdline = Files.readString(Path.of("/proc", pid, "cmdline")).replace('\0', ' ');

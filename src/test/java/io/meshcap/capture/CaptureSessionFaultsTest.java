@@ -179,6 +179,65 @@ class CaptureSessionFaultsTest {
         assertEquals(20, Tshark.count(output), "what it sent before it stalled is kept");
     }
 
+    /**
+     * A capturer that has fallen behind when Ctrl-C comes: it goes on writing its backlog, a packet every few
+     * milliseconds, and like tcpdump on SIGTERM it exits without whatever it has not written when it is stopped.
+     */
+    private final class BehindCapturer implements LegCapture {
+        private static final long GAP_MS = 10;
+        private final AtomicBoolean stopped = new AtomicBoolean();
+        private final Thread writer;
+
+        BehindCapturer(OutputStream sink, byte[] backlog, StopSignal ctrlC) {
+            writer = new Thread(() -> {
+                ctrlC.requestStop();
+                java.nio.ByteBuffer records = java.nio.ByteBuffer.wrap(backlog).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                try {
+                    for (int at = FILE_HEADER; at < backlog.length && !stopped.get(); ) {
+                        int end = at + 16 + records.getInt(at + 8);
+                        sink.write(backlog, at, end - at);
+                        at = end;
+                        Thread.sleep(GAP_MS);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }, "behind-capturer");
+        }
+
+        @Override
+        public void stop() {
+            stopped.set(true);
+        }
+
+        @Override
+        public LegOutcome await(Duration timeout) throws InterruptedException {
+            writer.join(timeout.toMillis());
+            return writer.isAlive() ? null : new LegOutcome(0, 0, "");
+        }
+    }
+
+    @Test
+    void aCapturerStillWritingWhenCtrlCComesIsStoppedOnlyOnceItsStreamIsQuiet() throws Exception {
+        LegPlan lo = leg("lo", "outbound-plain");
+        Path output = dir.resolve("behind.pcapng");
+        CaptureSession.Result result;
+        try (StopSignal ctrlC = StopSignal.manual()) {
+            when(source.start(eq(lo), any())).thenAnswer(call -> {
+                OutputStream sink = call.getArgument(1);
+                sink.write(recording, 0, FILE_HEADER);
+                BehindCapturer capturer = new BehindCapturer(sink, recording, ctrlC);
+                capturer.writer.start();
+                return capturer;
+            });
+            result = new CaptureSession(source, new PrintWriter(err, true), false)
+                    .run(List.of(lo), output, null, false, null, ctrlC, null);
+        }
+
+        assertFalse(result.anyLegFailed());
+        assertEquals(20, Tshark.count(output), "the whole backlog is kept: " + err);
+    }
+
     private static Map<String, Long> perInterface(Path file) {
         return Tshark.fields(file, null, "frame.interface_name").stream()
                 .collect(java.util.stream.Collectors.groupingBy(row -> row.get(0), java.util.stream.Collectors.counting()));
