@@ -12,8 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
-import io.meshcap.capture.CaptureLimits;
-import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.MetadataBundle;
 import io.meshcap.cli.CliRun;
 import io.meshcap.testing.Tshark;
@@ -64,13 +62,13 @@ class CaptureFromPodEndToEndTest {
         assertEquals(0, plan.exitCode(), plan.toString());
         assertTrue(plan.out().contains("dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080"),
                 "pod addresses and the app port come from the API: " + plan.out());
-        String filter = plan.out().lines().filter(l -> l.strip().startsWith("filter:")).findFirst().orElseThrow()
-                .strip().substring("filter:".length()).strip();
+        String filter = "(dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080) or "
+                + "(src host (10.244.1.17 or fd00:10:244:1::11) and src port 9080)";
+        assertTrue(plan.out().contains("  filter:    " + filter + "\n"), plan.out());
 
         cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
         cluster.factsReturn(POD, PROXY, facts);
-        LegPlan leg = new LegPlan(NAMESPACE + "/" + POD, "eth0", "inbound-mtls", filter, false, CaptureLimits.none(), Map.of());
-        cluster.exec(POD, PROXY, CaptureArgv.capture(leg))
+        cluster.exec(POD, PROXY, ExpectedArgv.capture("eth0", filter))
                 .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))
                 .waitFor(5).andEmit(stdout(MockCluster.resource(PcapFiles.LO_SMALL)))
                 .waitFor(5).andEmit(stderr(COUNTS))
@@ -89,7 +87,8 @@ class CaptureFromPodEndToEndTest {
         Path bundle = MetadataBundle.directoryFor(out).resolve(NAMESPACE + "_" + POD);
         assertEquals("20000\t29999\n", Files.readString(bundle.resolve("ip_local_port_range.txt")));
         assertTrue(Files.readString(bundle.resolve("meshcap.txt")).startsWith("meshcap "));
-        assertTrue(run.err().contains("0 dropped"), run.err());
+        assertTrue(run.err().lines().anyMatch(("  " + POD + "/eth0:inbound-mtls: 20 packets, 2.2 KB, 0 dropped")::equals),
+                run.err());
     }
 
     @Test

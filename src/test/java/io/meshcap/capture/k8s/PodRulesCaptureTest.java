@@ -17,8 +17,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
-import io.meshcap.capture.CaptureLimits;
-import io.meshcap.capture.LegPlan;
 import io.meshcap.cli.CliRun;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureInterface;
@@ -140,13 +138,13 @@ class PodRulesCaptureTest {
         scriptSetUpAndFacts();
         CliRun plan = printPlan("outbound-plain");
         assertEquals(0, plan.exitCode(), plan.toString());
-        String filter = plan.out().lines().filter(l -> l.strip().startsWith("filter:")).findFirst().orElseThrow()
-                .strip().substring("filter:".length()).strip();
+        // The pod's own redirect port 15101 on both loopbacks, replies to its ephemeral range on both addresses.
+        String filter = "(dst host (127.0.0.1 or ::1) and dst port 15101) or "
+                + "(dst host (10.244.1.17 or fd00:10:244:1::11) and dst portrange 32768-60999)";
+        assertEquals(List.of(filter), filters(plan));
 
         scriptSetUpAndFacts();
-        LegPlan leg = new LegPlan(NAMESPACE + "/" + POD, "lo", "outbound-plain", filter, true, CaptureLimits.none(),
-                Map.of());
-        cluster.exec(POD, PROXY, CaptureArgv.capture(leg))
+        cluster.exec(POD, PROXY, ExpectedArgv.capture("lo", filter))
                 .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on lo\n"))
                 .waitFor(5).andEmit(stdout(redirectedCall()))
                 .waitFor(5).andEmit(stderr(COUNTS))
@@ -183,14 +181,15 @@ class PodRulesCaptureTest {
         CliRun plan = CliRun.of("capture", "outbound-plain", "-l", "app=reviews", "--kubeconfig", kubeconfig.toString(),
                 "--print-plan");
         assertEquals(0, plan.exitCode(), plan.toString());
-        List<String> filters = plan.out().lines().filter(l -> l.strip().startsWith("filter:"))
-                .map(l -> l.strip().substring("filter:".length()).strip()).toList();
-        assertEquals(2, filters.size(), plan.out());
-        assertTrue(filters.get(0).contains("dst port " + OUTBOUND_PORT) && filters.get(1).contains("dst port 15001"),
-                filters.toString());
+        // Each pod's own outbound port (15101, 15001) and addresses (the second pod is IPv4 only).
+        List<String> expected = List.of(
+                "(dst host (127.0.0.1 or ::1) and dst port 15101) or "
+                        + "(dst host (10.244.1.17 or fd00:10:244:1::11) and dst portrange 32768-60999)",
+                "(dst host 127.0.0.1 and dst port 15001) or (dst host 10.244.2.9 and dst portrange 32768-60999)");
+        assertEquals(expected, filters(plan));
 
-        scriptCapture(POD, filters.get(0), redirectedCall("10.244.1.17", OUTBOUND_PORT, "a.pcap"));
-        scriptCapture(other, filters.get(1), redirectedCall(otherIp, 15001, "b.pcap"));
+        scriptCapture(POD, expected.get(0), redirectedCall("10.244.1.17", OUTBOUND_PORT, "a.pcap"));
+        scriptCapture(other, expected.get(1), redirectedCall(otherIp, 15001, "b.pcap"));
         Path out = temp.resolve("pods.pcapng");
         CliRun run = CliRun.of("capture", "outbound-plain", "-l", "app=reviews", "--kubeconfig", kubeconfig.toString(),
                 "-o", out.toString(), "--duration", "20s");
@@ -202,10 +201,14 @@ class PodRulesCaptureTest {
         assertTrue(run.err().contains("re-associated 4 packets of 2 redirected connections"), run.err());
     }
 
+    /** The filter lines of a printed plan. */
+    private static List<String> filters(CliRun plan) {
+        return plan.out().lines().filter(l -> l.strip().startsWith("filter:"))
+                .map(l -> l.strip().substring("filter:".length()).strip()).toList();
+    }
+
     private void scriptCapture(String pod, String filter, byte[] stream) {
-        LegPlan leg = new LegPlan(NAMESPACE + "/" + pod, "lo", "outbound-plain", filter, true, CaptureLimits.none(),
-                Map.of());
-        cluster.exec(pod, PROXY, CaptureArgv.capture(leg))
+        cluster.exec(pod, PROXY, ExpectedArgv.capture("lo", filter))
                 .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on lo\n"))
                 .waitFor(5).andEmit(stdout(stream))
                 .waitFor(5).andEmit(stderr(COUNTS))
