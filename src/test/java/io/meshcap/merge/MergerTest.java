@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -120,34 +121,47 @@ class MergerTest {
     }
 
     @Test
-    void moreInputsThanTheFanInGoThroughSpillFilesWithTheSameResult() throws IOException {
+    void moreInputsThanTheFanInGoThroughSpillFilesInMergecapsOrder() throws IOException {
         List<MergeInput> inputs = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             long[] times = {i % 3, 10 - i, 10, 20 + i};
             Arrays.sort(times);
-            inputs.add(new MergeInput(input("in" + i + ".pcapng", i == 4 ? LinkType.EN10MB : LinkType.RAW, times),
-                    i % 2 == 0 ? "leg" + i : null, i == 1 ? "described" : null));
+            Path file = input("in" + i + ".pcapng", i == 4 ? LinkType.EN10MB : LinkType.RAW, times);
+            paths.add(file.toString());
+            inputs.add(new MergeInput(file, i % 2 == 0 ? "leg" + i : null, i == 1 ? "described" : null));
         }
-        Path direct = dir.resolve("direct.pcapng");
         Path spilled = dir.resolve("spilled.pcapng");
-        List<InputSummary> directSummaries = merge(inputs, direct, 64, RecordTransform.NONE);
-        List<InputSummary> spilledSummaries = merge(inputs, spilled, 2, RecordTransform.NONE);
+        List<InputSummary> summaries = merge(inputs, spilled, 2, RecordTransform.NONE);
 
-        assertEquals(directSummaries, spilledSummaries, "summaries describe the user's inputs, not spill files");
-        List<CaptureRecord> expected = ReadBack.readAll(direct);
-        List<CaptureRecord> actual = ReadBack.readAll(spilled);
+        assertEquals(List.of(4L, 4L, 4L, 4L, 4L, 4L, 4L), summaries.stream().map(InputSummary::packets).toList(),
+                "summaries describe the user's inputs, not spill files");
+        Path mergecap = dir.resolve("mergecap.pcapng");
+        List<String> command = new ArrayList<>(List.of("mergecap", "-w", mergecap.toString()));
+        command.addAll(paths);
+        Tshark.run(command);
+        // mergecap puts equal timestamps last input first; meshcap in input order (a stable sort says so).
+        List<Tshark.Frame> expected = Tshark.frames(mergecap).stream()
+                .sorted(Comparator.comparingLong(Tshark.Frame::timestampNanos).thenComparing(MergerTest::inputOf))
+                .toList();
+        List<Tshark.Frame> actual = Tshark.frames(spilled);
         assertEquals(28, expected.size());
-        assertEquals(expected.size(), actual.size());
-        for (int i = 0; i < expected.size(); i++) {
-            assertEquals(ReadBack.comment(expected.get(i)), ReadBack.comment(actual.get(i)), "record " + i);
-            assertEquals(expected.get(i).timestampNanos(), actual.get(i).timestampNanos());
-            assertEquals(expected.get(i).interfaceId(), actual.get(i).interfaceId());
+        assertEquals(expected.stream().map(f -> f.comment() + " " + f.timestampNanos()).toList(),
+                actual.stream().map(f -> f.comment() + " " + f.timestampNanos()).toList(), "mergecap's order");
+        for (Tshark.Frame frame : actual) {
+            int input = inputOf(frame);
+            assertEquals(input % 2 == 0 ? "leg" + input : "in" + input + ".pcapng", frame.interfaceName(), frame.toString());
+            assertEquals(input == 1 ? "described" : null, frame.interfaceDescription(), frame.toString());
         }
-        assertEquals(ReadBack.interfaces(direct), ReadBack.interfaces(spilled));
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".meshcap-merge-")).toList(),
                     "spill files are deleted");
         }
+    }
+
+    /** The input a record came from: its comment is {@code inN.pcapng@TIME}. */
+    private static int inputOf(Tshark.Frame frame) {
+        return Integer.parseInt(frame.comment().substring(2, frame.comment().indexOf('.')));
     }
 
     /**
@@ -164,13 +178,19 @@ class MergerTest {
         for (int i = 0; i < 100; i++) {
             inputs.add(MergeInput.of(input("in" + i + ".pcapng", LinkType.RAW, i % 7, 50 + i)));
         }
-        Path direct = dir.resolve("direct.pcapng");
         Path spilled = dir.resolve("spilled.pcapng");
-        assertEquals(merge(inputs, direct, 1024, RecordTransform.NONE),
-                merge(inputs, spilled, fanIn, RecordTransform.NONE));
-        assertEquals(ReadBack.readAll(direct).stream().map(ReadBack::comment).toList(),
-                ReadBack.readAll(spilled).stream().map(ReadBack::comment).toList());
-        assertEquals(ReadBack.interfaces(direct), ReadBack.interfaces(spilled));
+        merge(inputs, spilled, fanIn, RecordTransform.NONE);
+        // Input i holds "ini.pcapng@(i % 7)" and "ini.pcapng@(50 + i)": in time order, ties in input order.
+        List<String> expected = new ArrayList<>();
+        for (int t = 0; t < 7; t++) {
+            for (int i = t; i < 100; i += 7) {
+                expected.add("in" + i + ".pcapng@" + t);
+            }
+        }
+        for (int i = 0; i < 100; i++) {
+            expected.add("in" + i + ".pcapng@" + (50 + i));
+        }
+        assertEquals(expected, Tshark.frames(spilled).stream().map(Tshark.Frame::comment).toList());
     }
 
     /** An input with secrets, names, a custom block and statistics around two packets at {@code micros} and +10. */
