@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
+import io.meshcap.capture.CaptureLimits;
+import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.MetadataBundle;
 import io.meshcap.cli.CliRun;
 import io.meshcap.testing.Tshark;
