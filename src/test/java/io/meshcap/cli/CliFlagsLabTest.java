@@ -77,17 +77,6 @@ class CliFlagsLabTest {
         return from.address() + ":" + from.port() + ">" + to.address() + ":" + to.port();
     }
 
-    /** Every TCP packet's {@code src:port>dst:port}, per interface name. */
-    private static Map<String, Set<String>> tuplesPerInterface(Path file) {
-        Map<String, Set<String>> seen = new TreeMap<>();
-        for (List<String> row : Tshark.fields(file, "tcp", "frame.interface_name", "ip.src", "tcp.srcport", "ip.dst",
-                "tcp.dstport")) {
-            seen.computeIfAbsent(row.get(0), k -> new HashSet<>())
-                    .add(row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4));
-        }
-        return seen;
-    }
-
     private static Map<String, Long> packetsPerInterface(Path file) {
         Map<String, Long> counts = new TreeMap<>();
         Tshark.fields(file, null, "frame.interface_name").forEach(row -> counts.merge(row.get(0), 1L, Long::sum));
@@ -139,7 +128,7 @@ class CliFlagsLabTest {
         CliRun run = capture.await();
         assertEquals(0, run.exitCode(), run.toString());
 
-        Set<String> seen = tuplesPerInterface(out).values().stream().flatMap(Set::stream).collect(java.util.stream.Collectors.toSet());
+        Set<String> seen = Tshark.tcpDirectionsPerInterface(out).values().stream().flatMap(Set::stream).collect(java.util.stream.Collectors.toSet());
         List<LedgerEntry> calls = ledger.of(LedgerEntry.Kind.INBOUND);
         LedgerEntry first = calls.get(0);
         LedgerEntry last = calls.get(calls.size() - 1);
@@ -234,7 +223,7 @@ class CliFlagsLabTest {
             expected.add(tuple(wireClient, call.destination()));
             expected.add(tuple(call.destination(), wireClient));
         }
-        assertEquals(Map.of(LAB.topology().podNamespace() + "/eth0:gateway-upstream", expected), tuplesPerInterface(out));
+        assertEquals(Map.of(LAB.topology().podNamespace() + "/eth0:gateway-upstream", expected), Tshark.tcpDirectionsPerInterface(out));
     }
 
     @Test

@@ -94,7 +94,7 @@ class LabUnitTest {
 
     @Test
     void recordingsAreUnfilteredFullLengthAndImmediate() {
-        assertEquals(List.of("ip", "netns", "exec", "demo-pod", "tcpdump", "-i", "lo", "-s", "0", "-U",
+        assertEquals(List.of("ip", "netns", "exec", "demo-pod", "tcpdump", "-i", "lo", "-s", "0", "-B", "32768", "-U",
                 "--immediate-mode", "-Z", "root", "-w", "/tmp/lo.pcap"),
                 Recording.argv("demo-pod", "lo", Path.of("/tmp/lo.pcap")));
     }

@@ -1,5 +1,6 @@
 package io.meshcap.lab;
 
+import io.meshcap.testing.TcpdumpCounts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,25 +29,33 @@ public final class Recording implements AutoCloseable {
     private static final long EXIT_TIMEOUT_SECONDS = 10;
     /**
      * Packets a test's last connection sent are already queued on tcpdump's socket when the test calls stop(), but
-     * tcpdump may not have read them yet; SIGINT makes it stop reading. This pause lets it drain the queue.
+     * tcpdump may not have read them yet, and SIGINT makes it stop reading: it is stopped only once its own counts
+     * say it has caught up, however long a loaded machine kept it waiting.
      */
-    private static final long DRAIN_MILLIS = 200;
+    private static final long CATCH_UP_SECONDS = 30;
+    /**
+     * 32 MiB of kernel ring, where libpcap's default 2 MiB is eight snaplen-sized blocks: a tcpdump not scheduled
+     * for a few milliseconds had the kernel drop most of a burst.
+     */
+    private static final String RING_KIB = "32768";
 
     private final Process process;
+    private final String iface;
     private final Path file;
     private final List<String> stderr;
     private boolean stopped;
 
-    private Recording(Process process, Path file, List<String> stderr) {
+    private Recording(Process process, String iface, Path file, List<String> stderr) {
         this.process = process;
+        this.iface = iface;
         this.file = file;
         this.stderr = stderr;
     }
 
     /** The tcpdump argv (pure): immediate mode so packets are written as they arrive; -Z root keeps the file ours. */
     static List<String> argv(String namespace, String iface, Path file) {
-        return List.of("ip", "netns", "exec", namespace, "tcpdump", "-i", iface, "-s", "0", "-U", "--immediate-mode",
-                "-Z", "root", "-w", file.toString());
+        return List.of("ip", "netns", "exec", namespace, "tcpdump", "-i", iface, "-s", "0", "-B", RING_KIB, "-U",
+                "--immediate-mode", "-Z", "root", "-w", file.toString());
     }
 
     public static Recording start(String namespace, String iface, Path file) throws IOException {
@@ -88,7 +97,7 @@ public final class Recording implements AutoCloseable {
         if (!process.isAlive()) {
             throw new IOException("tcpdump on " + namespace + "/" + iface + " exited: " + stderr);
         }
-        return new Recording(process, file, stderr);
+        return new Recording(process, iface, file, stderr);
     }
 
     public Path file() {
@@ -107,7 +116,12 @@ public final class Recording implements AutoCloseable {
         }
         stopped = true;
         try {
-            Thread.sleep(DRAIN_MILLIS);
+            TcpdumpCounts counts = TcpdumpCounts.awaitCaughtUp(process, () -> String.join("\n", stderr), iface,
+                    CATCH_UP_SECONDS);
+            if (counts != null && counts.dropped() > 0) {
+                throw new IOException("tcpdump on " + iface + " lost " + counts.dropped() + " packets (dropped by the "
+                        + "kernel): the recording is incomplete");
+            }
             // ip netns exec execs tcpdump in place, so the child's pid is tcpdump's.
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
             kill.waitFor();

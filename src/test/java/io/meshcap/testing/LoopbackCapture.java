@@ -1,6 +1,5 @@
 package io.meshcap.testing;
 
-import io.meshcap.sys.Libc;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -39,11 +38,6 @@ public final class LoopbackCapture implements AutoCloseable {
     private static final String RING_KIB = "32768";
     private static final int RECORD_ATTEMPTS = 3;
     private static final int BACKLOG = 50;
-    /** {@code lo} hands a packet socket each packet twice (sent and received); libpcap keeps one copy. */
-    private static final int COPIES_ON_LO = 2;
-    /** What tcpdump prints on SIGUSR1. */
-    private static final Pattern COUNTS = Pattern.compile(
-            "(\\d+) packets? captured, (\\d+) packets? received by filter, (\\d+) packets? dropped by kernel");
     /** What tcpdump prints when it ends. */
     private static final Pattern FINAL_DROPS = Pattern.compile("^(\\d+) packets? dropped by kernel$", Pattern.MULTILINE);
 
@@ -179,51 +173,14 @@ public final class LoopbackCapture implements AutoCloseable {
         }
     }
 
-    /**
-     * Asks tcpdump for its counts until they say it has written every packet that passed its filter or was
-     * dropped: then nothing is left in the kernel ring.
-     */
     private void awaitCaughtUp() throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-        while (tcpdump.isAlive() && System.nanoTime() < deadline) {
-            int answered = countLines();
-            Libc.C.kill((int) tcpdump.pid(), Libc.SIGUSR1);
-            while (countLines() == answered && tcpdump.isAlive() && System.nanoTime() < deadline) {
-                pause();
-            }
-            Matcher last = lastCounts();
-            if (last != null) {
-                long captured = Long.parseLong(last.group(1));
-                long received = Long.parseLong(last.group(2));
-                long dropped = Long.parseLong(last.group(3));
-                if (received == COPIES_ON_LO * captured + dropped) {
-                    return;
-                }
-            }
-        }
-        if (tcpdump.isAlive()) {
-            throw new AssertionError("tcpdump did not catch up within " + TIMEOUT_SECONDS + " s: " + messages());
-        }
+        TcpdumpCounts.awaitCaughtUp(tcpdump, this::messages, "lo", TIMEOUT_SECONDS);
     }
 
     /** Packets the kernel dropped, as tcpdump said when it ended. */
     private long droppedByKernel() {
         Matcher drops = FINAL_DROPS.matcher(finalMessages);
         return drops.find() ? Long.parseLong(drops.group(1)) : 0;
-    }
-
-    private int countLines() throws IOException {
-        return (int) COUNTS.matcher(messages()).results().count();
-    }
-
-    private Matcher lastCounts() throws IOException {
-        Matcher counts = COUNTS.matcher(messages());
-        Matcher last = null;
-        while (counts.find()) {
-            last = COUNTS.matcher(counts.group());
-            last.matches();
-        }
-        return last;
     }
 
     private String messages() throws IOException {

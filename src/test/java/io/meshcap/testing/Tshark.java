@@ -7,7 +7,11 @@ import io.meshcap.sys.CommandRunner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Runs Wireshark's and tcpdump's tools (tshark, capinfos, editcap, mergecap) on files the tests produce: the
@@ -49,6 +53,17 @@ public final class Tshark {
      */
     public static List<List<String>> firstFields(Path file, String displayFilter, String... fields) {
         return query(file, displayFilter, List.of("-E", "occurrence=f"), fields);
+    }
+
+    /** The directions of the IPv4 TCP packets in a file, {@code src:port>dst:port}, per interface name. */
+    public static Map<String, Set<String>> tcpDirectionsPerInterface(Path file) {
+        Map<String, Set<String>> seen = new TreeMap<>();
+        for (List<String> row : fields(file, "tcp", "frame.interface_name", "ip.src", "tcp.srcport", "ip.dst",
+                "tcp.dstport")) {
+            seen.computeIfAbsent(row.get(0), k -> new HashSet<>())
+                    .add(row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4));
+        }
+        return seen;
     }
 
     /** Every TCP packet of a file (IPv4 and IPv6), in file order, as its outer headers say. */

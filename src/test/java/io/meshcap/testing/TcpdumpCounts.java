@@ -1,0 +1,84 @@
+package io.meshcap.testing;
+
+import io.meshcap.sys.Libc;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * tcpdump's packet counts as it prints them when asked (SIGUSR1), for test recordings that must hold every packet:
+ * "the file stopped growing" is no proof that tcpdump has read what the kernel queued for it, a loaded machine can
+ * leave it behind for longer than any pause, and a tcpdump stopped by a signal loses what it has not read yet.
+ *
+ * @param captured packets tcpdump has written
+ * @param received packets that passed the filter in the kernel (written, queued or dropped)
+ * @param dropped  packets the kernel dropped because the ring was full
+ */
+public record TcpdumpCounts(long captured, long received, long dropped) {
+
+    private static final Pattern ANSWER = Pattern.compile(
+            "(\\d+) packets? captured, (\\d+) packets? received by filter, (\\d+) packets? dropped by kernel");
+    private static final long POLL_MILLIS = 20;
+
+    /** Source of tcpdump's messages so far (its stderr). */
+    public interface Messages {
+        String text() throws IOException;
+    }
+
+    /**
+     * Whether tcpdump has written every packet the kernel handed it: {@code lo} hands a packet socket each packet
+     * twice (sent and received) and libpcap keeps one copy; any other interface hands it once.
+     */
+    public boolean caughtUp(String iface) {
+        return received == (iface.equals("lo") ? 2 : 1) * captured + dropped;
+    }
+
+    /**
+     * Asks {@code tcpdump} for its counts until they say it has caught up on {@code iface}; returns the last counts,
+     * or null if it ended first.
+     *
+     * @throws AssertionError if it has not caught up within {@code timeoutSeconds}
+     */
+    public static TcpdumpCounts awaitCaughtUp(Process tcpdump, Messages messages, String iface, long timeoutSeconds)
+            throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        TcpdumpCounts last = null;
+        while (tcpdump.isAlive() && System.nanoTime() < deadline) {
+            long answered = ANSWER.matcher(messages.text()).results().count();
+            Libc.C.kill((int) tcpdump.pid(), Libc.SIGUSR1);
+            while (ANSWER.matcher(messages.text()).results().count() == answered && tcpdump.isAlive()
+                    && System.nanoTime() < deadline) {
+                pause();
+            }
+            last = last(messages.text());
+            if (last != null && last.caughtUp(iface)) {
+                return last;
+            }
+        }
+        if (tcpdump.isAlive()) {
+            throw new AssertionError("tcpdump did not catch up within " + timeoutSeconds + " s: " + messages.text());
+        }
+        return last;
+    }
+
+    /** The last counts tcpdump answered with, or null. */
+    static TcpdumpCounts last(String messages) {
+        Matcher answers = ANSWER.matcher(messages);
+        TcpdumpCounts last = null;
+        while (answers.find()) {
+            last = new TcpdumpCounts(Long.parseLong(answers.group(1)), Long.parseLong(answers.group(2)),
+                    Long.parseLong(answers.group(3)));
+        }
+        return last;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
