@@ -67,9 +67,16 @@ class CaptureSessionFaultsTest {
         return new LegPlan("lab", iface, preset, "tcp", false, CaptureLimits.none(), Map.of());
     }
 
+    /** A capturer double that listens from the start. */
+    private static LegCapture listeningCapturer() {
+        LegCapture capture = mock(LegCapture.class);
+        when(capture.listening()).thenReturn(true);
+        return capture;
+    }
+
     /** A capturer that runs until it is stopped, then ends with {@code outcome}. */
     private static LegCapture runsUntilStopped(LegOutcome outcome) throws InterruptedException {
-        LegCapture capture = mock(LegCapture.class);
+        LegCapture capture = listeningCapturer();
         AtomicBoolean stopped = new AtomicBoolean();
         doAnswer(call -> {
             stopped.set(true);
@@ -81,7 +88,7 @@ class CaptureSessionFaultsTest {
 
     /** A capturer that has already ended by itself with {@code outcome}. */
     private static LegCapture hasEnded(LegOutcome outcome) throws InterruptedException {
-        LegCapture capture = mock(LegCapture.class);
+        LegCapture capture = listeningCapturer();
         when(capture.await(any())).thenReturn(outcome);
         return capture;
     }
@@ -165,7 +172,7 @@ class CaptureSessionFaultsTest {
     @Test
     void aCapturerThatNeverStopsIsReportedKilledAndFailsTheCapture() throws Exception {
         LegPlan stalled = leg("eth0", "inbound-mtls");
-        LegCapture never = mock(LegCapture.class);
+        LegCapture never = listeningCapturer();
         when(never.await(any())).thenReturn(null);
         starts(stalled, recording, never);
         Path output = dir.resolve("stalled.pcapng");
