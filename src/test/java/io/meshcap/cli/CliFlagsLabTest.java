@@ -121,22 +121,39 @@ class CliFlagsLabTest {
     @Test
     void aRingKeepsCapturingPastMaxSizeAndKeepsTheNewestCalls() throws Exception {
         Path out = dir.resolve("ring.pcapng");
-        // Each inbound call is about 1 KB on lo: eight of them are four times what the ring of two 1 KiB files keeps.
-        Background capture = capture("inbound-plain", "--max-size", "1K", "--ring", "2", "--duration", "5s",
-                "-o", out.toString());
-        Ledger ledger = LAB.traffic(8, 0);
-        CliRun run = capture.await();
-        assertEquals(0, run.exitCode(), run.toString());
+        Path err = dir.resolve("ring-err.txt");
+        // An inbound call is 2-7 KB on lo: fifty of them are about twice what a ring of two 64 KiB files keeps.
+        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "capture", "inbound-plain",
+                "--netns", LAB.topology().podNamespace(), "--max-size", "64K", "--ring", "2", "-o", out.toString()));
+        Process meshcap = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(err.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(err).contains("meshcap: capturing") && meshcap.isAlive()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.readString(err).contains("meshcap: capturing"), Files.readString(err));
+            Ledger ledger = LAB.traffic(50, 0);
+            assertTrue(meshcap.isAlive(), "the leg went on past --max-size: " + Files.readString(err));
+            new ProcessBuilder("kill", "-INT", Long.toString(meshcap.pid())).start().waitFor();
+            assertTrue(meshcap.waitFor(60, TimeUnit.SECONDS), "meshcap did not stop on Ctrl-C");
+            assertTrue(Files.readString(err).contains("meshcap: wrote " + out), Files.readString(err));
 
-        Set<String> seen = Tshark.tcpDirectionsPerInterface(out).values().stream().flatMap(Set::stream).collect(java.util.stream.Collectors.toSet());
-        List<LedgerEntry> calls = ledger.of(LedgerEntry.Kind.INBOUND);
-        LedgerEntry first = calls.get(0);
-        LedgerEntry last = calls.get(calls.size() - 1);
-        assertTrue(seen.contains(tuple(last.serverPeer(), last.destination())),
-                "the newest call is kept: the leg went on past --max-size: " + seen);
-        assertFalse(seen.contains(tuple(first.serverPeer(), first.destination())),
-                "the oldest call went round the ring: " + seen);
-        assertTrue(Files.size(out) < 8 * 1024, "two files of 1 KiB and the pcapng around them: " + Files.size(out));
+            Set<String> seen = Tshark.tcpDirectionsPerInterface(out).values().stream().flatMap(Set::stream)
+                    .collect(java.util.stream.Collectors.toSet());
+            List<LedgerEntry> calls = ledger.of(LedgerEntry.Kind.INBOUND);
+            LedgerEntry first = calls.get(0);
+            LedgerEntry last = calls.get(calls.size() - 1);
+            assertTrue(seen.contains(tuple(last.serverPeer(), last.destination())), "the newest call is kept: " + seen);
+            assertFalse(seen.contains(tuple(first.serverPeer(), first.destination())),
+                    "the oldest call went round the ring: " + seen);
+            assertTrue(Files.size(out) < 3 * 64 * 1024, "two files of 64 KiB and the pcapng around them: "
+                    + Files.size(out));
+        } finally {
+            meshcap.destroyForcibly();
+        }
     }
 
     @Test
