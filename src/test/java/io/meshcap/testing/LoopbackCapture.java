@@ -42,6 +42,7 @@ public final class LoopbackCapture implements AutoCloseable {
     private static final Pattern FINAL_DROPS = Pattern.compile("^(\\d+) packets? dropped by kernel$", Pattern.MULTILINE);
 
     private final String[] options;
+    private final String device;
     private final Process tcpdump;
     private final Path stderr;
     private final DatagramSocket receiver;
@@ -50,16 +51,25 @@ public final class LoopbackCapture implements AutoCloseable {
 
     /** Starts {@code tcpdump -i lo -w FILE [options...] FILTER} and returns once it listens. */
     public LoopbackCapture(Path file, String filter, String... options) throws IOException {
-        this(file, filter, null, options);
+        this(List.of(), "lo", file, filter, null, options);
     }
 
-    private LoopbackCapture(Path file, String filter, DatagramSocket receiver, String... options) throws IOException {
+    /** The same inside the network namespace {@code namespace} (one the test created), on its {@code device}. */
+    public static LoopbackCapture inNamespace(String namespace, String device, Path file, String filter)
+            throws IOException {
+        return new LoopbackCapture(List.of("ip", "netns", "exec", namespace), device, file, filter, null);
+    }
+
+    private LoopbackCapture(List<String> prefix, String device, Path file, String filter, DatagramSocket receiver,
+                            String... options) throws IOException {
         this.options = options.clone();
+        this.device = device;
         this.receiver = receiver;
         // -Z root: Debian's tcpdump otherwise switches to its own user and cannot write into a private temp dir.
         // --immediate-mode and -U: every packet reaches the file as soon as it is seen.
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n",
-                "-B", RING_KIB, "-i", "lo", "-w", file.toString()));
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of("tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n",
+                "-B", RING_KIB, "-i", device, "-w", file.toString()));
         command.addAll(List.of(options));
         command.add(filter);
         // tcpdump's messages go to a file: the JDK closes a child's stderr pipe when it exits, losing the final counts.
@@ -86,7 +96,8 @@ public final class LoopbackCapture implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of("-c", Integer.toString(count)));
         all.addAll(List.of(options));
         try {
-            return new LoopbackCapture(file, "udp port " + receiver.getLocalPort(), receiver, all.toArray(String[]::new));
+            return new LoopbackCapture(List.of(), "lo", file, "udp port " + receiver.getLocalPort(), receiver,
+                    all.toArray(String[]::new));
         } catch (IOException | RuntimeException | Error e) {
             receiver.close();
             throw e;
@@ -174,7 +185,7 @@ public final class LoopbackCapture implements AutoCloseable {
     }
 
     private void awaitCaughtUp() throws IOException {
-        TcpdumpCounts.awaitCaughtUp(tcpdump, this::messages, "lo", TIMEOUT_SECONDS);
+        TcpdumpCounts.awaitCaughtUp(tcpdump, this::messages, device, TIMEOUT_SECONDS);
     }
 
     /** Packets the kernel dropped, as tcpdump said when it ended. */

@@ -1,0 +1,76 @@
+package io.meshcap.tls;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The part of the TLS 1.3 key schedule (RFC 8446 7.1 to 7.3) that turns a traffic secret from a key log into
+ * record protection keys: HKDF-Expand-Label (RFC 5869 HKDF-Expand with TLS's label encoding), the write key and
+ * IV of a secret, and the next secret after a KeyUpdate. The key log holds the secrets themselves, so no
+ * HKDF-Extract and no transcript hash is needed.
+ */
+final class KeySchedule {
+
+    /** RFC 8446 5.3: every AEAD nonce of TLS 1.3 is 12 bytes. */
+    static final int IV_LENGTH = 12;
+    private static final String LABEL_PREFIX = "tls13 ";
+    private static final byte[] NO_CONTEXT = new byte[0];
+
+    private KeySchedule() {
+    }
+
+    /** A write key and IV derived from one traffic secret. */
+    record TrafficKeys(byte[] key, byte[] iv) {
+    }
+
+    /** {@code [sender]_write_key} and {@code [sender]_write_iv} of a traffic secret (RFC 8446 7.3). */
+    static TrafficKeys trafficKeys(CipherSuite suite, byte[] secret) {
+        return new TrafficKeys(expandLabel(suite, secret, "key", NO_CONTEXT, suite.keyLength()),
+                expandLabel(suite, secret, "iv", NO_CONTEXT, IV_LENGTH));
+    }
+
+    /** The secret that replaces {@code secret} after a KeyUpdate (RFC 8446 7.2, "traffic upd"). */
+    static byte[] nextSecret(CipherSuite suite, byte[] secret) {
+        return expandLabel(suite, secret, "traffic upd", NO_CONTEXT, suite.hashLength());
+    }
+
+    /**
+     * HKDF-Expand-Label(Secret, Label, Context, Length) = HKDF-Expand(Secret, HkdfLabel, Length), where HkdfLabel
+     * is the length (2 bytes), "tls13 " + label (1-byte length prefix) and the context (1-byte length prefix).
+     */
+    static byte[] expandLabel(CipherSuite suite, byte[] secret, String label, byte[] context, int length) {
+        byte[] fullLabel = (LABEL_PREFIX + label).getBytes(StandardCharsets.US_ASCII);
+        byte[] info = new byte[2 + 1 + fullLabel.length + 1 + context.length];
+        info[0] = (byte) (length >>> 8);
+        info[1] = (byte) length;
+        info[2] = (byte) fullLabel.length;
+        System.arraycopy(fullLabel, 0, info, 3, fullLabel.length);
+        info[3 + fullLabel.length] = (byte) context.length;
+        System.arraycopy(context, 0, info, 4 + fullLabel.length, context.length);
+        return expand(suite, secret, info, length);
+    }
+
+    /** RFC 5869 2.3: T(i) = HMAC(PRK, T(i-1) | info | i), concatenated and cut to {@code length}. */
+    private static byte[] expand(CipherSuite suite, byte[] pseudoRandomKey, byte[] info, int length) {
+        try {
+            Mac mac = Mac.getInstance(suite.mac());
+            mac.init(new SecretKeySpec(pseudoRandomKey, suite.mac()));
+            byte[] output = new byte[length];
+            byte[] block = new byte[0];
+            for (int filled = 0, counter = 1; filled < length; counter++) {
+                mac.update(block);
+                mac.update(info);
+                mac.update((byte) counter);
+                block = mac.doFinal();
+                int take = Math.min(block.length, length - filled);
+                System.arraycopy(block, 0, output, filled, take);
+                filled += take;
+            }
+            return output;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK provides " + suite.mac(), e);
+        }
+    }
+}
