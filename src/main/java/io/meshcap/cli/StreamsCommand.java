@@ -1,8 +1,12 @@
 package io.meshcap.cli;
 
 import io.meshcap.reassoc.Reassociation;
+import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.reassoc.StreamTable;
+import io.meshcap.tls.KeyLog;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +31,14 @@ import picocli.CommandLine.Spec;
             "127.0.0.6, each opened while the other was open. Where pooling or HTTP/2 makes that ambiguous, every",
             "candidate is listed with its reason. Istio mTLS connections are marked from their ClientHello",
             "(SNI outbound_.PORT_._.FQDN, ALPN istio-peer-exchange/istio*).",
+            "",
+            "With TLS keys (the file's own key logs, Decryption Secrets Blocks, or --tls-keylog), meshcap decrypts",
+            "TLS 1.3 mTLS legs itself and joins legs by the HTTP/1.x requests they carried: the same x-request-id,",
+            "or the same request line, header fields and body, sent while the other leg's request was outstanding.",
+            "Such joins say 'joined exactly (same request)', one per request, so a pooled connection is split call",
+            "by call; the timing rule above is left for what content cannot join. The decryption column says for",
+            "every TLS connection whether it was decrypted, and the summary under the table why others were not",
+            "(no key log; opened before key logging started; TLS 1.2; handshake not captured).",
             "A raw lo capture is re-associated on the fly (nothing is written)."
         },
         footer = {
@@ -34,7 +46,9 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  meshcap streams reviews.pcapng",
             "  meshcap streams --json reviews.pcapng | jq '.joins'",
-            "  meshcap streams --outbound-port 15101 lo.pcap"
+            "  meshcap streams --outbound-port 15101 lo.pcap",
+            "  meshcap streams --tls-keylog envoy-keys.log pod.pcapng",
+            "  meshcap streams --json pod.pcapng | jq '.joins[] | select(.call != null)'"
         })
 public final class StreamsCommand implements Callable<Integer> {
 
@@ -47,12 +61,24 @@ public final class StreamsCommand implements Callable<Integer> {
     @Mixin
     OutboundPortOption outboundPort;
 
+    @Option(names = "--tls-keylog", paramLabel = "FILE",
+            description = "An NSS key log (SSLKEYLOGFILE format, as Envoy's key_log and OpenSSL write it) to decrypt"
+                    + " TLS 1.3 legs with, besides the key logs the capture holds. Repeatable.")
+    List<Path> keyLogs = new ArrayList<>();
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        Reassociation.FileStreams streams = Reassociation.streams(file, outboundPort.ports());
+        RedirectPorts ports = outboundPort.ports();
+        KeyLog keys = KeyLog.empty();
+        for (Path keyLog : keyLogs) {
+            keys = keys.plus(KeyLog.read(keyLog));
+        }
+        keys.problems().forEach(problem -> spec.commandLine().getErr().println("meshcap: warning: "
+                + problem.describe()));
+        Reassociation.FileStreams streams = Reassociation.streams(file, ports, keys);
         StreamTable table = streams.table();
         spec.commandLine().getOut().print(json ? table.toJson() + System.lineSeparator() : table.describe());
         spec.commandLine().getOut().flush();

@@ -3,12 +3,30 @@ package io.meshcap.reassoc;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.DecryptionSecrets;
 import io.meshcap.format.SectionInfo;
+import io.meshcap.tls.KeyLog;
+import java.util.function.Consumer;
 
-/** A writer that keeps nothing: the sink of a pass that only looks at the records. */
+/**
+ * A writer that keeps nothing but the TLS key logs of the Decryption Secrets Blocks written to it: the sink of a
+ * pass that only looks at the records, which needs the keys to read the mTLS legs.
+ */
 final class DiscardingWriter implements CaptureWriter {
 
+    private final Consumer<KeyLog> keys;
     private int interfaces;
+
+    DiscardingWriter(Consumer<KeyLog> keys) {
+        this.keys = keys;
+    }
+
+    /** Passes a block's TLS key log to {@code keys}, if it is one. */
+    static void keep(CaptureBlock block, Consumer<KeyLog> keys) {
+        if (block instanceof DecryptionSecrets secrets && secrets.secretsType() == DecryptionSecrets.TLS_KEY_LOG) {
+            keys.accept(KeyLog.parse("decryption secrets", secrets.secrets()));
+        }
+    }
 
     @Override
     public int addInterface(CaptureInterface captureInterface) {
@@ -22,7 +40,7 @@ final class DiscardingWriter implements CaptureWriter {
 
     @Override
     public void write(CaptureBlock block) {
-        // Discarded by design.
+        keep(block, keys);
     }
 
     @Override

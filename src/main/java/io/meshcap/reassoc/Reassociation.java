@@ -10,10 +10,12 @@ import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
+import io.meshcap.tls.KeyLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The entry points that run re-association and stitching over whole captures: what {@code meshcap merge
@@ -68,10 +70,11 @@ public final class Reassociation {
         RecordTransform annotate = RecordTransform.NONE;
         StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
         if (commentStreams) {
+            // The inputs' key logs reach the writer as the merge passes them, before the connections they are for.
             Stitcher stitcher = new Stitcher(ports);
             ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true),
                     stitcher);
-            merger.merge(inputs, new DiscardingWriter(), survey);
+            merger.merge(inputs, new DiscardingWriter(stitcher::addKeys), survey);
             survey.finish();
             streams = stitcher.table();
             annotate = new FirstPacketComments(streams.firstPacketComments());
@@ -125,22 +128,36 @@ public final class Reassociation {
      * so a raw lo capture and an already re-associated one give the same table.
      */
     public static FileStreams streams(Path file, RedirectPorts ports) {
-        Stitcher stitcher = new Stitcher(ports);
+        return streams(file, ports, KeyLog.empty());
+    }
+
+    /**
+     * The stream table of a capture file whose TLS connections are decrypted with {@code keys} and the key logs the
+     * file itself holds (Decryption Secrets Blocks, each counting for the connections after it), so that legs join by
+     * the requests they carried.
+     */
+    public static FileStreams streams(Path file, RedirectPorts ports, KeyLog keys) {
+        Stitcher stitcher = new Stitcher(RedirectPortsByInterface.everywhere(ports), keys);
         ChainedTransform chain = new ChainedTransform(
                 new RedirectReassociator(RedirectPortsByInterface.everywhere(ports), false, true), stitcher);
-        Optional<String> truncation = survey(file, chain);
+        Optional<String> truncation = survey(file, chain, stitcher::addKeys);
         chain.finish();
         return new FileStreams(stitcher.table(), truncation);
     }
 
     /**
-     * Runs {@code transform} over a file's records and discards what it returns; returns the file's truncation.
-     * Nameless interfaces (every classic pcap) are named after the file, as {@code meshcap merge} names them.
+     * Runs {@code transform} over a file's records and discards what it returns, adding the file's TLS key logs to
+     * {@code keys} where they stand; returns the file's truncation. Nameless interfaces (every classic pcap) are
+     * named after the file, as {@code meshcap merge} names them.
      */
-    private static Optional<String> survey(Path file, RecordTransform transform) {
+    private static Optional<String> survey(Path file, RecordTransform transform, Consumer<KeyLog> keys) {
         List<CaptureInterface> named = new ArrayList<>();
         try (CaptureReader reader = CaptureFormats.open(file)) {
-            for (CaptureRecord record = reader.next(); record != null; record = reader.next()) {
+            for (CaptureBlock block = reader.nextBlock(); block != null; block = reader.nextBlock()) {
+                if (!(block instanceof CaptureRecord record)) {
+                    DiscardingWriter.keep(block, keys);
+                    continue;
+                }
                 List<CaptureInterface> interfaces = reader.interfaces();
                 for (int id = named.size(); id < interfaces.size(); id++) {
                     CaptureInterface own = interfaces.get(id);

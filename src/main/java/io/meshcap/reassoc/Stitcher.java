@@ -4,11 +4,13 @@ import io.meshcap.MeshcapException;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.LinkType;
+import io.meshcap.http.ProxyHeaders;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.net.Addresses;
 import io.meshcap.packet.LinkLayer;
 import io.meshcap.packet.TcpHeader;
 import io.meshcap.packet.TcpSegment;
+import io.meshcap.tls.KeyLog;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -58,6 +60,8 @@ public final class Stitcher implements RecordTransform {
     private final PerInterface<RedirectPorts> portsById;
     /** What each interface's name and description say about it. */
     private final PerInterface<DeclaredLeg> declaredById = new PerInterface<>(DeclaredLeg::of);
+    /** Keys for the mTLS legs; connections are read for requests only while there are some. */
+    private KeyLog keys;
     private final Map<StreamKey, TcpStream> current = new HashMap<>();
     private final List<TcpStream> streams = new ArrayList<>();
     private long position;
@@ -69,7 +73,17 @@ public final class Stitcher implements RecordTransform {
 
     /** @param ports each interface's REDIRECT ports (a capture of several pods) */
     public Stitcher(RedirectPortsByInterface ports) {
+        this(ports, KeyLog.empty());
+    }
+
+    /**
+     * @param ports each interface's REDIRECT ports
+     * @param keys  TLS keys to read the mTLS legs with, to join legs by the requests they carried; more may come
+     *              with {@link #addKeys} while the records go by
+     */
+    public Stitcher(RedirectPortsByInterface ports, KeyLog keys) {
         this.portsById = new PerInterface<>(ports::of);
+        this.keys = keys;
     }
 
     /** A connection's two endpoints in either order, on one interface. Looked up for every packet: hashed once. */
@@ -124,12 +138,21 @@ public final class Stitcher implements RecordTransform {
             stream = new TcpStream(streams.size(), record.interfaceId(), name(captureInterface, record.interfaceId()),
                     onLoopback(captureInterface, linkType, record.data(), source, destination),
                     sourceIsClient ? source : destination, sourceIsClient ? destination : source,
-                    syn ? tcp.sequence() : -1, index, record.timestampNanos());
+                    syn ? tcp.sequence() : -1, index, record.timestampNanos(),
+                    keys.isEmpty() ? null : new ConnectionContent(() -> keys, ProxyHeaders.bundled()));
             streams.add(stream);
             current.put(key, stream);
         }
         stream.add(source, segment, record.data(), record.timestampNanos());
         return List.of(record);
+    }
+
+    /**
+     * Keys found while the records go by (a capture's Decryption Secrets Blocks): they count for connections whose
+     * handshake comes after them, as in Wireshark.
+     */
+    public void addKeys(KeyLog more) {
+        keys = keys.plus(more);
     }
 
     /** Classifies every connection and joins the legs. Call after the last record. */
@@ -146,20 +169,48 @@ public final class Stitcher implements RecordTransform {
         }
         for (TcpStream stream : streams) {
             stream.leg = leg(stream, podAddresses);
+            if (stream.content != null) {
+                stream.content.finish();
+            }
         }
         List<StreamTable.Join> joins = new ArrayList<>();
         List<StreamTable.Ambiguity> ambiguous = new ArrayList<>();
-        // Outbound: the pod address and the port; inbound: the pod address and port the client called.
+        Set<TcpStream> settled = new HashSet<>();
+        // Outbound: the pod address and the port; inbound: the pod address and port the client called. By content,
+        // the pod address alone: a Service port may lead to another container port.
+        Function<TcpStream, Object> clientAddress = stream -> FlowAddress.of(stream.client);
+        Function<TcpStream, Object> serverAddress = stream -> FlowAddress.of(stream.server);
+        joinExactly("outbound", Leg.OUTBOUND_PLAIN, Leg.OUTBOUND_MTLS, clientAddress, clientAddress, joins, ambiguous,
+                settled);
         join("outbound", Leg.OUTBOUND_PLAIN, Leg.OUTBOUND_MTLS,
                 app -> List.of(FlowAddress.of(app.client), app.server.port()),
                 upstream -> List.of(FlowAddress.of(upstream.client), upstream.server.port()),
-                Stitcher::outboundCandidate, joins, ambiguous);
+                Stitcher::outboundCandidate, settled, joins, ambiguous);
+        joinExactly("inbound", Leg.INBOUND_MTLS, Leg.INBOUND_PLAIN, serverAddress, serverAddress, joins, ambiguous,
+                settled);
         join("inbound", Leg.INBOUND_MTLS, Leg.INBOUND_PLAIN, fromClient -> fromClient.server, toApp -> toApp.server,
-                Stitcher::inboundCandidate, joins, ambiguous);
+                Stitcher::inboundCandidate, settled, joins, ambiguous);
         // The self-call path enters the inbound side over lo instead of eth0 and continues the same way.
+        joinExactly("self-call", Leg.SELF_CALL, Leg.INBOUND_PLAIN, serverAddress, serverAddress, joins, ambiguous,
+                settled);
         join("self-call", Leg.SELF_CALL, Leg.INBOUND_PLAIN, proxy -> proxy.server, toApp -> toApp.server,
-                Stitcher::inboundCandidate, joins, ambiguous);
-        return new StreamTable(streams.stream().map(TcpStream::summary).toList(), joins, ambiguous);
+                Stitcher::inboundCandidate, settled, joins, ambiguous);
+        Map<TcpStream, StreamSummary.Decryption> decryption = DecryptionStatus.of(streams, !keys.isEmpty());
+        return new StreamTable(streams.stream().map(stream -> stream.summary(decryption.get(stream))).toList(), joins,
+                ambiguous);
+    }
+
+    /** Joins by content (see {@link ExactJoins}); the connections it settles are left out of the timing rule. */
+    private void joinExactly(String direction, Leg fromLeg, Leg toLeg, Function<TcpStream, Object> fromGroup,
+                             Function<TcpStream, Object> toGroup, List<StreamTable.Join> joins,
+                             List<StreamTable.Ambiguity> ambiguous, Set<TcpStream> settled) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        ExactJoins.Found found = ExactJoins.find(direction, streams, fromLeg, toLeg, fromGroup, toGroup);
+        joins.addAll(found.joins());
+        ambiguous.addAll(found.ambiguous());
+        settled.addAll(found.settled());
     }
 
     private RedirectPorts portsOf(TcpStream stream) {
@@ -242,18 +293,18 @@ public final class Stitcher implements RecordTransform {
      * many connections stay fast.
      */
     private void join(String direction, Leg fromLeg, Leg toLeg, Function<TcpStream, Object> fromGroup,
-                      Function<TcpStream, Object> toGroup, CandidateRule rule, List<StreamTable.Join> joins,
-                      List<StreamTable.Ambiguity> ambiguous) {
+                      Function<TcpStream, Object> toGroup, CandidateRule rule, Set<TcpStream> settled,
+                      List<StreamTable.Join> joins, List<StreamTable.Ambiguity> ambiguous) {
         Map<Object, Overlaps> groups = new HashMap<>();
         for (TcpStream to : streams) {
-            if (to.leg == toLeg) {
+            if (to.leg == toLeg && !settled.contains(to)) {
                 groups.computeIfAbsent(toGroup.apply(to), key -> new Overlaps()).add(to);
             }
         }
         Map<TcpStream, Map<TcpStream, String>> candidates = new LinkedHashMap<>();
         Map<TcpStream, Integer> claims = new HashMap<>();
         for (TcpStream from : streams) {
-            Overlaps group = from.leg == fromLeg ? groups.get(fromGroup.apply(from)) : null;
+            Overlaps group = from.leg == fromLeg && !settled.contains(from) ? groups.get(fromGroup.apply(from)) : null;
             if (group == null) {
                 continue;
             }

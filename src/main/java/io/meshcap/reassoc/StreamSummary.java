@@ -22,11 +22,15 @@ import java.util.List;
  * @param firstFrame      frame number (1-based, as in Wireshark) of the first packet
  * @param tls             the ClientHello the client sent first, or {@code null}
  * @param plaintext       whether the client's first bytes were something other than a TLS ClientHello
+ * @param decryption      whether the TLS session could be decrypted and why not, or {@code null} when it is not TLS
+ * @param requests        HTTP/1.x requests read from what the client sent (decrypted on TLS), or {@code null} when
+ *                        requests were not read (no keys: nothing to join them with)
  */
 public record StreamSummary(int stream, int interfaceId, String interfaceName, String leg, String client,
                             String server, boolean handshake, String state, long startNanos, long endNanos,
                             long packetsToServer, long packetsToClient, long bytesToServer, long bytesToClient,
-                            long firstFrame, Tls tls, boolean plaintext) {
+                            long firstFrame, Tls tls, boolean plaintext, Decryption decryption,
+                            Integer requests) {
 
     /**
      * What the connection's TLS ClientHello showed.
@@ -41,6 +45,16 @@ public record StreamSummary(int stream, int interfaceId, String interfaceName, S
         public Tls {
             alpn = List.copyOf(alpn);
         }
+    }
+
+    /**
+     * Whether a TLS connection could be decrypted.
+     *
+     * @param status {@code decrypted}, {@code no key log}, {@code no key}, {@code key does not match},
+     *               {@code handshake not captured}, {@code TLS 1.2} or {@code cipher suite not supported}
+     * @param detail why, in words: which key is missing, when key logging started, what stopped decryption early
+     */
+    public record Decryption(String status, String detail) {
     }
 
     /** {@code 198.18.0.2:41234 > 198.18.0.1:8080 (lo, outbound-plain)}. */

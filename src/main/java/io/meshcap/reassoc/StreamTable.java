@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.meshcap.text.TextTable;
+import io.meshcap.tls.TlsReport;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -30,6 +31,7 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
             DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final String PLAINTEXT = "plaintext";
+    private static final String DECRYPTED = TlsReport.Status.DECRYPTED.label();
 
     public StreamTable {
         streams = List.copyOf(streams);
@@ -45,9 +47,27 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
      * @param from      the leg the call starts on: the lo app connection (outbound) or the eth0 client
      *                  connection (inbound)
      * @param to        the leg it continues on
-     * @param reason    why they belong together
+     * @param reason    why they belong together: {@code joined exactly (same request): ...} when both legs' requests
+     *                  were read and are the same, otherwise the timing rule's reason
+     * @param call      the request both legs carried, for a join by content; {@code null} for a join by timing
      */
-    public record Join(String direction, int from, int to, String reason) {
+    public record Join(String direction, int from, int to, String reason, Call call) {
+
+        /** A join by timing: the legs' connections, not a request. */
+        public Join(String direction, int from, int to, String reason) {
+            this(direction, from, to, reason, null);
+        }
+    }
+
+    /**
+     * The one call two legs were joined by.
+     *
+     * @param fromRequest which request it is on the {@code from} connection, counting from 1
+     * @param toRequest   which request it is on the {@code to} connection, counting from 1
+     * @param request     method and target, e.g. {@code GET /reviews/1}
+     * @param requestId   the {@code x-request-id} the legs share, or the one the sidecar added; {@code null} if none
+     */
+    public record Call(int fromRequest, int toRequest, String request, String requestId) {
     }
 
     /**
@@ -80,13 +100,15 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
     public String describe() {
         StringBuilder text = new StringBuilder();
         TextTable table = new TextTable("stream", "start (UTC)", "leg", "client", "server", "interface", "packets",
-                "state", "tls");
+                "state", "decryption", "tls");
         for (StreamSummary stream : streams) {
             table.row(stream.stream(), TIME.format(instant(stream.startNanos())), stream.leg(), stream.client(),
                     stream.server(), stream.interfaceName(), stream.packetsToServer() + stream.packetsToClient(),
-                    stream.state(), stream.tls() != null ? tls(stream.tls()) : stream.plaintext() ? PLAINTEXT : null);
+                    stream.state(), stream.decryption() == null ? null : stream.decryption().status(),
+                    stream.tls() != null ? tls(stream.tls()) : stream.plaintext() ? PLAINTEXT : null);
         }
         text.append(table.format(""));
+        describeDecryption(text);
         text.append(String.format("%njoins (%d):%n", joins.size()));
         for (Join join : joins) {
             text.append(String.format(Locale.ROOT, "  %-8s stream %d <-> stream %d: %s%n", join.direction(),
@@ -143,12 +165,42 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
     }
 
     /**
+     * How many TLS connections were decrypted, and why each of the others was not, grouped by reason: a capture of a
+     * pooled mesh has many connections opened before key logging started.
+     */
+    private void describeDecryption(StringBuilder text) {
+        List<StreamSummary> tls = streams.stream().filter(stream -> stream.decryption() != null).toList();
+        if (tls.isEmpty()) {
+            return;
+        }
+        long decrypted = tls.stream().filter(stream -> stream.decryption().status().equals(DECRYPTED)).count();
+        long exact = joins.stream().filter(join -> join.call() != null).count();
+        text.append(String.format(Locale.ROOT, "%ndecryption: %d of %d TLS connections decrypted; %d of %d joins "
+                + "exact (same request)%n", decrypted, tls.size(), exact, joins.size()));
+        Map<String, List<Integer>> byReason = new LinkedHashMap<>();
+        for (StreamSummary stream : tls) {
+            if (!stream.decryption().status().equals(DECRYPTED)) {
+                byReason.computeIfAbsent(stream.decryption().status() + ": " + stream.decryption().detail(),
+                        reason -> new ArrayList<>()).add(stream.stream());
+            }
+        }
+        byReason.forEach((reason, ids) -> text.append(String.format(Locale.ROOT, "  %s %s: %s%n",
+                ids.size() == 1 ? "stream" : "streams", ids.stream().map(String::valueOf)
+                        .collect(Collectors.joining(", ")), reason)));
+    }
+
+    /**
      * The comment for the first packet of each connection, keyed by that packet's 0-based position in the record
      * stream the table was built from: the connection's leg, its TLS hello, and its join or candidates.
      */
     public Map<Long, String> firstPacketComments() {
         Map<Integer, List<String>> notes = new HashMap<>();
+        Map<List<Integer>, Long> exactPerPair = new LinkedHashMap<>();
         for (Join join : joins) {
+            if (join.call() != null) {
+                exactPerPair.merge(List.of(join.from(), join.to()), 1L, Long::sum);
+                continue;
+            }
             notes.computeIfAbsent(join.from(), id -> new ArrayList<>())
                     .add("joined with stream " + join.to() + " " + streams.get(join.to()).describe() + ": "
                             + join.reason());
@@ -156,6 +208,14 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
                     .add("joined with stream " + join.from() + " " + streams.get(join.from()).describe() + ": "
                             + join.reason());
         }
+        // A pooled pair may share thousands of calls: one note per pair, not per call.
+        exactPerPair.forEach((pair, calls) -> {
+            String what = calls == 1 ? "the same request" : calls + " requests, each the same on both";
+            notes.computeIfAbsent(pair.get(0), id -> new ArrayList<>()).add("joined exactly with stream " + pair.get(1)
+                    + " " + streams.get(pair.get(1)).describe() + ": " + what);
+            notes.computeIfAbsent(pair.get(1), id -> new ArrayList<>()).add("joined exactly with stream " + pair.get(0)
+                    + " " + streams.get(pair.get(0)).describe() + ": " + what);
+        });
         for (Ambiguity ambiguity : ambiguous) {
             List<String> candidates = new ArrayList<>();
             for (Candidate candidate : ambiguity.candidates()) {
@@ -174,6 +234,9 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
                     .append(stream.describe());
             if (stream.tls() != null) {
                 comment.append("; ").append(tls(stream.tls()));
+            }
+            if (stream.decryption() != null) {
+                comment.append("; decryption: ").append(stream.decryption().status());
             }
             for (String note : notes.getOrDefault(stream.stream(), List.of())) {
                 comment.append("; ").append(note);

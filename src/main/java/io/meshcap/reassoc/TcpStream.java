@@ -33,10 +33,12 @@ final class TcpStream {
     private long nextClientSequence = -1;
     private ClientHello clientHello;
     private boolean helloDecided;
+    /** The client's requests, read when there are keys to read the mTLS legs with; null otherwise. */
+    final ConnectionContent content;
     Leg leg = Leg.OTHER;
 
     TcpStream(int id, int interfaceId, String interfaceName, boolean onLoopback, FlowEndpoint client,
-              FlowEndpoint server, long clientIsn, long firstRecord, long startNanos) {
+              FlowEndpoint server, long clientIsn, long firstRecord, long startNanos, ConnectionContent content) {
         this.id = id;
         this.interfaceId = interfaceId;
         this.interfaceName = interfaceName;
@@ -48,6 +50,7 @@ final class TcpStream {
         this.firstRecord = firstRecord;
         this.startNanos = startNanos;
         this.endNanos = startNanos;
+        this.content = content;
     }
 
     /** Whether a SYN from {@code source} begins a new connection on this stream's ports (source-port reuse). */
@@ -86,6 +89,19 @@ final class TcpStream {
         if (direction == TO_SERVER && !helloDecided && segment.payloadTo() > segment.payloadFrom()) {
             collectHello(tcp.sequence(), data, segment.payloadFrom(), segment.payloadTo());
         }
+        if (content != null) {
+            content.segment(direction == TO_SERVER, segment, data, timestampNanos);
+        }
+    }
+
+    /** Whether the client began with a TLS ClientHello. */
+    boolean tls() {
+        return clientHello != null;
+    }
+
+    /** Whether the client's hello is Istio's. */
+    boolean istio() {
+        return clientHello != null && clientHello.istio();
     }
 
     /** Buffers the client's first bytes in sequence order (retransmissions skipped) until the hello is decided. */
@@ -117,12 +133,15 @@ final class TcpStream {
         hello = null;
     }
 
-    StreamSummary summary() {
+    /**
+     * @param decryption what became of decrypting it, or {@code null} when it is not TLS
+     */
+    StreamSummary summary(StreamSummary.Decryption decryption) {
         return new StreamSummary(id, interfaceId, interfaceName, leg.label(), client.toString(), server.toString(),
                 handshake, closed() ? (reset ? "reset" : "closed") : "open", startNanos, endNanos,
                 packets[TO_SERVER], packets[TO_CLIENT], bytes[TO_SERVER], bytes[TO_CLIENT], firstRecord + 1,
                 clientHello == null ? null : new StreamSummary.Tls(clientHello.serverName(), clientHello.protocols(),
                         clientHello.istio(), clientHello.random()),
-                helloDecided && clientHello == null);
+                helloDecided && clientHello == null, decryption, content == null ? null : content.calls().size());
     }
 }
