@@ -97,7 +97,7 @@ public final class CaptureSession {
                     CaptureFormats.create(output, OutputFormat.PCAPNG, Version.userApplication()), keys);
             Reassociation.Outcome merged;
             try (writer) {
-                merged = merge(spooled, output, writer, redirect);
+                merged = merge(spooled, output, writer, redirect, keys);
             }
             if (redirect != null) {
                 err.println("meshcap: re-associated across the REDIRECT: " + merged.stats().describe());
@@ -140,7 +140,7 @@ public final class CaptureSession {
     }
 
     private static Reassociation.Outcome merge(List<SpooledLeg> spooled, Path output, CaptureWriter writer,
-            RedirectPortsByInterface redirect) {
+            RedirectPortsByInterface redirect, KeyLog keys) {
         List<MergeInput> inputs = spooled.stream()
                 // A leg whose capturer never started wrote nothing, not even a file header.
                 .filter(leg -> leg.bytes() > 0)
@@ -152,7 +152,7 @@ public final class CaptureSession {
                     new StreamTable(List.of(), List.of(), List.of()));
         }
         // A capture is bounded, so the second pass that comments each connection's first packet is affordable.
-        return Reassociation.merge(merger, inputs, writer, redirect, false, true);
+        return Reassociation.merge(merger, inputs, writer, redirect, false, true, keys);
     }
 
     /** The leg's metadata as pcapng if_description: {@code key=value; key=value}. */

@@ -116,10 +116,12 @@ public final class MergeCommand implements Callable<Integer> {
         CaptureOutput out = CaptureOutput.of(output, inputs);
         refuseReassociationOptionsAlone();
         RedirectPorts ports = reassociate ? outboundPort.ports() : null;
-        Function<CaptureWriter, SecretsWriter> secrets = secrets();
+        KeyLog keys = keys();
+        Function<CaptureWriter, SecretsWriter> secrets = stripSecrets ? SecretsWriter::stripping
+                : writer -> SecretsWriter.adding(writer, keys);
         Merger merger = new Merger(out.scratchDirectory());
         Reassociation.Outcome reassociated = ports == null ? null : out.write(format, secrets, writer ->
-                Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal, !noStreamComments));
+                Reassociation.merge(merger, mergeInputs, writer, ports, keepOriginal, !noStreamComments, keys));
         List<InputSummary> summaries = reassociated != null ? reassociated.inputs()
                 : out.write(format, secrets, writer -> merger.merge(mergeInputs, writer, RecordTransform.NONE));
         for (InputSummary summary : summaries) {
@@ -137,17 +139,16 @@ public final class MergeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Which decryption secrets the output gets; the key logs are read (and checked) before anything is written. */
-    private Function<CaptureWriter, SecretsWriter> secrets() {
+    /**
+     * The keys the output gets (besides the inputs' own), also read by the stream comments' joins; the key logs are
+     * read (and checked) before anything is written.
+     */
+    private KeyLog keys() {
         if (stripSecrets && tlsKeyLog.given()) {
             throw MeshcapException.usage("--strip-secrets leaves every key out, --tls-keylog puts keys in: give one");
         }
         tlsKeyLog.requirePcapng(format);
-        if (stripSecrets) {
-            return SecretsWriter::stripping;
-        }
-        KeyLog keys = tlsKeyLog.read();
-        return writer -> SecretsWriter.adding(writer, keys);
+        return tlsKeyLog.read();
     }
 
     /** The re-association options do nothing without --reassociate; saying so beats ignoring them. */

@@ -72,10 +72,7 @@ public final class StreamsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RedirectPorts ports = outboundPort.ports();
-        KeyLog keys = KeyLog.empty();
-        for (Path keyLog : keyLogs) {
-            keys = keys.plus(KeyLog.read(keyLog));
-        }
+        KeyLog keys = TlsKeyLogOption.read(keyLogs);
         keys.problems().forEach(problem -> spec.commandLine().getErr().println("meshcap: warning: "
                 + problem.describe()));
         Reassociation.FileStreams streams = Reassociation.streams(file, ports, keys);

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * Reassociation.Outcome outcome = Reassociation.merge(new Merger(dir), legs, writer,
- *         RedirectPorts.of(outboundPortFromRules, inboundPortFromRules), false, true);
+ *         RedirectPorts.of(outboundPortFromRules, inboundPortFromRules), false, true, KeyLog.read(keyLogFile));
  * System.err.println(outcome.stats().describe());
  * System.out.print(outcome.streams().describe());
  * }</pre>
@@ -55,23 +55,27 @@ public final class Reassociation {
      *
      * @param keepOriginal   also write each rewritten packet as captured
      * @param commentStreams comment each connection's first packet with its leg and join (two passes)
+     * @param keys           TLS keys for joining legs by content in the comments, besides the key logs the inputs
+     *                       hold (see {@link Stitcher#Stitcher(RedirectPortsByInterface, KeyLog)})
      */
     public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output, RedirectPorts ports,
-                                boolean keepOriginal, boolean commentStreams) {
-        return merge(merger, inputs, output, RedirectPortsByInterface.everywhere(ports), keepOriginal, commentStreams);
+                                boolean keepOriginal, boolean commentStreams, KeyLog keys) {
+        return merge(merger, inputs, output, RedirectPortsByInterface.everywhere(ports), keepOriginal, commentStreams,
+                keys);
     }
 
     /**
-     * Merges as {@link #merge(Merger, List, CaptureWriter, RedirectPorts, boolean, boolean)} does, each input
+     * Merges as {@link #merge(Merger, List, CaptureWriter, RedirectPorts, boolean, boolean, KeyLog)} does, each input
      * re-associated with its own REDIRECT ports (inputs from pods whose rules differ).
      */
     public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output,
-                                RedirectPortsByInterface ports, boolean keepOriginal, boolean commentStreams) {
+                                RedirectPortsByInterface ports, boolean keepOriginal, boolean commentStreams,
+                                KeyLog keys) {
         RecordTransform annotate = RecordTransform.NONE;
         StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
         if (commentStreams) {
             // The inputs' key logs reach the writer as the merge passes them, before the connections they are for.
-            Stitcher stitcher = new Stitcher(ports);
+            Stitcher stitcher = new Stitcher(ports, keys);
             ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true),
                     stitcher);
             merger.merge(inputs, new DiscardingWriter(stitcher::addKeys), survey);

@@ -167,6 +167,21 @@ class ExactJoinsTest {
         Path commented = dir.resolve("commented.pcapng");
         CliRun merge = CliRun.of("merge", "--reassociate", withSecrets.toString(), "-o", commented.toString());
         assertEquals(0, merge.exitCode(), merge::toString);
+        assertExactJoinComments(commented);
+    }
+
+    @Test
+    void mergeWithTheKeyLogCommentsTheExactJoins() {
+        Path commented = dir.resolve("merged-with-keys.pcapng");
+        CliRun merge = CliRun.of("merge", "--reassociate", "--tls-keylog", mesh.podKeys().toString(), "--name",
+                "pod/lo=" + mesh.loCapture(), "--name", "pod/eth0=" + mesh.eth0Capture(), mesh.loCapture().toString(),
+                mesh.eth0Capture().toString(), "-o", commented.toString());
+        assertEquals(0, merge.exitCode(), merge::toString);
+        assertTrue(merge.err().contains(calls.size() + 1 + " calls joined across legs"), merge::toString);
+        assertExactJoinComments(commented);
+    }
+
+    private static void assertExactJoinComments(Path commented) {
         List<String> comments = Tshark.fields(commented, "frame.comment contains \"joined exactly\"",
                 "frame.comment").stream().map(row -> row.get(0)).toList();
         // The pooled upstream's first packet and the four app connections' for outbound, the client connection's
