@@ -22,7 +22,10 @@ public final class CaptureEngine {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration LISTEN_POLL = Duration.ofMillis(10);
     private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration FLUSH = Duration.ofSeconds(15);
+    /** How long stopping may take, for all legs together (they are stopped at once). */
+    static final Duration STOP_DEADLINE = Duration.ofSeconds(30);
+    /** A leg that has received nothing for this long is pointed out: its stream may be stalled. */
+    static final Duration SILENCE_WARNING = Duration.ofSeconds(60);
     private static final Duration QUIET_POLL = Duration.ofMillis(100);
     private static final int QUIET_POLLS = 3;
     private static final int QUIET_MAX_POLLS = 20;
@@ -30,11 +33,20 @@ public final class CaptureEngine {
     private final CaptureSource source;
     private final Path spoolDirectory;
     private final StatusLine status;
+    private final Duration stopDeadline;
+    private final Duration silenceWarning;
 
     public CaptureEngine(CaptureSource source, Path spoolDirectory, StatusLine status) {
+        this(source, spoolDirectory, status, STOP_DEADLINE, SILENCE_WARNING);
+    }
+
+    CaptureEngine(CaptureSource source, Path spoolDirectory, StatusLine status, Duration stopDeadline,
+            Duration silenceWarning) {
         this.source = source;
         this.spoolDirectory = spoolDirectory;
         this.status = status;
+        this.stopDeadline = stopDeadline;
+        this.silenceWarning = silenceWarning;
     }
 
     /**
@@ -61,13 +73,11 @@ public final class CaptureEngine {
             Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
             while (!stop.awaitStop(POLL) && Instant.now().isBefore(deadline) && !allEnded(running)) {
                 flushAll(running);
+                watchSilence(running);
                 status.refresh();
             }
             awaitQuiet(running);
-            List<SpooledLeg> spooled = new ArrayList<>();
-            for (RunningLeg leg : running) {
-                spooled.add(leg.finish());
-            }
+            List<SpooledLeg> spooled = finishAll(running);
             if (work != null) {
                 work.rethrow();
             }
@@ -142,6 +152,47 @@ public final class CaptureEngine {
         }
     }
 
+    /** Says when a leg still running has received nothing for a while, and when it receives again. */
+    private void watchSilence(List<RunningLeg> running) {
+        Instant now = Instant.now();
+        for (RunningLeg leg : running) {
+            if (leg.outcome != null) {
+                continue;
+            }
+            long bytes = leg.spool.bytes();
+            if (bytes != leg.bytesSeen) {
+                leg.bytesSeen = bytes;
+                leg.lastGrowth = now;
+                if (leg.silenceReported) {
+                    leg.silenceReported = false;
+                    status.receivingAgain(leg.plan.label());
+                }
+            } else if (!leg.silenceReported && Duration.between(leg.lastGrowth, now).compareTo(silenceWarning) >= 0) {
+                leg.silenceReported = true;
+                status.silent(leg.plan.label(), silenceWarning);
+            }
+        }
+    }
+
+    /**
+     * Stops every leg that has not ended yet, all at once, and waits for them under one deadline: a leg that
+     * cannot be stopped in time is given up (what it spooled is kept) rather than holding up the others.
+     */
+    private List<SpooledLeg> finishAll(List<RunningLeg> running) throws InterruptedException {
+        List<RunningLeg> unfinished = running.stream().filter(leg -> leg.outcome == null).toList();
+        List<LegCapture.LegOutcome> outcomes = LegStops.stopAll(unfinished.stream().map(leg -> leg.capture).toList(),
+                stopDeadline);
+        for (int i = 0; i < unfinished.size(); i++) {
+            unfinished.get(i).outcome = outcomes.get(i) != null ? outcomes.get(i) : new LegCapture.LegOutcome(1, -1,
+                    "did not stop within " + stopDeadline.toSeconds() + " s; given up, what it sent until then is kept");
+        }
+        List<SpooledLeg> spooled = new ArrayList<>();
+        for (RunningLeg leg : running) {
+            spooled.add(leg.finish());
+        }
+        return spooled;
+    }
+
     /** Puts what each leg has spooled into its file, so the files are current while the capture runs. */
     private static void flushAll(List<RunningLeg> running) {
         for (RunningLeg leg : running) {
@@ -197,6 +248,9 @@ public final class CaptureEngine {
         private final PcapSpool spool;
         private final LegCapture capture;
         private LegCapture.LegOutcome outcome;
+        private long bytesSeen = -1;
+        private Instant lastGrowth = Instant.now();
+        private boolean silenceReported;
 
         RunningLeg(LegPlan plan, PcapSpool spool, LegCapture capture) {
             this.plan = plan;
@@ -211,14 +265,7 @@ public final class CaptureEngine {
             return outcome != null;
         }
 
-        SpooledLeg finish() throws InterruptedException {
-            capture.stop();
-            if (outcome == null) {
-                outcome = capture.await(FLUSH);
-            }
-            if (outcome == null) {
-                outcome = new LegCapture.LegOutcome(1, -1, "did not stop within " + FLUSH.toSeconds() + " s; killed");
-            }
+        SpooledLeg finish() {
             closeQuietly();
             return new SpooledLeg(plan, spool.file(), spool.keptPackets(), spool.bytes(), outcome);
         }

@@ -3,7 +3,10 @@ package io.meshcap.capture;
 import io.meshcap.MeshcapException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Several targets captured as one: each leg goes to the source of its {@link LegPlan#target()}, so the legs of
@@ -27,18 +30,38 @@ public final class MultiTargetSource implements CaptureSource {
         return source.start(leg, sink);
     }
 
+    /** Closes every source at once: each cleans up on its own, so many targets take no longer than one. */
     @Override
     public void close() {
-        RuntimeException first = null;
+        List<Thread> closers = new ArrayList<>();
+        AtomicReference<RuntimeException> first = new AtomicReference<>();
         for (CaptureSource source : byTarget.values()) {
-            try {
-                source.close();
-            } catch (RuntimeException e) {
-                first = first == null ? e : first;
+            Thread closer = new Thread(() -> {
+                try {
+                    source.close();
+                } catch (RuntimeException e) {
+                    first.compareAndSet(null, e);
+                }
+            }, "meshcap-close-target");
+            closer.start();
+            closers.add(closer);
+        }
+        boolean interrupted = false;
+        for (Thread closer : closers) {
+            while (closer.isAlive()) {
+                try {
+                    closer.join();
+                } catch (InterruptedException e) {
+                    // Clean-up goes on: the sources would otherwise be left half-closed.
+                    interrupted = true;
+                }
             }
         }
-        if (first != null) {
-            throw first;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (first.get() != null) {
+            throw first.get();
         }
     }
 }

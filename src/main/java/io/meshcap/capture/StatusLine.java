@@ -90,6 +90,23 @@ public final class StatusLine {
         out.flush();
     }
 
+    /** Points out a leg that has received nothing for {@code silence}: its stream may be stalled. */
+    void silent(String label, Duration silence) {
+        note("leg " + label + " has received nothing for " + silence.toSeconds() + " s: its stream may be stalled "
+                + "(or nothing matches its filter)");
+    }
+
+    /** A leg pointed out as {@link #silent} receives packets again. */
+    void receivingAgain(String label) {
+        note("leg " + label + " is receiving again");
+    }
+
+    private void note(String text) {
+        // On a terminal the note replaces the status line (carriage return, erase line); the next refresh redraws it.
+        out.println((terminal ? "\r\u001b[K" : "") + "meshcap: " + text);
+        out.flush();
+    }
+
     void finish() {
         if (started != null && terminal) {
             out.println("\r" + line(Instant.now()));

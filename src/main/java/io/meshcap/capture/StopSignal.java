@@ -1,50 +1,93 @@
 package io.meshcap.capture;
 
+import io.meshcap.MeshcapException;
+import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
- * Turns Ctrl-C and SIGTERM into an orderly stop: the signal only asks the capture to stop, then the JVM
- * waits (up to {@link #FLUSH_TIMEOUT}) until the work that owns this signal has flushed, merged and cleaned
- * up, and {@link #close()}d it. Registered once per run; closing it also unregisters the hook.
+ * Turns Ctrl-C, SIGTERM and SIGHUP into an orderly stop. The first signal only asks the work to stop and says
+ * what stopping involves; the work then finishes on its own thread (stops its legs, merges, writes what it
+ * learnt, removes what it created) and the process exits as usual. A second signal abandons that: meshcap says
+ * what may be left and how to remove it, and exits at once.
+ *
+ * <p>The signals are taken from the JVM (rather than run as shutdown hooks) because a JVM that is shutting down
+ * ignores every further signal and exits as soon as its hooks return, whatever the work still had to do.
+ * Closing the stop signal gives the signals back.
  */
 public final class StopSignal implements AutoCloseable {
 
-    /** How long a signalled shutdown waits for the capture to flush and merge. */
-    public static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
+    private static final List<String> SIGNALS = List.of("INT", "TERM", "HUP");
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch finished = new CountDownLatch(1);
-    private final Thread hook;
+    private final AtomicInteger received = new AtomicInteger();
+    private final PrintWriter err;
+    private final Map<Signal, SignalHandler> replaced = new LinkedHashMap<>();
+    private volatile Supplier<String> stopping = () -> "the capture ends and what was captured is kept";
+    private volatile Supplier<String> leftIfAbandoned = () -> "";
 
-    private StopSignal(boolean onTermination) {
-        hook = new Thread(this::stopAndWait, "meshcap-stop");
-        if (onTermination) {
-            Runtime.getRuntime().addShutdownHook(hook);
-        }
+    private StopSignal(PrintWriter err) {
+        this.err = err;
     }
 
-    /** A stop signal raised by Ctrl-C (SIGINT), SIGTERM or SIGHUP. */
-    public static StopSignal onTermination() {
-        return new StopSignal(true);
+    /**
+     * A stop signal raised by Ctrl-C (SIGINT), SIGTERM or SIGHUP, announcing on {@code err}. A signal the process
+     * was started with ignored (SIGINT of a background job, SIGHUP under nohup) stays ignored.
+     */
+    public static StopSignal onTermination(PrintWriter err) {
+        StopSignal stop = new StopSignal(err);
+        for (String name : SIGNALS) {
+            Signal signal = new Signal(name);
+            try {
+                stop.replaced.put(signal, Signal.handle(signal, stop::received));
+            } catch (IllegalArgumentException ignoredOrReserved) {
+                // Ignored from the start, or kept by the JVM (-Xrs): leave it as it is.
+            }
+        }
+        return stop;
     }
 
     /** A stop signal raised only by {@link #requestStop()}, for tests and embedding. */
     public static StopSignal manual() {
-        return new StopSignal(false);
+        return new StopSignal(null);
     }
 
-    private void stopAndWait() {
-        stopRequested.countDown();
-        try {
-            finished.await(FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * What the announcements say, asked at the moment a signal arrives.
+     *
+     * @param whatStoppingDoes e.g. "stopping 4 legs, then removing node pod shop/meshcap-node-x"
+     * @param whatIsLeft       what may stay behind if clean-up is abandoned and the command that removes it, or
+     *                         empty when nothing would be left
+     */
+    public void explainWith(Supplier<String> whatStoppingDoes, Supplier<String> whatIsLeft) {
+        this.stopping = whatStoppingDoes;
+        this.leftIfAbandoned = whatIsLeft;
+    }
+
+    private void received(Signal signal) {
+        String left = leftIfAbandoned.get();
+        if (received.incrementAndGet() == 1) {
+            requestStop();
+            err.println(System.lineSeparator() + "meshcap: SIG" + signal.getName() + ": stopping: " + stopping.get()
+                    + "; press Ctrl-C again to abandon that" + (left.isEmpty() ? "" : " (" + left + ")"));
+            err.flush();
+            return;
         }
+        err.println("meshcap: SIG" + signal.getName() + " again: abandoned" + (left.isEmpty() ? "" : "; " + left));
+        err.flush();
+        // No shutdown hooks are left to run; halt does not wait for the threads still cleaning up.
+        Runtime.getRuntime().halt(MeshcapException.Kind.FAILURE.exitCode());
     }
 
-    /** Asks the capture to stop, as a signal would. */
+    /** Asks the work to stop, as a signal would. */
     public void requestStop() {
         stopRequested.countDown();
     }
@@ -58,14 +101,22 @@ public final class StopSignal implements AutoCloseable {
         return stopRequested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The owner has finished: a pending shutdown may proceed, and the hook is no longer needed. */
+    /**
+     * For work that can give up half-way (set-up, reading a pod): fails when a stop was requested, so what was
+     * created so far is removed on the way out.
+     *
+     * @param during what was being done, e.g. "setting up the capture in pod shop/reviews"
+     */
+    public void checkNotStopped(String during) {
+        if (stopRequested()) {
+            throw MeshcapException.failure("stopped while " + during);
+        }
+    }
+
+    /** The owner has finished: the signals act as they did before. */
     @Override
     public void close() {
-        finished.countDown();
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException | IllegalArgumentException alreadyShuttingDownOrManual) {
-            // Either the JVM is exiting because of the signal (the hook is running), or it was never added.
-        }
+        replaced.forEach(Signal::handle);
+        replaced.clear();
     }
 }

@@ -10,6 +10,7 @@ import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.MetadataBundle;
 import io.meshcap.capture.MultiTargetSource;
 import io.meshcap.capture.StopSignal;
+import io.meshcap.capture.k8s.ClusterRun;
 import io.meshcap.capture.k8s.KubernetesCaptureSource;
 import io.meshcap.capture.k8s.PodInfo;
 import io.meshcap.capture.k8s.PodSources;
@@ -245,9 +246,9 @@ final class CaptureCommand implements Callable<Integer> {
         }
         Path file = output != null ? output : defaultOutput(namespace.label());
         CaptureSource local = engine == Engine.pcap4j ? new Pcap4jCaptureSource(namespace) : new TcpdumpCaptureSource(namespace);
-        try (CaptureSource source = local) {
+        try (CaptureSource source = local; StopSignal stop = StopSignal.onTermination(err)) {
             return finish(capture(source, legs, file,
-                    redirect == null ? null : RedirectPortsByInterface.everywhere(redirect)), file);
+                    redirect == null ? null : RedirectPortsByInterface.everywhere(redirect), stop), file);
         }
     }
 
@@ -258,15 +259,18 @@ final class CaptureCommand implements Callable<Integer> {
      */
     private int captureInCluster(List<Preset> presets, CaptureLimits limits) throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        kubernetes.validate();
         FilterCheck check = FilterCheck.forCluster();
         if (check == FilterCheck.WHERE_IT_RUNS) {
             err.println("meshcap: note: libpcap is not installed here, so tcpdump in the pod checks the filters as it"
                     + " starts (apt-get install -y libpcap0.8 checks them before anything starts)");
         }
-        try (KubernetesClient client = kubernetes.cluster.connect()) {
+        // Closed in reverse: every helper is removed while the client is open, and Ctrl-C is handled until then.
+        try (StopSignal stop = StopSignal.onTermination(err); KubernetesClient client = kubernetes.cluster.connect()) {
             List<PodInfo> pods = kubernetes.discover(client);
-            List<KubernetesCaptureSource> sources = PodSources.openAll(client, pods, kubernetes.container(),
-                    kubernetes.settings(err), note -> err.println("meshcap: " + note), kubernetes.maxParallel);
+            ClusterRun run = kubernetes.start(client, err, stop);
+            List<KubernetesCaptureSource> sources = PodSources.openAll(run, pods, kubernetes.container(),
+                    kubernetes.maxParallel);
             Map<String, KubernetesCaptureSource> byTarget = new LinkedHashMap<>();
             try (MultiTargetSource all = new MultiTargetSource(byTarget(sources, byTarget))) {
                 List<LegPlan> legs = new ArrayList<>();
@@ -291,9 +295,10 @@ final class CaptureCommand implements Callable<Integer> {
                 if (printPlan) {
                     return 0;
                 }
+                stop.checkNotStopped("setting up the capture");
                 Path file = output != null ? output : defaultOutput(pods.size() == 1 ? pods.get(0).name() : "pods");
                 CaptureSession.Result result = capture(all, legs, file, noReassociate ? null
-                        : RedirectPortsByInterface.byLeg(redirects, RedirectPorts.istioDefaults()));
+                        : RedirectPortsByInterface.byLeg(redirects, RedirectPorts.istioDefaults()), stop);
                 for (KubernetesCaptureSource source : sources) {
                     Map<String, String> bundle = new LinkedHashMap<>(source.bundle());
                     bundle.put("meshcap.txt", Version.userApplication() + System.lineSeparator());
@@ -333,12 +338,10 @@ final class CaptureCommand implements Callable<Integer> {
     }
 
     private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, Path file,
-            RedirectPortsByInterface redirect) throws InterruptedException {
-        try (StopSignal stop = StopSignal.onTermination()) {
-            return new CaptureSession(source, spec.commandLine().getErr(), System.console() != null)
-                    .withTlsKeyLogs(tlsKeyLog.files)
-                    .run(legs, file, duration, keepLegs, redirect, stop, null);
-        }
+            RedirectPortsByInterface redirect, StopSignal stop) throws InterruptedException {
+        return new CaptureSession(source, spec.commandLine().getErr(), System.console() != null)
+                .withTlsKeyLogs(tlsKeyLog.files)
+                .run(legs, file, duration, keepLegs, redirect, stop, null);
     }
 
     private static int finish(CaptureSession.Result result, Path file) {

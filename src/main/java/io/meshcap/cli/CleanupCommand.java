@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
             "node pods (label app.kubernetes.io/managed-by=meshcap) are deleted; running debug containers named",
             "meshcap-* are stopped (Kubernetes cannot remove an ephemeral container; it stays listed as terminated).",
             "This also ends captures that are still running; --run limits it to one run (its ID is in pod.txt).",
-            "Prints one line per object on stdout."
+            "It first asks the API whether it may (as kubectl auth can-i does) and names what it cannot remove and why.",
+            "Prints one line per object on stderr; exits 1 if anything could not be removed."
         },
         footer = {
             "",
@@ -56,18 +57,18 @@ final class CleanupCommand implements Callable<Integer> {
         if (runId != null && !runId.matches("[a-z0-9]{1,16}")) {
             throw MeshcapException.usage("--run: '" + runId + "' is not a meshcap run ID");
         }
+        PrintWriter err = spec.commandLine().getErr();
         LeftoverCleanup.Report report;
         try (KubernetesClient client = cluster.connect()) {
             Optional<String> namespace = allNamespaces ? Optional.empty() : Optional.of(cluster.namespace(client));
-            report = new LeftoverCleanup(client).run(namespace, Optional.ofNullable(runId), dryRun);
+            report = new LeftoverCleanup(client, note -> err.println("meshcap: " + note))
+                    .run(namespace, Optional.ofNullable(runId), dryRun);
         }
-        PrintWriter out = spec.commandLine().getOut();
-        String prefix = dryRun ? "would " : "";
-        report.deletedPods().forEach(pod -> out.println(prefix + "delete pod " + pod));
-        report.stoppedContainers().forEach(c -> out.println(prefix + "stop debug container " + c));
-        out.flush();
-        PrintWriter err = spec.commandLine().getErr();
-        if (report.deletedPods().isEmpty() && report.stoppedContainers().isEmpty()) {
+        report.deletedPods().forEach(pod -> err.println("meshcap: " + (dryRun ? "would delete" : "deleted")
+                + " node pod " + pod));
+        report.stoppedContainers().forEach(c -> err.println("meshcap: " + (dryRun ? "would stop" : "stopped")
+                + " debug container " + c));
+        if (report.deletedPods().isEmpty() && report.stoppedContainers().isEmpty() && report.problems().isEmpty()) {
             err.println("meshcap: nothing to clean up");
         }
         report.problems().forEach(problem -> err.println("meshcap: " + problem));

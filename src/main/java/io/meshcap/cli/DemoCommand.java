@@ -52,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         Demo.Outcome outcome;
-        try (StopSignal stop = StopSignal.onTermination()) {
+        try (StopSignal stop = StopSignal.onTermination(err)) {
             outcome = new Demo(err, spec.commandLine().getOut(), System.console() != null).run(output, calls, keepLab, stop);
         }
         if (outcome.capture().anyLegFailed() || outcome.ledger() == null || !outcome.ledger().allVerified()) {

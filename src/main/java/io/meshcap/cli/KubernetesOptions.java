@@ -2,6 +2,8 @@ package io.meshcap.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshcap.MeshcapException;
+import io.meshcap.capture.StopSignal;
+import io.meshcap.capture.k8s.ClusterRun;
 import io.meshcap.capture.k8s.KubeNames;
 import io.meshcap.capture.k8s.KubernetesCaptureSource;
 import io.meshcap.capture.k8s.LaunchSettings;
@@ -65,6 +67,34 @@ final class KubernetesOptions {
         return pod != null || selector != null;
     }
 
+    /** Checks the flags that need no cluster, before one is contacted. */
+    void validate() {
+        if (pod != null && selector != null) {
+            throw MeshcapException.usage("--pod and --selector exclude each other; give one");
+        }
+        if (maxParallel < 1) {
+            throw MeshcapException.usage("--max-parallel must be at least 1 (pods set up at once), not " + maxParallel);
+        }
+        long longest = LaunchSettings.DEFAULT_LIFETIME.toSeconds();
+        if (readySeconds <= 0 || readySeconds > longest) {
+            // A helper ends by itself after its lifetime: waiting longer for it to run could never succeed.
+            throw MeshcapException.usage("--ready-timeout must be between 1 and " + longest + " seconds (the debug"
+                    + " container's lifetime), not " + readySeconds);
+        }
+        container();
+    }
+
+    /**
+     * Starts this command's work in the cluster: fresh launch settings (their run ID announced) and where notes
+     * go. Set-up gives up when {@code stop} is raised.
+     */
+    ClusterRun start(KubernetesClient client, PrintWriter err, StopSignal stop) {
+        return new ClusterRun(client, settings(err), note -> {
+            err.println("meshcap: " + note);
+            err.flush();
+        }, stop);
+    }
+
     /**
      * The target pods, read from the API: the one --pod names, or every pod --selector matches (by name).
      *
@@ -101,10 +131,12 @@ final class KubernetesOptions {
         if (selector != null) {
             throw MeshcapException.usage("meshcap " + command + " reads one pod: give --pod [NS/]NAME, not --selector");
         }
-        try (KubernetesClient client = cluster.connect()) {
+        validate();
+        // Closed in reverse: the source (removing the helper) while the client is open, then the signals.
+        try (StopSignal stop = StopSignal.onTermination(err); KubernetesClient client = cluster.connect()) {
             PodInfo target = discover(client).get(0);
-            try (KubernetesCaptureSource source = KubernetesCaptureSource.open(client, target, container(), settings(err),
-                    note -> err.println("meshcap: " + note))) {
+            ClusterRun run = start(client, err, stop);
+            try (KubernetesCaptureSource source = KubernetesCaptureSource.open(run, target, container())) {
                 return new PodRead(target, source.facts());
             }
         }
@@ -120,16 +152,11 @@ final class KubernetesOptions {
      * before it cleans up, that ID is how the user finds what it left.
      */
     LaunchSettings settings(PrintWriter err) {
-        long longest = LaunchSettings.DEFAULT_LIFETIME.toSeconds();
-        if (readySeconds <= 0 || readySeconds > longest) {
-            // A helper ends by itself after its lifetime: waiting longer for it to run could never succeed.
-            throw MeshcapException.usage("--ready-timeout must be between 1 and " + longest + " seconds (the debug"
-                    + " container's lifetime), not " + readySeconds);
-        }
         LaunchSettings settings = LaunchSettings.of(strategy).withImage(image)
                 .withReadyTimeout(Duration.ofSeconds(readySeconds));
         err.println("meshcap: run " + settings.runId() + " (if meshcap is stopped before it cleans up: meshcap cleanup"
                 + " --run " + settings.runId() + ")");
+        err.flush();
         return settings;
     }
 }

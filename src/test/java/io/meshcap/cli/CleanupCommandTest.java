@@ -10,7 +10,10 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.kubernetes.api.model.ContainerStateWaitingBuilder;
 import io.meshcap.capture.k8s.CaptureArgv;
+import io.meshcap.capture.k8s.MockCluster;
+import io.meshcap.capture.k8s.Permission;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -35,24 +38,12 @@ class CleanupCommandTest {
     Path temp;
     private Path kubeconfig;
 
+    private MockCluster cluster;
+
     @BeforeEach
     void setUp() throws IOException {
-        kubeconfig = Files.writeString(temp.resolve("config"), String.join("\n",
-                "apiVersion: v1",
-                "kind: Config",
-                "clusters:",
-                "- name: mock",
-                "  cluster:",
-                "    server: " + server.url("/").replaceAll("/$", ""),
-                "    insecure-skip-tls-verify: true",
-                "contexts:",
-                "- name: mock",
-                "  context: {cluster: mock, user: tester, namespace: shop}",
-                "current-context: mock",
-                "users:",
-                "- name: tester",
-                "  user: {token: not-a-secret}",
-                ""));
+        cluster = new MockCluster(server, client);
+        kubeconfig = cluster.kubeconfig(temp);
     }
 
     private Pod nodePod(String name, String run) {
@@ -72,6 +63,14 @@ class CleanupCommandTest {
                 .endStatus().build();
     }
 
+    private Pod targetWithStartingDebugContainer() {
+        Pod pod = targetWithDebugContainer();
+        pod.getStatus().getEphemeralContainerStatuses().get(0).getState().setRunning(null);
+        pod.getStatus().getEphemeralContainerStatuses().get(0).getState().setWaiting(
+                new ContainerStateWaitingBuilder().withReason("ContainerCreating").build());
+        return pod;
+    }
+
     @Test
     void deletesLabelledNodePodsAndStopsDebugContainers() throws Exception {
         client.pods().inNamespace("shop").resource(nodePod("meshcap-node-x1", "abc123")).create();
@@ -87,8 +86,9 @@ class CleanupCommandTest {
         CliRun run = CliRun.of("cleanup", "--kubeconfig", kubeconfig.toString());
 
         assertEquals(0, run.exitCode(), run.toString());
-        assertEquals("delete pod shop/meshcap-node-x1\ndelete pod shop/meshcap-node-y2\n"
-                + "stop debug container shop/reviews-v1-7d9c (meshcap-abc123)\n", run.out());
+        assertEquals("", run.out(), "stdout carries no notes");
+        assertEquals("meshcap: deleted node pod shop/meshcap-node-x1\nmeshcap: deleted node pod shop/meshcap-node-y2\n"
+                + "meshcap: stopped debug container shop/reviews-v1-7d9c (meshcap-abc123)\n", run.err());
         assertEquals(List.of("reviews-v1-7d9c"), client.pods().inNamespace("shop").list().getItems().stream()
                 .map(p -> p.getMetadata().getName()).toList());
         assertTrue(requests().stream().anyMatch(r -> r.getPath().contains("/exec?")), "the debug container was stopped");
@@ -102,8 +102,42 @@ class CleanupCommandTest {
         CliRun run = CliRun.of("cleanup", "--kubeconfig", kubeconfig.toString(), "--run", "abc123", "--dry-run");
 
         assertEquals(0, run.exitCode(), run.toString());
-        assertEquals("would delete pod shop/meshcap-node-x1\n", run.out());
+        assertEquals("", run.out());
+        assertEquals("meshcap: would delete node pod shop/meshcap-node-x1\n", run.err());
         assertEquals(2, client.pods().inNamespace("shop").list().getItems().size());
+    }
+
+    @Test
+    void whatItMayNotRemoveIsNamedWithTheMissingPermissionAndLeftAlone() throws Exception {
+        client.pods().inNamespace("shop").resource(nodePod("meshcap-node-x1", "abc123")).create();
+        client.pods().inNamespace("shop").resource(targetWithDebugContainer()).create();
+        cluster.deny(new Permission("delete", "pods", "", "shop"));
+        cluster.deny(new Permission("create", "pods", "exec", "shop"));
+
+        CliRun run = CliRun.of("cleanup", "--kubeconfig", kubeconfig.toString());
+
+        assertEquals(1, run.exitCode(), run.toString());
+        assertEquals("", run.out());
+        assertEquals("meshcap: cannot delete node pod shop/meshcap-node-x1: you may not delete pods in namespace shop; "
+                + "grant it (see examples/rbac.yaml, Role meshcap-cleanup)\n"
+                + "meshcap: cannot stop debug container shop/reviews-v1-7d9c (meshcap-abc123): you may not create "
+                + "pods/exec in namespace shop; grant it (see examples/rbac.yaml, Role meshcap-cleanup) (stopping it "
+                + "runs its release command through exec)\n", run.err());
+        assertTrue(requests().stream().noneMatch(r -> r.getMethod().equals("DELETE") || r.getPath().contains("/exec?")),
+                "nothing it may not do was tried");
+        assertEquals(2, client.pods().inNamespace("shop").list().getItems().size());
+    }
+
+    @Test
+    void aDebugContainerStillStartingIsNamedNotSkipped() {
+        client.pods().inNamespace("shop").resource(targetWithStartingDebugContainer()).create();
+
+        CliRun run = CliRun.of("cleanup", "--kubeconfig", kubeconfig.toString());
+
+        assertEquals(1, run.exitCode(), run.toString());
+        assertEquals("meshcap: debug container shop/reviews-v1-7d9c (meshcap-abc123) has not started yet, so it cannot "
+                + "be stopped now; run meshcap cleanup again once it runs (it stops by itself when its lifetime ends)\n",
+                run.err());
     }
 
     @Test

@@ -106,7 +106,7 @@ class KubernetesOptionsTest {
     @Test
     void aReadyTimeoutNoHelperCouldOutliveIsRefusedInWords() {
         MeshcapException refused = assertThrows(MeshcapException.class,
-                () -> parse("--ready-timeout", "99999999999").settings(new PrintWriter(new StringWriter())));
+                parse("--ready-timeout", "99999999999")::validate);
         assertEquals(MeshcapException.Kind.USAGE, refused.kind());
         assertEquals("--ready-timeout must be between 1 and 43200 seconds (the debug container's lifetime), not"
                 + " 99999999999", refused.getMessage());

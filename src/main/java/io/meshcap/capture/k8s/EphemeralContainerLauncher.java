@@ -1,40 +1,46 @@
 package io.meshcap.capture.k8s;
 
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EphemeralContainer;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshcap.MeshcapException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Adds an ephemeral debug container with NET_ADMIN and NET_RAW that targets the proxy container, waits until
  * it runs, and captures in it. Ephemeral containers cannot be removed from a pod; clean-up ends the
  * container's idle process, which stops the container (it stays listed as terminated until the pod goes).
+ * A container whose creation was under way when set-up gave up is looked for, waited for and stopped too.
  */
 final class EphemeralContainerLauncher implements CaptureLauncher {
 
     private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(15);
+    // How long clean-up waits for a container that was still starting, so that it can be stopped.
+    private static final Duration START_WAIT = Duration.ofSeconds(30);
     private static final String ALTERNATIVE = "or use --strategy node";
 
-    private final KubernetesClient client;
+    private final ClusterRun run;
     private final PodExec exec;
     private final PodInfo pod;
     private final ContainerInfo container;
-    private final LaunchSettings settings;
-    // Set during set-up, read by leg threads and by clean-up (which may run on the shutdown hook).
-    private volatile boolean added;
+    private final String name;
+    private final String object;
+    // Set during set-up, read by clean-up.
+    private volatile boolean requested;
     private volatile boolean cleaned;
     private volatile ExecTarget target;
 
-    EphemeralContainerLauncher(KubernetesClient client, PodExec exec, PodInfo pod, ContainerInfo container,
-            LaunchSettings settings) {
-        this.client = client;
+    EphemeralContainerLauncher(ClusterRun run, PodExec exec, PodInfo pod, ContainerInfo container) {
+        this.run = run;
         this.exec = exec;
         this.pod = pod;
         this.container = container;
-        this.settings = settings;
+        this.name = run.settings().ephemeralContainerName();
+        this.object = "ephemeral container " + name + " in pod " + pod.ref();
     }
 
     @Override
@@ -44,18 +50,28 @@ final class EphemeralContainerLauncher implements CaptureLauncher {
 
     @Override
     public void setUp() {
-        String name = settings.ephemeralContainerName();
-        EphemeralContainer debug = EphemeralContainerSpec.build(name, settings.image(), container.name(),
-                settings.lifetime());
+        run.access().require(List.of(Permission.pods("get", pod.namespace()),
+                Permission.patchEphemeralContainers(pod.namespace()), Permission.podExec(pod.namespace())),
+                strategy(), ALTERNATIVE);
+        run.stop().checkNotStopped("setting up in pod " + pod.ref());
+        EphemeralContainer debug = EphemeralContainerSpec.build(name, run.settings().image(), container.name(),
+                run.settings().lifetime());
+        run.footprint().add(object, pod.namespace());
+        requested = true;
         try {
-            client.pods().inNamespace(pod.namespace()).withName(pod.name()).ephemeralContainers()
+            run.client().pods().inNamespace(pod.namespace()).withName(pod.name()).ephemeralContainers()
                     .edit(current -> new PodBuilder(current).editSpec().addToEphemeralContainers(debug).endSpec()
                             .build());
         } catch (KubernetesClientException e) {
+            if (e.getCode() > 0) {
+                // The server answered no: nothing was added.
+                requested = false;
+                run.footprint().remove(object);
+            }
             throw explain(e);
         }
-        added = true;
-        HelperWait.ephemeralContainer(client, pod.ref(), name, settings.image(), settings.readyTimeout());
+        HelperWait.ephemeralContainer(run.client(), pod.ref(), name, run.settings().image(),
+                run.settings().readyTimeout(), () -> run.stop().checkNotStopped("waiting for " + object + " to run"));
         ExecTarget candidate = new ExecTarget(pod.namespace(), pod.name(), name, List.of());
         exec.requireTcpdump(candidate, "pass --image with an image that has tcpdump, iptables and nft (default "
                 + LaunchSettings.DEFAULT_IMAGE + ")");
@@ -68,7 +84,7 @@ final class EphemeralContainerLauncher implements CaptureLauncher {
             return MeshcapException.failure("ephemeral containers are not supported by this cluster (the API has "
                     + "no pods/ephemeralcontainers; they need Kubernetes 1.25+); use --strategy node", e);
         }
-        return ApiFailures.explain(e, "add an ephemeral container to pod " + pod.ref(), ALTERNATIVE);
+        return ApiFailures.explain(run.client(), e, "add an ephemeral container to pod " + pod.ref(), ALTERNATIVE);
     }
 
     @Override
@@ -79,27 +95,50 @@ final class EphemeralContainerLauncher implements CaptureLauncher {
         return target;
     }
 
+    /**
+     * Stops the container if it exists: when set-up was stopped while the patch was in flight, or before the
+     * container ran, the pod says whether it was added, and a container that is still starting is waited for.
+     */
     @Override
     public String cleanUp() {
-        if (!added || cleaned) {
+        if (!requested || cleaned) {
             return null;
         }
         cleaned = true;
-        ExecTarget helper = new ExecTarget(pod.namespace(), pod.name(), settings.ephemeralContainerName(), List.of());
         try {
-            CommandResult released = exec.run(helper, CaptureArgv.release(), RELEASE_TIMEOUT);
-            if (released.ok()) {
+            Optional<ContainerStatus> status = added();
+            if (status.isEmpty() || status.get().getState() != null && status.get().getState().getTerminated() != null) {
+                run.footprint().remove(object);
                 return null;
             }
-            return notReleased(released.diagnostic());
+            HelperWait.ephemeralContainer(run.client(), pod.ref(), name, run.settings().image(), START_WAIT, () -> { });
+            ExecTarget helper = new ExecTarget(pod.namespace(), pod.name(), name, List.of());
+            CommandResult released = exec.runWhileStopping(helper, CaptureArgv.release(), RELEASE_TIMEOUT);
+            if (!released.ok()) {
+                return notReleased("its release command exited " + released.exitCode() + ": " + released.diagnostic());
+            }
+            run.footprint().remove(object);
+            return null;
         } catch (RuntimeException e) {
             return notReleased(e.getMessage());
         }
     }
 
+    /** The container's status, or a blank one while it has none yet; empty when the pod does not have it. */
+    private Optional<ContainerStatus> added() {
+        Pod current = KubernetesClients.readPod(run.client(), pod.ref());
+        if (current == null || current.getSpec() == null
+                || current.getSpec().getEphemeralContainers().stream().noneMatch(c -> name.equals(c.getName()))) {
+            return Optional.empty();
+        }
+        return Optional.of(current.getStatus() == null ? new ContainerStatus()
+                : current.getStatus().getEphemeralContainerStatuses().stream()
+                        .filter(s -> name.equals(s.getName())).findFirst().orElseGet(ContainerStatus::new));
+    }
+
     private String notReleased(String why) {
-        return "could not stop ephemeral container " + settings.ephemeralContainerName() + " in pod " + pod.ref()
-                + " (" + why + "); it idles until its lifetime of " + settings.lifetime().toHours()
-                + "h ends, or run: meshcap cleanup -n " + pod.namespace();
+        return "could not stop " + object + " (" + why + "); it idles until its lifetime of "
+                + run.settings().lifetime().toHours() + "h ends, or run: "
+                + run.footprint().cleanupCommand(run.settings().runId());
     }
 }

@@ -10,13 +10,15 @@ import java.util.List;
  */
 final class ExecLauncher implements CaptureLauncher {
 
+    private final ClusterRun run;
     private final PodExec exec;
     private final PodInfo pod;
     private final ContainerInfo container;
-    // Set during set-up, read by leg threads and by clean-up (which may run on the shutdown hook).
+    // Set during set-up, read by leg threads.
     private volatile ExecTarget target;
 
-    ExecLauncher(PodExec exec, PodInfo pod, ContainerInfo container) {
+    ExecLauncher(ClusterRun run, PodExec exec, PodInfo pod, ContainerInfo container) {
+        this.run = run;
         this.exec = exec;
         this.pod = pod;
         this.container = container;
@@ -34,6 +36,8 @@ final class ExecLauncher implements CaptureLauncher {
                     + " is not privileged, so tcpdump cannot capture in it (Istio runs the proxy privileged only "
                     + "with values.global.proxy.privileged=true); use --strategy ephemeral or node");
         }
+        run.access().require(List.of(Permission.pods("get", pod.namespace()), Permission.podExec(pod.namespace())),
+                strategy(), "");
         ExecTarget candidate = new ExecTarget(pod.namespace(), pod.name(), container.name(), List.of());
         exec.requireTcpdump(candidate, "its image " + container.image()
                 + " does not ship it (Istio's distroless images never do); use --strategy ephemeral or node");

@@ -31,21 +31,29 @@ final class HelperWait {
     private HelperWait() {
     }
 
-    /** Waits for ephemeral container {@code name} of pod {@code ref}. */
-    static void ephemeralContainer(KubernetesClient client, PodRef ref, String name, String image, Duration timeout) {
-        untilRunning(client, ref, name, image, timeout, pod -> pod.getStatus().getEphemeralContainerStatuses());
+    /**
+     * Waits for ephemeral container {@code name} of pod {@code ref}.
+     *
+     * @param beforeEachLook throws to give up (a stop was requested); does nothing during clean-up
+     */
+    static void ephemeralContainer(KubernetesClient client, PodRef ref, String name, String image, Duration timeout,
+            Runnable beforeEachLook) {
+        untilRunning(client, ref, name, image, timeout, beforeEachLook,
+                pod -> pod.getStatus().getEphemeralContainerStatuses());
     }
 
-    /** Waits for container {@code name} of meshcap's node pod {@code ref}. */
-    static void nodePod(KubernetesClient client, PodRef ref, String name, String image, Duration timeout) {
-        untilRunning(client, ref, name, image, timeout, pod -> pod.getStatus().getContainerStatuses());
+    /** Waits for container {@code name} of meshcap's node pod {@code ref}; see {@link #ephemeralContainer}. */
+    static void nodePod(KubernetesClient client, PodRef ref, String name, String image, Duration timeout,
+            Runnable beforeEachLook) {
+        untilRunning(client, ref, name, image, timeout, beforeEachLook, pod -> pod.getStatus().getContainerStatuses());
     }
 
     private static void untilRunning(KubernetesClient client, PodRef ref, String name, String image,
-            Duration timeout, Function<Pod, List<ContainerStatus>> statuses) {
+            Duration timeout, Runnable beforeEachLook, Function<Pod, List<ContainerStatus>> statuses) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no status yet";
         while (System.nanoTime() < deadline) {
+            beforeEachLook.run();
             Pod pod = KubernetesClients.readPod(client, ref);
             if (pod == null) {
                 throw MeshcapException.failure("pod " + ref + " disappeared while meshcap waited for its helper "

@@ -1,9 +1,10 @@
 package io.meshcap.capture.k8s;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegCapture;
+import io.meshcap.capture.LegStops;
+import io.meshcap.capture.StopSignal;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.sys.CommandRunner;
 import java.io.OutputStream;
@@ -24,14 +25,15 @@ import java.util.stream.Collectors;
  * Captures legs of one pod through the Kubernetes API. {@link #open} picks and sets up a strategy
  * ({@link Strategy#AUTO} tries {@link Strategy#autoOrder()} and says why each one before the winner did not
  * work); each {@link #start} runs the leg's tcpdump via exec and copies its pcap stream to the sink.
- * {@link #close()} stops every leg's tcpdump and removes what set-up created; it runs exactly once, from the
- * caller's try-with-resources or, if the JVM is ended first (Ctrl-C), from a shutdown hook.
+ * {@link #close()} stops every leg's tcpdump and removes what set-up created; it runs exactly once. Ctrl-C
+ * reaches it through the run's {@link io.meshcap.capture.StopSignal}: set-up gives up, a capture stops, and the
+ * caller's try-with-resources closes the source while the client is still open.
  */
 public final class KubernetesCaptureSource implements CaptureSource {
 
     private static final Duration FACT_TIMEOUT = Duration.ofSeconds(30);
-    // How long close() lets stopped legs finish before it removes their helper regardless.
-    private static final Duration LEG_STOP_WAIT = Duration.ofSeconds(10);
+    // How long close() lets the legs stop (all at once) before it removes their helper regardless.
+    private static final Duration LEG_STOP_WAIT = Duration.ofSeconds(30);
 
     private final PodInfo pod;
     private final ContainerInfo container;
@@ -40,13 +42,13 @@ public final class KubernetesCaptureSource implements CaptureSource {
     private final List<String> attempts;
     private final Consumer<String> notes;
     private final String runId;
+    private final StopSignal stop;
     private final List<PodLegCapture> legs = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread shutdownHook;
     private PodFacts facts;
 
     private KubernetesCaptureSource(PodInfo pod, ContainerInfo container, PodExec exec, CaptureLauncher launcher,
-            List<String> attempts, Consumer<String> notes, String runId) {
+            List<String> attempts, Consumer<String> notes, String runId, StopSignal stop) {
         this.pod = pod;
         this.container = container;
         this.exec = exec;
@@ -54,44 +56,41 @@ public final class KubernetesCaptureSource implements CaptureSource {
         this.attempts = List.copyOf(attempts);
         this.notes = notes;
         this.runId = runId;
-        this.shutdownHook = new Thread(this::close, "meshcap-k8s-cleanup-" + pod.name());
+        this.stop = stop;
     }
 
     /**
-     * Sets up captures in {@code pod}. The client stays the caller's: close it after the source.
+     * Sets up captures in {@code pod}. The client stays the run's: close it after the source.
      *
      * @param container which container to capture from (kubectl's -c); default the proxy, else the first
-     * @param notes     receives one line per strategy that was skipped or failed, and clean-up problems
-     * @throws MeshcapException if the pod is not running, the container does not exist, or no strategy works
-     *                          (the message lists each strategy's reason and fix)
+     * @throws MeshcapException if the pod is not running, the container does not exist, no strategy works (the
+     *                          message lists each strategy's reason and fix), or a stop was requested
      */
-    public static KubernetesCaptureSource open(KubernetesClient client, PodInfo pod, Optional<String> container,
-            LaunchSettings settings, Consumer<String> notes) {
+    public static KubernetesCaptureSource open(ClusterRun run, PodInfo pod, Optional<String> container) {
         if (!pod.running()) {
             throw MeshcapException.failure("pod " + pod.ref() + " is " + pod.phase() + ", not Running; captures need "
                     + "a running pod (kubectl get pod -n " + pod.namespace() + " " + pod.name() + ")");
         }
         ContainerInfo target = pod.container(container);
-        PodExec exec = new PodExec(client);
-        List<Strategy> order = settings.strategy() == Strategy.AUTO ? Strategy.autoOrder() : List.of(settings.strategy());
+        PodExec exec = new PodExec(run.client(), run.stop());
+        Strategy chosen = run.settings().strategy();
+        List<Strategy> order = chosen == Strategy.AUTO ? Strategy.autoOrder() : List.of(chosen);
         List<String> attempts = new ArrayList<>();
         for (Strategy strategy : order) {
-            CaptureLauncher launcher = launcher(strategy, client, exec, pod, target, settings);
-            KubernetesCaptureSource source = new KubernetesCaptureSource(pod, target, exec, launcher, attempts, notes,
-                    settings.runId());
-            // The hook is in place before set-up creates anything.
-            Runtime.getRuntime().addShutdownHook(source.shutdownHook);
+            CaptureLauncher launcher = launcher(strategy, run, exec, pod, target);
+            KubernetesCaptureSource source = new KubernetesCaptureSource(pod, target, exec, launcher, attempts,
+                    run.notes(), run.settings().runId(), run.stop());
             try {
                 launcher.setUp();
                 return source;
             } catch (MeshcapException e) {
                 source.close();
-                if (order.size() == 1) {
+                if (order.size() == 1 || run.stop().stopRequested()) {
                     throw e;
                 }
                 String attempt = strategy.flagValue() + ": " + e.getMessage();
                 attempts.add(attempt);
-                notes.accept("meshcap: note: strategy " + attempt);
+                run.notes().accept("note: strategy " + attempt);
             } catch (RuntimeException e) {
                 source.close();
                 throw e;
@@ -101,12 +100,12 @@ public final class KubernetesCaptureSource implements CaptureSource {
                 + String.join("\n  ", attempts));
     }
 
-    private static CaptureLauncher launcher(Strategy strategy, KubernetesClient client, PodExec exec, PodInfo pod,
-            ContainerInfo container, LaunchSettings settings) {
+    private static CaptureLauncher launcher(Strategy strategy, ClusterRun run, PodExec exec, PodInfo pod,
+            ContainerInfo container) {
         return switch (strategy) {
-            case EXEC -> new ExecLauncher(exec, pod, container);
-            case EPHEMERAL -> new EphemeralContainerLauncher(client, exec, pod, container, settings);
-            case NODE -> new NodePodLauncher(client, exec, pod, container, settings);
+            case EXEC -> new ExecLauncher(run, exec, pod, container);
+            case EPHEMERAL -> new EphemeralContainerLauncher(run, exec, pod, container);
+            case NODE -> new NodePodLauncher(run, exec, pod, container);
             case AUTO -> throw new IllegalArgumentException("auto is not a launcher");
         };
     }
@@ -166,6 +165,8 @@ public final class KubernetesCaptureSource implements CaptureSource {
                         failed.add(name);
                     }
                 } catch (MeshcapException e) {
+                    // Stopped half-way: nothing partial is kept.
+                    stop.checkNotStopped("reading the rules and sockets of pod " + pod.ref());
                     outputs.put(name, "failed: " + e.getMessage());
                     failed.add(name);
                 }
@@ -208,8 +209,8 @@ public final class KubernetesCaptureSource implements CaptureSource {
     }
 
     /**
-     * Stops every leg's tcpdump, then undoes set-up. Runs once; later calls (and the shutdown hook) return at
-     * once. Clean-up problems go to the notes, with what to remove by hand.
+     * Stops every leg's tcpdump (all at once), then undoes set-up. Runs once; later calls return at once.
+     * Clean-up problems go to the notes, with what to remove by hand.
      */
     @Override
     public void close() {
@@ -220,25 +221,14 @@ public final class KubernetesCaptureSource implements CaptureSource {
         synchronized (legs) {
             running = List.copyOf(legs);
         }
-        running.forEach(PodLegCapture::stop);
-        for (PodLegCapture leg : running) {
-            try {
-                leg.await(LEG_STOP_WAIT);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        try {
+            LegStops.stopAll(running, LEG_STOP_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         String problem = launcher.cleanUp();
         if (problem != null) {
-            notes.accept("meshcap: warning: " + problem);
-        }
-        if (Thread.currentThread() != shutdownHook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException shuttingDown) {
-                // The JVM is already exiting; the hook will find the source closed.
-            }
+            notes.accept("warning: " + problem);
         }
     }
 }

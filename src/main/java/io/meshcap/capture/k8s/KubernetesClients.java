@@ -102,7 +102,7 @@ public final class KubernetesClients {
         try {
             return client.pods().inNamespace(ref.namespace()).withName(ref.name()).get();
         } catch (KubernetesClientException e) {
-            throw ApiFailures.explain(e, "read pod " + ref, "");
+            throw ApiFailures.explain(client, e, "read pod " + ref, "");
         }
     }
 

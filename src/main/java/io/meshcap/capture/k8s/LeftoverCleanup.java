@@ -2,36 +2,43 @@ package io.meshcap.capture.k8s;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
-import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.dsl.PodResource;
+import io.meshcap.capture.StopSignal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Removes what meshcap runs left behind when they could not clean up (the process was killed, the connection
  * lost): node pods, found by label and deleted; ephemeral debug containers, found by name prefix (they cannot
- * carry labels) and stopped, since the API cannot remove them from a pod.
+ * carry labels) and stopped, since the API cannot remove them from a pod. Before touching anything it asks
+ * the API whether it may (SelfSubjectAccessReview), so what it cannot remove is named with the reason.
  */
 public final class LeftoverCleanup {
 
     private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(15);
+    private static final String FIX = "grant it (see examples/rbac.yaml, Role meshcap-cleanup)";
 
     private final KubernetesClient client;
     private final PodExec exec;
+    private final AccessReview access;
 
-    public LeftoverCleanup(KubernetesClient client) {
+    /** @param notes receives notes ({@code note: ...}) about permissions that could not be checked */
+    public LeftoverCleanup(KubernetesClient client, Consumer<String> notes) {
         this.client = client;
-        this.exec = new PodExec(client);
+        this.exec = new PodExec(client, StopSignal.manual());
+        this.access = new AccessReview(client, notes);
     }
 
     /**
      * What was (or, on a dry run, would be) removed, as {@code ns/name} and {@code ns/pod (container)}, and
-     * what could not be, with what to do by hand.
+     * what could not be, each with the reason and what to do.
      */
     public record Report(List<String> deletedPods, List<String> stoppedContainers, List<String> problems) {
         public Report {
@@ -44,7 +51,7 @@ public final class LeftoverCleanup {
     /**
      * @param namespace one namespace, or empty for all namespaces
      * @param runId     only what this run created, or empty for every run
-     * @param dryRun    only report what would be removed
+     * @param dryRun    only report what would be removed (and what could not be)
      */
     public Report run(Optional<String> namespace, Optional<String> runId, boolean dryRun) {
         String selector = MeshcapObjects.SELECTOR + runId.map(id -> "," + MeshcapObjects.RUN_LABEL + "=" + id).orElse("");
@@ -56,61 +63,81 @@ public final class LeftoverCleanup {
         try {
             for (Pod pod : pods(namespace).withLabelSelector(selector).list().getItems()) {
                 String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-                if (!dryRun) {
-                    delete(pod, name, problems);
+                Optional<String> denied = denied(Permission.pods("delete", pod.getMetadata().getNamespace()));
+                if (denied.isPresent()) {
+                    problems.add("cannot delete node pod " + name + ": " + denied.get());
+                } else if (dryRun || delete(pod, name, problems)) {
+                    deleted.add(name);
                 }
-                deleted.add(name);
             }
             for (Pod pod : pods(namespace).list().getItems()) {
-                for (String container : runningHelpers(pod, containerPrefix)) {
-                    String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName() + " (" + container + ")";
-                    if (!dryRun) {
-                        release(pod, container, name, problems);
+                for (ContainerStatus helper : helpers(pod, containerPrefix)) {
+                    String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName() + " ("
+                            + helper.getName() + ")";
+                    Optional<String> denied = denied(Permission.podExec(pod.getMetadata().getNamespace()));
+                    if (helper.getState() == null || helper.getState().getRunning() == null) {
+                        problems.add("debug container " + name + " has not started yet, so it cannot be stopped now; "
+                                + "run meshcap cleanup again once it runs (it stops by itself when its lifetime ends)");
+                    } else if (denied.isPresent()) {
+                        problems.add("cannot stop debug container " + name + ": " + denied.get()
+                                + " (stopping it runs its release command through exec)");
+                    } else if (dryRun || release(pod, helper.getName(), name, problems)) {
+                        stopped.add(name);
                     }
-                    stopped.add(name);
                 }
             }
         } catch (KubernetesClientException e) {
-            throw ApiFailures.explain(e, "list pods " + where, "");
+            throw ApiFailures.explain(client, e, "list pods " + where, "");
         }
         return new Report(deleted, stopped, problems);
+    }
+
+    private Optional<String> denied(Permission permission) {
+        return access.denied(List.of(permission)).isEmpty() ? Optional.empty()
+                : Optional.of("you may not " + permission.describe() + "; " + FIX);
     }
 
     private FilterWatchListDeletable<Pod, PodList, PodResource> pods(Optional<String> namespace) {
         return namespace.isPresent() ? client.pods().inNamespace(namespace.get()) : client.pods().inAnyNamespace();
     }
 
-    private static List<String> runningHelpers(Pod pod, String prefix) {
+    /** meshcap's debug containers in {@code pod} that have not ended: running, or still starting. */
+    private static List<ContainerStatus> helpers(Pod pod, String prefix) {
         if (pod.getStatus() == null) {
             return List.of();
         }
         return pod.getStatus().getEphemeralContainerStatuses().stream()
                 .filter(s -> s.getName().startsWith(prefix))
-                .filter(s -> s.getState() != null && s.getState().getRunning() != null)
-                .map(ContainerStatus::getName)
+                .filter(s -> s.getState() == null || s.getState().getTerminated() == null)
                 .toList();
     }
 
-    private void delete(Pod pod, String name, List<String> problems) {
+    private boolean delete(Pod pod, String name, List<String> problems) {
         try {
             client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
                     .withGracePeriod(0).delete();
+            return true;
         } catch (KubernetesClientException e) {
-            problems.add("could not delete pod " + name + ": " + ApiFailures.explain(e, "delete pod " + name, "")
-                    .getMessage());
+            problems.add("could not delete node pod " + name + ": " + ApiFailures.explain(client, e,
+                    "delete pod " + name, "").getMessage());
+            return false;
         }
     }
 
-    private void release(Pod pod, String container, String name, List<String> problems) {
+    private boolean release(Pod pod, String container, String name, List<String> problems) {
         ExecTarget helper = new ExecTarget(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), container,
                 List.of());
         try {
-            CommandResult result = exec.run(helper, CaptureArgv.release(), RELEASE_TIMEOUT);
+            CommandResult result = exec.runWhileStopping(helper, CaptureArgv.release(), RELEASE_TIMEOUT);
             if (!result.ok()) {
-                problems.add("could not stop " + name + ": exit " + result.exitCode() + ": " + result.diagnostic());
+                problems.add("could not stop debug container " + name + ": its release command exited "
+                        + result.exitCode() + ": " + result.diagnostic());
+                return false;
             }
+            return true;
         } catch (RuntimeException e) {
-            problems.add("could not stop " + name + ": " + e.getMessage());
+            problems.add("could not stop debug container " + name + ": " + e.getMessage());
+            return false;
         }
     }
 }

@@ -29,8 +29,13 @@ public final class MeshcapObjects {
 
     /** A fresh run ID: short, lower-case, valid in names and label values. */
     public static String newRunId() {
-        StringBuilder id = new StringBuilder(RUN_ID_LENGTH);
-        for (int i = 0; i < RUN_ID_LENGTH; i++) {
+        return randomId(RUN_ID_LENGTH);
+    }
+
+    /** {@code length} random lower-case letters and digits. */
+    static String randomId(int length) {
+        StringBuilder id = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
             id.append(RUN_ID_ALPHABET.charAt(RANDOM.nextInt(RUN_ID_ALPHABET.length())));
         }
         return id.toString();

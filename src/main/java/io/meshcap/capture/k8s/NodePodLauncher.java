@@ -1,7 +1,6 @@
 package io.meshcap.capture.k8s;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshcap.MeshcapException;
 import java.time.Duration;
@@ -10,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * A privileged pod pinned to the target's node, in the host PID namespace: it finds a process of the target
- * container by its container ID and runs every command under {@code nsenter -n -t PID}. Clean-up deletes it.
+ * container by its container ID and runs every command under {@code nsenter -n -t PID}. Clean-up deletes it,
+ * by the name meshcap gave it, so also when set-up was stopped while the pod was being created.
  */
 final class NodePodLauncher implements CaptureLauncher {
 
@@ -19,23 +19,24 @@ final class NodePodLauncher implements CaptureLauncher {
     private static final Duration FIND_PID_TIMEOUT = Duration.ofSeconds(30);
     private static final String ALTERNATIVE = "or use --strategy ephemeral";
 
-    private final KubernetesClient client;
+    private final ClusterRun run;
     private final PodExec exec;
     private final PodInfo pod;
     private final ContainerInfo container;
-    private final LaunchSettings settings;
-    // Set during set-up, read by leg threads and by clean-up (which may run on the shutdown hook).
-    private volatile String helperName;
+    private final String helperName;
+    private final String object;
+    // Set during set-up, read by leg threads and by clean-up.
+    private volatile boolean requested;
     private volatile boolean deleted;
     private volatile ExecTarget target;
 
-    NodePodLauncher(KubernetesClient client, PodExec exec, PodInfo pod, ContainerInfo container,
-            LaunchSettings settings) {
-        this.client = client;
+    NodePodLauncher(ClusterRun run, PodExec exec, PodInfo pod, ContainerInfo container) {
+        this.run = run;
         this.exec = exec;
         this.pod = pod;
         this.container = container;
-        this.settings = settings;
+        this.helperName = NodePodSpec.newName(run.settings().runId());
+        this.object = "node pod " + pod.namespace() + "/" + helperName;
     }
 
     @Override
@@ -53,16 +54,28 @@ final class NodePodLauncher implements CaptureLauncher {
                     + " has no usable container ID ('" + container.containerId() + "'), so its process cannot be "
                     + "found on the node; wait until it runs, or use --strategy ephemeral");
         }
-        Pod spec = NodePodSpec.build(pod.ref(), pod.node(), settings.image(), settings.runId(), settings.lifetime());
+        String namespace = pod.namespace();
+        run.access().require(List.of(Permission.pods("get", namespace), Permission.pods("create", namespace),
+                Permission.pods("delete", namespace), Permission.podExec(namespace)), strategy(), ALTERNATIVE);
+        run.stop().checkNotStopped("setting up for pod " + pod.ref());
+        Pod spec = NodePodSpec.build(helperName, pod.ref(), pod.node(), run.settings().image(),
+                run.settings().runId(), run.settings().lifetime());
+        run.footprint().add(object, namespace);
+        requested = true;
         try {
-            helperName = client.pods().inNamespace(pod.namespace()).resource(spec).create().getMetadata().getName();
+            run.client().pods().inNamespace(namespace).resource(spec).create();
         } catch (KubernetesClientException e) {
-            throw ApiFailures.explain(e, "create a privileged pod on node " + pod.node() + " in namespace "
-                    + pod.namespace(), ALTERNATIVE);
+            if (e.getCode() > 0) {
+                requested = false;
+                run.footprint().remove(object);
+            }
+            throw ApiFailures.explain(run.client(), e, "create a privileged pod on node " + pod.node()
+                    + " in namespace " + namespace, ALTERNATIVE);
         }
-        PodRef helper = new PodRef(pod.namespace(), helperName);
-        HelperWait.nodePod(client, helper, NodePodSpec.CONTAINER, settings.image(), settings.readyTimeout());
-        ExecTarget inHelper = new ExecTarget(pod.namespace(), helperName, NodePodSpec.CONTAINER, List.of());
+        PodRef helper = new PodRef(namespace, helperName);
+        HelperWait.nodePod(run.client(), helper, NodePodSpec.CONTAINER, run.settings().image(),
+                run.settings().readyTimeout(), () -> run.stop().checkNotStopped("waiting for " + object + " to run"));
+        ExecTarget inHelper = new ExecTarget(namespace, helperName, NodePodSpec.CONTAINER, List.of());
         exec.requireTcpdump(inHelper, "pass --image with an image that has tcpdump, nsenter, iptables and nft "
                 + "(default " + LaunchSettings.DEFAULT_IMAGE + ")");
         CommandResult found = exec.run(inHelper, CaptureArgv.findPid(container.containerId()), FIND_PID_TIMEOUT);
@@ -71,8 +84,7 @@ final class NodePodLauncher implements CaptureLauncher {
             throw MeshcapException.failure("could not find a process of container " + container.name() + " on node "
                     + pod.node() + " (" + found.diagnostic() + "); use --strategy ephemeral");
         }
-        target = new ExecTarget(pod.namespace(), helperName, NodePodSpec.CONTAINER,
-                CaptureArgv.nsenter(Long.parseLong(pid)));
+        target = new ExecTarget(namespace, helperName, NodePodSpec.CONTAINER, CaptureArgv.nsenter(Long.parseLong(pid)));
     }
 
     @Override
@@ -85,17 +97,19 @@ final class NodePodLauncher implements CaptureLauncher {
 
     @Override
     public String cleanUp() {
-        if (helperName == null || deleted) {
+        if (!requested || deleted) {
             return null;
         }
         deleted = true;
         try {
-            client.pods().inNamespace(pod.namespace()).withName(helperName).withGracePeriod(0).delete();
+            // A pod that was never created (the request was refused or never arrived) is simply not found.
+            run.client().pods().inNamespace(pod.namespace()).withName(helperName).withGracePeriod(0).delete();
+            run.footprint().remove(object);
             return null;
         } catch (KubernetesClientException e) {
-            return "could not delete node pod " + pod.namespace() + "/" + helperName + " (" + e.getMessage()
-                    + "); delete it with: kubectl delete pod -n " + pod.namespace() + " " + helperName
-                    + " (or meshcap cleanup -n " + pod.namespace() + ")";
+            return "could not delete " + object + " (" + ApiFailures.explain(run.client(), e, "delete " + object, "")
+                    .getMessage() + "); delete it with: kubectl delete pod -n " + pod.namespace() + " " + helperName
+                    + " (or " + run.footprint().cleanupCommand(run.settings().runId()) + ")";
         }
     }
 }

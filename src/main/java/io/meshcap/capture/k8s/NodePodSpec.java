@@ -14,8 +14,9 @@ public final class NodePodSpec {
 
     /** The helper's container name. */
     public static final String CONTAINER = "meshcap";
-    /** Node pods are named {@code meshcap-node-XXXXX} by the API server. */
-    public static final String GENERATE_NAME = MeshcapObjects.NAME_PREFIX + "node-";
+    /** Node pods are named {@code meshcap-node-RUN-XXXXX}. */
+    public static final String NAME_PREFIX = MeshcapObjects.NAME_PREFIX + "node-";
+    private static final int SUFFIX_LENGTH = 5;
     // The helper lives in the target's namespace, which is usually in the mesh: it must not get a sidecar
     // (its init container would rewrite the helper's rules and delay it) nor be captured by ztunnel.
     static final String SIDECAR_INJECT_ANNOTATION = "sidecar.istio.io/inject";
@@ -32,16 +33,25 @@ public final class NodePodSpec {
     }
 
     /**
+     * A fresh name for a node pod of run {@code runId}. meshcap names the pod itself (rather than let the server
+     * generate a name) so that it can delete it even when it was stopped while the create request was in flight.
+     */
+    public static String newName(String runId) {
+        return NAME_PREFIX + runId + "-" + MeshcapObjects.randomId(SUFFIX_LENGTH);
+    }
+
+    /**
+     * @param name     its name ({@link #newName})
      * @param target   the pod to capture (its namespace hosts the helper)
      * @param node     the node to pin to
      * @param image    the helper image (tcpdump, nsenter, iptables, nft, ss, ip)
      * @param runId    the run that creates it
      * @param lifetime how long it may live at most (activeDeadlineSeconds and its idle process)
      */
-    public static Pod build(PodRef target, String node, String image, String runId, Duration lifetime) {
+    public static Pod build(String name, PodRef target, String node, String image, String runId, Duration lifetime) {
         return new PodBuilder()
                 .withNewMetadata()
-                    .withGenerateName(GENERATE_NAME)
+                    .withName(name)
                     .withNamespace(target.namespace())
                     .withLabels(Map.of(
                             MeshcapObjects.MANAGED_BY_LABEL, MeshcapObjects.MANAGED_BY_VALUE,

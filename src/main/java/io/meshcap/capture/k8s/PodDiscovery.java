@@ -68,7 +68,7 @@ public final class PodDiscovery {
         try {
             pods = client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems();
         } catch (KubernetesClientException e) {
-            throw ApiFailures.explain(e, "list pods matching '" + selector + "' in namespace " + namespace, "");
+            throw ApiFailures.explain(client, e, "list pods matching '" + selector + "' in namespace " + namespace, "");
         }
         if (pods.isEmpty()) {
             throw MeshcapException.failure("no pod in namespace " + namespace + " matches '" + selector

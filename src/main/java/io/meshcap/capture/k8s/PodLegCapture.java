@@ -65,7 +65,7 @@ final class PodLegCapture implements LegCapture {
         boolean signalled = false;
         if (pid > 0) {
             try {
-                signalled = exec.run(target, CaptureArgv.stop(pid), STOP_TIMEOUT).ok();
+                signalled = exec.runWhileStopping(target, CaptureArgv.stop(pid), STOP_TIMEOUT).ok();
             } catch (RuntimeException e) {
                 signalled = false;
             }

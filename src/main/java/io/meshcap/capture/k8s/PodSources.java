@@ -1,6 +1,5 @@
 package io.meshcap.capture.k8s;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshcap.MeshcapException;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Consumer;
 
 /** Sets up capture sources for many pods at once (--selector), at most {@code parallelism} at a time. */
 public final class PodSources {
@@ -19,17 +17,19 @@ public final class PodSources {
 
     /**
      * Opens a source per pod, in the pods' order. All or nothing: if any pod fails, the sources already
-     * opened are closed and the first failure is raised, naming its pod.
+     * opened are closed and the first failure is raised, naming its pod. A --container that some pod does not
+     * have is refused before anything is created in any pod.
      */
-    public static List<KubernetesCaptureSource> openAll(KubernetesClient client, List<PodInfo> pods,
-            Optional<String> container, LaunchSettings settings, Consumer<String> notes, int parallelism) {
+    public static List<KubernetesCaptureSource> openAll(ClusterRun run, List<PodInfo> pods,
+            Optional<String> container, int parallelism) {
         if (parallelism < 1) {
             throw MeshcapException.usage("--max-parallel must be at least 1");
         }
+        pods.forEach(pod -> pod.container(container));
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, pods.size())));
         List<Future<KubernetesCaptureSource>> pending = new ArrayList<>();
         for (PodInfo pod : pods) {
-            pending.add(pool.submit(() -> KubernetesCaptureSource.open(client, pod, container, settings, notes)));
+            pending.add(pool.submit(() -> KubernetesCaptureSource.open(run, pod, container)));
         }
         pool.shutdown();
         List<KubernetesCaptureSource> opened = new ArrayList<>();

@@ -4,11 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
 import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
 import org.junit.jupiter.api.Test;
 
 class ApiFailuresTest {
+
+    // Only its address is used: nothing here connects.
+    private static final KubernetesClient CLIENT = new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:9").build()).build();
 
     private static KubernetesClientException status(int code, String message) {
         Status status = new StatusBuilder().withCode(code).withMessage(message).build();
@@ -21,7 +30,7 @@ class ApiFailuresTest {
                 + "resource \"pods/ephemeralcontainers\" in API group \"\" in the namespace \"shop\"");
         assertEquals("forbidden: cannot patch pods/ephemeralcontainers in namespace shop; grant it (see "
                 + "examples/rbac.yaml) or use --strategy node",
-                ApiFailures.explain(e, "add an ephemeral container", "or use --strategy node").getMessage());
+                ApiFailures.explain(CLIENT, e, "add an ephemeral container", "or use --strategy node").getMessage());
     }
 
     @Test
@@ -29,7 +38,7 @@ class ApiFailuresTest {
         KubernetesClientException e = status(403, "nodes is forbidden: User \"bob\" cannot list resource \"nodes\" "
                 + "in API group \"\" at the cluster scope");
         assertEquals("forbidden: cannot list nodes cluster-wide; grant it (see examples/rbac.yaml)",
-                ApiFailures.explain(e, "list nodes", "").getMessage());
+                ApiFailures.explain(CLIENT, e, "list nodes", "").getMessage());
     }
 
     @Test
@@ -41,22 +50,25 @@ class ApiFailuresTest {
                 + "host namespaces (hostPID=true), privileged (container \"meshcap\" must not set "
                 + "securityContext.privileged=true); the namespace must allow it (label "
                 + "pod-security.kubernetes.io/enforce=privileged, if your policy permits) or use --strategy ephemeral",
-                ApiFailures.explain(e, "create the node pod", "or use --strategy ephemeral").getMessage());
+                ApiFailures.explain(CLIENT, e, "create the node pod", "or use --strategy ephemeral").getMessage());
     }
 
     @Test
-    void unreachableApiServer() {
+    void unreachableApiServerSaysWhereAndWhyInWords() {
+        // What the JDK client raises for a closed port: no messages, a channel exception at the bottom.
         KubernetesClientException e = new KubernetesClientException("Operation: [get]  for kind: [Pod]",
-                new ConnectException("Connection refused"));
-        assertEquals("cannot reach the API server to read pod shop/x: Connection refused; check the context "
-                + "(--context, --kubeconfig) and that 'kubectl get pods' works",
-                ApiFailures.explain(e, "read pod shop/x", "").getMessage());
+                new IOException(new ConnectException()));
+        e.getCause().getCause().initCause(new ClosedChannelException());
+        String message = ApiFailures.explain(CLIENT, e, "read pod shop/x", "").getMessage();
+        assertEquals("cannot connect to the Kubernetes API at https://127.0.0.1:9 (connection refused); check "
+                + "--context/--kubeconfig", message);
     }
 
     @Test
     void unauthorized() {
-        assertEquals("unauthorized: the API server refused the credentials of the current context while trying to "
-                + "read pod shop/x; check that 'kubectl get pods' works (--context, --kubeconfig)",
-                ApiFailures.explain(status(401, "Unauthorized"), "read pod shop/x", "").getMessage());
+        assertEquals("unauthorized: the API server at https://127.0.0.1:9 refused the credentials of the current "
+                + "context while trying to read pod shop/x; check that 'kubectl get pods' works with the same "
+                + "--context/--kubeconfig",
+                ApiFailures.explain(CLIENT, status(401, "Unauthorized"), "read pod shop/x", "").getMessage());
     }
 }

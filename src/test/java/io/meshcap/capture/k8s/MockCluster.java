@@ -5,6 +5,9 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
@@ -25,14 +28,19 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import io.meshcap.capture.StopSignal;
 import java.util.stream.Collectors;
 
 /**
  * A fake cluster on fabric8's mock server in CRUD mode: pods are stored for real; exec sessions are scripted
- * as websocket frames (first byte the channel: 1 stdout, 2 stderr, 3 status), as the kubelet sends them.
+ * as websocket frames (first byte the channel: 1 stdout, 2 stderr, 3 status), as the kubelet sends them; access
+ * reviews are answered as an authorizer would, allowing everything not {@link #deny denied}.
  */
-final class MockCluster {
+public final class MockCluster {
 
     static final String NAMESPACE = "shop";
     static final String POD = "reviews-v1-7d9c";
@@ -47,12 +55,38 @@ final class MockCluster {
     private static final String SUCCESS = "{\"metadata\":{},\"status\":\"Success\"}";
     private static final int FRAME_DELAY_MS = 5;
 
+    static final String ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+
     final KubernetesMockServer server;
     final KubernetesClient client;
+    private final Set<Permission> denied = ConcurrentHashMap.newKeySet();
 
-    MockCluster(KubernetesMockServer server, KubernetesClient client) {
+    public MockCluster(KubernetesMockServer server, KubernetesClient client) {
         this.server = server;
         this.client = client;
+        server.expect().post().withPath(ACCESS_REVIEWS).andReply(201, this::review).always();
+    }
+
+    /** From now on the authorizer denies {@code permission}. */
+    public void deny(Permission permission) {
+        denied.add(permission);
+    }
+
+    /** The access review in {@code request}, answered. */
+    private SelfSubjectAccessReview review(RecordedRequest request) {
+        SelfSubjectAccessReview review = client.getKubernetesSerialization().unmarshal(request.getUtf8Body(),
+                SelfSubjectAccessReview.class);
+        ResourceAttributes asked = review.getSpec().getResourceAttributes();
+        Permission permission = new Permission(asked.getVerb(), asked.getResource(),
+                Objects.requireNonNullElse(asked.getSubresource(), ""), Objects.requireNonNullElse(asked.getNamespace(), ""));
+        review.setStatus(new SubjectAccessReviewStatusBuilder().withAllowed(!denied.contains(permission))
+                .withReason(denied.contains(permission) ? "" : "RBAC: allowed by the test").build());
+        return review;
+    }
+
+    /** The run of a command in this cluster, with {@code settings}, notes into {@code notes}, never stopped. */
+    ClusterRun run(LaunchSettings settings, List<String> notes) {
+        return new ClusterRun(client, settings, notes::add, StopSignal.manual());
     }
 
     /** The target: app container "reviews" on 9080 plus istio-proxy, dual-stack, Running on worker-2. */
@@ -101,7 +135,7 @@ final class MockCluster {
     }
 
     /** A kubeconfig in {@code directory} whose current context is this mock server, namespace {@link #NAMESPACE}. */
-    Path kubeconfig(Path directory) throws IOException {
+    public Path kubeconfig(Path directory) throws IOException {
         return Files.writeString(directory.resolve("config"), String.join("\n",
                 "apiVersion: v1", "kind: Config",
                 "clusters:", "- name: mock", "  cluster:",
@@ -214,7 +248,7 @@ final class MockCluster {
     }
 
     /** Every request the mock has received so far (drains its queue). */
-    List<RecordedRequest> requests() throws InterruptedException {
+    public List<RecordedRequest> requests() throws InterruptedException {
         List<RecordedRequest> requests = new ArrayList<>();
         RecordedRequest request;
         while ((request = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
@@ -230,6 +264,11 @@ final class MockCluster {
                 .filter(p -> p.startsWith("command="))
                 .map(p -> URLDecoder.decode(p.substring("command=".length()), StandardCharsets.UTF_8))
                 .toList();
+    }
+
+    /** Whether a request creates, changes or deletes something (an access review only asks a question). */
+    static boolean changesSomething(RecordedRequest request) {
+        return !request.getMethod().equals("GET") && !request.getPath().startsWith(ACCESS_REVIEWS);
     }
 
     static boolean isExec(RecordedRequest request) {

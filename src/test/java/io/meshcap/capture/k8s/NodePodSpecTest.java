@@ -13,13 +13,14 @@ import org.junit.jupiter.api.Test;
 
 class NodePodSpecTest {
 
-    private final Pod pod = NodePodSpec.build(new PodRef("shop", "reviews-v1-7d9c"), "worker-2",
+    private final Pod pod = NodePodSpec.build("meshcap-node-abc123-x7k2p", new PodRef("shop", "reviews-v1-7d9c"), "worker-2",
             "nicolaka/netshoot:v0.13", "abc123", Duration.ofHours(1));
 
     @Test
-    void generatedNameLabelsAndTarget() {
-        assertNull(pod.getMetadata().getName());
-        assertEquals("meshcap-node-", pod.getMetadata().getGenerateName());
+    void nameLabelsAndTarget() {
+        assertEquals("meshcap-node-abc123-x7k2p", pod.getMetadata().getName());
+        assertNull(pod.getMetadata().getGenerateName());
+        assertTrue(NodePodSpec.newName("abc123").matches("meshcap-node-abc123-[a-z0-9]{5}"), NodePodSpec.newName("abc123"));
         assertEquals("shop", pod.getMetadata().getNamespace());
         assertEquals(Map.of("app.kubernetes.io/managed-by", "meshcap", "meshcap.io/run", "abc123",
                 "istio.io/dataplane-mode", "none"), pod.getMetadata().getLabels());

@@ -38,8 +38,8 @@ class PodSourcesTest {
         List<PodInfo> pods = List.of(privilegedProxyPod(cluster, "reviews-v1-a", "Running"),
                 privilegedProxyPod(cluster, "reviews-v2-b", "Running"), privilegedProxyPod(cluster, "reviews-v3-c", "Running"));
 
-        List<KubernetesCaptureSource> sources = PodSources.openAll(client, pods, Optional.empty(),
-                LaunchSettings.of(Strategy.AUTO), new ArrayList<String>()::add, 2);
+        List<KubernetesCaptureSource> sources = PodSources.openAll(cluster.run(LaunchSettings.of(Strategy.AUTO),
+                new ArrayList<>()), pods, Optional.empty(), 2);
 
         assertEquals(List.of("reviews-v1-a", "reviews-v2-b", "reviews-v3-c"),
                 sources.stream().map(s -> s.pod().name()).toList());
@@ -53,8 +53,8 @@ class PodSourcesTest {
         List<PodInfo> pods = List.of(privilegedProxyPod(cluster, "reviews-v1-a", "Running"),
                 privilegedProxyPod(cluster, "reviews-v2-b", "Pending"));
 
-        MeshcapException e = assertThrows(MeshcapException.class, () -> PodSources.openAll(client, pods,
-                Optional.empty(), LaunchSettings.of(Strategy.AUTO), new ArrayList<String>()::add, 4));
+        MeshcapException e = assertThrows(MeshcapException.class, () -> PodSources.openAll(
+                cluster.run(LaunchSettings.of(Strategy.AUTO), new ArrayList<>()), pods, Optional.empty(), 4));
 
         assertEquals("pod shop/reviews-v2-b is Pending, not Running; captures need a running "
                 + "pod (kubectl get pod -n shop reviews-v2-b)", e.getMessage());
