@@ -32,7 +32,8 @@ public final class StopSignal implements AutoCloseable {
     private final PrintWriter err;
     private final Map<Signal, SignalHandler> replaced = new LinkedHashMap<>();
     private volatile Supplier<String> stopping = () -> "the capture ends and what was captured is kept";
-    private volatile Supplier<String> leftIfAbandoned = () -> "";
+    private volatile Supplier<String> mayBeLeft = () -> "";
+    private volatile Supplier<String> removeWith = () -> "";
 
     private StopSignal(PrintWriter err) {
         this.err = err;
@@ -61,27 +62,31 @@ public final class StopSignal implements AutoCloseable {
     }
 
     /**
-     * What the announcements say, asked at the moment a signal arrives.
+     * What the announcements say, each asked at the moment a signal arrives.
      *
-     * @param whatStoppingDoes e.g. "stopping 4 legs, then removing node pod shop/meshcap-node-x"
-     * @param whatIsLeft       what may stay behind if clean-up is abandoned and the command that removes it, or
-     *                         empty when nothing would be left
+     * @param whatStoppingDoes e.g. "meshcap stops and removes node pod shop/meshcap-node-x"
+     * @param whatMayBeLeft    what stays behind if that is abandoned, or empty when nothing would
+     * @param howToRemoveIt    the command that removes it later, or empty
      */
-    public void explainWith(Supplier<String> whatStoppingDoes, Supplier<String> whatIsLeft) {
+    public void explainWith(Supplier<String> whatStoppingDoes, Supplier<String> whatMayBeLeft,
+            Supplier<String> howToRemoveIt) {
         this.stopping = whatStoppingDoes;
-        this.leftIfAbandoned = whatIsLeft;
+        this.mayBeLeft = whatMayBeLeft;
+        this.removeWith = howToRemoveIt;
     }
 
     private void received(Signal signal) {
-        String left = leftIfAbandoned.get();
+        String remove = removeWith.get();
         if (received.incrementAndGet() == 1) {
             requestStop();
             err.println(System.lineSeparator() + "meshcap: SIG" + signal.getName() + ": stopping: " + stopping.get()
-                    + "; press Ctrl-C again to abandon that" + (left.isEmpty() ? "" : " (" + left + ")"));
+                    + "; press Ctrl-C again to abandon that" + (remove.isEmpty() ? "" : " (then run: " + remove + ")"));
             err.flush();
             return;
         }
-        err.println("meshcap: SIG" + signal.getName() + " again: abandoned" + (left.isEmpty() ? "" : "; " + left));
+        String left = mayBeLeft.get();
+        err.println("meshcap: SIG" + signal.getName() + " again: abandoned" + (left.isEmpty() ? ""
+                : "; may be left: " + left + (remove.isEmpty() ? "" : "; remove with: " + remove)));
         err.flush();
         // No shutdown hooks are left to run; halt does not wait for the threads still cleaning up.
         Runtime.getRuntime().halt(MeshcapException.Kind.FAILURE.exitCode());

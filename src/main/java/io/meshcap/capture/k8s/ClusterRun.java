@@ -28,7 +28,8 @@ public final class ClusterRun {
         this.notes = notes;
         this.stop = stop;
         this.access = new AccessReview(client, notes);
-        stop.explainWith(this::whatStoppingDoes, this::whatIsLeft);
+        stop.explainWith(this::whatStoppingDoes, () -> String.join(", ", footprint.objects()),
+                () -> footprint.isEmpty() ? "" : footprint.cleanupCommand(settings.runId()));
     }
 
     public KubernetesClient client() {
@@ -56,12 +57,7 @@ public final class ClusterRun {
     }
 
     private String whatStoppingDoes() {
-        return footprint.isEmpty() ? "nothing was created in the cluster yet"
-                : "the capture ends, then meshcap removes " + String.join(", ", footprint.objects());
-    }
-
-    private String whatIsLeft() {
-        return footprint.isEmpty() ? "" : String.join(", ", footprint.objects()) + " may be left; remove with: "
-                + footprint.cleanupCommand(settings.runId());
+        return footprint.isEmpty() ? "meshcap ends (it has created nothing in the cluster)"
+                : "meshcap ends its legs and removes " + String.join(", ", footprint.objects());
     }
 }

@@ -18,6 +18,8 @@ import io.meshcap.capture.MetadataBundle;
 import io.meshcap.cli.CliRun;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -99,6 +101,66 @@ class CaptureFromPodEndToEndTest {
         CliRun run = CliRun.of("capture", "sidecar", "--pod", "x; rm -rf /", "--kubeconfig", kubeconfig.toString());
         assertEquals(2, run.exitCode(), run.toString());
         assertEquals(before, server.getRequestCount(), "refused before any request");
+    }
+
+    @Test
+    void anUnreachableApiServerIsNamedWithTheReasonInWords() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        Path nowhere = Files.writeString(temp.resolve("nowhere"), Files.readString(kubeconfig)
+                .replaceAll("server: \\S+", "server: https://127.0.0.1:" + closed));
+
+        CliRun run = CliRun.of("capture", "sidecar", "--pod", POD, "--kubeconfig", nowhere.toString());
+
+        assertEquals(1, run.exitCode(), run.toString());
+        assertEquals("meshcap: cannot connect to the Kubernetes API at https://127.0.0.1:" + closed
+                + " (connection refused); check --context/--kubeconfig\n", run.err());
+    }
+
+    @Test
+    void maxParallelZeroIsRefusedBeforeTheApiIsContacted() {
+        int before = server.getRequestCount();
+        CliRun run = CliRun.of("capture", "sidecar", "-l", "app=reviews", "--kubeconfig", kubeconfig.toString(),
+                "--max-parallel", "0");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("meshcap: --max-parallel must be at least 1 (pods set up at once), not 0\n", run.err());
+        assertEquals(before, server.getRequestCount(), "refused before any request");
+    }
+
+    @Test
+    void aContainerOneSelectedPodLacksIsRefusedBeforeAnythingIsCreatedInAnyPod() throws Exception {
+        cluster.create(MockCluster.targetPod().editMetadata().withName("reviews-v2-5f1a").endMetadata()
+                .editSpec().withContainers(MockCluster.targetPod().buildSpec().getContainers().get(1)).endSpec()
+                .build());
+        cluster.requests();
+
+        CliRun run = CliRun.of("capture", "sidecar", "-l", "app=reviews", "--kubeconfig", kubeconfig.toString(),
+                "--container", "reviews", "--strategy", "ephemeral");
+
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("meshcap: container 'reviews' not found in pod shop/reviews-v2-5f1a; it has: "
+                + "istio-proxy"), run.err());
+        assertTrue(cluster.requests().stream().noneMatch(MockCluster::changesSomething),
+                "nothing was created in the pod that has the container");
+    }
+
+    @Test
+    void notesOfTheStrategiesTriedCarryOnePrefix() {
+        cluster.create(MockCluster.targetPod().editMetadata().withName("ratings-v1-0a1b").endMetadata().build());
+        cluster.deny(new Permission("patch", "pods", "ephemeralcontainers", NAMESPACE));
+        cluster.deny(new Permission("create", "pods", "", NAMESPACE));
+
+        CliRun run = CliRun.of("capture", "sidecar", "--pod", "ratings-v1-0a1b", "--kubeconfig", kubeconfig.toString());
+
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("\nmeshcap: note: strategy exec: container istio-proxy of pod "
+                + "shop/ratings-v1-0a1b is not privileged"), run.err());
+        assertTrue(run.err().contains("\nmeshcap: note: strategy ephemeral: forbidden: you may not patch "
+                + "pods/ephemeralcontainers in namespace shop"), run.err());
+        assertTrue(run.err().lines().allMatch(line -> line.startsWith("meshcap: ") && !line.startsWith("meshcap: meshcap:")
+                || line.startsWith("  ")), run.err());
     }
 
     @Test

@@ -275,6 +275,49 @@ class KubernetesCaptureSourceTest {
     }
 
     @Test
+    void withExecForbiddenNoStrategyCreatesAnythingAndEachSaysWhichPermissionIsMissing() throws Exception {
+        cluster.create(MockCluster.targetPod().build());
+        cluster.deny(new Permission("create", "pods", "exec", NAMESPACE));
+        cluster.requests();
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> open(Strategy.AUTO));
+
+        String[] lines = e.getMessage().split("\n");
+        assertEquals(4, lines.length, e.getMessage());
+        assertTrue(lines[1].startsWith("  exec: container istio-proxy of pod shop/" + POD + " is not privileged"),
+                lines[1]);
+        assertEquals("  ephemeral: forbidden: you may not create pods/exec in namespace shop (the API server's answer "
+                + "to a SelfSubjectAccessReview, as kubectl auth can-i asks it), which --strategy ephemeral needs; "
+                + "grant it (see examples/rbac.yaml, Role meshcap-ephemeral) or use --strategy node", lines[2]);
+        assertEquals("  node: forbidden: you may not create pods/exec in namespace shop (the API server's answer to a "
+                + "SelfSubjectAccessReview, as kubectl auth can-i asks it), which --strategy node needs; grant it (see "
+                + "examples/rbac.yaml, Role meshcap-node) or use --strategy ephemeral", lines[3]);
+        List<RecordedRequest> requests = cluster.requests();
+        assertTrue(requests.stream().noneMatch(r -> r.getMethod().equals("PATCH")), "no ephemeral container was added");
+        assertTrue(requests.stream().noneMatch(r -> r.getMethod().equals("POST")
+                && r.getPath().startsWith("/api/v1/namespaces/")), "no pod was created");
+        assertTrue(requests.stream().noneMatch(MockCluster::isExec), "nothing was run");
+        assertEquals(1, client.pods().inNamespace(NAMESPACE).list().getItems().size());
+    }
+
+    @Test
+    void aRefusedExecNamesThePermissionFromTheApisStatusNotAnUnreachableServer() {
+        cluster.create(MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
+                .endSecurityContext().endContainer().endSpec().build());
+        // The authorizer refuses the websocket upgrade; the same request without it gets the Status as JSON.
+        server.expect().get().withPath(MockCluster.execPath(POD, "istio-proxy", CaptureArgv.probe()))
+                .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+                        .withMessage("pods \"" + POD + "\" is forbidden: User \"bob\" cannot create resource "
+                                + "\"pods/exec\" in API group \"\" in the namespace \"shop\"").build())
+                .always();
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> open(Strategy.EXEC));
+
+        assertEquals("forbidden: cannot create pods/exec in namespace shop; grant it (see examples/rbac.yaml)",
+                e.getMessage());
+    }
+
+    @Test
     void execStrategyNeedsAPrivilegedProxy() {
         cluster.create(MockCluster.targetPod().build());
         MeshcapException e = assertThrows(MeshcapException.class, () -> open(Strategy.EXEC));

@@ -2,12 +2,16 @@ package io.meshcap.capture.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.meshcap.MeshcapException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -58,5 +62,38 @@ class PodSourcesTest {
 
         assertEquals("pod shop/reviews-v2-b is Pending, not Running; captures need a running "
                 + "pod (kubectl get pod -n shop reviews-v2-b)", e.getMessage());
+    }
+
+    @Test
+    void whenOnePodFailsTheHelpersAlreadyAddedToTheOthersAreStopped() throws Exception {
+        MockCluster cluster = new MockCluster(server, client);
+        String ready = "reviews-v1-a";
+        String refused = "reviews-v2-b";
+        Pod withDebug = MockCluster.targetWithRunningDebugContainer();
+        withDebug.getMetadata().setName(ready);
+        cluster.create(withDebug);
+        cluster.create(MockCluster.targetPod().editMetadata().withName(refused).endMetadata().build());
+        server.expect().patch().withPath("/api/v1/namespaces/shop/pods/" + ready + "/ephemeralcontainers")
+                .andReturn(200, withDebug).once();
+        server.expect().patch().withPath("/api/v1/namespaces/shop/pods/" + refused + "/ephemeralcontainers")
+                .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden").withMessage("pods \"" + refused
+                        + "\" is forbidden: violates PodSecurity \"baseline:latest\": non-default capabilities")
+                        .build()).once();
+        cluster.execReturns(ready, MockCluster.DEBUG, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.execReturns(ready, MockCluster.DEBUG, CaptureArgv.release(), "", 0);
+        List<PodInfo> pods = List.of(new PodDiscovery(client).get(new PodRef("shop", ready)),
+                new PodDiscovery(client).get(new PodRef("shop", refused)));
+        LaunchSettings settings = LaunchSettings.of(Strategy.EPHEMERAL).withRunId(MockCluster.RUN_ID)
+                .withReadyTimeout(Duration.ofSeconds(10));
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> PodSources.openAll(
+                cluster.run(settings, new ArrayList<>()), pods, Optional.empty(), 2));
+
+        assertTrue(e.getMessage().startsWith("Pod Security admission rejected: cannot add an ephemeral container to "
+                + "pod shop/" + refused), e.getMessage());
+        List<RecordedRequest> releases = cluster.requests().stream().filter(MockCluster::isExec)
+                .filter(r -> MockCluster.commandOf(r).equals(CaptureArgv.release())).toList();
+        assertEquals(1, releases.size(), "the helper of the pod that was set up is stopped");
+        assertTrue(releases.get(0).getPath().startsWith("/api/v1/namespaces/shop/pods/" + ready + "/exec?"));
     }
 }

@@ -1,0 +1,135 @@
+package io.meshcap.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import io.meshcap.capture.LegCapture.LegOutcome;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How the engine ends legs that are slow or unable to stop, and points out a leg that has gone silent. The
+ * legs are test doubles: these are faults no real capturer produces on demand (a stop that takes long, a stop
+ * that never returns, a stream that stops delivering).
+ */
+class CaptureEngineStopTest {
+
+    private static final LegOutcome CLEAN = new LegOutcome(0, 0, "");
+    private static final Duration GENEROUS = Duration.ofSeconds(60);
+
+    @TempDir
+    Path temp;
+
+    private final StringWriter err = new StringWriter();
+
+    private static LegPlan leg(String name) {
+        return new LegPlan("pod", name, "inbound-mtls", "tcp", false, CaptureLimits.none(), Map.of());
+    }
+
+    private CaptureEngine engine(CaptureSource source, Duration stopDeadline, Duration silence) {
+        return new CaptureEngine(source, temp, new StatusLine(new PrintWriter(err, true), false), stopDeadline, silence);
+    }
+
+    /** A leg whose stop returns only once every leg's stop has begun: stopping one after the other never ends. */
+    private static LegCapture stoppingTogether(CountDownLatch allStopping) throws InterruptedException {
+        LegCapture capture = mock(LegCapture.class);
+        CountDownLatch stopped = new CountDownLatch(1);
+        doAnswer(call -> {
+            allStopping.countDown();
+            if (allStopping.await(GENEROUS.toSeconds(), TimeUnit.SECONDS)) {
+                stopped.countDown();
+            }
+            return null;
+        }).when(capture).stop();
+        when(capture.await(any())).thenAnswer(call -> stopped.await(((Duration) call.getArgument(0)).toMillis(),
+                TimeUnit.MILLISECONDS) ? CLEAN : null);
+        return capture;
+    }
+
+    @Test
+    void legsAreStoppedAllAtOnce() throws Exception {
+        List<LegPlan> legs = List.of(leg("eth0"), leg("lo"), leg("eth1"));
+        CountDownLatch allStopping = new CountDownLatch(legs.size());
+        CaptureSource source = mock(CaptureSource.class);
+        List<LegCapture> captures = new ArrayList<>();
+        for (LegPlan plan : legs) {
+            LegCapture capture = stoppingTogether(allStopping);
+            captures.add(capture);
+        }
+        when(source.start(any(), any())).thenAnswer(call -> captures.get(legs.indexOf(call.getArgument(0))));
+        StopSignal stop = StopSignal.manual();
+        stop.requestStop();
+
+        List<SpooledLeg> spooled = engine(source, GENEROUS, GENEROUS).run(legs, null, stop, null);
+
+        assertEquals(List.of(CLEAN, CLEAN, CLEAN), spooled.stream().map(SpooledLeg::outcome).toList(), err.toString());
+    }
+
+    @Test
+    void aLegThatNeverStopsIsGivenUpAtTheDeadlineAndTheOthersAreKept() throws Exception {
+        LegCapture stuck = mock(LegCapture.class);
+        doAnswer(call -> {
+            new CountDownLatch(1).await();
+            return null;
+        }).when(stuck).stop();
+        when(stuck.await(any())).thenAnswer(call -> {
+            Thread.sleep(((Duration) call.getArgument(0)).toMillis());
+            return null;
+        });
+        LegCapture fine = mock(LegCapture.class);
+        when(fine.await(any())).thenReturn(CLEAN);
+        CaptureSource source = mock(CaptureSource.class);
+        List<LegPlan> legs = List.of(leg("eth0"), leg("lo"));
+        when(source.start(any(), any())).thenAnswer(call -> call.getArgument(0) == legs.get(0) ? stuck : fine);
+        StopSignal stop = StopSignal.manual();
+        stop.requestStop();
+
+        List<SpooledLeg> spooled = engine(source, Duration.ofSeconds(1), GENEROUS).run(legs, null, stop, null);
+
+        assertEquals(new LegOutcome(1, -1, "did not stop within 1 s; given up, what it sent until then is kept"),
+                spooled.get(0).outcome());
+        assertEquals(CLEAN, spooled.get(1).outcome());
+    }
+
+    @Test
+    void aLegThatReceivesNothingForLongIsPointedOutByName() throws Exception {
+        LegCapture silent = mock(LegCapture.class);
+        when(silent.await(any())).thenAnswer(call -> call.getArgument(0).equals(Duration.ZERO) ? null : CLEAN);
+        CaptureSource source = mock(CaptureSource.class);
+        when(source.start(any(), any())).thenReturn(silent);
+        StopSignal stop = StopSignal.manual();
+        StringWriter seen = err;
+        Thread stopper = new Thread(() -> {
+            try {
+                while (!seen.toString().contains("has received nothing")) {
+                    Thread.sleep(20);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stop.requestStop();
+        });
+        stopper.setDaemon(true);
+        stopper.start();
+
+        engine(source, GENEROUS, Duration.ofSeconds(1)).run(List.of(leg("lo")), GENEROUS, stop, null);
+
+        assertTrue(err.toString().contains("meshcap: leg pod/lo:inbound-mtls has received nothing for 1 s: its stream "
+                + "may be stalled (or nothing matches its filter)"), err.toString());
+        assertFalse(err.toString().contains("receiving again"), err.toString());
+    }
+}
