@@ -16,7 +16,7 @@ public interface CaptureSource extends AutoCloseable {
      */
     LegCapture start(LegPlan leg, OutputStream sink) throws IOException;
 
-    /** Undoes everything set-up did. Idempotent, and safe to call from a shutdown hook. */
+    /** Undoes everything set-up did. Idempotent, and safe to call from another thread while legs run. */
     @Override
     void close();
 }

@@ -59,7 +59,8 @@ import picocli.CommandLine.Spec;
             "from its network namespace (or, for pods, from the Kubernetes API and inside the pod: its own",
             "rules, even with --print-plan); flags override them. Every leg starts at once; each one's start",
             "(time, interface, filter) is printed before 'capturing', and --duration counts from there.",
-            "Ctrl-C stops the capture and still writes the merged file; nothing is left running in the cluster."
+            "Ctrl-C (or SIGTERM) stops the capture and still writes the merged file and its metadata; nothing is left",
+            "running in the cluster. A second Ctrl-C quits at once, naming what may be left and the cleanup command."
         },
         footer = {
             "",

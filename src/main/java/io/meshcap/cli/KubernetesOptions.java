@@ -98,12 +98,10 @@ final class KubernetesOptions {
     /**
      * The target pods, read from the API: the one --pod names, or every pod --selector matches (by name).
      *
-     * @throws MeshcapException if neither or both are given, a name is invalid, or the API says no
+     * @throws MeshcapException if neither is given, a name is invalid, or the API says no ({@link #validate()} has
+     *                          refused both)
      */
     List<PodInfo> discover(KubernetesClient client) {
-        if (pod != null && selector != null) {
-            throw MeshcapException.usage("--pod and --selector exclude each other; give one");
-        }
         if (!requested()) {
             throw MeshcapException.usage("name the target with --pod [NS/]NAME or --selector LABELS");
         }

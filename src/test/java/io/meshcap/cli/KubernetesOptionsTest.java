@@ -75,7 +75,16 @@ class KubernetesOptionsTest {
     void podAndSelectorExcludeEachOther() {
         KubernetesOptions options = parse("--pod", "a", "--selector", "app=x");
         assertEquals("--pod and --selector exclude each other; give one",
-                assertThrows(MeshcapException.class, () -> options.discover(client)).getMessage());
+                assertThrows(MeshcapException.class, options::validate).getMessage());
+    }
+
+    @Test
+    void flagsThatNeedNoClusterAreCheckedBeforeOneIsContacted() {
+        MeshcapException e = assertThrows(MeshcapException.class, parse("-l", "app=x", "--max-parallel", "0")::validate);
+        assertEquals(MeshcapException.Kind.USAGE, e.kind());
+        assertEquals(MeshcapException.Kind.USAGE, assertThrows(MeshcapException.class,
+                parse("--pod", "a", "--container", "no such")::validate).kind());
+        assertEquals(0, server.getRequestCount());
     }
 
     @Test

@@ -394,7 +394,7 @@ class KubernetesCaptureSourceTest {
         KubernetesCaptureSource source = open(Strategy.EPHEMERAL);
         LegCapture capture = source.start(leg, sink);
         waitForBytes(sink, ends.get(0));
-        source.close(); // what Ctrl-C does, through the shutdown hook
+        source.close(); // what the end of a capture does, Ctrl-C included
 
         assertEquals(0, capture.await(WAIT).exitCode());
         List<List<String>> execs = cluster.requests().stream().filter(MockCluster::isExec).map(MockCluster::commandOf)
