@@ -111,6 +111,10 @@ final class EphemeralContainerLauncher implements CaptureLauncher {
                 run.footprint().remove(object);
                 return null;
             }
+            if (status.get().getState() == null || status.get().getState().getRunning() == null) {
+                run.notes().accept("note: " + object + " is still starting; waiting up to " + START_WAIT.toSeconds()
+                        + " s for it to run, to stop it");
+            }
             HelperWait.ephemeralContainer(run.client(), pod.ref(), name, run.settings().image(), START_WAIT, () -> { });
             ExecTarget helper = new ExecTarget(pod.namespace(), pod.name(), name, List.of());
             CommandResult released = exec.runWhileStopping(helper, CaptureArgv.release(), RELEASE_TIMEOUT);

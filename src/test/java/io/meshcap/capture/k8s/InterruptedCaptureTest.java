@@ -184,6 +184,27 @@ class InterruptedCaptureTest {
         assertWholeBundle(out, strategy);
     }
 
+    /** The commands that set up a helper only to read the pod are interrupted the same way. */
+    @ParameterizedTest(name = "{0} with the {1} strategy")
+    @CsvSource({"inspect, NODE", "ports, EPHEMERAL", "capture inbound-mtls --print-plan, NODE"})
+    void aSignalWhileAHelperIsSetUpToReadThePodRemovesIt(String command, Strategy strategy) throws Exception {
+        startKubelet(strategy, Phase.SET_UP, MockCluster.resource(PcapFiles.LO_SMALL));
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        args.addAll(List.of("--pod", POD, "--kubeconfig", cluster.kubeconfig(temp).toString(), "--strategy",
+                strategy.flagValue()));
+        ChildMeshcap meshcap = ChildMeshcap.start(temp, args);
+        meshcap.awaitCondition(helper::isDone, STEP, "the helper's creation");
+        meshcap.signal("TERM");
+        meshcap.awaitErr("press Ctrl-C again", STEP);
+        helperMayRun.countDown();
+        int exit = meshcap.await(STEP.multipliedBy(2));
+
+        String err = meshcap.err();
+        assertTrue(seen.stream().anyMatch(removes(strategy)), "the helper was removed: " + requests() + "\n" + err);
+        assertEquals(1, exit, err);
+        assertTrue(err.contains("stopped while waiting for "), err);
+    }
+
     @Test
     void aSecondCtrlCAbandonsTheCleanUpAndSaysWhatIsLeftAndHowToRemoveIt() throws Exception {
         releaseHangs = true;
