@@ -108,6 +108,7 @@ class CaptureEngineStopTest {
     @Test
     void aLegThatReceivesNothingForLongIsPointedOutByName() throws Exception {
         LegCapture silent = mock(LegCapture.class);
+        when(silent.listening()).thenReturn(true);
         when(silent.await(any())).thenAnswer(call -> call.getArgument(0).equals(Duration.ZERO) ? null : CLEAN);
         CaptureSource source = mock(CaptureSource.class);
         when(source.start(any(), any())).thenReturn(silent);
