@@ -11,6 +11,8 @@ import java.util.List;
  */
 public final class LegStops {
 
+    private static final Duration POLL = Duration.ofMillis(100);
+
     private LegStops() {
     }
 
@@ -30,7 +32,12 @@ public final class LegStops {
         }
         List<LegCapture.LegOutcome> outcomes = new ArrayList<>();
         for (LegCapture leg : legs) {
-            outcomes.add(leg.await(Duration.ofNanos(Math.max(0, end - System.nanoTime()))));
+            // Asked in short slices: a leg that answers at once (not yet stopped) is asked again until the deadline.
+            LegCapture.LegOutcome outcome = leg.await(Duration.ZERO);
+            for (long left = end - System.nanoTime(); outcome == null && left > 0; left = end - System.nanoTime()) {
+                outcome = leg.await(Duration.ofNanos(Math.min(left, POLL.toNanos())));
+            }
+            outcomes.add(outcome);
         }
         return outcomes;
     }

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.meshcap.MeshcapException;
 import java.net.ConnectException;
+import java.net.URL;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +27,9 @@ import org.junit.jupiter.api.Test;
 class LeftoverCleanupFaultsTest {
 
     @Test
-    void anUnreachableApiServerIsOneLineNamingWhatWasTriedAndTheFix() {
+    void anUnreachableApiServerIsOneLineNamingWhatWasTriedAndTheFix() throws Exception {
         KubernetesClient client = mock(KubernetesClient.class);
+        when(client.getMasterUrl()).thenReturn(new URL("https://127.0.0.1:6443/"));
         MixedOperation<Pod, PodList, PodResource> pods = mock();
         AnyNamespaceOperation<Pod, PodList, PodResource> everywhere = mock();
         FilterWatchListDeletable<Pod, PodList, PodResource> meshcaps = mock();
@@ -38,11 +40,11 @@ class LeftoverCleanupFaultsTest {
                 new KubernetesClientException("An error has occurred.", new ConnectException("Connection refused")));
 
         MeshcapException e = assertThrows(MeshcapException.class,
-                () -> new LeftoverCleanup(client).run(Optional.empty(), Optional.empty(), false));
+                () -> new LeftoverCleanup(client, note -> { }).run(Optional.empty(), Optional.empty(), false));
 
         assertEquals(MeshcapException.Kind.FAILURE, e.kind());
-        assertEquals("cannot reach the API server to list pods in any namespace: Connection refused; check the context "
-                + "(--context, --kubeconfig) and that 'kubectl get pods' works", e.getMessage());
+        assertEquals("cannot connect to the Kubernetes API at https://127.0.0.1:6443 (connection refused); check "
+                + "--context/--kubeconfig", e.getMessage());
         assertFalse(e.getMessage().contains("Exception"), e.getMessage());
     }
 }
