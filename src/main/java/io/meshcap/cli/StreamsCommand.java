@@ -33,12 +33,13 @@ import picocli.CommandLine.Spec;
             "(SNI outbound_.PORT_._.FQDN, ALPN istio-peer-exchange/istio*).",
             "",
             "With TLS keys (the file's own key logs, Decryption Secrets Blocks, or --tls-keylog), meshcap decrypts",
-            "TLS 1.3 mTLS legs itself and joins legs by the HTTP/1.x requests they carried: the same x-request-id,",
-            "or the same request line, header fields and body, sent while the other leg's request was outstanding.",
-            "Such joins say 'joined exactly (same request)', one per request, so a pooled connection is split call",
-            "by call; the timing rule above is left for what content cannot join. The decryption column says for",
-            "every TLS connection whether it was decrypted, and the summary under the table why others were not",
-            "(no key log; opened before key logging started; TLS 1.2; handshake not captured).",
+            "the mTLS legs itself (TLS 1.3; TLS 1.2 with AES-GCM or ChaCha20-Poly1305) and joins legs by the",
+            "HTTP/1.x requests they carried: the same x-request-id, or the same request line, header fields and",
+            "body, sent while the other leg's request was outstanding. Such joins say 'joined exactly (same",
+            "request)', one per request, so a pooled connection is split call by call; the timing rule above is",
+            "left for what content cannot join. The decryption column says for every TLS connection whether it",
+            "was decrypted, and the summary under the table why others were not (no key log; opened before key",
+            "logging started; handshake not captured; a CBC suite).",
             "A raw lo capture is re-associated on the fly (nothing is written)."
         },
         footer = {
@@ -63,7 +64,7 @@ public final class StreamsCommand implements Callable<Integer> {
 
     @Option(names = "--tls-keylog", paramLabel = "FILE",
             description = "An NSS key log (SSLKEYLOGFILE format, as Envoy's key_log and OpenSSL write it) to decrypt"
-                    + " TLS 1.3 legs with, besides the key logs the capture holds. Repeatable.")
+                    + " the mTLS legs with, besides the key logs the capture holds. Repeatable.")
     List<Path> keyLogs = new ArrayList<>();
 
     @Spec

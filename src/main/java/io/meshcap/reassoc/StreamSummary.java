@@ -51,7 +51,7 @@ public record StreamSummary(int stream, int interfaceId, String interfaceName, S
      * Whether a TLS connection could be decrypted.
      *
      * @param status {@code decrypted}, {@code no key log}, {@code no key}, {@code key does not match},
-     *               {@code handshake not captured}, {@code TLS 1.2} or {@code cipher suite not supported}
+     *               {@code handshake not captured}, {@code TLS 1.1 or older} or {@code cipher suite not supported}
      * @param detail why, in words: which key is missing, when key logging started, what stopped decryption early
      */
     public record Decryption(String status, String detail) {

@@ -9,7 +9,7 @@ import javax.crypto.spec.SecretKeySpec;
  * The part of the TLS 1.3 key schedule (RFC 8446 7.1 to 7.3) that turns a traffic secret from a key log into
  * record protection keys: HKDF-Expand-Label (RFC 5869 HKDF-Expand with TLS's label encoding), the write key and
  * IV of a secret, and the next secret after a KeyUpdate. The key log holds the secrets themselves, so no
- * HKDF-Extract and no transcript hash is needed.
+ * HKDF-Extract and no transcript hash is needed. And TLS 1.2's PRF, which turns a master secret into keys.
  */
 final class KeySchedule {
 
@@ -50,6 +50,33 @@ final class KeySchedule {
         info[3 + fullLabel.length] = (byte) context.length;
         System.arraycopy(context, 0, info, 4 + fullLabel.length, context.length);
         return expand(suite, secret, info, length);
+    }
+
+    /**
+     * TLS 1.2's PRF (RFC 5246 5) with the suite's hash: P_hash(secret, label + seed), where A(0) = label + seed,
+     * A(i) = HMAC(secret, A(i-1)) and the output is HMAC(secret, A(1) + label + seed) + HMAC(secret, A(2) + ...).
+     */
+    static byte[] prf12(CipherSuite suite, byte[] secret, byte[] label, byte[] seed, int length) {
+        try {
+            Mac mac = Mac.getInstance(suite.mac());
+            mac.init(new SecretKeySpec(secret, suite.mac()));
+            byte[] labelAndSeed = new byte[label.length + seed.length];
+            System.arraycopy(label, 0, labelAndSeed, 0, label.length);
+            System.arraycopy(seed, 0, labelAndSeed, label.length, seed.length);
+            byte[] output = new byte[length];
+            byte[] a = labelAndSeed;
+            for (int filled = 0; filled < length; ) {
+                a = mac.doFinal(a);
+                mac.update(a);
+                byte[] block = mac.doFinal(labelAndSeed);
+                int take = Math.min(block.length, length - filled);
+                System.arraycopy(block, 0, output, filled, take);
+                filled += take;
+            }
+            return output;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK provides " + suite.mac(), e);
+        }
     }
 
     /** RFC 5869 2.3: T(i) = HMAC(PRK, T(i-1) | info | i), concatenated and cut to {@code length}. */

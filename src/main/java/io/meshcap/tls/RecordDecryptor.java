@@ -10,13 +10,9 @@ import javax.crypto.spec.SecretKeySpec;
  * 5.3): the AEAD nonce is the write IV XORed with the record's sequence number, the additional data is the record
  * header, and the plaintext ends with the real content type followed by zero padding.
  */
-final class RecordDecryptor {
+final class RecordDecryptor implements RecordProtection {
 
     private static final int SEQUENCE_BYTES = 8;
-
-    /** A record's content once opened: {@code bytes[0, length)}. */
-    record Opened(int contentType, byte[] bytes, int length) {
-    }
 
     private final CipherSuite suite;
     private final Cipher cipher;
@@ -35,13 +31,8 @@ final class RecordDecryptor {
         useSecret(secret);
     }
 
-    /**
-     * Opens the record whose 5-byte header is at {@code header} and whose protected body is
-     * {@code body[from, to)}; the next record's sequence number follows only when it opens.
-     *
-     * @return the content, or {@code null} when the record does not authenticate under this secret
-     */
-    Opened open(byte[] header, byte[] body, int from, int to) {
+    @Override
+    public Opened open(byte[] header, byte[] body, int from, int to) {
         try {
             cipher.init(Cipher.DECRYPT_MODE, key, suite.nonce(nonce()));
             cipher.updateAAD(header);
@@ -62,6 +53,10 @@ final class RecordDecryptor {
             // A body shorter than the tag, or similar: it does not open either.
             return null;
         }
+    }
+
+    CipherSuite suite() {
+        return suite;
     }
 
     /** After a KeyUpdate: the next generation of the secret, with the sequence number back at 0. */

@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param status           the outcome
  * @param detail           the outcome in words, e.g. which secret the key log lacks
- * @param suite            the negotiated cipher suite, or {@code null} when not known or not supported
+ * @param suite            the version and cipher suite, e.g. {@code TLS 1.3, TLS_AES_128_GCM_SHA256}, or {@code null}
+ *                         when not known or not decrypted
  * @param clientRecords    protected records the client sent that were decrypted
  * @param serverRecords    protected records the server sent that were decrypted
  * @param keyUpdates       KeyUpdate messages followed (both sides)
@@ -15,7 +16,7 @@ import java.util.List;
  * @param notes            what stopped decryption early, if anything (a gap in the capture, a record that did
  *                         not decrypt after others did)
  */
-public record TlsReport(Status status, String detail, CipherSuite suite, long clientRecords, long serverRecords,
+public record TlsReport(Status status, String detail, String suite, long clientRecords, long serverRecords,
                         int keyUpdates, int earlyDataRecords, List<String> notes) {
 
     public TlsReport {
@@ -32,9 +33,9 @@ public record TlsReport(Status status, String detail, CipherSuite suite, long cl
         KEY_MISMATCH("key does not match"),
         /** The ClientHello or ServerHello is not in the capture, so the client random or cipher suite is unknown. */
         NO_HANDSHAKE("handshake not captured"),
-        /** TLS 1.2 or older: meshcap decrypts TLS 1.3 only (Wireshark decrypts these with the same key log). */
-        NOT_TLS13("TLS 1.2"),
-        /** A TLS 1.3 suite meshcap does not implement (the CCM suites). */
+        /** TLS 1.1 or older. */
+        OLD_VERSION("TLS 1.1 or older"),
+        /** A suite meshcap does not implement: TLS 1.3's CCM suites, TLS 1.2's CBC ones (Wireshark decrypts them). */
         UNSUPPORTED_SUITE("cipher suite not supported");
 
         private final String label;

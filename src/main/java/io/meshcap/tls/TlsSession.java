@@ -7,17 +7,19 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Decrypts one TLS 1.3 connection from both directions' bytes in order (see {@link StreamReassembler}) and a key log.
- * The client random comes from the ClientHello and the cipher suite from the ServerHello; the handshake traffic
- * secrets protect each side's records until its Finished, the application traffic secrets after it, and a KeyUpdate
- * moves a side on to its next secret (RFC 8446 7.2). Secrets are looked up when the ServerHello arrives, so keys
- * added to the key log before that count.
+ * Decrypts one TLS connection from both directions' bytes in order (see {@link StreamReassembler}) and a key log.
+ * The client random comes from the ClientHello, the version and cipher suite from the ServerHello. TLS 1.3: the
+ * handshake traffic secrets protect each side's records until its Finished, the application traffic secrets after
+ * it, and a KeyUpdate moves a side on to its next secret (RFC 8446 7.2). TLS 1.2 with an AEAD suite: the master
+ * secret's keys protect each side's records after its ChangeCipherSpec. Secrets are looked up when the ServerHello
+ * arrives, so keys added to the key log before that count.
  *
  * <p>Only the sides asked for are decrypted past the ServerHello: to read the calls a client makes, its own records
  * are enough, and the server's (the larger part of most traffic) are not worth the work.
  *
- * <p>Not decrypted, and said so in the {@link #report()}: 0-RTT early data (passed over), TLS 1.2 and older, the
- * CCM suites, and anything after a gap in the capture or a record that does not decrypt.
+ * <p>Not decrypted, and said so in the {@link #report()}: 0-RTT early data (passed over), TLS 1.1 and older, the
+ * TLS 1.3 CCM suites and the TLS 1.2 CBC ones, and anything after a gap in the capture or a record that does not
+ * decrypt.
  */
 public final class TlsSession {
 
@@ -45,7 +47,8 @@ public final class TlsSession {
     private final Flow server;
     /** Hex, as key logs file secrets under it. */
     private String clientRandom;
-    private CipherSuite suite;
+    /** {@code TLS 1.3, TLS_AES_128_GCM_SHA256}, once the ServerHello chose one meshcap decrypts. */
+    private String suite;
     private TlsReport.Status status;
     private String detail;
     private final List<String> notes = new ArrayList<>();
@@ -111,7 +114,7 @@ public final class TlsSession {
                 words = "the key log has secrets for this client random, but the records do not decrypt with them";
             } else {
                 outcome = TlsReport.Status.DECRYPTED;
-                words = decrypted ? suite.name() : suite.name() + ", no protected records yet";
+                words = decrypted ? suite : suite + ", no protected records yet";
             }
         }
         return new TlsReport(outcome, words, suite, client.records, server.records,
@@ -127,22 +130,33 @@ public final class TlsSession {
         if (hello.retry()) {
             return;
         }
-        if (!hello.tls13()) {
-            boolean logged = clientRandom != null && keys.get().secret(KeyLog.CLIENT_RANDOM, clientRandom).isPresent();
-            end(TlsReport.Status.NOT_TLS13, "TLS 1.2 or older: meshcap decrypts TLS 1.3 only"
-                    + (logged ? " (the key log has its CLIENT_RANDOM line: Wireshark decrypts it)" : ""));
+        if (hello.version() != ServerHello.TLS13 && hello.version() != ServerHello.TLS12) {
+            end(TlsReport.Status.OLD_VERSION, String.format("version 0x%04x: meshcap decrypts TLS 1.2 and 1.3",
+                    hello.version()));
             return;
         }
-        Optional<CipherSuite> chosen = CipherSuite.of(hello.cipherSuite());
-        if (chosen.isEmpty()) {
-            end(TlsReport.Status.UNSUPPORTED_SUITE, String.format("cipher suite 0x%04x", hello.cipherSuite()));
+        boolean tls13 = hello.version() == ServerHello.TLS13;
+        Optional<CipherSuite> chosen13 = tls13 ? CipherSuite.of(hello.cipherSuite()) : Optional.empty();
+        Optional<Tls12Suite> chosen12 = tls13 ? Optional.empty() : Tls12Suite.of(hello.cipherSuite());
+        if (chosen13.isEmpty() && chosen12.isEmpty()) {
+            end(TlsReport.Status.UNSUPPORTED_SUITE, String.format("TLS 1.%d cipher suite 0x%04x: meshcap decrypts the"
+                    + " AES-GCM and ChaCha20-Poly1305 suites%s", tls13 ? 3 : 2, hello.cipherSuite(),
+                    clientRandom != null && keys.get().hasKeysFor(clientRandom)
+                            ? " (the key log has its keys: Wireshark decrypts it)" : ""));
             return;
         }
         if (clientRandom == null) {
             end(TlsReport.Status.NO_HANDSHAKE, "the ClientHello is not in the capture");
             return;
         }
-        suite = chosen.get();
+        if (tls13) {
+            protect13(chosen13.get());
+        } else {
+            protect12(chosen12.get(), hello.random());
+        }
+    }
+
+    private void protect13(CipherSuite chosen) {
         List<String> missing = new ArrayList<>();
         for (Flow flow : List.of(client, server)) {
             flow.lookUp(missing);
@@ -151,8 +165,22 @@ public final class TlsSession {
             end(TlsReport.Status.NO_KEY, "no " + String.join(", ", missing) + " for client random " + clientRandom);
             return;
         }
-        client.protect();
-        server.protect();
+        suite = "TLS 1.3, " + chosen.name();
+        client.protect(chosen);
+        server.protect(chosen);
+    }
+
+    private void protect12(Tls12Suite chosen, byte[] serverRandom) {
+        Optional<byte[]> master = keys.get().secret(KeyLog.CLIENT_RANDOM, clientRandom);
+        if (master.isEmpty()) {
+            end(TlsReport.Status.NO_KEY, "no " + KeyLog.CLIENT_RANDOM + " line for client random " + clientRandom);
+            return;
+        }
+        suite = "TLS 1.2, " + chosen.name();
+        Tls12RecordDecryptor[] sides = Tls12RecordDecryptor.fromMasterSecret(chosen, master.get(),
+                HexFormat.of().parseHex(clientRandom), serverRandom);
+        client.protectAfterChangeCipherSpec(sides[0]);
+        server.protectAfterChangeCipherSpec(sides[1]);
     }
 
     private void end(TlsReport.Status outcome, String words) {
@@ -162,6 +190,10 @@ public final class TlsSession {
         server.phase = Phase.DONE;
     }
 
+    /**
+     * Where a side is: HELLO before its records are protected (TLS 1.2: until its ChangeCipherSpec), HANDSHAKE under
+     * TLS 1.3's handshake secret, APPLICATION under the keys that protect its data, DONE when nothing more is read.
+     */
     private enum Phase { HELLO, HANDSHAKE, APPLICATION, DONE }
 
     /** One side's records: framing, the handshake messages in them, and the keys that protect them. */
@@ -176,7 +208,12 @@ public final class TlsSession {
         private Phase phase = Phase.HELLO;
         private byte[] handshakeSecret;
         private byte[] applicationSecret;
+        /** What opens this side's records now. */
+        private RecordProtection protection;
+        /** TLS 1.3's decryptor, which KeyUpdates move on; null for TLS 1.2. */
         private RecordDecryptor decryptor;
+        /** TLS 1.2: what protects this side's records once it has sent ChangeCipherSpec. */
+        private RecordProtection afterChangeCipherSpec;
         private boolean finished;
         private boolean keyUpdate;
         private boolean failed;
@@ -206,11 +243,21 @@ public final class TlsSession {
             }
         }
 
-        /** From the record after the ServerHello on, this side's records are protected (or of no interest). */
-        void protect() {
+        /** TLS 1.3: from the record after the ServerHello on, this side's records are protected (or of no interest). */
+        void protect(CipherSuite chosen) {
             if (wanted) {
-                decryptor = new RecordDecryptor(suite, handshakeSecret);
+                decryptor = new RecordDecryptor(chosen, handshakeSecret);
+                protection = decryptor;
                 phase = Phase.HANDSHAKE;
+            } else if (side == Side.SERVER) {
+                phase = Phase.DONE;
+            }
+        }
+
+        /** TLS 1.2: this side's records are protected from its ChangeCipherSpec on (or of no interest). */
+        void protectAfterChangeCipherSpec(RecordProtection keys) {
+            if (wanted) {
+                afterChangeCipherSpec = keys;
             } else if (side == Side.SERVER) {
                 phase = Phase.DONE;
             }
@@ -231,19 +278,29 @@ public final class TlsSession {
         @Override
         public void record(byte[] header, byte[] body, int from, int to, long timestampNanos) {
             int type = header[0] & 0xff;
-            if (phase == Phase.DONE || type == CHANGE_CIPHER_SPEC) {
-                // Sent for middlebox compatibility, never protected, no content.
+            if (phase == Phase.DONE) {
+                return;
+            }
+            if (type == CHANGE_CIPHER_SPEC) {
+                // TLS 1.2: the keys change here. TLS 1.3 sends one for middlebox compatibility, with no meaning.
+                if (afterChangeCipherSpec != null) {
+                    protection = afterChangeCipherSpec;
+                    afterChangeCipherSpec = null;
+                    phase = Phase.APPLICATION;
+                }
                 return;
             }
             if (phase == Phase.HELLO) {
                 hello(type, body, from, to);
                 return;
             }
-            if (type == ALERT) {
+            // TLS 1.3 protects every record as application data; TLS 1.2 keeps the real type outside.
+            boolean protectedRecord = type == APPLICATION_DATA || decryptor == null;
+            if (!protectedRecord) {
                 phase = Phase.DONE;
                 return;
             }
-            RecordDecryptor.Opened opened = type == APPLICATION_DATA ? decryptor.open(header, body, from, to) : null;
+            RecordProtection.Opened opened = protection.open(header, body, from, to);
             if (opened == null) {
                 notOpened(type);
                 return;
@@ -274,11 +331,12 @@ public final class TlsSession {
             }
         }
 
-        private void handshake(RecordDecryptor.Opened opened) {
+        private void handshake(RecordProtection.Opened opened) {
             walker.bytes(opened.bytes(), 0, opened.length());
             if (finished) {
                 finished = false;
-                decryptor = new RecordDecryptor(suite, applicationSecret);
+                decryptor = new RecordDecryptor(decryptor.suite(), applicationSecret);
+                protection = decryptor;
                 phase = Phase.APPLICATION;
             }
             if (keyUpdate) {
@@ -311,7 +369,7 @@ public final class TlsSession {
                         () -> end(TlsReport.Status.NO_HANDSHAKE, "the ServerHello does not parse"));
             } else if (type == HandshakeWalker.FINISHED && phase == Phase.HANDSHAKE) {
                 finished = true;
-            } else if (type == HandshakeWalker.KEY_UPDATE && phase == Phase.APPLICATION) {
+            } else if (type == HandshakeWalker.KEY_UPDATE && phase == Phase.APPLICATION && decryptor != null) {
                 keyUpdate = true;
             }
         }

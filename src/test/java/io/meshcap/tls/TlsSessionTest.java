@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -78,7 +79,7 @@ class TlsSessionTest {
 
         TlsJudge.Decrypted judged = TlsJudge.follow(recorded.capture(), recorded.keyLog(), 0, recorded.port());
         assertEquals(TlsReport.Status.DECRYPTED, result.report().status(), result.report().toString());
-        assertEquals(suite, result.report().suite());
+        assertEquals("TLS 1.3, " + suite.name(), result.report().suite());
         assertArrayEquals(judged.client(), result.client(), "client side differs from tshark's decryption");
         assertArrayEquals(judged.server(), result.server(), "server side differs from tshark's decryption");
         assertArrayEquals(recorded.sent(), result.client(), "the client side is what s_client sent");
@@ -172,16 +173,53 @@ class TlsSessionTest {
         assertEquals(0, mismatch.clientRecords());
     }
 
-    @Test
-    void tls12IsToldApartAndLeftToWireshark() throws Exception {
-        Recorded recorded = record("tls12", List.of("-tls1_2"), List.of("-tls1_2"), List.of(LINES[0]));
+    /** OpenSSL's names of the TLS 1.2 AEAD suites for the tests' ECDSA certificates, and meshcap's. */
+    @ParameterizedTest
+    @CsvSource({"ECDHE-ECDSA-AES128-GCM-SHA256, AES_128_GCM_SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384, AES_256_GCM_SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305, CHACHA20_POLY1305_SHA256"})
+    void tls12WithAnAeadSuiteIsDecryptedAsWiresharkDoes(String openssl, String meshcap) throws Exception {
+        Recorded recorded = record("tls12-" + meshcap, List.of("-tls1_2", "-cipher", openssl),
+                List.of("-tls1_2", "-cipher", openssl), List.of(LINES[0], LINES[1], LINES[2]));
         assertTrue(Files.readString(recorded.keyLog()).contains("CLIENT_RANDOM "), "OpenSSL logs TLS 1.2 keys so");
+
+        CaptureDecryption.Result result = CaptureDecryption.decrypt(recorded.capture(), recorded.port(),
+                keys(recorded.keyLog()));
+
+        assertEquals(TlsReport.Status.DECRYPTED, result.report().status(), result.report().toString());
+        assertEquals("TLS 1.2, " + meshcap, result.report().suite());
+        TlsJudge.Decrypted judged = TlsJudge.follow(recorded.capture(), recorded.keyLog(), 0, recorded.port());
+        assertArrayEquals(judged.client(), result.client(), "client side differs from tshark's decryption");
+        assertArrayEquals(judged.server(), result.server(), "server side differs from tshark's decryption");
+        assertArrayEquals(recorded.sent(), result.client());
+    }
+
+    @Test
+    void tls11IsToldApart() throws Exception {
+        // OpenSSL 3 speaks TLS 1.1 only at security level 0.
+        List<String> options = List.of("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+        Recorded recorded = record("tls11", options, options, List.of(LINES[0]));
 
         TlsReport report = CaptureDecryption.decrypt(recorded.capture(), recorded.port(), keys(recorded.keyLog()))
                 .report();
 
-        assertEquals(TlsReport.Status.NOT_TLS13, report.status(), report.toString());
-        assertTrue(report.detail().contains("the key log has its CLIENT_RANDOM line"), report.detail());
+        assertEquals(TlsReport.Status.OLD_VERSION, report.status(), report.toString());
+        assertEquals("version 0x0302: meshcap decrypts TLS 1.2 and 1.3", report.detail());
+    }
+
+    @Test
+    void tls12WithACbcSuiteIsToldApartAndLeftToWireshark() throws Exception {
+        Recorded recorded = record("tls12-cbc", List.of("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"),
+                List.of("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"), List.of(LINES[0]));
+
+        TlsReport report = CaptureDecryption.decrypt(recorded.capture(), recorded.port(), keys(recorded.keyLog()))
+                .report();
+
+        assertEquals(TlsReport.Status.UNSUPPORTED_SUITE, report.status(), report.toString());
+        assertEquals("TLS 1.2 cipher suite 0xc023: meshcap decrypts the AES-GCM and ChaCha20-Poly1305 suites (the key"
+                + " log has its keys: Wireshark decrypts it)", report.detail());
+        TlsJudge.Decrypted judged = TlsJudge.follow(recorded.capture(), recorded.keyLog(), 0, recorded.port());
+        assertArrayEquals(recorded.sent(), judged.client(), "Wireshark does decrypt it");
     }
 
     @Test
