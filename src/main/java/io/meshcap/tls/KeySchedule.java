@@ -2,6 +2,7 @@ package io.meshcap.tls;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -57,45 +58,50 @@ final class KeySchedule {
      * A(i) = HMAC(secret, A(i-1)) and the output is HMAC(secret, A(1) + label + seed) + HMAC(secret, A(2) + ...).
      */
     static byte[] prf12(CipherSuite suite, byte[] secret, byte[] label, byte[] seed, int length) {
-        try {
-            Mac mac = Mac.getInstance(suite.mac());
-            mac.init(new SecretKeySpec(secret, suite.mac()));
-            byte[] labelAndSeed = new byte[label.length + seed.length];
-            System.arraycopy(label, 0, labelAndSeed, 0, label.length);
-            System.arraycopy(seed, 0, labelAndSeed, label.length, seed.length);
-            byte[] output = new byte[length];
-            byte[] a = labelAndSeed;
-            for (int filled = 0; filled < length; ) {
-                a = mac.doFinal(a);
-                mac.update(a);
-                byte[] block = mac.doFinal(labelAndSeed);
-                int take = Math.min(block.length, length - filled);
-                System.arraycopy(block, 0, output, filled, take);
-                filled += take;
-            }
-            return output;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK provides " + suite.mac(), e);
-        }
+        Mac mac = mac(suite, secret);
+        byte[] labelAndSeed = new byte[label.length + seed.length];
+        System.arraycopy(label, 0, labelAndSeed, 0, label.length);
+        System.arraycopy(seed, 0, labelAndSeed, label.length, seed.length);
+        byte[][] a = {labelAndSeed};
+        return concatenate(length, () -> {
+            a[0] = mac.doFinal(a[0]);
+            mac.update(a[0]);
+            return mac.doFinal(labelAndSeed);
+        });
     }
 
     /** RFC 5869 2.3: T(i) = HMAC(PRK, T(i-1) | info | i), concatenated and cut to {@code length}. */
     private static byte[] expand(CipherSuite suite, byte[] pseudoRandomKey, byte[] info, int length) {
+        Mac mac = mac(suite, pseudoRandomKey);
+        byte[][] previous = {new byte[0]};
+        int[] counter = {0};
+        return concatenate(length, () -> {
+            mac.update(previous[0]);
+            mac.update(info);
+            mac.update((byte) ++counter[0]);
+            previous[0] = mac.doFinal();
+            return previous[0];
+        });
+    }
+
+    /** The blocks {@code next} makes, one after the other, cut to {@code length} bytes. */
+    private static byte[] concatenate(int length, Supplier<byte[]> next) {
+        byte[] output = new byte[length];
+        for (int filled = 0; filled < length; ) {
+            byte[] block = next.get();
+            int take = Math.min(block.length, length - filled);
+            System.arraycopy(block, 0, output, filled, take);
+            filled += take;
+        }
+        return output;
+    }
+
+    /** The suite's HMAC keyed with {@code key}. */
+    private static Mac mac(CipherSuite suite, byte[] key) {
         try {
             Mac mac = Mac.getInstance(suite.mac());
-            mac.init(new SecretKeySpec(pseudoRandomKey, suite.mac()));
-            byte[] output = new byte[length];
-            byte[] block = new byte[0];
-            for (int filled = 0, counter = 1; filled < length; counter++) {
-                mac.update(block);
-                mac.update(info);
-                mac.update((byte) counter);
-                block = mac.doFinal();
-                int take = Math.min(block.length, length - filled);
-                System.arraycopy(block, 0, output, filled, take);
-                filled += take;
-            }
-            return output;
+            mac.init(new SecretKeySpec(key, suite.mac()));
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK provides " + suite.mac(), e);
         }
