@@ -40,7 +40,7 @@ class MergeFidelityTest {
     /** RFC 5612's enterprise number, set aside for documentation. */
     private static final int EXAMPLE_PEN = 32473;
     private static final int LOCAL_USE_BLOCK = 0x80000001;
-    private static final long TIMEOUT_SECONDS = 30;
+    private static final long TIMEOUT_SECONDS = 120;
 
     @TempDir
     Path dir;

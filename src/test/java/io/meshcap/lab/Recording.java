@@ -32,7 +32,7 @@ public final class Recording implements AutoCloseable {
      * tcpdump may not have read them yet, and SIGINT makes it stop reading: it is stopped only once its own counts
      * say it has caught up, however long a loaded machine kept it waiting.
      */
-    private static final long CATCH_UP_SECONDS = 30;
+    private static final long CATCH_UP_SECONDS = 120;
     /**
      * 32 MiB of kernel ring, where libpcap's default 2 MiB is eight snaplen-sized blocks: a tcpdump not scheduled
      * for a few milliseconds had the kernel drop most of a burst.

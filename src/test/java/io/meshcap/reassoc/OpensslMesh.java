@@ -49,7 +49,7 @@ final class OpensslMesh implements AutoCloseable {
     private static final int INBOUND_CAPTURE_PORT = 15006;
     private static final String ENVOY_INBOUND_SOURCE = "127.0.0.6";
     private static final String PREFIX = "/24";
-    private static final long TIMEOUT_SECONDS = 30;
+    private static final long TIMEOUT_SECONDS = 120;
     private static final long POLL_MILLIS = 20;
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive");
 

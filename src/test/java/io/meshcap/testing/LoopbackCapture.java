@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  */
 public final class LoopbackCapture implements AutoCloseable {
 
-    private static final long TIMEOUT_SECONDS = 30;
+    private static final long TIMEOUT_SECONDS = 120;
     /** A counted capture still short of its count this long after the traffic has missed a packet. */
     private static final long COUNT_WAIT_SECONDS = 5;
     private static final long POLL_MILLIS = 20;

@@ -49,7 +49,7 @@ final class PcapFiles {
         Process tshark = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-T", "fields", "-e", "frame.number")
                 .redirectError(errors.toFile()).start();
         String out = new String(tshark.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(tshark.waitFor(30, TimeUnit.SECONDS), "tshark did not finish");
+        assertTrue(tshark.waitFor(600, TimeUnit.SECONDS), "tshark did not finish");
         String said = Files.readString(errors);
         assertTrue(tshark.exitValue() == 0 || said.contains("cut short in the middle of a packet"),
                 "tshark exited " + tshark.exitValue() + ": " + said);
