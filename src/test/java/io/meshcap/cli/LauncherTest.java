@@ -1,0 +1,170 @@
+package io.meshcap.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.LinkType;
+import io.meshcap.format.OutputFormat;
+import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.Tshark;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code ./meshcap} launcher keeps stdout for the data asked for, whatever state its class-data sharing archive
+ * is in: after the jar was rebuilt behind it (as {@code mvn package} or {@code scripts/test} do), with a corrupt
+ * archive, a stale one, or none. The launcher runs from a copy of the project layout in a temporary directory,
+ * with a jar the test builds from the compiled classes.
+ */
+class LauncherTest {
+
+    private static final int PACKETS = 5;
+    private static final byte[] PCAPNG_MAGIC = {0x0a, 0x0d, 0x0d, 0x0a};
+
+    @TempDir
+    Path root;
+    private Path jar;
+    private Path archive;
+    private Path capture;
+
+    @BeforeEach
+    void layOutAProject() throws IOException {
+        Files.copy(Path.of("meshcap").toAbsolutePath(), root.resolve("meshcap"));
+        Path target = Files.createDirectory(root.resolve("target"));
+        jar = target.resolve("meshcap.jar");
+        archive = target.resolve("meshcap.jsa");
+        buildJar("first build");
+        capture = root.resolve("x.pcap");
+        try (CaptureWriter writer = CaptureFormats.create(capture, OutputFormat.PCAP, "test")) {
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, null, null));
+            for (int i = 0; i < PACKETS; i++) {
+                writer.write(new CaptureRecord(0, 1_795_333_790_000_000_000L + i * 1000L, 60, new byte[60], null));
+            }
+        }
+    }
+
+    /**
+     * Builds target/meshcap.jar from the compiled classes, with the dependencies on its manifest class path (relative,
+     * as class-data sharing needs), one second newer than anything before. {@code build} changes its content.
+     */
+    private void buildJar(String build) throws IOException {
+        List<Path> classPath = Arrays.stream(System.getProperty("surefire.test.class.path",
+                System.getProperty("java.class.path")).split(File.pathSeparator)).map(Path::of).toList();
+        Path classes = classPath.stream().filter(p -> p.endsWith("classes")).findFirst().orElseThrow();
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "io.meshcap.cli.Main");
+        manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, classPath.stream()
+                .filter(p -> p.toString().endsWith(".jar"))
+                .map(p -> jar.getParent().relativize(p.toAbsolutePath()).toString())
+                .collect(Collectors.joining(" ")));
+        Instant previous = Files.exists(jar) ? Files.getLastModifiedTime(jar).toInstant() : Instant.now();
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
+                Stream<Path> files = Files.walk(classes)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new JarEntry(classes.relativize(file).toString()));
+                Files.copy(file, out);
+            }
+            out.putNextEntry(new JarEntry("build.txt"));
+            out.write(build.getBytes());
+        }
+        Files.setLastModifiedTime(jar, FileTime.from(later(previous, Files.getLastModifiedTime(jar).toInstant())));
+    }
+
+    private static Instant later(Instant previous, Instant now) {
+        return now.isAfter(previous.plusSeconds(1)) ? now : previous.plusSeconds(1);
+    }
+
+    /** Makes the archive as the launcher does after a build: the classes of a short run, on the current jar. */
+    private void archiveForTheCurrentJar() {
+        CommandRunner.check("make a class-data archive", List.of(javaBinary(), "-XX:ArchiveClassesAtExit=" + archive,
+                "-jar", jar.toString(), "filter", "inbound-mtls", "--pod-ip", "198.18.0.2", "--port", "8080"));
+        assertTrue(Files.exists(archive));
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Runs the launcher with {@code args}, stdout into a file; the JVM it finds on PATH is the tests' own. */
+    private CommandRunner.Result launcher(Path stdout, String... args) {
+        List<String> argv = new ArrayList<>(List.of("env", "-u", "MESHCAP_JAVA_OPTS",
+                "PATH=" + Path.of(javaBinary()).getParent() + File.pathSeparator + System.getenv("PATH"),
+                "bash", "-c", "exec \"$0\" \"$@\" > " + stdout, root.resolve("meshcap").toString()));
+        argv.addAll(List.of(args));
+        return CommandRunner.run(argv);
+    }
+
+    private void assertStdoutIsTheCaptureAlone(String state) throws IOException {
+        Path stdout = root.resolve("merged.pcapng");
+        CommandRunner.Result merge = launcher(stdout, "merge", capture.toString(), "-o", "-");
+        assertEquals(0, merge.exitCode(), state + ": " + merge.stderr());
+        byte[] head = Arrays.copyOf(Files.readAllBytes(stdout), PCAPNG_MAGIC.length);
+        assertTrue(Arrays.equals(PCAPNG_MAGIC, head), state + ": stdout does not start with the pcapng header: "
+                + new String(Files.readAllBytes(stdout), 0, Math.min(200, (int) Files.size(stdout))));
+        assertEquals(PACKETS, Tshark.capinfosCount(stdout), state);
+
+        Path json = root.resolve("streams.json");
+        CommandRunner.Result streams = launcher(json, "streams", "--json", capture.toString());
+        assertEquals(0, streams.exitCode(), state + ": " + streams.stderr());
+        new ObjectMapper().readTree(json.toFile()); // throws on anything but JSON
+        assertTrue(Files.readString(json).startsWith("{"), state + ": " + Files.readString(json));
+    }
+
+    @Test
+    void stdoutStaysCleanAfterTheJarIsRebuiltBehindTheLauncher() throws IOException {
+        archiveForTheCurrentJar();
+        buildJar("rebuilt by mvn package");
+        assertStdoutIsTheCaptureAlone("jar rebuilt after the archive was made");
+        assertTrue(Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0,
+                "the launcher made the archive again for the new jar");
+    }
+
+    @Test
+    void jvmWarningsGoToStderrWhateverStateTheArchiveIsIn() throws IOException {
+        assertStdoutIsTheCaptureAlone("no archive");
+        assertTrue(Files.exists(archive), "the launcher made one");
+
+        byte[] noise = new byte[64 << 10];
+        new Random(1).nextBytes(noise);
+        Files.write(archive, noise);
+        assertStdoutIsTheCaptureAlone("a corrupt archive");
+
+        archiveForTheCurrentJar();
+        Path stale = Files.copy(archive, root.resolve("stale.jsa"));
+        buildJar("second build");
+        Files.delete(archive);
+        Files.copy(stale, archive);
+        // Newer than the jar, so the launcher trusts it, and the JVM has to refuse it.
+        Files.setLastModifiedTime(archive, FileTime.from(Files.getLastModifiedTime(jar).toInstant().plusSeconds(1)));
+        Path stdout = root.resolve("stale.out");
+        CommandRunner.Result run = launcher(stdout, "merge", capture.toString(), "-o", "-");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("[warning][cds"), "the JVM's refusal is on stderr: " + run.stderr());
+        assertEquals(PACKETS, Tshark.capinfosCount(stdout));
+        assertFalse(Files.readString(stdout, java.nio.charset.StandardCharsets.ISO_8859_1).contains("[warning]"));
+    }
+}
