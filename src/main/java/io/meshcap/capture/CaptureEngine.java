@@ -1,9 +1,9 @@
 package io.meshcap.capture;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.output.IoErrors;
 import io.meshcap.spool.PcapSpool;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a plan's legs on one capture source: each leg spools to its own file as packets arrive, until the
- * duration passes, every leg has ended (packet count, size limit, failure), or a stop is requested.
+ * duration passes, every leg has ended (packet count, size limit, failure), the disk refuses a leg's write (a full
+ * disk fails every leg alike), or a stop is requested.
  * Every leg is then stopped and flushed; the spooled files are valid whatever ended the run.
  */
 public final class CaptureEngine {
@@ -71,7 +72,8 @@ public final class CaptureEngine {
                 work = new Workload(workload, stop);
             }
             Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
-            while (!stop.awaitStop(POLL) && Instant.now().isBefore(deadline) && !allEnded(running)) {
+            while (!stop.awaitStop(POLL) && Instant.now().isBefore(deadline) && !allEnded(running)
+                    && !anyRefused(running)) {
                 flushAll(running);
                 watchSilence(running);
                 status.refresh();
@@ -196,13 +198,12 @@ public final class CaptureEngine {
     /** Puts what each leg has spooled into its file, so the files are current while the capture runs. */
     private static void flushAll(List<RunningLeg> running) {
         for (RunningLeg leg : running) {
-            try {
-                leg.spool.flush();
-            } catch (IOException e) {
-                throw MeshcapException.failure("leg " + leg.plan.label() + ": cannot write " + leg.spool.file() + ": "
-                        + e.getMessage() + " (is the disk full?)", e);
-            }
+            leg.spool.flush();
         }
+    }
+
+    private static boolean anyRefused(List<RunningLeg> running) {
+        return running.stream().anyMatch(leg -> leg.spool.writeFailure().isPresent());
     }
 
     private static boolean allEnded(List<RunningLeg> running) throws InterruptedException {
@@ -266,15 +267,27 @@ public final class CaptureEngine {
         }
 
         SpooledLeg finish() {
-            closeQuietly();
-            return new SpooledLeg(plan, spool.file(), spool.keptPackets(), spool.bytes(), outcome);
-        }
-
-        void closeQuietly() {
             try {
                 spool.close();
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw MeshcapException.failure(refusal(e), e);
+            }
+            String refused = spool.writeFailure().map(this::refusal).orElse(null);
+            return new SpooledLeg(plan, spool.file(), spool.keptPackets(), spool.bytes(), outcome, refused);
+        }
+
+        /** Why the leg's file could not be written, in the user's terms. */
+        private String refusal(IOException e) {
+            return (IoErrors.diskFull(e) ? "no space left on device" : "cannot write: " + IoErrors.reason(e))
+                    + " while writing leg " + plan.label();
+        }
+
+        /** Closes the spool after a failure elsewhere, which is the one to report. */
+        void closeQuietly() {
+            try {
+                spool.close();
+            } catch (IOException ignored) {
+                // The failure that ended the capture is already on its way to the user.
             }
         }
     }

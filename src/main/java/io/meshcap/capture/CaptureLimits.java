@@ -1,6 +1,7 @@
 package io.meshcap.capture;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.text.Sizes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

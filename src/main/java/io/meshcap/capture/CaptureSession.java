@@ -1,35 +1,33 @@
 package io.meshcap.capture;
 
 import io.meshcap.MeshcapException;
-import io.meshcap.Version;
-import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
 import io.meshcap.merge.RecordTransform;
+import io.meshcap.output.LegsDirectory;
+import io.meshcap.output.OutputTarget;
 import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.ReassociationStats;
 import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.reassoc.StreamTable;
+import io.meshcap.text.Sizes;
 import io.meshcap.tls.KeyLog;
 import io.meshcap.tls.SecretsWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * One capture from plan to file: runs the legs on a source, spools each to a private directory beside the
- * output, merges them into one pcapng with one labelled interface per leg, and reports what happened.
+ * output ({@link LegsDirectory}), merges them into one pcapng with one labelled interface per leg, and reports what
+ * happened.
  * Used the same way for every kind of target.
  */
 public final class CaptureSession {
@@ -68,7 +66,7 @@ public final class CaptureSession {
      * @param streams   every connection per leg and the joins between legs (empty when re-association was off)
      * @param keys      the TLS keys written into the file (empty without key logs)
      */
-    public record Result(Path output, List<SpooledLeg> legs, List<InputSummary> inputs, ReassociationStats reassoc,
+    public record Result(OutputTarget output, List<SpooledLeg> legs, List<InputSummary> inputs, ReassociationStats reassoc,
             StreamTable streams, KeyLog keys) {
 
         /** True when any capturer failed; what was captured is in the file all the same. */
@@ -79,51 +77,74 @@ public final class CaptureSession {
 
     /**
      * Captures, merges and cleans up. On Ctrl-C (via {@code stop}) the legs are stopped and what they captured
-     * is merged as usual.
+     * is merged as usual. {@code output} is replaced only by a complete file; when the merge fails, the legs are kept
+     * beside it under a visible name, and the failure says where.
      *
      * @param keepLegs  keep the per-leg spool files (their directory is named in the summary)
      * @param redirect  each leg's REDIRECT ports (one set {@link RedirectPortsByInterface#everywhere} for one pod),
      *                  to re-associate the lo legs and join the legs of each call; null leaves packets as captured
      * @param workload  run once every leg listens, ending the capture when done; or null
      */
-    public Result run(List<LegPlan> legs, Path output, Duration duration, boolean keepLegs,
+    public Result run(List<LegPlan> legs, OutputTarget output, Duration duration, boolean keepLegs,
             RedirectPortsByInterface redirect, StopSignal stop, Runnable workload) throws InterruptedException {
-        Path spool = createSpoolDirectory(output);
+        LegsDirectory spool = LegsDirectory.create(output);
+        List<SpooledLeg> spooled;
         try {
-            List<SpooledLeg> spooled = new CaptureEngine(source, spool, new StatusLine(err, terminal))
+            spooled = new CaptureEngine(source, spool.path(), new StatusLine(err, terminal))
                     .run(legs, duration, stop, workload);
-            KeyLog keys = readKeyLogs();
-            SecretsWriter writer = SecretsWriter.adding(
-                    CaptureFormats.create(output, OutputFormat.PCAPNG, Version.userApplication()), keys);
-            Reassociation.Outcome merged;
-            try (writer) {
-                merged = merge(spooled, output, writer, redirect, keys);
-            }
-            if (redirect != null) {
-                err.println("meshcap: re-associated across the REDIRECT: " + merged.stats().describe());
-            }
-            merged.streams().plaintextOnMutualTlsLegs().forEach(warning -> err.println("meshcap: warning: " + warning));
-            report(spooled, output, keepLegs ? spool : null);
-            writer.notes(output).forEach(err::println);
+        } catch (RuntimeException | InterruptedException e) {
+            keepWhatWasCaptured(spool);
+            throw e;
+        }
+        KeyLog keys = readKeyLogs();
+        Merged merged;
+        try {
+            merged = output.write(OutputFormat.PCAPNG, raw -> SecretsWriter.adding(raw, keys),
+                    writer -> new Merged(merge(spooled, output, writer, redirect, keys), writer));
+        } catch (MeshcapException e) {
+            throw mergeFailed(e, spooled, spool.keep(), output);
+        }
+        Path kept = keepLegs ? spool.keep() : null;
+        if (kept == null) {
+            spool.delete();
+        }
+        Reassociation.Outcome outcome = merged.outcome();
+        if (redirect != null) {
+            err.println("meshcap: re-associated across the REDIRECT: " + outcome.stats().describe());
+        }
+        outcome.streams().plaintextOnMutualTlsLegs().forEach(warning -> err.println("meshcap: warning: " + warning));
+        report(spooled, output, kept);
+        merged.secrets().notes(output.file()).forEach(err::println);
+        err.flush();
+        return new Result(output, spooled, outcome.inputs(), redirect == null ? null : outcome.stats(),
+                outcome.streams(), keys);
+    }
+
+    /** What the merge did, and the writer that knows which keys went into the file. */
+    private record Merged(Reassociation.Outcome outcome, SecretsWriter secrets) {
+    }
+
+    /** After a failure during the capture: keeps the legs if they hold any packet (and says where), else removes them. */
+    private void keepWhatWasCaptured(LegsDirectory spool) {
+        if (spool.holdsPackets()) {
+            err.println("meshcap: the legs captured so far are kept in " + spool.keep());
             err.flush();
-            return new Result(output, spooled, merged.inputs(), redirect == null ? null : merged.stats(),
-                    merged.streams(), keys);
-        } finally {
-            if (!keepLegs) {
-                deleteRecursively(spool);
-            }
+        } else {
+            spool.delete();
         }
     }
 
-    private static Path createSpoolDirectory(Path output) {
-        Path parent = output.toAbsolutePath().getParent();
-        try {
-            return Files.createTempDirectory(parent, ".meshcap-legs-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (IOException e) {
-            throw MeshcapException.failure("cannot create a spool directory in " + parent + ": " + e.getMessage()
-                    + "; choose an output (-o) in a writable directory", e);
-        }
+    /**
+     * The merge failed (most often a full disk): the legs are all there is, so say where they are and how to merge
+     * them later. A leg whose file the disk refused is the first cause, and named first.
+     */
+    private static MeshcapException mergeFailed(MeshcapException failure, List<SpooledLeg> spooled, Path kept,
+            OutputTarget output) {
+        String cause = spooled.stream().map(SpooledLeg::refused).filter(Objects::nonNull).findFirst()
+                .orElse(failure.getMessage());
+        long packets = spooled.stream().mapToLong(SpooledLeg::packets).sum();
+        return MeshcapException.failure(cause + "; kept " + packets + " packets in " + kept + " (merge them with: "
+                + LegsDirectory.mergeCommand(kept, output.toString()) + ")", failure);
     }
 
     /** The key logs' keys; a file that is missing or unreadable now is said and left out. */
@@ -139,14 +160,14 @@ public final class CaptureSession {
         return keys;
     }
 
-    private static Reassociation.Outcome merge(List<SpooledLeg> spooled, Path output, CaptureWriter writer,
+    private static Reassociation.Outcome merge(List<SpooledLeg> spooled, OutputTarget output, CaptureWriter writer,
             RedirectPortsByInterface redirect, KeyLog keys) {
         List<MergeInput> inputs = spooled.stream()
                 // A leg whose capturer never started wrote nothing, not even a file header.
                 .filter(leg -> leg.bytes() > 0)
                 .map(leg -> new MergeInput(leg.file(), leg.leg().label(), describe(leg.leg().metadata())))
                 .toList();
-        Merger merger = new Merger(output.toAbsolutePath().getParent());
+        Merger merger = new Merger(output.scratchDirectory());
         if (redirect == null) {
             return new Reassociation.Outcome(merger.merge(inputs, writer, RecordTransform.NONE), null,
                     new StreamTable(List.of(), List.of(), List.of()));
@@ -160,11 +181,11 @@ public final class CaptureSession {
         return metadata.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("; "));
     }
 
-    private void report(List<SpooledLeg> spooled, Path output, Path keptLegs) {
+    private void report(List<SpooledLeg> spooled, OutputTarget output, Path keptLegs) {
         for (SpooledLeg leg : spooled) {
             String drops = leg.outcome().packetsDropped() < 0 ? "drops unknown" : leg.outcome().packetsDropped() + " dropped";
             err.println("  " + leg.leg().label() + ": " + leg.packets() + " packets, " + Sizes.human(leg.bytes()) + ", " + drops
-                    + (leg.failed() ? ", FAILED: " + leg.outcome().message() : ""));
+                    + (leg.failed() ? ", FAILED: " + leg.failure() : ""));
         }
         err.println("meshcap: wrote " + output + " (" + spooled.stream().mapToLong(SpooledLeg::packets).sum()
                 + " packets from " + spooled.size() + " legs); open it with: wireshark " + output);
@@ -172,15 +193,5 @@ public final class CaptureSession {
             err.println("meshcap: the legs' own files are in " + keptLegs);
         }
         err.flush();
-    }
-
-    private static void deleteRecursively(Path directory) {
-        try (Stream<Path> files = Files.walk(directory)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            throw MeshcapException.failure("cannot remove the spool directory " + directory + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.meshcap.capture;
 
 import io.meshcap.spool.PcapSpool;
+import io.meshcap.text.Sizes;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

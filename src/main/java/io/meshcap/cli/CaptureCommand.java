@@ -18,6 +18,7 @@ import io.meshcap.capture.local.LocalCaptureTools;
 import io.meshcap.capture.local.LocalDiscovery;
 import io.meshcap.capture.local.Pcap4jCaptureSource;
 import io.meshcap.capture.local.TcpdumpCaptureSource;
+import io.meshcap.output.OutputTarget;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterCheck;
 import io.meshcap.plan.FilterInputs;
@@ -114,7 +115,8 @@ final class CaptureCommand implements Callable<Integer> {
     String extraFilter;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "The merged pcapng (mode 0600). Default: meshcap-TARGET-TIME.pcapng in the current directory.")
+            description = "The merged pcapng (mode 0600), replaced only once complete. Default: "
+                    + "meshcap-TARGET-TIME.pcapng in the current directory.")
     Path output;
 
     @Option(names = "--duration", paramLabel = "TIME", converter = Quantities.DurationConverter.class,
@@ -161,7 +163,7 @@ final class CaptureCommand implements Callable<Integer> {
                     + "every stream can be followed, and each connection's first packet names its leg and call).")
     boolean noReassociate;
 
-    @Option(names = "--keep-legs", description = "Keep each leg's own pcap file next to the merged one.")
+    @Option(names = "--keep-legs", description = "Keep each leg's own pcap file next to the merged one, in FILE.legs/.")
     boolean keepLegs;
 
     @Mixin
@@ -183,6 +185,8 @@ final class CaptureCommand implements Callable<Integer> {
         filterOptions.validate();
         noteKeyLogsNotThereYet();
         List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(sided(presetName));
+        // Checked before anything starts; the default name needs the target, so it is checked again once known.
+        output("target").reportLeftovers(spec.commandLine().getErr());
         return target != null ? captureLocal(presets, limits) : captureInCluster(presets, limits);
     }
 
@@ -245,7 +249,7 @@ final class CaptureCommand implements Callable<Integer> {
                     spec.commandLine().getOut());
             return 0;
         }
-        Path file = output != null ? output : defaultOutput(namespace.label());
+        OutputTarget file = output(namespace.label());
         CaptureSource local = engine == Engine.pcap4j ? new Pcap4jCaptureSource(namespace) : new TcpdumpCaptureSource(namespace);
         try (CaptureSource source = local; StopSignal stop = StopSignal.onTermination(err)) {
             return finish(capture(source, legs, file,
@@ -297,14 +301,14 @@ final class CaptureCommand implements Callable<Integer> {
                     return 0;
                 }
                 stop.checkNotStopped("setting up the capture");
-                Path file = output != null ? output : defaultOutput(pods.size() == 1 ? pods.get(0).name() : "pods");
+                OutputTarget file = output(pods.size() == 1 ? pods.get(0).name() : "pods");
                 CaptureSession.Result result = capture(all, legs, file, noReassociate ? null
                         : RedirectPortsByInterface.byLeg(redirects, RedirectPorts.istioDefaults()), stop);
                 for (KubernetesCaptureSource source : sources) {
                     Map<String, String> bundle = new LinkedHashMap<>(source.bundle());
                     bundle.put("meshcap.txt", Version.userApplication() + System.lineSeparator());
                     err.println("meshcap: " + source.pod().ref() + ": rules, sockets and commands in "
-                            + MetadataBundle.write(file, source.pod().ref().toString(), bundle));
+                            + MetadataBundle.write(Path.of(file.toString()), source.pod().ref().toString(), bundle));
                 }
                 return finish(result, file);
             }
@@ -338,21 +342,26 @@ final class CaptureCommand implements Callable<Integer> {
         return noReassociate ? null : RedirectPorts.of(inputs.outboundPort(), inboundPort);
     }
 
-    private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, Path file,
+    private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, OutputTarget file,
             RedirectPortsByInterface redirect, StopSignal stop) throws InterruptedException {
         return new CaptureSession(source, spec.commandLine().getErr(), System.console() != null)
                 .withTlsKeyLogs(tlsKeyLog.files)
                 .run(legs, file, duration, keepLegs, redirect, stop, null);
     }
 
-    private static int finish(CaptureSession.Result result, Path file) {
+    private static int finish(CaptureSession.Result result, OutputTarget file) {
         if (result.anyLegFailed()) {
             throw MeshcapException.failure("a leg failed (see above); " + file + " holds what was captured");
         }
         return 0;
     }
 
-    static Path defaultOutput(String target) {
+    /** Where the capture goes: -o, or a name made from the target and the time in the current directory. */
+    private OutputTarget output(String target) {
+        return OutputTarget.file(output != null ? output : defaultOutput(target), "capture");
+    }
+
+    private static Path defaultOutput(String target) {
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return Path.of("meshcap-" + target.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + time + ".pcapng");
     }

@@ -3,6 +3,7 @@ package io.meshcap.cli;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.StopSignal;
 import io.meshcap.demo.Demo;
+import io.meshcap.output.OutputTarget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -52,8 +53,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         Demo.Outcome outcome;
+        OutputTarget target = OutputTarget.file(output, "demo");
+        target.reportLeftovers(err);
         try (StopSignal stop = StopSignal.onTermination(err)) {
-            outcome = new Demo(err, spec.commandLine().getOut(), System.console() != null).run(output, calls, keepLab, stop);
+            outcome = new Demo(err, spec.commandLine().getOut(), System.console() != null).run(target, calls, keepLab, stop);
         }
         if (outcome.capture().anyLegFailed() || outcome.ledger() == null || !outcome.ledger().allVerified()) {
             throw MeshcapException.failure("the demo did not complete cleanly (see above)");

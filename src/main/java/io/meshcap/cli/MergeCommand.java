@@ -11,6 +11,7 @@ import io.meshcap.reassoc.Reassociation;
 import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.tls.KeyLog;
 import io.meshcap.tls.SecretsWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,6 +58,8 @@ import picocli.CommandLine.Spec;
             "  meshcap merge --tls-keylog envoy-keys.log lo.pcap eth0.pcap -o pod.pcapng   # then: tshark -r pod.pcapng -Y http",
             "  meshcap merge --strip-secrets pod.pcapng -o pod-to-share.pcapng",
             "",
+            "OUT is replaced only once the new file is complete (a failed or interrupted merge leaves it as it was);",
+            "a device or pipe is written as it is.",
             "Output files are created with mode 0600: captures hold private data, and with keys (--tls-keylog, or"
                     + " secrets the inputs carry) anyone who has the file can read the encrypted connections in it;"
                     + " meshcap says so on stderr. See docs/decryption.md."
@@ -115,6 +118,10 @@ public final class MergeCommand implements Callable<Integer> {
         List<MergeInput> mergeInputs = mergeInputs(inputs, labels(names));
         CaptureOutput out = CaptureOutput.of(output, inputs);
         refuseReassociationOptionsAlone();
+        if (reassociate && !noStreamComments) {
+            refusePipes(inputs);
+        }
+        out.reportLeftovers(spec.commandLine().getErr());
         RedirectPorts ports = reassociate ? outboundPort.ports() : null;
         KeyLog keys = keys();
         Function<CaptureWriter, SecretsWriter> secrets = stripSecrets ? SecretsWriter::stripping
@@ -156,6 +163,20 @@ public final class MergeCommand implements Callable<Integer> {
         for (String option : List.of("--keep-original", "--no-stream-comments", "--outbound-port")) {
             if (!reassociate && spec.commandLine().getParseResult().hasMatchedOption(option)) {
                 throw MeshcapException.usage(option + " only applies to re-association: add --reassociate");
+            }
+        }
+    }
+
+    /**
+     * Commenting streams reads every input twice; a pipe (a FIFO, /dev/stdin fed by a pipe) can be read only once,
+     * and opening it again would wait for a writer that never comes.
+     */
+    private static void refusePipes(List<Path> inputs) {
+        for (Path input : inputs) {
+            if (Files.exists(input) && !Files.isRegularFile(input)) {
+                throw MeshcapException.usage(input + " is a pipe or device, which can be read only once, and"
+                        + " --reassociate reads its inputs twice to comment each connection: save it to a file first"
+                        + " (cat " + input + " > legs.pcap), or add --no-stream-comments to read it once");
             }
         }
     }

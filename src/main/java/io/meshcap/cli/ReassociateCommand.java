@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
             "  tshark -r lo-reassociated.pcapng -q -z conv,tcp",
             "  meshcap reassociate --tls-keylog keys.log pod.pcap -o pod.pcapng",
             "",
+            "OUT is replaced only once the new file is complete (a failed or interrupted run leaves it as it was).",
             "Output files are created with mode 0600: captures hold private data (and, with --tls-keylog, keys)."
         })
 public final class ReassociateCommand implements Callable<Integer> {
@@ -69,6 +70,7 @@ public final class ReassociateCommand implements Callable<Integer> {
     public Integer call() {
         RedirectPorts ports = outboundPort.ports();
         CaptureOutput out = CaptureOutput.of(output, List.of(input));
+        out.reportLeftovers(spec.commandLine().getErr());
         KeyLog keys = tlsKeyLog.read();
         ReassociationStats stats;
         try (CaptureReader reader = CaptureFormats.open(input)) {

@@ -16,6 +16,7 @@ import io.meshcap.lab.Ledger;
 import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.net.Addresses;
+import io.meshcap.output.OutputTarget;
 import io.meshcap.plan.CapturePlanner;
 import io.meshcap.plan.FilterInputs;
 import io.meshcap.plan.Preset;
@@ -24,7 +25,6 @@ import io.meshcap.plan.TargetFacts;
 import io.meshcap.sys.Host;
 import io.meshcap.sys.NetworkNamespace;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,7 +63,7 @@ public final class Demo {
      * @param keepLab leave the lab up afterwards (for exploring with meshcap capture --netns)
      * @return the capture's result and the ledger of what the calls really were
      */
-    public Outcome run(Path output, int calls, boolean keepLab, StopSignal stop) throws InterruptedException {
+    public Outcome run(OutputTarget output, int calls, boolean keepLab, StopSignal stop) throws InterruptedException {
         Host.requireRoot("the demo needs root (it brings up the lab and captures in it)");
         Host.requireTools("the demo", Stream.concat(Lab.TOOLS.stream(), LocalCaptureTools.needed(true).stream()).toList());
         Lab lab = Lab.of(LabConfig.defaults().withName(LAB_NAME));

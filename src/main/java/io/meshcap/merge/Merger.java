@@ -11,12 +11,12 @@ import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.InterfaceStatistics;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.format.SectionInfo;
+import io.meshcap.output.ScratchFiles;
+import io.meshcap.output.ScratchKind;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -37,7 +37,8 @@ import java.util.Set;
  *       in their input: after the packet before them, before the packet after them. Statistics refer to their
  *       interface's output id. The output's section header carries every input's comments.</li>
  *   <li>More inputs than may be open at once (the fan-in, derived from the open-file limit): consecutive
- *       batches are merged into temporary pcapng spill files (mode 0600, deleted afterwards), and the spill
+ *       batches are merged into temporary pcapng spill files (mode 0600, deleted afterwards, also on Ctrl-C; named as
+ *       {@link io.meshcap.output.ScratchName} says, so that those of a killed run are found later), and the spill
  *       files are merged in turn. Batches are consecutive, so ties still go in input order. The cost is one
  *       extra write and read of the data, and disk space for it next to the output.</li>
  * </ul>
@@ -87,10 +88,12 @@ public final class Merger {
             return summaries;
         }
         List<Path> spills = new ArrayList<>();
+        List<ScratchFiles.Pending> pending = new ArrayList<>();
         try {
             for (int from = 0; from < inputs.size(); from += fanIn) {
                 Path spill = createSpill();
                 spills.add(spill);
+                pending.add(ScratchFiles.removeOnExit(spill, null));
                 try (CaptureWriter spillWriter = CaptureFormats.create(spill, OutputFormat.PCAPNG, SPILL_APPLICATION)) {
                     mergeOpen(inputs.subList(from, Math.min(from + fanIn, inputs.size())), spillWriter,
                             RecordTransform.NONE, summaries);
@@ -99,7 +102,8 @@ public final class Merger {
             // Spill interfaces already carry their final labels, so they are merged as they are.
             merge(spills.stream().map(MergeInput::of).toList(), output, transform);
         } finally {
-            spills.forEach(Merger::deleteQuietly);
+            spills.forEach(ScratchFiles::delete);
+            pending.forEach(ScratchFiles.Pending::release);
         }
         return summaries;
     }
@@ -195,20 +199,10 @@ public final class Merger {
 
     private Path createSpill() {
         try {
-            return Files.createTempFile(spillDirectory, ".meshcap-merge-", ".pcapng",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            return ScratchFiles.createFile(spillDirectory, "", ScratchKind.SPILL);
         } catch (IOException e) {
             throw MeshcapException.failure(spillDirectory + ": cannot create a spill file for merging many inputs: "
                     + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteQuietly(Path spill) {
-        try {
-            Files.deleteIfExists(spill);
-        } catch (IOException e) {
-            // Nothing more to do than tell: the spill is a temporary copy of data the user still has.
-            System.err.println("meshcap: could not delete spill file " + spill + ": " + e.getMessage());
         }
     }
 

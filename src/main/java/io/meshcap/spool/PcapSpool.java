@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -20,6 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * writing only whole records: whenever the stream stops, for whatever reason, the file is a valid capture
  * holding every packet that arrived complete. Counts packets and bytes as they pass, for the live status,
  * and stops accepting packets once the file would exceed its size limit.
+ *
+ * <p>When the disk refuses a write (full, over quota, failing), the spool stops taking packets, cuts the file back
+ * to the last whole record it wrote, and keeps it: what fit is kept and counted, and {@link #writeFailure()} says
+ * why the rest is missing. Writing never throws for that reason, so the capturer feeding the spool is simply
+ * stopped like one that reached its size limit.
  *
  * <p>Whole records are collected in a write buffer and reach the file when it fills, on {@link #flush()} (the
  * capture engine flushes a few times a second) and on {@link #close()}: one write per buffer rather than one
@@ -38,7 +44,7 @@ public final class PcapSpool extends OutputStream {
     private final Path file;
     private final long maxBytes;
     private final int ringFiles;
-    private final Runnable onLimit;
+    private final Runnable onFull;
     private final Deque<Segment> segments = new ArrayDeque<>();
     private FileChannel channel;
     private byte[] fileHeader;
@@ -52,6 +58,11 @@ public final class PcapSpool extends OutputStream {
     private boolean full;
     private boolean closed;
     private long rotations;
+    /** Why the disk refused a write; from then on packets are dropped. */
+    private IOException writeFailure;
+    /** Packets and counted bytes in {@link #buffered}: what a refused write loses. */
+    private long bufferedPackets;
+    private long bufferedBytes;
 
     /** One file of the ring and the packets in it. */
     private static final class Segment {
@@ -68,10 +79,11 @@ public final class PcapSpool extends OutputStream {
      * Creates the spool file with mode 0600.
      *
      * @param maxBytes the largest the file may grow, 0 for no limit
-     * @param onLimit  called once, when a packet would take the file past {@code maxBytes}
+     * @param onFull   called once, when the spool stops taking packets: a packet would take the file past
+     *                 {@code maxBytes}, or the disk refused a write
      */
-    public PcapSpool(Path file, long maxBytes, Runnable onLimit) throws IOException {
-        this(file, maxBytes, 1, onLimit);
+    public PcapSpool(Path file, long maxBytes, Runnable onFull) throws IOException {
+        this(file, maxBytes, 1, onFull);
     }
 
     /**
@@ -79,13 +91,13 @@ public final class PcapSpool extends OutputStream {
      *
      * @param ringFiles with more than one, the spool never stops: past {@code maxBytes} it starts a new file and
      *                  forgets the oldest beyond {@code ringFiles}; {@link #close()} joins the kept files into
-     *                  {@code file}. {@code onLimit} is then never called.
+     *                  {@code file}. {@code onFull} is then called only when the disk refuses a write.
      */
-    public PcapSpool(Path file, long maxBytes, int ringFiles, Runnable onLimit) throws IOException {
+    public PcapSpool(Path file, long maxBytes, int ringFiles, Runnable onFull) throws IOException {
         this.file = file;
         this.maxBytes = maxBytes;
         this.ringFiles = ringFiles;
-        this.onLimit = onLimit;
+        this.onFull = onFull;
         openSegment(ringFiles > 1 ? segmentPath(0) : file);
     }
 
@@ -101,14 +113,21 @@ public final class PcapSpool extends OutputStream {
     }
 
     /** Starts the next file of the ring with the stream's file header, forgetting the oldest beyond the ring. */
-    private void rotate() throws IOException {
+    private void rotate() {
         flush();
-        channel.close();
-        openSegment(segmentPath(rotations++ + 1));
-        buffered.put(fileHeader);
-        segments.getLast().bytes = fileHeader.length;
-        if (segments.size() > ringFiles) {
-            Files.deleteIfExists(segments.removeFirst().path);
+        if (writeFailure != null) {
+            return;
+        }
+        try {
+            channel.close();
+            openSegment(segmentPath(rotations++ + 1));
+            buffered.put(fileHeader);
+            segments.getLast().bytes = fileHeader.length;
+            if (segments.size() > ringFiles) {
+                Files.deleteIfExists(segments.removeFirst().path);
+            }
+        } catch (IOException e) {
+            refused(e, buffered.position());
         }
     }
 
@@ -147,27 +166,33 @@ public final class PcapSpool extends OutputStream {
         return RECORD_HEADER_LENGTH + included;
     }
 
-    private void complete() throws IOException {
+    private void complete() {
         if (order == null) {
             order = byteOrder(pending.order(ByteOrder.BIG_ENDIAN).getInt(0));
             fileHeader = java.util.Arrays.copyOf(pending.array(), FILE_HEADER_LENGTH);
             writePending();
             return;
         }
-        if (ringFiles > 1 && segments.getLast().bytes + pending.position() > maxBytes) {
+        if (writeFailure == null && ringFiles > 1 && segments.getLast().bytes + pending.position() > maxBytes) {
             rotate();
         }
-        if (ringFiles == 1 && maxBytes > 0 && bytes.get() + pending.position() > maxBytes) {
+        if (writeFailure != null || ringFiles == 1 && maxBytes > 0 && bytes.get() + pending.position() > maxBytes) {
             pending.clear();
-            if (!full) {
-                full = true;
-                onLimit.run();
-            }
+            stopTaking();
             return;
         }
-        packets.incrementAndGet();
-        segments.getLast().packets++;
-        writePending();
+        if (writePending()) {
+            packets.incrementAndGet();
+            segments.getLast().packets++;
+            bufferedPackets++;
+        }
+    }
+
+    private void stopTaking() {
+        if (!full) {
+            full = true;
+            onFull.run();
+        }
     }
 
     private ByteOrder byteOrder(int magic) {
@@ -181,25 +206,66 @@ public final class PcapSpool extends OutputStream {
                 + Integer.toHexString(magic) + "); the capturer printed something else on its output");
     }
 
-    private void writePending() throws IOException {
+    /** Moves the item assembled in {@code pending} to the write buffer; false when the disk refused a write. */
+    private boolean writePending() {
         pending.flip();
-        bytes.addAndGet(pending.remaining());
-        segments.getLast().bytes += pending.remaining();
         if (pending.remaining() > buffered.remaining()) {
             flush();
         }
-        buffered.put(pending);
+        boolean taken = writeFailure == null;
+        if (taken) {
+            bytes.addAndGet(pending.remaining());
+            bufferedBytes += pending.remaining();
+            segments.getLast().bytes += pending.remaining();
+            buffered.put(pending);
+        }
         pending.clear();
+        return taken;
     }
 
-    /** Writes the buffered whole records to the file. */
+    /**
+     * Writes the buffered whole records to the file. A refused write is not thrown: it ends the spool
+     * ({@link #writeFailure()}), keeping the records written before.
+     */
     @Override
-    public synchronized void flush() throws IOException {
+    public synchronized void flush() {
         buffered.flip();
-        while (buffered.hasRemaining()) {
-            channel.write(buffered);
+        try {
+            while (writeFailure == null && buffered.hasRemaining()) {
+                channel.write(buffered);
+            }
+        } catch (IOException e) {
+            refused(e, buffered.limit());
         }
         buffered.clear();
+        bufferedPackets = 0;
+        bufferedBytes = 0;
+    }
+
+    /**
+     * The disk refused a write: forget what the write buffer held, cut the file back to the whole records written
+     * before (a refused write may have stored part of the buffer), and take no more packets.
+     *
+     * @param lost bytes in the write buffer, all of them the last segment's (a rotation flushes first)
+     */
+    private void refused(IOException e, int lost) {
+        writeFailure = e;
+        Segment last = segments.getLast();
+        last.packets -= bufferedPackets;
+        last.bytes -= lost;
+        packets.addAndGet(-bufferedPackets);
+        bytes.addAndGet(-bufferedBytes);
+        try {
+            channel.truncate(Math.max(0, last.bytes));
+        } catch (IOException ignored) {
+            // A file that cannot even be truncated ends in a cut record, which readers skip with a warning.
+        }
+        stopTaking();
+    }
+
+    /** Why the disk refused a write, if it did: the file then holds the packets written before. */
+    public synchronized Optional<IOException> writeFailure() {
+        return Optional.ofNullable(writeFailure);
     }
 
     /** Whole packets written so far (all of them, including those a ring has since forgotten). */

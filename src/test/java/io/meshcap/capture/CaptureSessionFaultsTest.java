@@ -11,6 +11,7 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import io.meshcap.capture.LegCapture.LegOutcome;
+import io.meshcap.output.OutputTarget;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.InputStream;
@@ -115,7 +116,7 @@ class CaptureSessionFaultsTest {
     private CaptureSession.Result run(List<LegPlan> legs, Path output) throws InterruptedException {
         try (StopSignal stop = StopSignal.manual()) {
             return new CaptureSession(source, new PrintWriter(err, true), false)
-                    .run(legs, output, SHORT, false, null, stop, null);
+                    .run(legs, OutputTarget.of(output.toString()), SHORT, false, null, stop, null);
         }
     }
 
@@ -238,7 +239,7 @@ class CaptureSessionFaultsTest {
                 return capturer;
             });
             result = new CaptureSession(source, new PrintWriter(err, true), false)
-                    .run(List.of(lo), output, null, false, null, ctrlC, null);
+                    .run(List.of(lo), OutputTarget.of(output.toString()), null, false, null, ctrlC, null);
         }
 
         assertFalse(result.anyLegFailed());

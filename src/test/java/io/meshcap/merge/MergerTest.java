@@ -154,7 +154,7 @@ class MergerTest {
             assertEquals(input == 1 ? "described" : null, frame.interfaceDescription(), frame.toString());
         }
         try (Stream<Path> left = Files.list(dir)) {
-            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".meshcap-merge-")).toList(),
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".")).toList(),
                     "spill files are deleted");
         }
     }

@@ -76,6 +76,18 @@ public final class ChildMeshcap {
         assertEquals(0, CommandRunner.run(List.of("kill", "-s", name, Long.toString(process.pid()))).exitCode());
     }
 
+    /**
+     * Sends SIGTERM ({@code forcibly}: SIGKILL) unless it has exited already: for tests that stop it at a random
+     * moment, which may come after it finished. Never a stray signal to a reused pid: the JDK knows its child is gone.
+     */
+    public void stop(boolean forcibly) {
+        if (forcibly) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
+        }
+    }
+
     /** Waits for it to exit and returns its exit code; kills it and fails if it has not within {@code timeout}. */
     public int await(Duration timeout) throws Exception {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

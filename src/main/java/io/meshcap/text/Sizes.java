@@ -1,4 +1,4 @@
-package io.meshcap.capture;
+package io.meshcap.text;
 
 /** Byte counts for people. */
 public final class Sizes {

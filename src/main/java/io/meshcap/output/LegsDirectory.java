@@ -1,0 +1,101 @@
+package io.meshcap.output;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.sys.CommandRunner;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Where a capture spools its legs: a private directory beside the output, hidden and named after the output and the
+ * capturing process while the capture runs ({@link ScratchName}), so that if meshcap dies the next run can tell it
+ * is left over. Afterwards it is removed, or kept under a visible name next to the output ({@code OUTPUT.legs}).
+ * It is never removed on a signal: what it holds may be all that was captured.
+ */
+public final class LegsDirectory {
+
+    private static final String KEPT_SUFFIX = ".legs";
+    private static final int KEPT_NAMES = 100;
+    private static final int PCAP_FILE_HEADER = 24;
+
+    private final OutputTarget output;
+    private final Path path;
+
+    private LegsDirectory(OutputTarget output, Path path) {
+        this.output = output;
+        this.path = path;
+    }
+
+    /** Creates the spool directory for a capture into {@code output}. */
+    public static LegsDirectory create(OutputTarget output) {
+        Path directory = output.scratchDirectory();
+        try {
+            return new LegsDirectory(output, ScratchFiles.createDirectory(directory, output.baseName(), ScratchKind.LEGS));
+        } catch (IOException e) {
+            throw MeshcapException.failure("cannot create a spool directory in " + directory + ": "
+                    + IoErrors.reason(e) + "; choose an output (-o) in a writable directory", e);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Gives the directory a visible name beside the output: {@code OUTPUT.legs}, or {@code OUTPUT.legs.2} and so on
+     * when that is taken (an earlier run's legs are never replaced).
+     *
+     * @return where the legs are now (still the hidden name if no visible one could be had)
+     */
+    public Path keep() {
+        String kept = output.baseName() + KEPT_SUFFIX;
+        for (int number = 1; number <= KEPT_NAMES; number++) {
+            Path candidate = path.resolveSibling(number == 1 ? kept : kept + "." + number);
+            try {
+                // Not an atomic move: that would silently replace an empty directory of the same name.
+                return Files.move(path, candidate);
+            } catch (FileAlreadyExistsException taken) {
+                // try the next name
+            } catch (IOException e) {
+                return path;
+            }
+        }
+        return path;
+    }
+
+    /** Removes the directory and the legs in it; says so on stderr if that fails. */
+    public void delete() {
+        try {
+            ScratchFiles.deleteTree(path);
+        } catch (IOException e) {
+            System.err.println("meshcap: could not remove the spool directory " + path + ": " + IoErrors.reason(e));
+        }
+    }
+
+    /** Whether any leg file holds more than a pcap file header, that is, some captured data. */
+    public boolean holdsPackets() {
+        try (Stream<Path> files = Files.list(path)) {
+            return files.anyMatch(file -> size(file) > PCAP_FILE_HEADER);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException gone) {
+            return 0;
+        }
+    }
+
+    /** The command that merges legs kept in {@code directory} into {@code output}, as a shell takes it. */
+    public static String mergeCommand(Path directory, String output) {
+        // The glob stays outside the quotes, so that the shell expands it.
+        return CommandRunner.display(List.of("meshcap", "merge", "--reassociate", directory.toString()))
+                + "/leg-* -o " + CommandRunner.display(List.of(output));
+    }
+}

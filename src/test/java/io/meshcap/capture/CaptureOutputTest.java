@@ -1,0 +1,251 @@
+package io.meshcap.capture;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.cli.CliRun;
+import io.meshcap.lab.LabFixture;
+import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.ChildMeshcap;
+import io.meshcap.testing.LoopbackTraffic;
+import io.meshcap.testing.ScratchNamespace;
+import io.meshcap.testing.Tshark;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Where a capture's output and legs go, in a namespace of the test's own: {@code -o} is checked before anything
+ * starts, {@code --keep-legs} keeps them visibly beside the output, a full disk (a small tmpfs the test mounts) keeps
+ * what fit and says so in one line, and a capture killed with SIGKILL leaves its legs for the next run to report and
+ * {@code meshcap cleanup --local} to remove.
+ */
+class CaptureOutputTest {
+
+    private static final int PORT = 7000;
+    private static final int LOOPBACK_MTU = 65536;
+    private static final String TMPFS_SIZE = "2m";
+    private static final long MANY_BYTES = 24L << 20;
+    private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(120);
+
+    static ScratchNamespace namespace;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void createNamespace() {
+        namespace = ScratchNamespace.create("mcout", LOOPBACK_MTU);
+    }
+
+    @AfterAll
+    static void deleteNamespace() {
+        namespace.close();
+    }
+
+    /** The capture every test runs: the namespace's lo, port {@link #PORT}, plus {@code more} options. */
+    private static String[] capture(String... more) {
+        List<String> args = new ArrayList<>(List.of("capture", "inbound-plain", "--netns", namespace.name(),
+                "--pod-ip", "127.0.0.1", "--port", Integer.toString(PORT)));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    /** Runs the CLI in-process on a thread; returns once every leg is listening. */
+    private record Background(Thread thread, CliRun[] result, StringWriter err) {
+        CliRun await() throws InterruptedException {
+            thread.join(TimeUnit.SECONDS.toMillis(120));
+            assertFalse(thread.isAlive(), "the capture did not end: " + err);
+            return result[0];
+        }
+    }
+
+    private static Background inBackground(String... args) throws InterruptedException {
+        CliRun[] result = new CliRun[1];
+        StringWriter err = new StringWriter();
+        Thread thread = new Thread(() -> result[0] = CliRun.of(err, args));
+        thread.start();
+        for (int i = 0; i < 600 && !err.toString().contains("meshcap: capturing") && thread.isAlive(); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(err.toString().contains("meshcap: capturing"), "capture did not start: " + err);
+        return new Background(thread, result, err);
+    }
+
+    private static List<Path> list(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.sorted().toList();
+        }
+    }
+
+    private static String lastLine(String text) {
+        List<String> lines = text.lines().toList();
+        return lines.get(lines.size() - 1);
+    }
+
+    /** Mounts a tmpfs of the given options on a new directory in {@code dir}; {@link #unmount} in a finally. */
+    private Path tmpfs(String name, String options) throws IOException {
+        Path mount = Files.createDirectory(dir.resolve(name));
+        CommandRunner.check("mount a small tmpfs", List.of("mount", "-t", "tmpfs", "-o", options, "meshcap-test",
+                mount.toString()));
+        return mount;
+    }
+
+    private static void unmount(Path mount) {
+        if (!CommandRunner.run(List.of("umount", mount.toString())).ok()) {
+            CommandRunner.run(List.of("umount", "-l", mount.toString()));
+        }
+    }
+
+    @Test
+    void theOutputIsCheckedBeforeAnythingStarts() throws IOException {
+        // A namespace that does not exist: had anything started before the check, that would have failed instead.
+        String nowhere = LabFixture.uniqueName();
+        Path readOnly = tmpfs("readonly", "ro,size=1m");
+        try {
+            CliRun stdout = CliRun.of("capture", "sidecar", "--netns", nowhere, "-o", "-");
+            assertEquals(2, stdout.exitCode(), stdout::toString);
+            assertEquals("meshcap: capture cannot stream to standard output yet; write a file with -o FILE and open"
+                    + " it, or use `meshcap merge ... -o -`", stdout.err().strip());
+            assertFalse(Files.exists(Path.of("-")), "no file named - was created");
+            CliRun directory = CliRun.of("capture", "sidecar", "--netns", nowhere, "-o", dir.toString());
+            assertEquals(2, directory.exitCode(), directory::toString);
+            assertTrue(directory.err().startsWith("meshcap: -o " + dir + " is a directory; name a file in it"),
+                    directory::toString);
+            CliRun empty = CliRun.of("capture", "sidecar", "--netns", nowhere, "-o", "");
+            assertEquals(2, empty.exitCode(), empty::toString);
+            assertEquals("meshcap: -o needs a file name, not an empty string", empty.err().strip());
+            Path missing = dir.resolve("missing");
+            CliRun noDirectory = CliRun.of("capture", "sidecar", "--netns", nowhere, "-o",
+                    missing.resolve("out.pcapng").toString());
+            assertEquals(2, noDirectory.exitCode(), noDirectory::toString);
+            assertEquals("meshcap: -o " + missing.resolve("out.pcapng") + ": the directory " + missing
+                    + " does not exist; create it first (mkdir -p " + missing + ")", noDirectory.err().strip());
+            CliRun unwritable = CliRun.of("capture", "sidecar", "--netns", nowhere, "-o",
+                    readOnly.resolve("out.pcapng").toString());
+            assertEquals(2, unwritable.exitCode(), unwritable::toString);
+            assertEquals("meshcap: -o " + readOnly.resolve("out.pcapng") + ": cannot create files in " + readOnly
+                    + " (read-only file system)", unwritable.err().strip());
+            CliRun demo = CliRun.of("demo", "-o", "-");
+            assertEquals(2, demo.exitCode(), demo::toString);
+        } finally {
+            unmount(readOnly);
+        }
+    }
+
+    @Test
+    void keptLegsGoToAVisibleDirectoryNamedAfterTheOutputAndNeverReplaceEarlierOnes() throws Exception {
+        Path out = dir.resolve("out.pcapng");
+        for (String kept : List.of("out.pcapng.legs", "out.pcapng.legs.2")) {
+            Background capture = inBackground(capture("--keep-legs", "--count", "20", "-o", out.toString()));
+            LoopbackTraffic.send(namespace, PORT, 4L << 20);
+            CliRun run = capture.await();
+            assertEquals(0, run.exitCode(), run::toString);
+            Path legs = dir.resolve(kept);
+            assertTrue(run.err().contains("meshcap: the legs' own files are in " + legs), run::toString);
+            List<Path> files = list(legs);
+            assertEquals(1, files.size(), files.toString());
+            assertEquals(20, Tshark.capinfosCount(files.get(0)));
+            assertEquals(20, Tshark.capinfosCount(out));
+        }
+        assertEquals(List.of(out, dir.resolve("out.pcapng.legs"), dir.resolve("out.pcapng.legs.2")), list(dir),
+                "nothing hidden is left");
+    }
+
+    @Test
+    void aCaptureThatFillsTheDiskKeepsWhatFitAndSaysSoInOneLine() throws Exception {
+        Path disk = tmpfs("full", "size=" + TMPFS_SIZE);
+        try {
+            Path out = disk.resolve("out.pcapng");
+            byte[] earlier = "an earlier capture".getBytes();
+            Files.write(out, earlier);
+            Background capture = inBackground(capture("--duration", "100s", "-o", out.toString()));
+            LoopbackTraffic.send(namespace, PORT, MANY_BYTES);
+            CliRun run = capture.await();
+            assertEquals(1, run.exitCode(), run::toString);
+            Path legs = disk.resolve("out.pcapng.legs");
+            List<Path> files = list(legs);
+            assertEquals(1, files.size(), files.toString());
+            long kept = Tshark.capinfosCount(files.get(0));
+            assertTrue(kept > 0, "something fit");
+            assertEquals("meshcap: no space left on device while writing leg " + namespace.name()
+                    + "/lo:inbound-plain; kept " + kept + " packets in " + legs + " (merge them with: meshcap merge"
+                    + " --reassociate " + legs + "/leg-* -o " + out + ")", lastLine(run.err()));
+            assertFalse(run.err().contains("internal error") || run.err().contains("Exception"), run::toString);
+            assertArrayEquals(earlier, Files.readAllBytes(out), "the earlier file is as it was");
+            assertEquals(List.of(out, legs), list(disk), "nothing hidden is left");
+        } finally {
+            unmount(disk);
+        }
+    }
+
+    @Test
+    void aMergeThatRunsOutOfSpaceKeepsTheLegs() throws Exception {
+        Path disk = tmpfs("merge", "size=" + TMPFS_SIZE);
+        try {
+            Path out = disk.resolve("out.pcapng");
+            // The legs fit; the merged copy of them does not.
+            Background capture = inBackground(capture("--max-size", "1200K", "-o", out.toString()));
+            LoopbackTraffic.send(namespace, PORT, MANY_BYTES);
+            CliRun run = capture.await();
+            assertEquals(1, run.exitCode(), run::toString);
+            Path legs = disk.resolve("out.pcapng.legs");
+            List<Path> files = list(legs);
+            long kept = Tshark.capinfosCount(files.get(0));
+            assertEquals("meshcap: no space left on device while writing " + out + "; no " + out + " was written;"
+                    + " kept " + kept + " packets in " + legs + " (merge them with: meshcap merge --reassociate " + legs
+                    + "/leg-* -o " + out + ")", lastLine(run.err()));
+            assertEquals(List.of(legs), list(disk), "no incomplete output, nothing hidden");
+        } finally {
+            unmount(disk);
+        }
+    }
+
+    @Test
+    void aKilledCaptureLeavesItsLegsForTheNextRunToReportAndCleanupToRemove() throws Exception {
+        Path out = dir.resolve("killed.pcapng");
+        ChildMeshcap killed = ChildMeshcap.start(Files.createDirectory(dir.resolve("child")),
+                List.of(capture("-o", out.toString())));
+        killed.awaitErr("meshcap: capturing", CHILD_TIMEOUT);
+        LoopbackTraffic.send(namespace, PORT, 1 << 20);
+        killed.signal("KILL");
+        killed.await(CHILD_TIMEOUT);
+        Path leftover = list(dir).stream()
+                .filter(p -> p.getFileName().toString().startsWith(".killed.pcapng.meshcap-legs-" + killed.pid() + "-"))
+                .findFirst().orElseThrow(() -> new AssertionError("no spool directory left"));
+        // Not meshcap's, or not dead: cleanup must leave these alone.
+        Path livePid = Files.createDirectory(dir.resolve(".mine.pcapng.meshcap-legs-1-abcdef"));
+        Path othersUser = Files.createDirectory(dir.resolve(".theirs.pcapng.meshcap-legs-999999-abcdef"));
+        CommandRunner.check("chown", List.of("chown", "65534", othersUser.toString()));
+        Path otherShape = Files.createDirectory(dir.resolve(".notes.meshcap-legs-old"));
+
+        CliRun next = CliRun.of(capture("--print-plan", "-o", dir.resolve("next.pcapng").toString()));
+        assertEquals(0, next.exitCode(), next::toString);
+        assertTrue(next.err().contains("meshcap: note: " + leftover + " holds the legs of a capture that did not finish"
+                + " (pid " + killed.pid() + ", no longer running): 1 file, "), next::toString);
+        assertTrue(next.err().contains("meshcap: note: remove what runs that did not finish left here with: meshcap"
+                + " cleanup --local " + dir), next::toString);
+        assertEquals(1, next.err().lines().filter(line -> line.contains(" holds the legs of")).count(), next::toString);
+
+        CliRun dryRun = CliRun.of("cleanup", "--local", "--dry-run", dir.toString());
+        assertEquals("meshcap: would remove " + leftover, dryRun.err().strip());
+        assertTrue(Files.exists(leftover));
+        CliRun cleanup = CliRun.of("cleanup", "--local", dir.toString());
+        assertEquals(0, cleanup.exitCode(), cleanup::toString);
+        assertEquals("meshcap: removed " + leftover, cleanup.err().strip());
+        assertFalse(Files.exists(leftover));
+        assertTrue(Files.exists(livePid) && Files.exists(othersUser) && Files.exists(otherShape));
+    }
+}
