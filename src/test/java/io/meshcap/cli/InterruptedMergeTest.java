@@ -3,13 +3,9 @@ package io.meshcap.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshcap.format.CaptureFormats;
-import io.meshcap.format.CaptureInterface;
-import io.meshcap.format.CaptureRecord;
-import io.meshcap.format.CaptureWriter;
-import io.meshcap.format.LinkType;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.testing.ChildMeshcap;
+import io.meshcap.testing.RandomCapture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,8 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InterruptedMergeTest {
 
-    private static final long T0 = 1_795_333_790_000_000_000L;
-    private static final int PACKETS = 120_000;
+    private static final int PACKETS = 160_000;
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(120);
     private static final int TRIALS = 6;
     private static final int MAX_DELAY_MILLIS = 700;
@@ -46,19 +41,8 @@ class InterruptedMergeTest {
     @TempDir
     Path dir;
 
-    /** A pcapng of {@code packets} random packets, different for each seed. */
     private Path capture(String name, int packets, long seed) {
-        Path file = dir.resolve(name);
-        Random random = new Random(seed);
-        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAPNG, "test")) {
-            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, null, null));
-            for (int i = 0; i < packets; i++) {
-                byte[] data = new byte[100 + random.nextInt(200)];
-                random.nextBytes(data);
-                writer.write(new CaptureRecord(0, T0 + i * 1000L, data.length, data, null));
-            }
-        }
-        return file;
+        return RandomCapture.write(dir.resolve(name), OutputFormat.PCAPNG, packets, seed);
     }
 
     private static String digest(Path file) {

@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshcap.format.CaptureFormats;
-import io.meshcap.format.CaptureInterface;
-import io.meshcap.format.CaptureRecord;
-import io.meshcap.format.CaptureWriter;
-import io.meshcap.format.LinkType;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.RandomCapture;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -35,24 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OutputSafetyTest {
 
-    private static final long T0 = 1_795_333_790_000_000_000L;
     private static final Duration PIPE_TIMEOUT = Duration.ofSeconds(30);
 
     @TempDir
     Path dir;
 
     private Path capture(String name, int packets) {
-        Path file = dir.resolve(name);
-        Random random = new Random(name.hashCode());
-        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAP, "test")) {
-            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, null, null));
-            for (int i = 0; i < packets; i++) {
-                byte[] data = new byte[60 + random.nextInt(200)];
-                random.nextBytes(data);
-                writer.write(new CaptureRecord(0, T0 + i * 1000L, data.length, data, null));
-            }
-        }
-        return file;
+        return RandomCapture.write(dir.resolve(name), OutputFormat.PCAP, packets, name.hashCode());
     }
 
     /** A file that starts as a capture and is damaged at its second record: merging fails after writing some. */
