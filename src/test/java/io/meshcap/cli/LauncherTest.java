@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshcap.format.CaptureFormats;
-import io.meshcap.format.CaptureInterface;
-import io.meshcap.format.CaptureRecord;
-import io.meshcap.format.CaptureWriter;
-import io.meshcap.format.LinkType;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.RandomCapture;
 import io.meshcap.testing.Tshark;
 import java.io.File;
 import java.io.IOException;
@@ -57,13 +53,7 @@ class LauncherTest {
         jar = target.resolve("meshcap.jar");
         archive = target.resolve("meshcap.jsa");
         buildJar("first build");
-        capture = root.resolve("x.pcap");
-        try (CaptureWriter writer = CaptureFormats.create(capture, OutputFormat.PCAP, "test")) {
-            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, null, null));
-            for (int i = 0; i < PACKETS; i++) {
-                writer.write(new CaptureRecord(0, 1_795_333_790_000_000_000L + i * 1000L, 60, new byte[60], null));
-            }
-        }
+        capture = RandomCapture.write(root.resolve("x.pcap"), OutputFormat.PCAP, PACKETS, 1);
     }
 
     /**

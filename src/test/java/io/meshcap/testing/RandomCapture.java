@@ -27,7 +27,7 @@ public final class RandomCapture {
             for (int i = 0; i < packets; i++) {
                 byte[] data = new byte[MIN_LENGTH + random.nextInt(LENGTH_SPREAD)];
                 random.nextBytes(data);
-                writer.write(new CaptureRecord(0, T0 + i * 1000L, data.length, data, null));
+                writer.write(new CaptureRecord(0, T0 + i * 1000L, data.length, data));
             }
         }
         return file;
