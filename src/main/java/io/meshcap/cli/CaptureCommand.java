@@ -358,7 +358,7 @@ final class CaptureCommand implements Callable<Integer> {
 
     /** Where the capture goes: -o, or a name made from the target and the time in the current directory. */
     private OutputTarget output(String target) {
-        return OutputTarget.file(output != null ? output : defaultOutput(target), "capture");
+        return OutputTarget.file(output != null ? output : defaultOutput(target));
     }
 
     private static Path defaultOutput(String target) {

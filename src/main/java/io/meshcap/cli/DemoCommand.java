@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
         })
 final class DemoCommand implements Callable<Integer> {
 
+    private static final String STDOUT = "-";
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "meshcap-demo.pcapng",
             description = "The merged capture (mode 0600). Default: ${DEFAULT-VALUE}.")
     Path output;
@@ -53,7 +55,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         Demo.Outcome outcome;
-        OutputTarget target = OutputTarget.file(output, "demo");
+        if (STDOUT.equals(output.toString())) {
+            throw MeshcapException.usage("the demo writes a file: name one with -o FILE, then open it");
+        }
+        OutputTarget target = OutputTarget.file(output);
         target.reportLeftovers(err);
         try (StopSignal stop = StopSignal.onTermination(err)) {
             outcome = new Demo(err, spec.commandLine().getOut(), System.console() != null).run(target, calls, keepLab, stop);

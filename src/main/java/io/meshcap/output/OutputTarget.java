@@ -58,15 +58,10 @@ public final class OutputTarget {
     }
 
     /**
-     * The output of a command that cannot stream to standard output (a capture writes only when it ends).
-     *
-     * @param command the command, for the message that refuses {@code -o -}
+     * The output of a command that spools beside it before writing it (a capture): a file name, checked like any
+     * other, in a directory where the spool can be created.
      */
-    public static OutputTarget file(Path option, String command) {
-        if (STDOUT.equals(option.toString())) {
-            throw MeshcapException.usage(command + " cannot stream to standard output yet; write a file with -o FILE"
-                    + " and open it, or use `meshcap merge ... -o -`");
-        }
+    public static OutputTarget file(Path option) {
         OutputTarget target = checked(option.toString());
         requireWritableDirectory(target.scratchDirectory(), option + " (where the legs are spooled)");
         return target;
