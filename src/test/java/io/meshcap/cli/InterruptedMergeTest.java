@@ -110,7 +110,8 @@ class InterruptedMergeTest {
                     + " one; meshcap exited " + exit + ", said: " + meshcap.err());
             if (term) {
                 assertEquals(List.of(), hiddenFilesOf(meshcap), what + ": SIGTERM left a temporary file");
-                if (exit != 0) {
+                // Stopped before the new file was in place (a signal after that ends the JVM with nothing to say).
+                if (exit != 0 && digest(out).equals(oldDigest)) {
                     assertTrue(meshcap.err().contains("meshcap: stopped before " + out + " was complete; " + out
                             + " is unchanged"), what + ": " + meshcap.err());
                 }
