@@ -8,11 +8,13 @@ import io.meshcap.format.pcapng.PcapngWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -74,6 +76,23 @@ public final class CaptureFormats {
         } catch (RuntimeException e) {
             input.close();
             throw e;
+        }
+    }
+
+    /**
+     * Whether {@code file} is empty or starts with the magic number of a format meshcap writes: what every scratch
+     * file meshcap writes holds, and what tells it from someone else's file of the same name.
+     */
+    public static boolean emptyOrCapture(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer start = ByteBuffer.allocate(MAGIC_LENGTH);
+            while (start.hasRemaining() && channel.read(start) >= 0) {
+                // read on until the magic number is in, or the file ends
+            }
+            if (start.position() == 0) {
+                return true;
+            }
+            return !start.hasRemaining() && FORMATS.stream().anyMatch(format -> format.recognises(start.getInt(0)));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.meshcap.output;
 
+import io.meshcap.format.CaptureFormats;
 import io.meshcap.text.Sizes;
 import io.meshcap.sys.CommandRunner;
 import io.meshcap.sys.Libc;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Scratch files and spool directories that runs which died (SIGKILL, a crash, a power cut) left beside their
@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * and nothing a live run is still using, is ever touched:
  * <ul>
  *   <li>its name has the shape meshcap gives its scratch files ({@link ScratchName});</li>
- *   <li>it is what that name says (a directory for legs, a regular file otherwise; never a symbolic link);</li>
+ *   <li>it is what that name says: a spool directory holding meshcap's marker and nothing but files
+ *       ({@link LegsDirectory}), or a regular file that is empty or starts like a capture; never a symbolic link;</li>
  *   <li>it belongs to the user running meshcap;</li>
  *   <li>the process named in it is gone: no process has that pid, or the one that has it started after the file was
  *       last changed (the pid was reused).</li>
@@ -83,23 +84,26 @@ public final class Leftovers {
         try {
             BasicFileAttributes attributes = Files.readAttributes(entry, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS);
-            boolean expectedType = name.kind() == ScratchKind.LEGS ? attributes.isDirectory() : attributes.isRegularFile();
             int uid = (Integer) Files.getAttribute(entry, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            if (!expectedType || uid != Libc.C.geteuid()
-                    || ownerAlive(name.pid(), attributes.lastModifiedTime().toInstant())) {
+            if (uid != Libc.C.geteuid() || ownerAlive(name.pid(), attributes.lastModifiedTime().toInstant())) {
                 return Optional.empty();
             }
-            if (attributes.isRegularFile()) {
+            // Only then look inside: a live run's files are never read, nor anyone else's.
+            boolean legs = name.kind() == ScratchKind.LEGS;
+            boolean meshcaps = legs ? attributes.isDirectory() && LegsDirectory.isSpool(entry)
+                    : attributes.isRegularFile() && CaptureFormats.emptyOrCapture(entry);
+            if (!meshcaps) {
+                return Optional.empty();
+            }
+            if (!legs) {
                 return Optional.of(new Leftover(entry, name, 1, attributes.size()));
             }
-            try (Stream<Path> files = Files.list(entry)) {
-                List<Path> regular = files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList();
-                long bytes = 0;
-                for (Path file : regular) {
-                    bytes += Files.size(file);
-                }
-                return Optional.of(new Leftover(entry, name, regular.size(), bytes));
+            List<Path> files = LegsDirectory.legs(entry);
+            long bytes = 0;
+            for (Path file : files) {
+                bytes += Files.size(file);
             }
+            return Optional.of(new Leftover(entry, name, files.size(), bytes));
         } catch (IOException gone) {
             return Optional.empty();
         }

@@ -14,11 +14,14 @@ import io.meshcap.testing.ScratchNamespace;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -29,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Where a capture's output and legs go, in a namespace of the test's own: {@code -o} is checked before anything
  * starts, {@code --keep-legs} keeps them visibly beside the output, a full disk (a small tmpfs the test mounts) keeps
- * what fit and says so in one line, and a capture killed with SIGKILL leaves its legs for the next run to report and
- * {@code meshcap cleanup --local} to remove.
+ * what fit and says so in one line, two captures into one file leave one whole file, a capture killed with SIGKILL
+ * (while capturing or while merging) leaves its legs for the next run to report and {@code meshcap cleanup --local}
+ * to remove and the earlier file as it was, and cleanup leaves alone what only looks like meshcap's.
  */
 class CaptureOutputTest {
 
@@ -38,6 +42,8 @@ class CaptureOutputTest {
     private static final int LOOPBACK_MTU = 65536;
     private static final String TMPFS_SIZE = "2m";
     private static final long MANY_BYTES = 24L << 20;
+    /** Some 20 MB of loopback segments: long enough a merge for two to overlap. */
+    private static final int CONCURRENT_PACKETS = 300;
     private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(120);
 
     static ScratchNamespace namespace;
@@ -158,6 +164,10 @@ class CaptureOutputTest {
         }
         assertEquals(List.of(out, dir.resolve("out.pcapng.legs"), dir.resolve("out.pcapng.legs.2")), list(dir),
                 "nothing hidden is left");
+        // Compared without white space: the help wraps lines wherever it likes.
+        String help = CliRun.of("capture", "--help").out().replaceAll("\\s+", "");
+        assertTrue(help.contains("inavisibledirectorybesidethemergedone,FILE.legs/(FILE.legs.2/andsoonifthatexists);"
+                + "thesummarynamesit."), help);
     }
 
     @Test
@@ -210,6 +220,70 @@ class CaptureOutputTest {
     }
 
     @Test
+    void twoCapturesIntoOneFileLeaveOneWholeFile() throws Exception {
+        Path out = dir.resolve("both.pcapng");
+        // The same packets end both captures at once, so that they write the file at the same time; their files
+        // differ (one comments the streams), so a mix of the two would not read as a capture.
+        Background one = inBackground(capture("--count", Integer.toString(CONCURRENT_PACKETS), "-o", out.toString()));
+        Background other = inBackground(capture("--count", Integer.toString(CONCURRENT_PACKETS), "--no-reassociate",
+                "-o", out.toString()));
+        // Until both have their packets (a busy machine may make tcpdump drop some).
+        long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
+        while ((one.thread().isAlive() || other.thread().isAlive()) && System.nanoTime() < deadline) {
+            LoopbackTraffic.send(namespace, PORT, 4L << 20);
+        }
+        CliRun first = one.await();
+        CliRun second = other.await();
+        assertEquals(0, first.exitCode(), first::toString);
+        assertEquals(0, second.exitCode(), second::toString);
+        assertEquals(CONCURRENT_PACKETS, Tshark.capinfosCount(out));
+        assertEquals(CONCURRENT_PACKETS, Tshark.count(out));
+        assertEquals(List.of(out), list(dir), "nothing hidden is left");
+    }
+
+    @Test
+    void aCaptureKilledWhileMergingLeavesTheEarlierFileOrTheWholeNewOne() throws Exception {
+        Path out = dir.resolve("merging.pcapng");
+        byte[] earlier = "an earlier capture".getBytes();
+        Files.write(out, earlier);
+        ChildMeshcap child = ChildMeshcap.start(Files.createDirectory(dir.resolve("child")),
+                List.of(capture("--max-size", "24M", "-o", out.toString())));
+        child.awaitErr("meshcap: capturing", CHILD_TIMEOUT);
+        CompletableFuture<Void> traffic = CompletableFuture.runAsync(() -> {
+            try {
+                LoopbackTraffic.send(namespace, PORT, MANY_BYTES * 2);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        // Killed the moment the merge starts writing: its temporary file appears (or the output itself changes).
+        String temporary = ".merging.pcapng.meshcap-tmp-" + child.pid() + "-";
+        long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
+        while (list(dir).stream().noneMatch(p -> p.getFileName().toString().startsWith(temporary))
+                && Arrays.equals(earlier, Files.readAllBytes(out))) {
+            assertTrue(System.nanoTime() < deadline, "the merge did not start: " + child.err());
+            Thread.sleep(1);
+        }
+        child.stop(true);
+        child.await(CHILD_TIMEOUT);
+        traffic.get(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        List<Path> left = list(dir);
+        Path legs = left.stream()
+                .filter(p -> p.getFileName().toString().startsWith(".merging.pcapng.meshcap-legs-" + child.pid() + "-"))
+                .findFirst().orElseThrow(() -> new AssertionError("the legs are gone: " + left));
+        if (!Arrays.equals(earlier, Files.readAllBytes(out))) {
+            // Killed just after the rename: then the file is whole, every packet of the leg in it.
+            List<Path> leg = list(legs).stream().filter(p -> p.getFileName().toString().startsWith("leg-")).toList();
+            assertEquals(Tshark.capinfosCount(leg.get(0)), Tshark.capinfosCount(out), "a torn " + out);
+        }
+        CliRun cleanup = CliRun.of("cleanup", "--local", dir.toString());
+        assertEquals(0, cleanup.exitCode(), cleanup::toString);
+        assertTrue(cleanup.err().contains("meshcap: removed " + legs), cleanup::toString);
+        assertTrue(list(dir).stream().noneMatch(p -> p.getFileName().toString().startsWith(".")), list(dir)::toString);
+    }
+
+    @Test
     void aKilledCaptureLeavesItsLegsForTheNextRunToReportAndCleanupToRemove() throws Exception {
         Path out = dir.resolve("killed.pcapng");
         ChildMeshcap killed = ChildMeshcap.start(Files.createDirectory(dir.resolve("child")),
@@ -226,6 +300,14 @@ class CaptureOutputTest {
         Path othersUser = Files.createDirectory(dir.resolve(".theirs.pcapng.meshcap-legs-999999-abcdef"));
         CommandRunner.check("chown", List.of("chown", "65534", othersUser.toString()));
         Path otherShape = Files.createDirectory(dir.resolve(".notes.meshcap-legs-old"));
+        // The right shape of name and the dead run's pid, but not meshcap's: no marker, not a capture, a link inside.
+        Path unmarked = Files.createDirectory(dir.resolve(".photos.meshcap-legs-" + killed.pid() + "-abcdef"));
+        Files.writeString(unmarked.resolve("leg-01.pcap"), "holiday");
+        Path notACapture = Files.writeString(dir.resolve(".notes.txt.meshcap-tmp-" + killed.pid() + "-abcdef"),
+                "my notes");
+        Path withLink = Files.createDirectory(dir.resolve(".links.meshcap-legs-" + killed.pid() + "-abcdef"));
+        Files.copy(leftover.resolve(".meshcap-spool"), withLink.resolve(".meshcap-spool"));
+        Files.createSymbolicLink(withLink.resolve("leg-01.pcap"), notACapture);
 
         CliRun next = CliRun.of(capture("--print-plan", "-o", dir.resolve("next.pcapng").toString()));
         assertEquals(0, next.exitCode(), next::toString);
@@ -242,6 +324,10 @@ class CaptureOutputTest {
         assertEquals(0, cleanup.exitCode(), cleanup::toString);
         assertEquals("meshcap: removed " + leftover, cleanup.err().strip());
         assertFalse(Files.exists(leftover));
-        assertTrue(Files.exists(livePid) && Files.exists(othersUser) && Files.exists(otherShape));
+        for (Path notLeftOver : List.of(livePid, othersUser, otherShape, unmarked, notACapture, withLink)) {
+            assertTrue(Files.exists(notLeftOver), notLeftOver + " was removed");
+            assertFalse(next.err().contains(notLeftOver.toString()), next::toString);
+        }
+        assertEquals("holiday", Files.readString(unmarked.resolve("leg-01.pcap")));
     }
 }

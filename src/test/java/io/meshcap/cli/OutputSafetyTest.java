@@ -200,6 +200,15 @@ class OutputSafetyTest {
         assertEquals(0, once.exitCode(), once::toString);
         writer.get(PIPE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(9, Tshark.capinfosCount(out));
+
+        // reassociate reads its one input once, so a pipe does for it.
+        Path reassociated = dir.resolve("reassociated.pcapng");
+        CompletableFuture<Void> again = writeInBackground(fifo, Files.readAllBytes(capture));
+        CliRun single = assertTimeoutPreemptively(PIPE_TIMEOUT, () -> CliRun.of("reassociate", fifo.toString(), "-o",
+                reassociated.toString()));
+        assertEquals(0, single.exitCode(), single::toString);
+        again.get(PIPE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(9, Tshark.capinfosCount(reassociated));
     }
 
     private static CompletableFuture<Void> writeInBackground(Path fifo, byte[] bytes) {
