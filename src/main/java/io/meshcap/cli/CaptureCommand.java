@@ -163,7 +163,8 @@ final class CaptureCommand implements Callable<Integer> {
                     + "every stream can be followed, and each connection's first packet names its leg and call).")
     boolean noReassociate;
 
-    @Option(names = "--keep-legs", description = "Keep each leg's own pcap file next to the merged one, in FILE.legs/.")
+    @Option(names = "--keep-legs", description = "Keep each leg's own pcap file in a visible directory beside the merged one, "
+            + "FILE.legs/ (FILE.legs.2/ and so on if that exists); the summary names it.")
     boolean keepLegs;
 
     @Mixin
