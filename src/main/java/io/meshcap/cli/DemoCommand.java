@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
         header = "The main job on the local lab (root): capture all four legs into one merged pcapng.",
         description = {
             "Show meshcap's main job on a local lab (needs root): a network-namespace pod with Istio's real nat rules",
-            "and a sidecar running as the proxy uid; all four legs captured while calls go in and out; one merged",
-            "pcapng in the current directory; the lab removed afterwards."
+            "and a sidecar running as the proxy uid, speaking mTLS to the mesh; all four legs captured while HTTP calls",
+            "go in and out; one merged pcapng in the current directory, holding the lab's TLS keys so that the mTLS",
+            "legs read as plainly as the others; the lab removed afterwards."
         },
         footer = {
             "",
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
             "  sudo ./meshcap demo --calls 10 -o /tmp/demo.pcapng",
             "  sudo ./meshcap demo --keep-lab     # then: meshcap capture sidecar --netns meshcap-demo-pod",
             "",
-            "Then open the file: wireshark meshcap-demo.pcapng (one interface per leg)."
+            "Then open the file: wireshark meshcap-demo.pcapng (one interface per leg), or",
+            "  tshark -r meshcap-demo.pcapng -Y http.request     # every call on all four legs, decrypted"
         })
 final class DemoCommand implements Callable<Integer> {
 
@@ -44,6 +46,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--keep-lab", description = "Leave the lab up afterwards, to explore it with other commands.")
     boolean keepLab;
+
+    @Option(names = "--no-decrypt", description = "Leave the lab's TLS key log out of the file: the mTLS legs stay"
+            + " encrypted (by default the file holds the keys and is readable as it is, see docs/decryption.md).")
+    boolean noDecrypt;
 
     @Spec
     CommandSpec spec;
@@ -61,7 +67,8 @@ final class DemoCommand implements Callable<Integer> {
         OutputTarget target = OutputTarget.file(output);
         target.reportLeftovers(err);
         try (StopSignal stop = StopSignal.onTermination(err)) {
-            outcome = new Demo(err, spec.commandLine().getOut(), System.console() != null).run(target, calls, keepLab, stop);
+            outcome = new Demo(err, spec.commandLine().getOut(), System.console() != null)
+                    .run(target, calls, keepLab, !noDecrypt, stop);
         }
         if (outcome.capture().anyLegFailed() || outcome.ledger() == null || !outcome.ledger().allVerified()) {
             throw MeshcapException.failure("the demo did not complete cleanly (see above)");

@@ -100,6 +100,8 @@ public final class LabCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             out.println("lab " + lab.name + " is up");
             StatusPrinter.print(out, target.topology(), status, false);
+            out.println("  TLS keys:   " + target.keyLog() + " (mode 0600; give it to capture or merge --tls-keylog to"
+                    + " read the mTLS legs)");
             return 0;
         }
     }
@@ -159,16 +161,17 @@ public final class LabCommand implements Callable<Integer> {
             name = "traffic",
             mixinStandardHelpOptions = true,
             description = {
-                "Make connections through the lab and check their payloads end to end. Inbound: mesh client to",
-                "POD_IP:port (redirected to 15006, forwarded from 127.0.0.6). Outbound: app in the pod to the",
-                "upstream (redirected to 15001). Counts are per address family. Writes a ledger of what every",
-                "endpoint saw."
+                "Make HTTP calls through the lab and check them end to end. Inbound: mesh client to POD_IP:port in",
+                "mTLS (redirected to 15006, forwarded in plaintext from 127.0.0.6). Outbound: app in the pod to the",
+                "upstream in plaintext (redirected to 15001, sent on in mTLS). Counts are per address family.",
+                "Writes a ledger of what every endpoint saw. Every TLS key goes to /run/meshcap/lab/NAME/tls-keys.log."
             },
             footer = {
                 "",
                 "Examples:",
                 "  sudo meshcap lab traffic",
-                "  sudo meshcap lab traffic --inbound 5 --outbound 0 --json /tmp/ledger.json"
+                "  sudo meshcap lab traffic --inbound 5 --outbound 0 --json /tmp/ledger.json",
+                "  sudo meshcap lab traffic --inbound 2 --outbound 0 --plaintext-inbound   # a client without a sidecar"
             })
     static final class Traffic implements Callable<Integer> {
 
@@ -183,6 +186,11 @@ public final class LabCommand implements Callable<Integer> {
                 description = "Outbound connections per family (default: ${DEFAULT-VALUE}).")
         int outbound;
 
+        @Option(names = "--plaintext-inbound", description = "Inbound calls without mTLS, as from a client without a"
+                + " sidecar; the pod's sidecar takes them (PERMISSIVE, Istio's default), so the inbound-mtls leg"
+                + " carries plaintext.")
+        boolean plaintextInbound;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write the ledger as JSON to FILE.")
         Path json;
 
@@ -194,7 +202,7 @@ public final class LabCommand implements Callable<Integer> {
             if (inbound == 0 && outbound == 0) {
                 throw MeshcapException.usage("--inbound 0 --outbound 0 makes no connection; ask for at least one");
             }
-            Ledger ledger = Lab.named(lab.name).traffic(inbound, outbound);
+            Ledger ledger = Lab.named(lab.name).traffic(inbound, outbound, plaintextInbound);
             PrintWriter out = spec.commandLine().getOut();
             for (LedgerEntry entry : ledger.connections()) {
                 out.printf("%3d %-8s %-4s %s -> %s  %s saw %s -> %s  %d/%d bytes  %s%n", entry.id(),

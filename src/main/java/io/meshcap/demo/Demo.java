@@ -39,6 +39,11 @@ public final class Demo {
 
     /** The demo's own lab, so it never touches a lab the user brought up. */
     public static final String LAB_NAME = "meshcap-demo";
+    /**
+     * Not the lab's default 8080: Wireshark decodes port 8080 as HTTP and so never finds the TLS on it without a
+     * Decode As. On these ports it finds the TLS, and with the key log in the file, the requests inside it.
+     */
+    public static final List<Integer> APP_PORTS = List.of(9080, 9090);
     private static final String GROUP = "sidecar";
 
     private final PrintWriter out;
@@ -61,15 +66,18 @@ public final class Demo {
      *
      * @param calls   inbound and outbound calls each
      * @param keepLab leave the lab up afterwards (for exploring with meshcap capture --netns)
+     * @param decrypt put the lab's TLS key log into the file, so Wireshark reads the mTLS legs
      * @return the capture's result and the ledger of what the calls really were
      */
-    public Outcome run(OutputTarget output, int calls, boolean keepLab, StopSignal stop) throws InterruptedException {
+    public Outcome run(OutputTarget output, int calls, boolean keepLab, boolean decrypt, StopSignal stop)
+            throws InterruptedException {
         Host.requireRoot("the demo needs root (it brings up the lab and captures in it)");
         Host.requireTools("the demo", Stream.concat(Lab.TOOLS.stream(), LocalCaptureTools.needed(true).stream()).toList());
-        Lab lab = Lab.of(LabConfig.defaults().withName(LAB_NAME));
+        Lab lab = Lab.of(LabConfig.defaults().withName(LAB_NAME).withAppPorts(APP_PORTS));
         LabTopology topology = lab.topology();
         step(1, "lab", "bringing up pod " + topology.podNamespace() + " (" + LabTopology.POD_IPV4 + ", Istio's nat rules, "
-                + "a sidecar as uid " + lab.config().proxyUid() + ") and mesh " + topology.meshNamespace());
+                + "a sidecar as uid " + lab.config().proxyUid() + " speaking mTLS with the mesh) and mesh "
+                + topology.meshNamespace());
         try {
             lab.up();
             NetworkNamespace pod = NetworkNamespace.named(topology.podNamespace());
@@ -93,7 +101,9 @@ public final class Demo {
             AtomicReference<Ledger> ledger = new AtomicReference<>();
             CaptureSession.Result result;
             try (CaptureSource source = new TcpdumpCaptureSource(pod)) {
-                result = new CaptureSession(source, out, terminal).run(legs, output, null, false,
+                result = new CaptureSession(source, out, terminal)
+                        .withTlsKeyLogs(decrypt ? List.of(lab.keyLog()) : List.of())
+                        .run(legs, output, null, false,
                         RedirectPortsByInterface.everywhere(RedirectPorts.of(inputs.outboundPort(), facts.inboundPort())),
                         stop,
                         () -> ledger.set(lab.traffic(calls, calls)));
@@ -104,6 +114,8 @@ public final class Demo {
             step(5, "result", "every call was checked end to end by its client and server: "
                     + (ledger.get() != null && ledger.get().allVerified() ? "all " + ledger.get().connections().size() + " verified"
                     : "NOT all verified"));
+            out.println("        " + (decrypt ? "readable in the file: " + Readability.of(result.streams(), result.keys())
+                    : "the mTLS legs stay encrypted (--no-decrypt)"));
             return new Outcome(result, ledger.get());
         } finally {
             if (keepLab) {

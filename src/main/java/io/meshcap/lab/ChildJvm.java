@@ -2,6 +2,10 @@ package io.meshcap.lab;
 
 import com.sun.jna.Native;
 import io.meshcap.MeshcapException;
+import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.crypto.Digest;
+import org.bouncycastle.tls.TlsProtocol;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -16,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * Builds the java command line of a lab process. The class path is what this code was loaded from: the meshcap jar,
- * or (under Maven's test phase, before any jar exists) the classes directory plus the JNA jar. Those are copied into
+ * or (under Maven's test phase, before any jar exists) the classes directory plus the library jars. Those are copied into
  * the run directory first, because the sidecar's uid cannot read root's home (where jars and ~/.m2 usually live),
  * and because a lab outlives rebuilds: a running JVM fails when its jar is overwritten underneath it.
  */
@@ -77,10 +81,14 @@ final class ChildJvm {
         return String.join(File.pathSeparator, staged);
     }
 
-    /** Where the lab's classes and JNA were loaded from: one jar, or a classes directory and a JNA jar. */
+    /**
+     * Where the lab's classes and libraries were loaded from: one jar, or a classes directory and the jars of JNA
+     * and BouncyCastle (TLS, providers, utilities, PKIX).
+     */
     static List<Path> codeSources() {
         Set<Path> sources = new LinkedHashSet<>();
-        for (Class<?> type : List.of(ChildJvm.class, Native.class)) {
+        for (Class<?> type : List.of(ChildJvm.class, Native.class, TlsProtocol.class,
+                Digest.class, CMSObjectIdentifiers.class, X509CertificateHolder.class)) {
             try {
                 sources.add(Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()));
             } catch (URISyntaxException | NullPointerException e) {

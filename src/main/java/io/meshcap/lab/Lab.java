@@ -2,6 +2,7 @@ package io.meshcap.lab;
 
 import io.meshcap.sys.Host;
 import io.meshcap.MeshcapException;
+import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,7 @@ public final class Lab {
         }
         run.create();
         run.writeConfig(config);
+        run.createTls(config.proxyUid());
         try {
             Namespaces.ensure(topology);
             for (IpFamily family : topology.families()) {
@@ -98,6 +100,14 @@ public final class Lab {
         run.delete();
     }
 
+    /**
+     * The NSS key log the lab's TLS endpoints append their secrets to (mode 0600): give it to {@code meshcap merge
+     * --tls-keylog} or {@code capture --tls-keylog} to decrypt the pod's mTLS legs.
+     */
+    public Path keyLog() {
+        return run.keyLog();
+    }
+
     public LabStatus status() {
         Host.requireRoot(ROOT_NEEDED);
         Host.requireTools(NEED, List.of("ip"));
@@ -122,11 +132,20 @@ public final class Lab {
     }
 
     /**
-     * Makes {@code inbound} connections from the mesh to the pod's app and {@code outbound} connections from the pod
-     * to the upstream servers, per address family, one at a time, and returns what every endpoint saw. Fails when
-     * the lab is not up; a payload mismatch is recorded as an unverified entry rather than thrown.
+     * Makes {@code inbound} calls from the mesh to the pod's app (in mTLS) and {@code outbound} calls from the pod to
+     * the upstream servers, per address family, one at a time, and returns what every endpoint saw. Fails when the
+     * lab is not up; a payload mismatch is recorded as an unverified entry rather than thrown.
      */
     public Ledger traffic(int inbound, int outbound) {
+        return traffic(inbound, outbound, false);
+    }
+
+    /**
+     * Like {@link #traffic(int, int)}; with {@code plaintextInbound} the mesh's clients call without mTLS, as clients
+     * without a sidecar do, and the pod's sidecar takes them as Istio's default PERMISSIVE mode does: the
+     * {@code inbound-mtls} leg then carries plaintext.
+     */
+    public Ledger traffic(int inbound, int outbound, boolean plaintextInbound) {
         if (inbound < 0 || outbound < 0) {
             throw MeshcapException.usage("connection counts must not be negative");
         }
@@ -135,7 +154,7 @@ public final class Lab {
             throw MeshcapException.failure("lab " + config.name() + " is not up: run meshcap lab up --name "
                     + config.name() + " (meshcap lab status --name " + config.name() + " shows what is missing)");
         }
-        return new TrafficGenerator(config).run(inbound, outbound);
+        return new TrafficGenerator(config, run).run(inbound, outbound, plaintextInbound);
     }
 
     static String describe(LabConfig config) {

@@ -24,7 +24,8 @@ import java.util.Optional;
  */
 final class LabProcesses {
 
-    private static final long READY_TIMEOUT_MILLIS = 30_000;
+    /** Generous: on a loaded machine a JVM that loads its keys and certificates takes a while to start. */
+    private static final long READY_TIMEOUT_MILLIS = 60_000;
     private static final long POLL_MILLIS = 20;
     private static final long STOP_TIMEOUT_MILLIS = 5_000;
     private static final String SCRATCH_PERMISSIONS = "rwx------";
@@ -33,20 +34,23 @@ final class LabProcesses {
     }
 
     /** The full argv of a role's process (pure). */
-    static List<String> argv(LabRole role, LabConfig config, String classpath, Path sidecarScratch) {
+    static List<String> argv(LabRole role, LabConfig config, String classpath, RunDirectory run) {
         LabTopology topology = LabTopology.of(config);
         String ports = String.join(",", config.appPorts().stream().map(String::valueOf).toList());
         List<String> argv = new ArrayList<>(List.of("setsid", "ip", "netns", "exec"));
+        String tls = run.tlsDirectory().toString();
+        String keyLog = run.keyLog().toString();
         switch (role) {
             case SIDECAR -> {
                 String uid = Integer.toString(config.proxyUid());
                 argv.addAll(List.of(topology.podNamespace(), "setpriv", "--reuid=" + uid, "--regid=" + uid,
                         "--clear-groups"));
                 String families = String.join(",", topology.families().stream().map(IpFamily::label).toList());
+                Path scratch = run.sidecarScratch();
                 argv.addAll(ChildJvm.command(config.name(), classpath,
-                        List.of("-Djna.tmpdir=" + sidecarScratch, "-Djava.io.tmpdir=" + sidecarScratch),
+                        List.of("-Djna.tmpdir=" + scratch, "-Djava.io.tmpdir=" + scratch),
                         SidecarMain.class, List.of(Integer.toString(IstioDefaults.OUTBOUND_CAPTURE_PORT),
-                                Integer.toString(IstioDefaults.INBOUND_CAPTURE_PORT), families)));
+                                Integer.toString(IstioDefaults.INBOUND_CAPTURE_PORT), families, tls, keyLog)));
             }
             case APP -> {
                 argv.add(topology.podNamespace());
@@ -56,7 +60,7 @@ final class LabProcesses {
             case UPSTREAM -> {
                 argv.add(topology.meshNamespace());
                 argv.addAll(ChildJvm.command(config.name(), classpath, List.of(), ServerMain.class,
-                        List.of(LabRole.UPSTREAM.id(), ports)));
+                        List.of(LabRole.UPSTREAM.id(), ports, tls, LabTopology.MESH_IDENTITY, keyLog)));
             }
             default -> throw new IllegalArgumentException("unknown role " + role);
         }
@@ -111,11 +115,10 @@ final class LabProcesses {
 
     private static Process start(LabRole role, LabConfig config, RunDirectory run) {
         String classpath = ChildJvm.stageClasspath(run);
-        Path scratch = run.sidecarScratch();
         if (role == LabRole.SIDECAR) {
-            prepareScratch(scratch, config.proxyUid());
+            prepareScratch(run.sidecarScratch(), config.proxyUid());
         }
-        List<String> argv = argv(role, config, classpath, scratch);
+        List<String> argv = argv(role, config, classpath, run);
         try {
             Process process = new ProcessBuilder(argv)
                     .redirectInput(Redirect.from(new File("/dev/null")))

@@ -23,6 +23,14 @@ public record LabTopology(String podNamespace, String meshNamespace, List<Intege
     public static final String POD_IPV6 = "2001:2::2";
     public static final String MESH_IPV6 = "2001:2::1";
     public static final int IPV6_PREFIX = 64;
+    /** The Kubernetes service name of the pod's app: the Host and SNI of inbound calls. */
+    public static final String POD_SERVICE = "app.lab.svc.cluster.local";
+    /** The service name of the upstream servers in the mesh: the Host and SNI of outbound calls. */
+    public static final String MESH_SERVICE = "upstream.lab.svc.cluster.local";
+    /** The service account, and so the SPIFFE identity, of the pod's sidecar. */
+    public static final String POD_IDENTITY = "app";
+    /** The service account of everything in the mesh namespace: its clients and upstream servers. */
+    public static final String MESH_IDENTITY = "mesh";
 
     public static LabTopology of(LabConfig config) {
         return new LabTopology(config.name() + "-pod", config.name() + "-mesh", config.appPorts(), config.ipv6());

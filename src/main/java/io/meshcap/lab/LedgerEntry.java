@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * capture tests compare packets against.
  *
  * @param id             sequence number within the traffic run
+ * @param requestId      the call's {@code x-request-id} header (a random UUID), the same on every leg it crosses
  * @param kind           inbound (mesh client to the pod's app) or outbound (the pod's app to an upstream)
  * @param family         {@code ipv4} or {@code ipv6}
  * @param appPort        the application port the connection was for
@@ -18,9 +19,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param serverLocal    the accepting socket's local address
  * @param serverPeer     the remote address the server saw: 127.0.0.6:eph (::6) for inbound, the sidecar's own
  *                       connection POD_IP:eph2 for outbound
- * @param requestBytes   bytes the client sent
- * @param requestSha256  SHA-256 of what the client sent
- * @param responseBytes  echoed bytes the client received after the server's report line
+ * @param requestBytes   bytes of the HTTP request the client sent (head and body, as plaintext)
+ * @param requestSha256  SHA-256 of that request
+ * @param responseBytes  bytes of the answer's body, which echoes the request as the server read it
  * @param responseSha256 SHA-256 of the echoed bytes
  * @param verified       the server received exactly the request and the client received exactly the echo
  * @param viaSidecar     the connection went through the sidecar, as the server saw it: inbound, the app's peer was
@@ -29,6 +30,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public record LedgerEntry(
         int id,
+        String requestId,
         Kind kind,
         String family,
         int appPort,

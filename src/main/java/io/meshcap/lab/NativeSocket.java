@@ -4,6 +4,9 @@ import io.meshcap.sys.Libc;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 
 /**
@@ -13,6 +16,8 @@ import java.net.InetSocketAddress;
 final class NativeSocket implements AutoCloseable {
 
     private static final int LISTEN_BACKLOG = 128;
+    private static final int STREAM_BUFFER = 16 * 1024;
+    private static final long FINISH_SECONDS = 5;
 
     private final int fd;
     private final boolean ipv6;
@@ -102,9 +107,85 @@ final class NativeSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * The socket as a stream, for code that speaks streams (TLS): reads as {@link #read}, end-of-stream as -1, and
+     * a failed call as an IOException. Closing the stream leaves the socket to its owner.
+     */
+    InputStream inputStream() {
+        Memory buffer = new Memory(STREAM_BUFFER);
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] bytes, int offset, int length) throws IOException {
+                if (length == 0) {
+                    return 0;
+                }
+                try {
+                    int count = NativeSocket.this.read(buffer, Math.min(length, STREAM_BUFFER));
+                    if (count == 0) {
+                        return -1;
+                    }
+                    buffer.read(0, bytes, offset, count);
+                    return count;
+                } catch (LastErrorException e) {
+                    throw new IOException("read failed: " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
+    /** The socket as an output stream; see {@link #inputStream()}. */
+    OutputStream outputStream() {
+        Memory buffer = new Memory(STREAM_BUFFER);
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                try {
+                    for (int done = 0; done < length; ) {
+                        int chunk = Math.min(length - done, STREAM_BUFFER);
+                        buffer.write(0, bytes, offset + done, chunk);
+                        writeFully(buffer, chunk);
+                        done += chunk;
+                    }
+                } catch (LastErrorException e) {
+                    throw new IOException("write failed: " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
     /** Sends FIN: the peer reads end-of-stream while the other direction stays open. */
     void shutdownOutput() {
         Libc.C.shutdown(fd, Libc.SHUT_WR);
+    }
+
+    /**
+     * Ends the connection the way a well-behaved peer does: sends FIN, then reads and drops whatever the peer still
+     * sends until it closes too (at most {@value #FINISH_SECONDS} s), so that {@link #close()} finds no unread bytes,
+     * which the kernel would answer with a reset. A capture then shows FIN both ways.
+     */
+    void finish() {
+        try {
+            shutdownOutput();
+            Libc.C.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, new long[] {FINISH_SECONDS, 0}, 2 * Long.BYTES);
+            try (Memory buffer = new Memory(STREAM_BUFFER)) {
+                while (read(buffer, STREAM_BUFFER) > 0) {
+                    // Dropped: the relay is over.
+                }
+            }
+        } catch (LastErrorException e) {
+            // Reset, already shut down, or the peer did not close in time: there is nothing more to wait for.
+        }
     }
 
     /** Ends both directions, waking any thread blocked reading this socket. */

@@ -2,6 +2,7 @@ package io.meshcap.lab;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.MeshcapException;
+import io.meshcap.lab.mtls.LabPki;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -21,6 +22,8 @@ final class RunDirectory {
     static final Path ROOT = Path.of("/run/meshcap/lab");
     /** World-readable and traversable: the sidecar, running as the proxy uid, loads its classes from here. */
     private static final String SHARED_DIRECTORY = "rwxr-xr-x";
+    private static final String READABLE_FILE = "rw-r--r--";
+    private static final String OWNER_ONLY = "rw-------";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
@@ -52,6 +55,52 @@ final class RunDirectory {
     /** Where the class path for the background processes is staged. */
     Path classpath() {
         return dir.resolve("classpath");
+    }
+
+    /** The lab's certificates and keys ({@link LabPki}). */
+    Path tlsDirectory() {
+        return dir.resolve("tls");
+    }
+
+    /** The NSS key log every TLS endpoint of the lab appends its secrets to (mode 0600, owned by the proxy uid). */
+    Path keyLog() {
+        return dir.resolve("tls-keys.log");
+    }
+
+    /**
+     * Makes the lab's certificates and an empty key log, once: the sidecar (as the proxy uid) may read its own key
+     * and append to the key log; the mesh's key is root's. Certificates are world-readable, keys and secrets not.
+     */
+    void createTls(int proxyUid) {
+        Path tls = tlsDirectory();
+        if (Files.isRegularFile(tls.resolve(LabPki.CA_FILE))) {
+            return;
+        }
+        try {
+            Files.createDirectories(tls);
+            Files.setPosixFilePermissions(tls, PosixFilePermissions.fromString(SHARED_DIRECTORY));
+            LabPki.create(tls, LabTopology.POD_IDENTITY, LabTopology.MESH_IDENTITY);
+            for (String identity : new String[] {LabTopology.POD_IDENTITY, LabTopology.MESH_IDENTITY}) {
+                Files.setPosixFilePermissions(LabPki.certificateFile(tls, identity),
+                        PosixFilePermissions.fromString(READABLE_FILE));
+                Files.setPosixFilePermissions(LabPki.keyFile(tls, identity),
+                        PosixFilePermissions.fromString(OWNER_ONLY));
+            }
+            Files.setPosixFilePermissions(tls.resolve(LabPki.CA_FILE), PosixFilePermissions.fromString(READABLE_FILE));
+            ownedBy(LabPki.keyFile(tls, LabTopology.POD_IDENTITY), proxyUid);
+            if (!Files.exists(keyLog())) {
+                Files.createFile(keyLog(), PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString(OWNER_ONLY)));
+            }
+            ownedBy(keyLog(), proxyUid);
+        } catch (IOException e) {
+            throw MeshcapException.failure("cannot make the lab's certificates in " + tls + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void ownedBy(Path file, int uid) throws IOException {
+        Files.setAttribute(file, "unix:uid", uid);
+        Files.setAttribute(file, "unix:gid", uid);
     }
 
     /** A scratch directory owned by the proxy uid (JNA unpacks its native library there). */

@@ -4,9 +4,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The first line a lab server sends back: who it is, the connection's two addresses as the server's socket saw
- * them, and the size and SHA-256 of the request it read. The request bytes follow, echoed unchanged, so a client
- * verifies both directions end to end.
+ * What a lab server tells its client in the {@value LabHttp#ECHO_HEADER} header of its answer: who it is, the
+ * connection's two addresses as the server's socket saw them, and the size and SHA-256 of the request it read. The
+ * request follows as the body, echoed unchanged, so a client verifies both directions end to end.
  *
  * @param role  {@code app} or {@code upstream}
  * @param local the server socket's local address
@@ -16,25 +16,22 @@ import java.util.Map;
  */
 record ServerReport(String role, Endpoint local, Endpoint peer, long bytes, String sha256) {
 
-    static final String MAGIC = "MESHCAP-ECHO";
-
-    /** The header line, newline-terminated; addresses and ports are separate fields so IPv6 needs no brackets. */
-    String line() {
-        return MAGIC + " role=" + role + " local-address=" + local.address() + " local-port=" + local.port()
+    /** The header value; addresses and ports are separate fields so IPv6 needs no brackets. */
+    String value() {
+        return "role=" + role + " local-address=" + local.address() + " local-port=" + local.port()
                 + " peer-address=" + peer.address() + " peer-port=" + peer.port() + " bytes=" + bytes
-                + " sha256=" + sha256 + "\n";
+                + " sha256=" + sha256;
     }
 
-    static ServerReport parse(String line) {
-        String[] words = line.strip().split(" ");
-        if (words.length == 0 || !words[0].equals(MAGIC)) {
-            throw new IllegalArgumentException("not a lab server reply: " + line);
+    static ServerReport parse(String value) {
+        if (value == null) {
+            throw new IllegalArgumentException("not a lab server's answer: no " + LabHttp.ECHO_HEADER + " header");
         }
         Map<String, String> fields = new HashMap<>();
-        for (int i = 1; i < words.length; i++) {
-            int equals = words[i].indexOf('=');
+        for (String word : value.strip().split(" ")) {
+            int equals = word.indexOf('=');
             if (equals > 0) {
-                fields.put(words[i].substring(0, equals), words[i].substring(equals + 1));
+                fields.put(word.substring(0, equals), word.substring(equals + 1));
             }
         }
         try {
@@ -43,7 +40,7 @@ record ServerReport(String role, Endpoint local, Endpoint peer, long bytes, Stri
                     new Endpoint(fields.get("peer-address"), Integer.parseInt(fields.get("peer-port"))),
                     Long.parseLong(fields.get("bytes")), fields.get("sha256"));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("incomplete lab server reply: " + line, e);
+            throw new IllegalArgumentException("incomplete lab server report: " + value, e);
         }
     }
 }

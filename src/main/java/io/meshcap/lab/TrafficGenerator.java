@@ -4,6 +4,9 @@ import io.meshcap.sys.NamespaceThread;
 import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.MeshcapException;
 import io.meshcap.istio.IstioDefaults;
+import io.meshcap.lab.mtls.MeshTls;
+import io.meshcap.lab.mtls.TlsConnection;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,12 +19,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.UUID;
 
 /**
- * Drives connections through a running lab and records what each endpoint saw. Inbound connections are made from a
- * thread inside the mesh namespace to POD_IP:port; outbound ones from a thread inside the pod namespace (as root,
- * so Istio's rules redirect them to the sidecar) to the upstream address. One connection at a time, so captures
- * of a run read in ledger order.
+ * Drives HTTP calls ({@link LabHttp}) through a running lab and records what each endpoint saw. Inbound calls are
+ * made from a thread inside the mesh namespace to POD_IP:port, in mTLS; outbound ones from a thread inside the pod
+ * namespace (as root, so Istio's rules redirect them to the sidecar) to the upstream address, in plaintext. One call
+ * and connection at a time, so captures of a run read in ledger order.
  */
 final class TrafficGenerator {
 
@@ -38,14 +42,22 @@ final class TrafficGenerator {
 
     private final LabTopology topology;
     private final String labName;
+    private final RunDirectory run;
+    private MeshTls meshTls;
+    private boolean plaintextInbound;
 
-    TrafficGenerator(LabConfig config) {
+    TrafficGenerator(LabConfig config, RunDirectory run) {
         this.topology = LabTopology.of(config);
         this.labName = config.name();
+        this.run = run;
     }
 
-    /** Makes {@code inbound} and {@code outbound} connections per address family of the lab. */
-    Ledger run(int inbound, int outbound) {
+    /**
+     * Makes {@code inbound} and {@code outbound} connections per address family of the lab; the mesh's clients call
+     * in mTLS, or with {@code plaintextInbound} in plaintext, as clients without a sidecar do.
+     */
+    Ledger run(int inbound, int outbound, boolean plaintextInbound) {
+        this.plaintextInbound = plaintextInbound;
         List<LedgerEntry> entries = new ArrayList<>();
         try (NamespaceThread mesh = NamespaceThread.enter(NetworkNamespace.named(topology.meshNamespace()));
                 NamespaceThread pod = NamespaceThread.enter(NetworkNamespace.named(topology.podNamespace()))) {
@@ -66,7 +78,7 @@ final class TrafficGenerator {
                 topology.ipv6() ? topology.podIp(IpFamily.IPV6) : null, entries);
     }
 
-    /** The request of connection {@code id}: a readable first line, then pseudo-random bytes seeded by the id. */
+    /** The request body of call {@code id}: a readable first line, then pseudo-random bytes seeded by the id. */
     static byte[] payload(int id, LedgerEntry.Kind kind) {
         byte[] head = ("meshcap-lab connection " + id + " " + kind.name().toLowerCase() + "\n")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -83,10 +95,9 @@ final class TrafficGenerator {
 
     private LedgerEntry connect(NamespaceThread from, int id, LedgerEntry.Kind kind, IpFamily family,
             int port, String address) {
-        byte[] request = payload(id, kind);
         try {
             InetSocketAddress destination = new InetSocketAddress(InetAddress.getByName(address), port);
-            return from.call(() -> exchange(id, kind, family, destination, request));
+            return from.call(() -> exchange(id, kind, family, destination));
         } catch (IOException e) {
             throw MeshcapException.failure(kind.name().toLowerCase() + " connection " + id + " to "
                     + new Endpoint(address, port) + " failed: " + e.getMessage()
@@ -94,47 +105,57 @@ final class TrafficGenerator {
         }
     }
 
-    private static LedgerEntry exchange(int id, LedgerEntry.Kind kind, IpFamily family,
-            InetSocketAddress destination, byte[] request) throws IOException {
+    /**
+     * One call. Inbound, the client in the mesh speaks mTLS itself (standing in for its own sidecar) with Istio's
+     * SNI for the pod's service, unless asked for plaintext; outbound, the app speaks plaintext and its sidecar adds
+     * the mTLS.
+     */
+    private LedgerEntry exchange(int id, LedgerEntry.Kind kind, IpFamily family, InetSocketAddress destination)
+            throws IOException {
+        boolean inbound = kind == LedgerEntry.Kind.INBOUND;
+        String service = inbound ? LabTopology.POD_SERVICE : LabTopology.MESH_SERVICE;
+        String requestId = UUID.randomUUID().toString();
+        byte[] request = LabHttp.request("/lab/call/" + id, service + ":" + destination.getPort(), requestId,
+                payload(id, kind));
         try (Socket socket = new Socket()) {
             socket.connect(destination, CONNECT_TIMEOUT_MILLIS);
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
             Endpoint client = Endpoint.of(socket.getLocalAddress(), socket.getLocalPort());
-            OutputStream out = socket.getOutputStream();
+            TlsConnection secure = inbound && !plaintextInbound ? meshTls().connect(socket.getInputStream(), socket.getOutputStream(),
+                    MeshTls.istioSni(destination.getPort(), service)) : null;
+            OutputStream out = secure != null ? secure.output() : socket.getOutputStream();
+            InputStream in = secure != null ? secure.input() : socket.getInputStream();
             out.write(request);
             out.flush();
-            socket.shutdownOutput();
-            InputStream in = socket.getInputStream();
-            byte[] reply = in.readAllBytes();
-            int newline = indexOf(reply, (byte) '\n');
-            if (newline < 0) {
-                throw new IOException("the server closed without a report (" + reply.length + " bytes)");
+            LabHttp.Message response = LabHttp.read(new BufferedInputStream(in));
+            if (secure != null) {
+                secure.close();
             }
+            CallEnd.finish(socket);
             ServerReport report;
             try {
-                report = ServerReport.parse(new String(reply, 0, newline, StandardCharsets.US_ASCII));
+                report = ServerReport.parse(response.header(LabHttp.ECHO_HEADER));
             } catch (IllegalArgumentException e) {
                 throw new IOException(e.getMessage(), e);
             }
-            byte[] echo = Arrays.copyOfRange(reply, newline + 1, reply.length);
+            byte[] echo = response.body();
             String requestSha = Digests.sha256(request);
             boolean verified = report.bytes() == request.length && requestSha.equals(report.sha256())
                     && Arrays.equals(request, echo);
-            boolean viaSidecar = kind == LedgerEntry.Kind.INBOUND
+            boolean viaSidecar = inbound
                     ? ENVOY_INBOUND_SOURCES.contains(report.peer().address())
                     : !report.peer().equals(client);
-            return new LedgerEntry(id, kind, family.label(), destination.getPort(), client,
+            return new LedgerEntry(id, requestId, kind, family.label(), destination.getPort(), client,
                     Endpoint.of(destination), report.role(), report.local(), report.peer(),
                     request.length, requestSha, echo.length, Digests.sha256(echo), verified, viaSidecar);
         }
     }
 
-    private static int indexOf(byte[] bytes, byte value) {
-        for (int i = 0; i < bytes.length; i++) {
-            if (bytes[i] == value) {
-                return i;
-            }
+    /** The mesh's identity, loaded on the first inbound call (outbound calls need no TLS of their own). */
+    private MeshTls meshTls() throws IOException {
+        if (meshTls == null) {
+            meshTls = MeshTls.load(run.tlsDirectory(), LabTopology.MESH_IDENTITY, run.keyLog());
         }
-        return -1;
+        return meshTls;
     }
 }

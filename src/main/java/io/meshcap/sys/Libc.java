@@ -23,6 +23,8 @@ public interface Libc extends Library {
     int SOCK_CLOEXEC = 0x80000;
     int SOL_SOCKET = 1;
     int SO_REUSEADDR = 2;
+    /** A receive timeout, a struct timeval (two longs on 64-bit Linux). */
+    int SO_RCVTIMEO = 20;
     int SOL_IP = 0;
     int SOL_IPV6 = 41;
     /** SO_ORIGINAL_DST (linux/netfilter_ipv4.h) and IP6T_SO_ORIGINAL_DST (linux/netfilter_ipv6/ip6_tables.h). */
@@ -40,6 +42,8 @@ public interface Libc extends Library {
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
     int setsockopt(int fd, int level, int name, int[] value, int length) throws LastErrorException;
+
+    int setsockopt(int fd, int level, int name, long[] value, int length) throws LastErrorException;
 
     int getsockopt(int fd, int level, int name, byte[] value, int[] length) throws LastErrorException;
 

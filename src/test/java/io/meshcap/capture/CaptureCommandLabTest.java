@@ -70,13 +70,22 @@ class CaptureCommandLabTest {
     void sidecarCapturesEachLegOnItsOwnLabelledInterfaceExactly(String engine) throws Exception {
         Path out = dir.resolve("sidecar.pcapng");
         Background capture = captureInBackground("capture", "sidecar", "--netns", LAB.topology().podNamespace(),
-                "--duration", "6s", "-o", out.toString(), "--engine", engine);
+                "--duration", "6s", "-o", out.toString(), "--engine", engine,
+                "--tls-keylog", LAB.lab().keyLog().toString());
         Ledger ledger = LAB.traffic(CONNECTIONS, CONNECTIONS);
         CliRun run = capture.await();
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
 
         assertEquals(everyCallPerLeg(ledger), Tshark.tcpDirectionsPerInterface(out));
+        // The lab's key log, read when the capture ended, is in the file: each call's request shows on its mTLS leg
+        // as on its lo leg (Wireshark needs telling that port 8080 carries TLS, not HTTP).
+        for (LedgerEntry c : ledger.connections()) {
+            List<List<String>> legs = Tshark.query(out, "http.request.line == \"x-request-id: " + c.requestId()
+                    + "\\r\\n\"", List.of("-d", "tcp.port==8080,tls"), "frame.interface_name");
+            assertEquals(2, legs.size(), c + ": " + legs);
+        }
+        assertTrue(run.err().contains("meshcap: " + out + " holds "), run.err());
         String pod = LAB.topology().podNamespace();
         // Every leg's metadata travels in the pcapng interface description.
         String interfaces = Tshark.run(List.of("capinfos", "-M", out.toString()));

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A capture of one eth0 leg alone has no lo leg to learn the pod's address from: {@code streams} labels its
  * connections from what the capture says about the interface (the pod's addresses meshcap writes into the
  * description, else the preset in its name), and says when an "mTLS" leg carries plaintext, as the lab's stand-in
- * sidecar does (like a pod in PERMISSIVE mode called by a client without a sidecar).
+ * sidecar's does when it is called by a client without a sidecar (it is PERMISSIVE, as Istio's default).
  */
 class SingleLegStreamsTest {
 
@@ -44,7 +44,7 @@ class SingleLegStreamsTest {
             Thread.sleep(50);
         }
         assertTrue(err.toString().contains("meshcap: capturing"), "capture did not start: " + err);
-        LAB.traffic(CALLS, 0);
+        LAB.lab().traffic(CALLS, 0, true);
         capture.join(TimeUnit.SECONDS.toMillis(60));
         CliRun run = result[0];
         assertEquals(0, run.exitCode(), run::toString);

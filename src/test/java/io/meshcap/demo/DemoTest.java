@@ -9,8 +9,10 @@ import io.meshcap.sys.CommandRunner;
 import io.meshcap.testing.Tshark;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +38,14 @@ class DemoTest {
         }
         assertEquals(Set.of("meshcap-demo-pod/eth0:inbound-mtls", "meshcap-demo-pod/lo:inbound-plain",
                 "meshcap-demo-pod/lo:outbound-plain", "meshcap-demo-pod/eth0:outbound-mtls"), legs);
+        // The file holds the lab's key log: tshark, with no settings, reads every call on all four legs.
+        Map<String, Long> requests = Tshark.fields(out, "http.request", "frame.interface_name").stream()
+                .collect(Collectors.groupingBy(row -> row.get(0), Collectors.counting()));
+        assertEquals(Map.of("meshcap-demo-pod/eth0:inbound-mtls", 3L, "meshcap-demo-pod/lo:inbound-plain", 3L,
+                "meshcap-demo-pod/lo:outbound-plain", 3L, "meshcap-demo-pod/eth0:outbound-mtls", 3L), requests);
+        assertTrue(run.err().contains("readable in the file: inbound-mtls 3 of 3 calls decrypted, inbound-plain 3"
+                + " plaintext, outbound-plain 3 plaintext, outbound-mtls 3 of 3 calls decrypted"), run.err());
+        assertTrue(run.err().contains(out + " holds "), "the demo says its file holds keys: " + run.err());
         String namespaces = CommandRunner.run(List.of("ip", "netns", "list")).stdout();
         assertFalse(namespaces.contains(Demo.LAB_NAME), "the demo left its lab behind: " + namespaces);
     }

@@ -25,9 +25,10 @@ class LabBypassTest {
         CommandRunner.check("flush the pod's nat OUTPUT chain", pod.enter(List.of("iptables", "-t", "nat", "-F", "OUTPUT")));
         assertFalse(LAB.lab().status().up(), "a lab whose rules were changed is not up");
         // The generator itself, since the lab refuses traffic while it is not up: what a bypass looks like.
-        Ledger bypassed = new TrafficGenerator(LAB.lab().config()).run(1, 1);
+        Ledger bypassed = new TrafficGenerator(LAB.lab().config(), RunDirectory.of(LAB.lab().config().name()))
+                .run(1, 1, false);
         LedgerEntry outbound = bypassed.of(LedgerEntry.Kind.OUTBOUND).get(0);
-        assertTrue(outbound.verified(), "the payload still arrives intact");
+        assertTrue(outbound.verified(), "the payload still arrives intact: the upstream also takes plaintext (PERMISSIVE)");
         assertFalse(outbound.viaSidecar(), bypassed::toJson);
         assertTrue(bypassed.of(LedgerEntry.Kind.INBOUND).get(0).viaSidecar(), "inbound rules are untouched");
         assertFalse(bypassed.allVerified());

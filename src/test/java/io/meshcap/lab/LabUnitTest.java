@@ -7,14 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
 import io.meshcap.net.Addresses;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The lab's pure parts: config checks, address text, sockaddr layout, report line, ledger JSON, argv. */
+/** The lab's pure parts: config checks, address text, sockaddr layout, server report, HTTP framing, ledger JSON, argv. */
 class LabUnitTest {
 
     @Test
@@ -55,13 +59,36 @@ class LabUnitTest {
     void serverReportsRoundTrip() {
         ServerReport report = new ServerReport("app", new Endpoint("2001:2::2", 8080), new Endpoint("::6", 40000),
                 12, "ab");
-        assertEquals(report, ServerReport.parse(report.line()));
-        assertThrows(IllegalArgumentException.class, () -> ServerReport.parse("HTTP/1.1 200 OK"));
+        assertEquals(report, ServerReport.parse(report.value()));
+        assertThrows(IllegalArgumentException.class, () -> ServerReport.parse("role=app"));
+        assertThrows(IllegalArgumentException.class, () -> ServerReport.parse(null));
+    }
+
+    @Test
+    void labCallsAreHttpMessagesFramedByTheirLength() throws Exception {
+        byte[] request = LabHttp.request("/lab/call/7", "app.lab.svc.cluster.local:8080", "id-7",
+                "body".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("POST /lab/call/7 HTTP/1.1\r\nhost: app.lab.svc.cluster.local:8080\r\nuser-agent: meshcap-lab\r\n"
+                + "x-request-id: id-7\r\ncontent-type: application/octet-stream\r\ncontent-length: 4\r\n\r\nbody",
+                new String(request, StandardCharsets.US_ASCII));
+        byte[] next = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] both = Arrays.copyOf(request, request.length + next.length);
+        System.arraycopy(next, 0, both, request.length, next.length);
+        InputStream in = new ByteArrayInputStream(both);
+        LabHttp.Message message = LabHttp.read(in);
+        assertEquals("POST /lab/call/7 HTTP/1.1", message.startLine());
+        assertEquals("id-7", message.header("X-Request-Id"));
+        assertArrayEquals("body".getBytes(StandardCharsets.US_ASCII), message.body());
+        assertArrayEquals(request, message.raw());
+        assertEquals("GET / HTTP/1.1", LabHttp.read(in).startLine(), "the next message is left for the next read");
+        assertThrows(IOException.class, () -> LabHttp.read(new ByteArrayInputStream(
+                Arrays.copyOf(request, request.length - 1))), "a body cut short");
     }
 
     @Test
     void ledgerJsonRoundTrips() {
-        LedgerEntry entry = new LedgerEntry(1, LedgerEntry.Kind.OUTBOUND, "ipv4", 8080,
+        LedgerEntry entry = new LedgerEntry(1, "5f0c4f8e-2b1d-4e59-9d44-4f3e9d2c7a10", LedgerEntry.Kind.OUTBOUND,
+                "ipv4", 8080,
                 new Endpoint("198.18.0.2", 40000), new Endpoint("198.18.0.1", 8080), "upstream",
                 new Endpoint("198.18.0.1", 8080), new Endpoint("198.18.0.2", 40002), 10, "aa", 10, "aa", true, true);
         Ledger ledger = new Ledger("mctest-x", "198.18.0.2", null, List.of(entry));
@@ -81,15 +108,20 @@ class LabUnitTest {
     @Test
     void theSidecarRunsAsTheProxyUidInThePodNamespace() {
         LabConfig config = LabConfig.defaults().withName("demo").withProxyUid(4242).withIpv6(true);
-        List<String> argv = LabProcesses.argv(LabRole.SIDECAR, config, "/cp", Path.of("/scratch"));
+        RunDirectory run = RunDirectory.of("demo");
+        List<String> argv = LabProcesses.argv(LabRole.SIDECAR, config, "/cp", run);
         assertEquals(List.of("setsid", "ip", "netns", "exec", "demo-pod", "setpriv", "--reuid=4242", "--regid=4242",
                 "--clear-groups"), argv.subList(0, 9));
-        assertEquals(List.of(SidecarMain.class.getName(), "15001", "15006", "ipv4,ipv6"),
-                argv.subList(argv.size() - 4, argv.size()));
+        assertEquals(List.of(SidecarMain.class.getName(), "15001", "15006", "ipv4,ipv6", "/run/meshcap/lab/demo/tls",
+                "/run/meshcap/lab/demo/tls-keys.log"), argv.subList(argv.size() - 6, argv.size()));
         assertTrue(argv.contains(ChildJvm.LAB_PROPERTY + "demo"));
-        List<String> upstream = LabProcesses.argv(LabRole.UPSTREAM, config, "/cp", Path.of("/scratch"));
+        assertTrue(argv.contains("-Djna.tmpdir=/run/meshcap/lab/demo/sidecar-tmp"), argv::toString);
+        List<String> upstream = LabProcesses.argv(LabRole.UPSTREAM, config, "/cp", run);
         assertEquals("demo-mesh", upstream.get(4));
-        assertEquals(List.of("upstream", "8080,9080"), upstream.subList(upstream.size() - 2, upstream.size()));
+        assertEquals(List.of("upstream", "8080,9080", "/run/meshcap/lab/demo/tls", "mesh",
+                "/run/meshcap/lab/demo/tls-keys.log"), upstream.subList(upstream.size() - 5, upstream.size()));
+        List<String> app = LabProcesses.argv(LabRole.APP, config, "/cp", run);
+        assertEquals(List.of("app", "8080,9080"), app.subList(app.size() - 2, app.size()), "the app is plaintext");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.meshcap.cli.CliRun;
 import io.meshcap.format.LinkType;
 import io.meshcap.lab.Endpoint;
 import io.meshcap.lab.LabFixture;
+import io.meshcap.lab.LabHttp;
 import io.meshcap.lab.LabTopology;
 import io.meshcap.lab.Ledger;
 import io.meshcap.lab.LedgerEntry;
@@ -23,7 +24,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +89,7 @@ class ReassociationLabTest {
             assertEquals(entry.client().toString(), follow.node0(), follow.text());
             assertEquals(entry.destination().toString(), follow.node1(), "the original destination, not 15001");
             assertEquals(entry.requestBytes(), follow.bytesFromNode0(), "the whole request");
-            assertTrue(follow.bytesFromNode1() > entry.responseBytes(), "the report line and the whole echo");
+            assertTrue(follow.bytesFromNode1() > entry.responseBytes(), "the answer's head and the whole echo");
             assertTrue(follow.text().contains("meshcap-lab connection " + entry.id() + " outbound"), follow.text());
         }
     }
@@ -256,14 +256,14 @@ class ReassociationLabTest {
             socket.bind(app);
             socket.connect(destination, CONNECT_TIMEOUT_MILLIS);
             socket.setSoTimeout(CONNECT_TIMEOUT_MILLIS);
-            socket.getOutputStream().write(Packets.text("meshcap-lab port reuse\n"));
+            socket.getOutputStream().write(LabHttp.request("/port-reuse", LabTopology.MESH_SERVICE, "port-reuse",
+                    Packets.text("meshcap-lab port reuse\n")));
             if (reset) {
                 socket.setSoLinger(true, 0);
                 return null;
             }
-            socket.shutdownOutput();
-            String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-            assertTrue(reply.startsWith("MESHCAP-ECHO role=upstream"), reply);
+            String reply = LabHttp.read(socket.getInputStream()).header("x-meshcap-echo");
+            assertTrue(reply.startsWith("role=upstream"), reply);
             return reply;
         }
     }

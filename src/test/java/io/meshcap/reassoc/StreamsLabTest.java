@@ -87,8 +87,13 @@ class StreamsLabTest {
         for (List<String> row : firsts) {
             StreamSummary stream = table.streams().get(Integer.parseInt(row.get(1)));
             assertEquals(stream.firstFrame(), Long.parseLong(row.get(0)), "tshark's tcp.stream is our stream id");
-            assertTrue(row.get(2).contains("meshcap stream " + stream.stream() + ": " + stream.describe()
-                    + "; joined with stream "), row.get(2));
+            // The lab's eth0 legs are Istio mTLS: their comment says so between the connection and its join.
+            String port = stream.server().substring(stream.server().lastIndexOf(':') + 1);
+            String tls = stream.leg().endsWith("-mtls") ? "; Istio mTLS (SNI outbound_." + port + "_._."
+                    : "; joined with stream ";
+            assertTrue(row.get(2).contains("meshcap stream " + stream.stream() + ": " + stream.describe() + tls),
+                    row.get(2));
+            assertTrue(row.get(2).contains("; joined with stream "), row.get(2));
         }
     }
 

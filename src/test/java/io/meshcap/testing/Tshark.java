@@ -150,7 +150,8 @@ public final class Tshark {
         return run(List.of(argv));
     }
 
-    private static List<List<String>> query(Path file, String displayFilter, List<String> options, String... fields) {
+    /** Like {@link #fields}, with tshark options first (e.g. {@code -o tls.keylog_file:FILE}). */
+    public static List<List<String>> query(Path file, String displayFilter, List<String> options, String... fields) {
         List<String> argv = new ArrayList<>(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields",
                 "-E", "separator=/t"));
         argv.addAll(options);
