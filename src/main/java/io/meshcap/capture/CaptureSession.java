@@ -64,10 +64,9 @@ public final class CaptureSession {
      * @param inputs    what each leg contributed to the merge
      * @param reassoc   what re-association changed, or null when it was off
      * @param streams   every connection per leg and the joins between legs (empty when re-association was off)
-     * @param keys      the TLS keys written into the file (empty without key logs)
      */
     public record Result(OutputTarget output, List<SpooledLeg> legs, List<InputSummary> inputs, ReassociationStats reassoc,
-            StreamTable streams, KeyLog keys) {
+            StreamTable streams) {
 
         /** True when any capturer failed; what was captured is in the file all the same. */
         public boolean anyLegFailed() {
@@ -117,7 +116,7 @@ public final class CaptureSession {
         merged.secrets().notes(output.file()).forEach(err::println);
         err.flush();
         return new Result(output, spooled, outcome.inputs(), redirect == null ? null : outcome.stats(),
-                outcome.streams(), keys);
+                outcome.streams());
     }
 
     /** What the merge did, and the writer that knows which keys went into the file. */

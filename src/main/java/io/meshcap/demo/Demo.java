@@ -114,7 +114,7 @@ public final class Demo {
             step(5, "result", "every call was checked end to end by its client and server: "
                     + (ledger.get() != null && ledger.get().allVerified() ? "all " + ledger.get().connections().size() + " verified"
                     : "NOT all verified"));
-            out.println("        " + (decrypt ? "readable in the file: " + Readability.of(result.streams(), result.keys())
+            out.println("        " + (decrypt ? "readable in the file: " + Readability.of(result.streams())
                     : "the mTLS legs stay encrypted (--no-decrypt)"));
             return new Outcome(result, ledger.get());
         } finally {

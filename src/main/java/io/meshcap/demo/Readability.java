@@ -3,13 +3,15 @@ package io.meshcap.demo;
 import io.meshcap.reassoc.Leg;
 import io.meshcap.reassoc.StreamSummary;
 import io.meshcap.reassoc.StreamTable;
-import io.meshcap.tls.KeyLog;
+import io.meshcap.tls.TlsReport;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * How many calls of each sidecar leg a capture lets Wireshark read: a plaintext leg's all, an mTLS leg's those whose
- * ClientHello random has keys in the key log written into the file.
+ * How many calls of each sidecar leg the demo's file lets Wireshark read: the HTTP requests meshcap itself read on
+ * the leg, on an mTLS leg by decrypting its connections with the key log written into the file (as Wireshark does
+ * with it), and how many of the leg's TLS connections that key log decrypted.
  */
 final class Readability {
 
@@ -19,21 +21,26 @@ final class Readability {
     private Readability() {
     }
 
-    /** {@code inbound-mtls 4 of 4 calls decrypted, inbound-plain 4 plaintext, ...}, one entry per leg seen. */
-    static String of(StreamTable streams, KeyLog keys) {
+    /** {@code inbound-mtls 4 calls decrypted (4 of 4 TLS connections), inbound-plain 4 calls in plaintext, ...}. */
+    static String of(StreamTable streams) {
         List<String> parts = new ArrayList<>();
         for (Leg leg : LEGS) {
-            List<StreamSummary> calls = streams.streams().stream().filter(s -> s.leg().equals(leg.label())).toList();
-            if (calls.isEmpty()) {
+            List<StreamSummary> connections = streams.streams().stream()
+                    .filter(s -> s.leg().equals(leg.label())).toList();
+            if (connections.isEmpty()) {
                 continue;
             }
+            int calls = connections.stream().map(StreamSummary::requests).filter(Objects::nonNull)
+                    .mapToInt(Integer::intValue).sum();
             if (!leg.mutualTls()) {
-                parts.add(leg.label() + " " + calls.size() + " plaintext");
+                parts.add(leg.label() + " " + calls + " calls in plaintext");
                 continue;
             }
-            long decrypted = calls.stream()
-                    .filter(call -> call.tls() != null && keys.hasKeysFor(call.tls().clientRandom())).count();
-            parts.add(leg.label() + " " + decrypted + " of " + calls.size() + " calls decrypted");
+            long decrypted = connections.stream().filter(s -> s.decryption() != null
+                    && s.decryption().status().equals(TlsReport.Status.DECRYPTED.label())).count();
+            long tls = connections.stream().filter(s -> s.decryption() != null).count();
+            parts.add(leg.label() + " " + calls + " calls decrypted (" + decrypted + " of " + tls
+                    + " TLS connections)");
         }
         return parts.isEmpty() ? "no calls" : String.join(", ", parts);
     }

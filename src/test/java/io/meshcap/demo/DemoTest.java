@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshcap.cli.CliRun;
 import io.meshcap.sys.CommandRunner;
 import io.meshcap.testing.Tshark;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +25,7 @@ class DemoTest {
     Path dir;
 
     @Test
-    void demoCapturesAllFourLegsIntoOneFileAndRemovesItsLab() {
+    void demoCapturesAllFourLegsIntoOneFileAndRemovesItsLab() throws Exception {
         Path out = dir.resolve("demo.pcapng");
         CliRun run = CliRun.of("demo", "--calls", "3", "-o", out.toString());
         assertEquals(0, run.exitCode(), run.toString());
@@ -43,9 +45,11 @@ class DemoTest {
                 .collect(Collectors.groupingBy(row -> row.get(0), Collectors.counting()));
         assertEquals(Map.of("meshcap-demo-pod/eth0:inbound-mtls", 3L, "meshcap-demo-pod/lo:inbound-plain", 3L,
                 "meshcap-demo-pod/lo:outbound-plain", 3L, "meshcap-demo-pod/eth0:outbound-mtls", 3L), requests);
-        assertTrue(run.err().contains("readable in the file: inbound-mtls 3 of 3 calls decrypted, inbound-plain 3"
-                + " plaintext, outbound-plain 3 plaintext, outbound-mtls 3 of 3 calls decrypted"), run.err());
+        assertTrue(run.err().contains("readable in the file: inbound-mtls 3 calls decrypted (3 of 3 TLS connections),"
+                + " inbound-plain 3 calls in plaintext, outbound-plain 3 calls in plaintext, outbound-mtls 3 calls"
+                + " decrypted (3 of 3 TLS connections)"), run.err());
         assertTrue(run.err().contains(out + " holds "), "the demo says its file holds keys: " + run.err());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
         String namespaces = CommandRunner.run(List.of("ip", "netns", "list")).stdout();
         assertFalse(namespaces.contains(Demo.LAB_NAME), "the demo left its lab behind: " + namespaces);
     }
