@@ -1,6 +1,7 @@
 package io.meshcap.reassoc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +13,11 @@ import io.meshcap.lab.LedgerEntry;
 import io.meshcap.lab.Recording;
 import io.meshcap.testing.Tshark;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -67,16 +72,67 @@ class StreamsLabTest {
     @Test
     void theLegsOfEveryCallAreJoinedAsTheLedgerSays() {
         for (LedgerEntry entry : ledger.connections()) {
-            StreamTable.Join expected = entry.kind() == LedgerEntry.Kind.OUTBOUND
-                    ? join("outbound", stream("outbound-plain", entry.client().toString(), entry.destination().toString()),
-                            stream("outbound-mtls", entry.serverPeer().toString(), entry.destination().toString()))
-                    : join("inbound", stream("inbound-mtls", entry.client().toString(), entry.destination().toString()),
-                            stream("inbound-plain", entry.serverPeer().toString(), entry.serverLocal().toString()));
+            StreamTable.Join expected = expectedJoin(table, entry);
             assertTrue(table.joins().stream().anyMatch(j -> j.direction().equals(expected.direction())
                     && j.from() == expected.from() && j.to() == expected.to()), () -> expected + "\n" + table.describe());
         }
         assertEquals(ledger.connections().size(), table.joins().size());
         assertTrue(table.ambiguous().isEmpty(), table::describe);
+    }
+
+    /**
+     * Calls made from several threads at once overlap, which the timing rule cannot always tell apart. With the lab's
+     * key log in the file (as Envoy's key_log gives it in a cluster) every call's legs are joined by the request both
+     * carried, and the request ID the join names is the one the ledger recorded for that call; the same file with
+     * its keys stripped decrypts nothing and joins nothing by content.
+     */
+    @Test
+    void withTheKeyLogOverlappingCallsAreEachJoinedExactlyToTheirOwnRequest(@TempDir Path tmp) throws Exception {
+        String pod = LAB.topology().podNamespace();
+        Path withKeys = tmp.resolve("keys.pcapng");
+        List<LedgerEntry> calls = new ArrayList<>();
+        try (Recording loRecording = LAB.record(pod, "lo", tmp.resolve("lo.pcap"));
+                Recording eth0Recording = LAB.record(pod, LabTopology.POD_INTERFACE, tmp.resolve("eth0.pcap"))) {
+            ExecutorService callers = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<Ledger>> runs = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    runs.add(callers.submit(() -> LAB.traffic(1, 2)));
+                }
+                for (Future<Ledger> run : runs) {
+                    calls.addAll(run.get().connections());
+                }
+            } finally {
+                callers.shutdown();
+            }
+            loRecording.stop();
+            eth0Recording.stop();
+            CliRun merge = CliRun.of("merge", "--tls-keylog", LAB.lab().keyLog().toString(), "--name",
+                    "pod/lo=" + loRecording.file(), "--name", "pod/eth0=" + eth0Recording.file(),
+                    loRecording.file().toString(), eth0Recording.file().toString(), "-o", withKeys.toString());
+            assertEquals(0, merge.exitCode(), merge::toString);
+        }
+        StreamTable exact = streamTable(withKeys);
+        assertEquals(calls.size(), exact.joins().size(), exact::describe);
+        assertTrue(exact.ambiguous().isEmpty(), exact::describe);
+        for (LedgerEntry entry : calls) {
+            StreamTable.Join expected = expectedJoin(exact, entry);
+            StreamTable.Join join = exact.joins().stream()
+                    .filter(j -> j.from() == expected.from() && j.to() == expected.to()).findFirst()
+                    .orElseThrow(() -> new AssertionError(expected + "\n" + exact.describe()));
+            assertTrue(join.reason().startsWith("joined exactly (same request): POST /lab/call/" + entry.id()),
+                    join::reason);
+            assertNotNull(join.call(), join::toString);
+            assertEquals(entry.requestId(), join.call().requestId(), join::toString);
+        }
+
+        Path stripped = tmp.resolve("stripped.pcapng");
+        CliRun strip = CliRun.of("merge", "--strip-secrets", withKeys.toString(), "-o", stripped.toString());
+        assertEquals(0, strip.exitCode(), strip::toString);
+        StreamTable timing = streamTable(stripped);
+        assertTrue(timing.joins().stream().noneMatch(j -> j.call() != null), timing::describe);
+        assertEquals(List.of("no key log"), timing.streams().stream().filter(s -> s.decryption() != null)
+                .map(s -> s.decryption().status()).distinct().toList(), timing::describe);
     }
 
     @Test
@@ -143,10 +199,29 @@ class StreamsLabTest {
         assertTrue(comments.contains("not joined, candidates: stream "), comments);
     }
 
+    private static StreamTable streamTable(Path file) throws Exception {
+        CliRun streams = CliRun.of("streams", "--json", file.toString());
+        assertEquals(0, streams.exitCode(), streams::toString);
+        return new ObjectMapper().readValue(streams.out(), StreamTable.class);
+    }
+
+    /** The join of a call's two legs in {@code in}, as the ledger's socket addresses say they are. */
+    private static StreamTable.Join expectedJoin(StreamTable in, LedgerEntry entry) {
+        return entry.kind() == LedgerEntry.Kind.OUTBOUND
+                ? join("outbound", stream(in, "outbound-plain", entry.client().toString(), entry.destination().toString()),
+                        stream(in, "outbound-mtls", entry.serverPeer().toString(), entry.destination().toString()))
+                : join("inbound", stream(in, "inbound-mtls", entry.client().toString(), entry.destination().toString()),
+                        stream(in, "inbound-plain", entry.serverPeer().toString(), entry.serverLocal().toString()));
+    }
+
     private static int stream(String leg, String client, String server) {
-        List<StreamSummary> found = table.streams().stream()
+        return stream(table, leg, client, server);
+    }
+
+    private static int stream(StreamTable in, String leg, String client, String server) {
+        List<StreamSummary> found = in.streams().stream()
                 .filter(s -> s.leg().equals(leg) && s.client().equals(client) && s.server().equals(server)).toList();
-        assertEquals(1, found.size(), () -> leg + " " + client + " > " + server + "\n" + table.describe());
+        assertEquals(1, found.size(), () -> leg + " " + client + " > " + server + "\n" + in.describe());
         return found.get(0).stream();
     }
 
