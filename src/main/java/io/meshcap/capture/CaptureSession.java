@@ -114,6 +114,7 @@ public final class CaptureSession {
         outcome.streams().plaintextOnMutualTlsLegs().forEach(warning -> err.println("meshcap: warning: " + warning));
         report(spooled, output, kept);
         merged.secrets().notes(output.file()).forEach(err::println);
+        outcome.streams().tlsOnPortsWiresharkGivesToOtherProtocols().forEach(note -> err.println("meshcap: note: " + note));
         err.flush();
         return new Result(output, spooled, outcome.inputs(), redirect == null ? null : outcome.stats(),
                 outcome.streams());

@@ -142,6 +142,10 @@ public final class MergeCommand implements Callable<Integer> {
                     + reassociated.streams().ambiguous().size() + " ambiguous (meshcap streams lists them)"));
         }
         out.secretsNotes().forEach(spec.commandLine().getErr()::println);
+        if (reassociated != null) {
+            reassociated.streams().tlsOnPortsWiresharkGivesToOtherProtocols()
+                    .forEach(note -> spec.commandLine().getErr().println("meshcap: note: " + note));
+        }
         spec.commandLine().getErr().flush();
         return 0;
     }

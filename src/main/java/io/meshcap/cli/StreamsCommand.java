@@ -39,7 +39,9 @@ import picocli.CommandLine.Spec;
             "request)', one per request, so a pooled connection is split call by call; the timing rule above is",
             "left for what content cannot join. The decryption column says for every TLS connection whether it",
             "was decrypted, and the summary under the table why others were not (no key log; opened before key",
-            "logging started; handshake not captured; a CBC suite).",
+            "logging started; handshake not captured; a CBC suite). A note on stderr names the ports of TLS",
+            "connections that Wireshark dissects as another protocol (8080 as HTTP): it reads them once told",
+            "(tshark -d tcp.port==8080,tls).",
             "A raw lo capture is re-associated on the fly (nothing is written)."
         },
         footer = {
@@ -81,6 +83,8 @@ public final class StreamsCommand implements Callable<Integer> {
         spec.commandLine().getOut().print(json ? table.toJson() + System.lineSeparator() : table.describe());
         spec.commandLine().getOut().flush();
         streams.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
+        table.tlsOnPortsWiresharkGivesToOtherProtocols()
+                .forEach(note -> spec.commandLine().getErr().println("meshcap: note: " + note));
         spec.commandLine().getErr().flush();
         return 0;
     }

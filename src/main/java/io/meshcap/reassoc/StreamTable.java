@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.meshcap.text.TextTable;
 import io.meshcap.tls.TlsReport;
+import io.meshcap.tls.WiresharkPorts;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -133,6 +135,23 @@ public record StreamTable(List<StreamSummary> streams, List<Join> joins, List<Am
             text.append(String.format(Locale.ROOT, "  %-15s %s%n", leg.label(), leg.meaning()));
         }
         return text.toString();
+    }
+
+    /**
+     * One line per server port of TLS connections that Wireshark dissects as another protocol (8080 as HTTP): there it
+     * does not look for TLS, so the keys in the file decrypt those connections only once the port is decoded as TLS,
+     * which a pcapng cannot say for the user.
+     */
+    public List<String> tlsOnPortsWiresharkGivesToOtherProtocols() {
+        Map<Integer, Long> byPort = streams.stream().filter(s -> s.tls() != null)
+                .collect(Collectors.groupingBy(s -> Integer.parseInt(s.server().substring(s.server().lastIndexOf(':') + 1)),
+                        TreeMap::new, Collectors.counting()));
+        List<String> notes = new ArrayList<>();
+        byPort.forEach((port, count) -> WiresharkPorts.bundled().protocolOf(port).ifPresent(protocol -> notes.add(
+                "Wireshark dissects port " + port + " as " + protocol + ", not TLS: to read its " + count
+                        + " TLS connection" + (count == 1 ? "" : "s") + ", decode the port as TLS: tshark -d tcp.port=="
+                        + port + ",tls (Wireshark: Analyze > Decode As)")));
+        return notes;
     }
 
     /**

@@ -86,6 +86,14 @@ class CaptureCommandLabTest {
             assertEquals(2, legs.size(), c + ": " + legs);
         }
         assertTrue(run.err().contains("meshcap: " + out + " holds "), run.err());
+        // Without that Decode As, tshark does not even see the TLS handshakes to 8080; those to 9080 it finds itself.
+        // meshcap says so for 8080 only.
+        assertEquals(List.of(), Tshark.fields(out, "tls.handshake.type == 1 && tcp.dstport == 8080", "frame.number"));
+        assertFalse(Tshark.fields(out, "tls.handshake.type == 1 && tcp.dstport == 9080", "frame.number").isEmpty());
+        long to8080 = ledger.connections().stream().filter(c -> c.appPort() == 8080).count();
+        assertTrue(run.err().contains("meshcap: note: Wireshark dissects port 8080 as http, not TLS: to read its "
+                + to8080 + " TLS connections, decode the port as TLS: tshark -d tcp.port==8080,tls"), run.err());
+        assertFalse(run.err().contains("port 9080 as"), run.err());
         String pod = LAB.topology().podNamespace();
         // Every leg's metadata travels in the pcapng interface description.
         String interfaces = Tshark.run(List.of("capinfos", "-M", out.toString()));

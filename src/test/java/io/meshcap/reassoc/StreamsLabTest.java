@@ -1,6 +1,7 @@
 package io.meshcap.reassoc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,8 @@ class StreamsLabTest {
     private static Path lo;
     private static Path merged;
     private static StreamTable table;
+    private static CliRun mergeRun;
+    private static CliRun streamsRun;
 
     @BeforeAll
     static void recordMergeAndList() throws Exception {
@@ -47,14 +50,26 @@ class StreamsLabTest {
             eth0Recording.stop();
             lo = loRecording.file();
             merged = dir.resolve("pod.pcapng");
-            CliRun merge = CliRun.of("merge", "--reassociate", "--name", "pod/lo=" + lo, "--name",
+            mergeRun = CliRun.of("merge", "--reassociate", "--name", "pod/lo=" + lo, "--name",
                     "pod/eth0=" + eth0Recording.file(), lo.toString(), eth0Recording.file().toString(), "-o",
                     merged.toString());
-            assertEquals(0, merge.exitCode(), merge::toString);
+            assertEquals(0, mergeRun.exitCode(), mergeRun::toString);
         }
-        CliRun streams = CliRun.of("streams", "--json", merged.toString());
-        assertEquals(0, streams.exitCode(), streams::toString);
-        table = new ObjectMapper().readValue(streams.out(), StreamTable.class);
+        streamsRun = CliRun.of("streams", "--json", merged.toString());
+        assertEquals(0, streamsRun.exitCode(), streamsRun::toString);
+        table = new ObjectMapper().readValue(streamsRun.out(), StreamTable.class);
+    }
+
+    /** The lab's mTLS goes to 8080 and 9080; Wireshark dissects 8080 as HTTP and so needs telling it is TLS. */
+    @Test
+    void mergeAndStreamsNameThePortWiresharkDoesNotReadAsTls() {
+        long to8080 = ledger.connections().stream().filter(c -> c.appPort() == 8080).count();
+        String note = "meshcap: note: Wireshark dissects port 8080 as http, not TLS: to read its " + to8080
+                + " TLS connections, decode the port as TLS: tshark -d tcp.port==8080,tls";
+        for (CliRun run : List.of(mergeRun, streamsRun)) {
+            assertTrue(run.err().contains(note), run::toString);
+            assertFalse(run.err().contains("port 9080 as"), run::toString);
+        }
     }
 
     @Test
