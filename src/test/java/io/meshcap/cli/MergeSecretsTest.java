@@ -146,12 +146,13 @@ class MergeSecretsTest {
     }
 
     @Test
-    void reassociateTakesAKeyLogToo() {
+    void reassociateTakesAKeyLogToo() throws Exception {
         Path out = dir.resolve("reassociated.pcapng");
         CliRun run = CliRun.of("reassociate", "--tls-keylog", tls.keyLog().toString(), tls.capture().toString(),
                 "-o", out.toString());
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals(tls.requests(), requestUris(out));
         assertTrue(run.err().contains(" holds " + keyLines.size() + " TLS key log lines"), run.err());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
     }
 }
