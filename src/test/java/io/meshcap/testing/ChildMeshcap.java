@@ -29,10 +29,15 @@ public final class ChildMeshcap {
         this.stderr = stderr;
     }
 
-    /** Starts {@code meshcap ARGS} with this JVM's classpath; stderr goes to {@code directory/stderr.txt}. */
+    /**
+     * Starts {@code meshcap ARGS} with this JVM's classpath; stderr goes to {@code directory/stderr.txt}. SIGINT is
+     * reset to its default first, as a terminal's foreground job has it: a suite started in the background of a
+     * shell without job control (a script's {@code &}, some CI runners) ignores SIGINT, the JVM then installs no
+     * handler for it, and Ctrl-C would not reach meshcap at all.
+     */
     public static ChildMeshcap start(Path directory, List<String> args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "io.meshcap.cli.Main"));
+        List<String> argv = new ArrayList<>(List.of("env", "--default-signal=INT",
+                ProcessHandle.current().info().command().orElse("java"), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "io.meshcap.cli.Main"));
         argv.addAll(args);
         Path stderr = directory.resolve("stderr.txt");
         Process process = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
