@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** Finds target pods through the API and describes each as a {@link PodInfo}. */
@@ -121,6 +122,7 @@ public final class PodDiscovery {
                 containers,
                 proxy,
                 annotations,
+                new TreeMap<>(pod.getMetadata().getLabels()),
                 spec.getEphemeralContainers().stream().map(EphemeralContainer::getName).toList(),
                 assumptions);
     }

@@ -4,12 +4,14 @@ import io.meshcap.MeshcapException;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.net.Addresses;
 import java.net.InetAddress;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -24,6 +26,7 @@ import java.util.stream.Collectors;
  *                            with restartPolicy Always, as Istio injects istio-proxy on recent Kubernetes)
  * @param proxy               its Istio sidecar, if it has one
  * @param istioAnnotations    {@code sidecar.istio.io/interceptionMode} and {@code traffic.sidecar.istio.io/*}
+ * @param labels              its labels (what an EnvoyFilter's workloadSelector selects it by)
  * @param ephemeralContainers the names of ephemeral containers already in the pod
  * @param assumptions         what was not in the API and was assumed, in words for the user
  */
@@ -36,6 +39,7 @@ public record PodInfo(
         List<ContainerInfo> containers,
         Optional<ProxyInfo> proxy,
         Map<String, String> istioAnnotations,
+        Map<String, String> labels,
         List<String> ephemeralContainers,
         List<String> assumptions) {
 
@@ -49,6 +53,7 @@ public record PodInfo(
         ips = List.copyOf(ips);
         containers = List.copyOf(containers);
         istioAnnotations = Map.copyOf(istioAnnotations);
+        labels = Collections.unmodifiableMap(new TreeMap<>(labels));
         ephemeralContainers = List.copyOf(ephemeralContainers);
         assumptions = List.copyOf(assumptions);
     }
