@@ -95,7 +95,7 @@ public final class CaptureSession {
             keepWhatWasCaptured(spool);
             throw e;
         }
-        KeyLog keys = readKeyLogs();
+        KeyLog keys = readKeyLogs().plus(source.loggedKeys());
         Merged merged;
         try {
             merged = output.write(OutputFormat.PCAPNG, raw -> SecretsWriter.adding(raw, keys),

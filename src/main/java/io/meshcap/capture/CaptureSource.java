@@ -1,5 +1,6 @@
 package io.meshcap.capture;
 
+import io.meshcap.tls.KeyLog;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -15,6 +16,15 @@ public interface CaptureSource extends AutoCloseable {
      * {@code sink} as packets arrive, until the leg is stopped, a limit is reached, or the capture fails.
      */
     LegCapture start(LegPlan leg, OutputStream sink) throws IOException;
+
+    /**
+     * The TLS keys the target's own TLS endpoints logged while the legs ran (a pod's sidecar with --decrypt), read
+     * back when the source closed; the session asks for them after that and before the legs are merged, and they go
+     * into the file as --tls-keylog files do. Empty for a target that logs none.
+     */
+    default KeyLog loggedKeys() {
+        return KeyLog.empty();
+    }
 
     /** Undoes everything set-up did. Idempotent, and safe to call from another thread while legs run. */
     @Override

@@ -1,6 +1,7 @@
 package io.meshcap.capture;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.tls.KeyLog;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -28,6 +29,16 @@ public final class MultiTargetSource implements CaptureSource {
             throw MeshcapException.failure("no capture source for target " + leg.target());
         }
         return source.start(leg, sink);
+    }
+
+    /** Every target's logged keys, each line once. */
+    @Override
+    public KeyLog loggedKeys() {
+        KeyLog keys = KeyLog.empty();
+        for (CaptureSource source : byTarget.values()) {
+            keys = keys.plus(source.loggedKeys());
+        }
+        return keys;
     }
 
     /** Closes every source at once: each cleans up on its own, so many targets take no longer than one. */

@@ -75,9 +75,10 @@ import picocli.CommandLine.Spec;
             "  meshcap capture sidecar --selector app=reviews -n bookinfo --strategy ephemeral",
             "  meshcap capture gateway --pod istio-system/istio-ingressgateway-xyz --cluster-cidr 192.168.0.0/12",
             "  meshcap capture sidecar --netns meshcap-pod --tls-keylog /run/meshcap/lab/meshcap/tls-keys.log",
+            "  meshcap capture sidecar --pod shop/reviews-v1-abc --decrypt --duration 1m   # Envoy's own TLS keys",
             "",
-            "With --tls-keylog the file also holds the keys (mode 0600, said on stderr): tshark -r FILE -Y http then",
-            "shows the requests on the mTLS legs. See docs/decryption.md.",
+            "With --tls-keylog or --decrypt the file also holds the keys (mode 0600, said on stderr): tshark -r FILE",
+            "-Y http then shows the requests on the mTLS legs. See docs/decryption.md.",
             "",
             "Groups: sidecar (all four sidecar legs), gateway (both gateway sides)."
         })
@@ -170,6 +171,9 @@ final class CaptureCommand implements Callable<Integer> {
     @Mixin
     TlsKeyLogOption tlsKeyLog;
 
+    @Mixin
+    DecryptOption decrypt;
+
     @Option(names = "--filters", paramLabel = "DIR", description = "Read presets from DIR/presets.json.")
     Path filtersDirectory;
 
@@ -184,6 +188,7 @@ final class CaptureCommand implements Callable<Integer> {
         }
         CaptureLimits limits = limits();
         filterOptions.validate();
+        decrypt.validate(kubernetes.requested());
         noteKeyLogsNotThereYet();
         List<Preset> presets = PresetCatalogue.bundledOr(filtersDirectory).resolve(sided(presetName));
         // Checked before anything starts; the default name needs the target, so it is checked again once known.
@@ -274,7 +279,7 @@ final class CaptureCommand implements Callable<Integer> {
         // Closed in reverse: every helper is removed while the client is open, and Ctrl-C is handled until then.
         try (StopSignal stop = StopSignal.onTermination(err); KubernetesClient client = kubernetes.cluster.connect()) {
             List<PodInfo> pods = kubernetes.discover(client);
-            ClusterRun run = kubernetes.start(client, err, stop);
+            ClusterRun run = kubernetes.start(client, err, stop, decrypt.keyLogWait());
             List<KubernetesCaptureSource> sources = PodSources.openAll(run, pods, kubernetes.container(),
                     kubernetes.maxParallel);
             Map<String, KubernetesCaptureSource> byTarget = new LinkedHashMap<>();
@@ -301,10 +306,14 @@ final class CaptureCommand implements Callable<Integer> {
                 if (printPlan) {
                     return 0;
                 }
+                if (decrypt.requested) {
+                    PodSources.startKeyLogging(sources, kubernetes.maxParallel);
+                }
                 stop.checkNotStopped("setting up the capture");
                 OutputTarget file = output(pods.size() == 1 ? pods.get(0).name() : "pods");
                 CaptureSession.Result result = capture(all, legs, file, noReassociate ? null
                         : RedirectPortsByInterface.byLeg(redirects, RedirectPorts.istioDefaults()), stop);
+                decrypt.summarize(result.streams(), file.toString(), err);
                 for (KubernetesCaptureSource source : sources) {
                     Map<String, String> bundle = new LinkedHashMap<>(source.bundle());
                     bundle.put("meshcap.txt", Version.userApplication() + System.lineSeparator());

@@ -23,12 +23,14 @@ import picocli.CommandLine.Spec;
 /** {@code meshcap cleanup}: removes what interrupted Kubernetes captures, or local runs that died, left behind. */
 @Command(
         name = "cleanup",
-        header = "Remove capture helpers meshcap left in a cluster, or files local runs that died left behind.",
+        header = "Remove capture helpers and key-logging EnvoyFilters meshcap left in a cluster, or files local runs that"
+                + " died left behind.",
         sortOptions = false,
         description = {
             "Remove what meshcap left in a cluster when a capture could not clean up after itself:",
             "node pods (label app.kubernetes.io/managed-by=meshcap) are deleted; running debug containers named",
-            "meshcap-* are stopped (Kubernetes cannot remove an ephemeral container; it stays listed as terminated).",
+            "meshcap-* are stopped (Kubernetes cannot remove an ephemeral container; it stays listed as terminated);",
+            "EnvoyFilters that make sidecars log TLS keys (capture --decrypt; same label) are deleted, with the key file.",
             "This also ends captures that are still running; --run limits it to one run (its ID is in pod.txt).",
             "It first asks the API whether it may (as kubectl auth can-i does) and names what it cannot remove and why.",
             "Prints one line per object on stderr; exits 1 if anything could not be removed.",
@@ -96,7 +98,10 @@ final class CleanupCommand implements Callable<Integer> {
                 + " node pod " + pod));
         report.stoppedContainers().forEach(c -> err.println("meshcap: " + (dryRun ? "would stop" : "stopped")
                 + " debug container " + c));
-        if (report.deletedPods().isEmpty() && report.stoppedContainers().isEmpty() && report.problems().isEmpty()) {
+        report.deletedFilters().forEach(f -> err.println("meshcap: " + (dryRun ? "would delete" : "deleted")
+                + " EnvoyFilter " + f + " (TLS key logging of --decrypt)"));
+        if (report.deletedPods().isEmpty() && report.stoppedContainers().isEmpty() && report.deletedFilters().isEmpty()
+                && report.problems().isEmpty()) {
             err.println("meshcap: nothing to clean up");
         }
         report.problems().forEach(problem -> err.println("meshcap: " + problem));

@@ -89,7 +89,13 @@ final class KubernetesOptions {
      * go. Set-up gives up when {@code stop} is raised.
      */
     ClusterRun start(KubernetesClient client, PrintWriter err, StopSignal stop) {
-        return new ClusterRun(client, settings(err), note -> {
+        return start(client, err, stop, Optional.empty());
+    }
+
+    /** {@link #start(KubernetesClient, PrintWriter, StopSignal)} for a capture whose pods log TLS keys (--decrypt). */
+    ClusterRun start(KubernetesClient client, PrintWriter err, StopSignal stop, Optional<Duration> decryption) {
+        LaunchSettings settings = settings(err);
+        return new ClusterRun(client, decryption.map(settings::withDecryption).orElse(settings), note -> {
             err.println("meshcap: " + note);
             err.flush();
         }, stop);

@@ -44,13 +44,25 @@ final class AccessReview {
      * @throws MeshcapException naming every denied permission and the Role of examples/rbac.yaml that grants them
      */
     void require(List<Permission> needed, Strategy strategy, String alternative) {
+        require(needed, "--strategy " + strategy.flagValue(), "meshcap-" + strategy.flagValue(), alternative);
+    }
+
+    /**
+     * Refuses what {@code needs} names before anything is created when the server denies any permission of
+     * {@code needed}.
+     *
+     * @param needs       what needs them, e.g. "--decrypt"
+     * @param role        the Role of examples/rbac.yaml that grants them
+     * @param alternative appended to the fix, e.g. "or leave --decrypt out"
+     * @throws MeshcapException naming every denied permission and the Role
+     */
+    void require(List<Permission> needed, String needs, String role, String alternative) {
         List<Permission> denied = denied(needed);
         if (!denied.isEmpty()) {
             throw MeshcapException.failure("forbidden: you may not " + String.join(", ", denied.stream()
                     .map(Permission::describe).toList()) + " (the API server's answer to a SelfSubjectAccessReview, "
-                    + "as kubectl auth can-i asks it), which --strategy " + strategy.flagValue() + " needs; grant it "
-                    + "(see examples/rbac.yaml, Role meshcap-" + strategy.flagValue() + ")"
-                    + (alternative.isEmpty() ? "" : " " + alternative));
+                    + "as kubectl auth can-i asks it), which " + needs + " needs; grant it (see examples/rbac.yaml, "
+                    + "Role " + role + ")" + (alternative.isEmpty() ? "" : " " + alternative));
         }
     }
 
@@ -59,6 +71,7 @@ final class AccessReview {
                 .withNewMetadata().endMetadata()
                 .withNewSpec().withNewResourceAttributes()
                     .withVerb(permission.verb())
+                    .withGroup(permission.group().isEmpty() ? null : permission.group())
                     .withResource(permission.resource())
                     .withSubresource(permission.subresource().isEmpty() ? null : permission.subresource())
                     .withNamespace(permission.namespace().isEmpty() ? null : permission.namespace())

@@ -8,7 +8,9 @@ import io.meshcap.capture.StopSignal;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.sys.CommandRunner;
 import java.io.OutputStream;
+import io.meshcap.tls.KeyLog;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -45,18 +47,21 @@ public final class KubernetesCaptureSource implements CaptureSource {
     private final StopSignal stop;
     private final List<PodLegCapture> legs = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ClusterRun run;
     private PodFacts facts;
+    private volatile EnvoyKeyLog keyLog;
 
-    private KubernetesCaptureSource(PodInfo pod, ContainerInfo container, PodExec exec, CaptureLauncher launcher,
-            List<String> attempts, Consumer<String> notes, String runId, StopSignal stop) {
+    private KubernetesCaptureSource(ClusterRun run, PodInfo pod, ContainerInfo container, PodExec exec,
+            CaptureLauncher launcher, List<String> attempts) {
+        this.run = run;
         this.pod = pod;
         this.container = container;
         this.exec = exec;
         this.launcher = launcher;
         this.attempts = List.copyOf(attempts);
-        this.notes = notes;
-        this.runId = runId;
-        this.stop = stop;
+        this.notes = run.notes();
+        this.runId = run.settings().runId();
+        this.stop = run.stop();
     }
 
     /**
@@ -64,7 +69,8 @@ public final class KubernetesCaptureSource implements CaptureSource {
      *
      * @param container which container to capture from (kubectl's -c); default the proxy, else the first
      * @throws MeshcapException if the pod is not running, the container does not exist, no strategy works (the
-     *                          message lists each strategy's reason and fix), or a stop was requested
+     *                          message lists each strategy's reason and fix), --decrypt is not allowed, or a stop
+     *                          was requested
      */
     public static KubernetesCaptureSource open(ClusterRun run, PodInfo pod, Optional<String> container) {
         if (!pod.running()) {
@@ -72,14 +78,17 @@ public final class KubernetesCaptureSource implements CaptureSource {
                     + "a running pod (kubectl get pod -n " + pod.namespace() + " " + pod.name() + ")");
         }
         ContainerInfo target = pod.container(container);
+        if (run.settings().decryption().isPresent()) {
+            EnvoyKeyLog.requireSidecar(pod);
+            EnvoyKeyLog.requireAllowed(run, pod);
+        }
         PodExec exec = new PodExec(run.client(), run.stop());
         Strategy chosen = run.settings().strategy();
         List<Strategy> order = chosen == Strategy.AUTO ? Strategy.autoOrder() : List.of(chosen);
         List<String> attempts = new ArrayList<>();
         for (Strategy strategy : order) {
             CaptureLauncher launcher = launcher(strategy, run, exec, pod, target);
-            KubernetesCaptureSource source = new KubernetesCaptureSource(pod, target, exec, launcher, attempts,
-                    run.notes(), run.settings().runId(), run.stop());
+            KubernetesCaptureSource source = new KubernetesCaptureSource(run, pod, target, exec, launcher, attempts);
             try {
                 launcher.setUp();
                 return source;
@@ -148,6 +157,38 @@ public final class KubernetesCaptureSource implements CaptureSource {
     }
 
     /**
+     * With --decrypt: makes the pod's sidecar log its TLS keys ({@link EnvoyKeyLog}) before the legs start; what
+     * came of it is said. The keys are read, and what this did is undone, when the source closes.
+     *
+     * @return when key logging took effect; empty when the capture goes on without keys
+     * @throws MeshcapException if a stop was requested meanwhile
+     */
+    public Optional<Instant> startKeyLogging() {
+        if (closed.get()) {
+            throw new IllegalStateException("source for pod " + pod.ref() + " is closed");
+        }
+        EnvoyKeyLog starting = new EnvoyKeyLog(run, exec, pod);
+        keyLog = starting;
+        return starting.start();
+    }
+
+    /** When the pod's sidecar began logging TLS keys for this capture; empty when it did not. */
+    public Optional<Instant> keyLoggingSince() {
+        EnvoyKeyLog current = keyLog;
+        return current == null ? Optional.empty() : current.since();
+    }
+
+    /**
+     * With --decrypt: the TLS keys the pod's sidecar logged, read from istio-proxy when the source closed (after its
+     * legs stopped). Empty before, and when key logging never took effect.
+     */
+    @Override
+    public KeyLog loggedKeys() {
+        EnvoyKeyLog current = keyLog;
+        return current == null ? KeyLog.empty() : current.keys();
+    }
+
+    /**
      * Reads the interception rules, port range, sockets, addresses and routes inside the pod's network
      * namespace (the commands of {@link CaptureArgv#facts()}); collected once, then returned as is. A command
      * that fails is recorded with its exit code and stderr, since images and Istio modes differ.
@@ -202,6 +243,10 @@ public final class KubernetesCaptureSource implements CaptureSource {
         pod.istioAnnotations().forEach((key, value) -> text.append("annotation ").append(key).append(": ")
                 .append(value).append('\n'));
         text.append("strategy: ").append(strategy().flagValue()).append('\n');
+        keyLoggingSince().ifPresent(since -> text.append("key-log: ").append(KeyLogFilterSpec.keyLogPath(runId))
+                .append(" in container ").append(KeyLogFilterSpec.proxyContainer(pod)).append(", logging since ")
+                .append(since).append(" (EnvoyFilter ").append(KeyLogFilterSpec.name(runId, pod.name()))
+                .append(", removed when the capture ended)\n"));
         text.append("run: ").append(runId).append(" (meshcap cleanup --run ").append(runId).append(")\n");
         attempts.forEach(a -> text.append("strategy not used: ").append(a).append('\n'));
         pod.assumptions().forEach(a -> text.append("assumed: ").append(a).append('\n'));
@@ -209,7 +254,8 @@ public final class KubernetesCaptureSource implements CaptureSource {
     }
 
     /**
-     * Stops every leg's tcpdump (all at once), then undoes set-up. Runs once; later calls return at once.
+     * Stops every leg's tcpdump (all at once); with --decrypt reads the TLS keys the sidecar logged and removes its
+     * key logging (the EnvoyFilter and the key file), whatever ended the capture; then undoes set-up. Runs once; later calls return at once.
      * Clean-up problems go to the notes, with what to remove by hand.
      */
     @Override
@@ -226,6 +272,18 @@ public final class KubernetesCaptureSource implements CaptureSource {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        Instant legsStopped = Instant.now();
+        EnvoyKeyLog logging = keyLog;
+        try {
+            if (logging != null) {
+                logging.finish(legsStopped);
+            }
+        } finally {
+            cleanUpLauncher();
+        }
+    }
+
+    private void cleanUpLauncher() {
         String problem = launcher.cleanUp();
         if (problem != null) {
             notes.accept("warning: " + problem);

@@ -1,6 +1,7 @@
 package io.meshcap.capture.k8s;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,13 +12,15 @@ import io.meshcap.capture.StopSignal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Removes what meshcap runs left behind when they could not clean up (the process was killed, the connection
  * lost): node pods, found by label and deleted; ephemeral debug containers, found by name prefix (they cannot
- * carry labels) and stopped, since the API cannot remove them from a pod. Before touching anything it asks
+ * carry labels) and stopped, since the API cannot remove them from a pod; key-logging EnvoyFilters (--decrypt),
+ * found by label and deleted with the key file they made a sidecar write. Before touching anything it asks
  * the API whether it may (SelfSubjectAccessReview), so what it cannot remove is named with the reason.
  */
 public final class LeftoverCleanup {
@@ -40,10 +43,12 @@ public final class LeftoverCleanup {
      * What was (or, on a dry run, would be) removed, as {@code ns/name} and {@code ns/pod (container)}, and
      * what could not be, each with the reason and what to do.
      */
-    public record Report(List<String> deletedPods, List<String> stoppedContainers, List<String> problems) {
+    public record Report(List<String> deletedPods, List<String> stoppedContainers, List<String> deletedFilters,
+            List<String> problems) {
         public Report {
             deletedPods = List.copyOf(deletedPods);
             stoppedContainers = List.copyOf(stoppedContainers);
+            deletedFilters = List.copyOf(deletedFilters);
             problems = List.copyOf(problems);
         }
     }
@@ -89,7 +94,76 @@ public final class LeftoverCleanup {
         } catch (KubernetesClientException e) {
             throw ApiFailures.explain(client, e, "list pods " + where, "");
         }
-        return new Report(deleted, stopped, problems);
+        List<String> filters = new ArrayList<>();
+        for (GenericKubernetesResource filter : envoyFilters(namespace, selector, where, problems)) {
+            String name = filter.getMetadata().getNamespace() + "/" + filter.getMetadata().getName();
+            Optional<String> denied = denied(Permission.envoyFilters("delete", filter.getMetadata().getNamespace()));
+            if (denied.isPresent()) {
+                problems.add("cannot delete EnvoyFilter " + name + " (its sidecars log TLS keys until it is gone): "
+                        + denied.get());
+            } else if (dryRun || deleteFilter(filter, name, problems)) {
+                filters.add(name);
+            }
+        }
+        return new Report(deleted, stopped, filters, problems);
+    }
+
+    /**
+     * meshcap's key-logging EnvoyFilters ({@code --decrypt}); none where Istio is not installed (the API does not
+     * serve the kind).
+     */
+    private List<GenericKubernetesResource> envoyFilters(Optional<String> namespace, String selector, String where,
+            List<String> problems) {
+        var filters = client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER);
+        try {
+            return (namespace.isPresent() ? filters.inNamespace(namespace.get()).withLabelSelector(selector)
+                    : filters.inAnyNamespace().withLabelSelector(selector)).list().getItems();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == ApiFailures.NOT_FOUND) {
+                return List.of();
+            }
+            problems.add("could not look for EnvoyFilters " + where + ": " + ApiFailures.explain(client, e,
+                    "list envoyfilters " + where, "").getMessage() + " (Role meshcap-cleanup grants it)");
+            return List.of();
+        }
+    }
+
+    /**
+     * Deletes a key-logging EnvoyFilter, then the key file it made the target's sidecar write (named by its
+     * annotations), if the target is still there.
+     */
+    private boolean deleteFilter(GenericKubernetesResource filter, String name, List<String> problems) {
+        try {
+            client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER)
+                    .inNamespace(filter.getMetadata().getNamespace()).withName(filter.getMetadata().getName()).delete();
+        } catch (KubernetesClientException e) {
+            problems.add("could not delete EnvoyFilter " + name + ": " + ApiFailures.explain(client, e,
+                    "delete envoyfilter " + name, "").getMessage());
+            return false;
+        }
+        Map<String, String> annotations = filter.getMetadata().getAnnotations();
+        String target = annotations == null ? null : annotations.get(MeshcapObjects.TARGET_ANNOTATION);
+        String keyLog = annotations == null ? null : annotations.get(KeyLogFilterSpec.KEY_LOG_ANNOTATION);
+        String container = annotations == null ? null : annotations.get(KeyLogFilterSpec.KEY_LOG_CONTAINER_ANNOTATION);
+        if (target == null || keyLog == null || container == null || !target.contains("/")) {
+            return true;
+        }
+        String[] pod = target.split("/", 2);
+        try {
+            if (client.pods().inNamespace(pod[0]).withName(pod[1]).get() == null) {
+                return true;
+            }
+            CommandResult removed = exec.runWhileStopping(new ExecTarget(pod[0], pod[1], container, List.of()),
+                    ProxyArgv.remove(keyLog), RELEASE_TIMEOUT);
+            if (!removed.ok()) {
+                problems.add("deleted EnvoyFilter " + name + ", but not the key log " + keyLog + " in pod " + target
+                        + " (rm exited " + removed.exitCode() + ": " + removed.diagnostic() + "); it goes with the pod");
+            }
+        } catch (RuntimeException e) {
+            problems.add("deleted EnvoyFilter " + name + ", but not the key log " + keyLog + " in pod " + target + ": "
+                    + e.getMessage() + "; it goes with the pod");
+        }
+        return true;
     }
 
     private Optional<String> denied(Permission permission) {

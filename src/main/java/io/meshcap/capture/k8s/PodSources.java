@@ -8,6 +8,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Sets up capture sources for many pods at once (--selector), at most {@code parallelism} at a time. */
 public final class PodSources {
@@ -18,7 +20,7 @@ public final class PodSources {
     /**
      * Opens a source per pod, in the pods' order. All or nothing: if any pod fails, the sources already
      * opened are closed and the first failure is raised, naming its pod. A --container that some pod does not
-     * have is refused before anything is created in any pod.
+     * have, and --decrypt for a pod without a sidecar to log keys, are refused before anything is created in any pod.
      */
     public static List<KubernetesCaptureSource> openAll(ClusterRun run, List<PodInfo> pods,
             Optional<String> container, int parallelism) {
@@ -26,20 +28,45 @@ public final class PodSources {
             throw MeshcapException.usage("--max-parallel must be at least 1");
         }
         pods.forEach(pod -> pod.container(container));
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, pods.size())));
-        List<Future<KubernetesCaptureSource>> pending = new ArrayList<>();
-        for (PodInfo pod : pods) {
-            pending.add(pool.submit(() -> KubernetesCaptureSource.open(run, pod, container)));
+        if (run.settings().decryption().isPresent()) {
+            pods.forEach(EnvoyKeyLog::requireSidecar);
+        }
+        return eachPod(pods, pod -> pod, pod -> KubernetesCaptureSource.open(run, pod, container), parallelism,
+                KubernetesCaptureSource::close);
+    }
+
+    /**
+     * With --decrypt: makes every pod's sidecar log its TLS keys, at most {@code parallelism} pods at a time (each
+     * may wait for Istio to push its patch), and returns once every pod has said what came of it.
+     *
+     * @throws MeshcapException the first failure (a stop request), once every pod has ended its attempt
+     */
+    public static void startKeyLogging(List<KubernetesCaptureSource> sources, int parallelism) {
+        eachPod(sources, KubernetesCaptureSource::pod, KubernetesCaptureSource::startKeyLogging, parallelism,
+                since -> { });
+    }
+
+    /**
+     * Runs {@code task} for every item, at most {@code parallelism} at once, and returns the results in the items'
+     * order. If any fails, the results of the others are given to {@code undo} and the first failure is raised,
+     * naming its pod.
+     */
+    private static <T, R> List<R> eachPod(List<T> items, Function<T, PodInfo> pod, Function<T, R> task,
+            int parallelism, Consumer<R> undo) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, items.size())));
+        List<Future<R>> pending = new ArrayList<>();
+        for (T item : items) {
+            pending.add(pool.submit(() -> task.apply(item)));
         }
         pool.shutdown();
-        List<KubernetesCaptureSource> opened = new ArrayList<>();
+        List<R> done = new ArrayList<>();
         RuntimeException failure = null;
         for (int i = 0; i < pending.size(); i++) {
             try {
-                opened.add(pending.get(i).get());
+                done.add(pending.get(i).get());
             } catch (ExecutionException e) {
                 if (failure == null) {
-                    failure = asFailure(pods.get(i), e.getCause());
+                    failure = asFailure(pod.apply(items.get(i)), e.getCause());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -48,10 +75,10 @@ public final class PodSources {
             }
         }
         if (failure != null) {
-            opened.forEach(KubernetesCaptureSource::close);
+            done.forEach(undo);
             throw failure;
         }
-        return opened;
+        return done;
     }
 
     private static RuntimeException asFailure(PodInfo pod, Throwable cause) {

@@ -77,8 +77,9 @@ public final class MockCluster {
         SelfSubjectAccessReview review = client.getKubernetesSerialization().unmarshal(request.getUtf8Body(),
                 SelfSubjectAccessReview.class);
         ResourceAttributes asked = review.getSpec().getResourceAttributes();
-        Permission permission = new Permission(asked.getVerb(), asked.getResource(),
-                Objects.requireNonNullElse(asked.getSubresource(), ""), Objects.requireNonNullElse(asked.getNamespace(), ""));
+        Permission permission = new Permission(asked.getVerb(), Objects.requireNonNullElse(asked.getGroup(), ""),
+                asked.getResource(), Objects.requireNonNullElse(asked.getSubresource(), ""),
+                Objects.requireNonNullElse(asked.getNamespace(), ""));
         review.setStatus(new SubjectAccessReviewStatusBuilder().withAllowed(!denied.contains(permission))
                 .withReason(denied.contains(permission) ? "" : "RBAC: allowed by the test").build());
         return review;
@@ -273,6 +274,10 @@ public final class MockCluster {
 
     static boolean isExec(RecordedRequest request) {
         return request.getPath().contains("/exec?");
+    }
+
+    static String text(String name) {
+        return new String(resource(name), StandardCharsets.UTF_8);
     }
 
     static byte[] resource(String name) {

@@ -1,0 +1,184 @@
+package io.meshcap.capture.k8s;
+
+import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
+import static io.meshcap.capture.k8s.MockCluster.POD;
+import static io.meshcap.capture.k8s.MockCluster.stderr;
+import static io.meshcap.capture.k8s.MockCluster.stdout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.meshcap.cli.CliRun;
+import io.meshcap.testing.Tshark;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code meshcap capture --pod ... --decrypt} from the command line against the mock API server, with the ephemeral
+ * strategy: the sidecar's keys end up in the merged file (capinfos counts its decryption secrets), and the
+ * EnvoyFilter is deleted whether the capture succeeds or a leg fails.
+ */
+@EnableKubernetesMockClient(crud = true)
+class DecryptCaptureCliTest {
+
+    private static final String PROXY = "istio-proxy";
+    private static final String FILTERS = "/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters";
+    private static final String INBOUND_FILTER = "(dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080) or "
+            + "(src host (10.244.1.17 or fd00:10:244:1::11) and src port 9080)";
+    private static final List<String> CONFIG_DUMP = List.of("pilot-agent", "request", "GET", "config_dump");
+    private static final String RANDOM = "5e".repeat(32);
+    private static final String KEYS = "CLIENT_TRAFFIC_SECRET_0 " + RANDOM + " " + "1a".repeat(32) + "\n"
+            + "SERVER_TRAFFIC_SECRET_0 " + RANDOM + " " + "2b".repeat(32) + "\n";
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+    @TempDir
+    Path temp;
+
+    private MockCluster cluster;
+    private Path kubeconfig;
+    private final byte[] pcap = MockCluster.resource(PcapFiles.LO_SMALL);
+
+    @BeforeEach
+    void setUp() throws IOException {
+        cluster = new MockCluster(server, client);
+        kubeconfig = cluster.kubeconfig(temp);
+        cluster.create(MockCluster.targetPod().build());
+        server.expect().patch().withPath("/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD + "/ephemeralcontainers")
+                .andReturn(200, MockCluster.targetPod().build()).once();
+    }
+
+    /**
+     * The debug container's tools, facts and release; in istio-proxy Envoy's configuration before and after the
+     * filter of run {@code container}'s ID, and its key file; the capture exec exits {@code captureExit}.
+     */
+    private void scriptPod(String pod, String container, int captureExit) {
+        cluster.execReturns(pod, container, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.factsReturn(pod, container, Map.of(PodFacts.PORT_RANGE, "32768\t60999\n"));
+        cluster.exec(pod, container, ExpectedArgv.capture("eth0", INBOUND_FILTER))
+                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))
+                .waitFor(5).andEmit(stdout(pcap))
+                .waitFor(5).andEmit(stderr(captureExit == 0 ? "20 packets captured\n0 packets dropped by kernel\n"
+                        : "tcpdump: pcap_loop: The interface disappeared\n"))
+                .waitFor(5).andEmit(new StatusStreamMessage(captureExit))
+                .done().once();
+        cluster.execReturns(pod, container, ExpectedArgv.release(), "", 0);
+        String runId = container.substring("meshcap-".length());
+        String keyFile = "/etc/istio/proxy/meshcap-" + runId + "-tls-keys.log";
+        cluster.execReturns(pod, PROXY, CONFIG_DUMP, MockCluster.text("/envoy/config-dump-reviews.json"), 0);
+        cluster.exec(pod, PROXY, CONFIG_DUMP)
+                .andEmit(stdout(MockCluster.text("/envoy/config-dump-reviews-key-log.json").replace("t3st01", runId)
+                        .getBytes(StandardCharsets.UTF_8)))
+                .waitFor(5).andEmit(new StatusStreamMessage(0))
+                .done().always();
+        cluster.execReturns(pod, PROXY, List.of("cat", "/dev/null"), "", 0);
+        cluster.execReturns(pod, PROXY, List.of("cat", keyFile), KEYS, 0);
+        cluster.execReturns(pod, PROXY, List.of("rm", "-f", keyFile), "", 0);
+    }
+
+    private CliRun capture(StringWriter err, Path out) {
+        return CliRun.of(err, "capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(),
+                "-o", out.toString(), "--duration", "30s", "--strategy", "ephemeral", "--decrypt");
+    }
+
+    private static List<String> filterChanges(List<RecordedRequest> log) {
+        return log.stream().filter(r -> r.getPath().startsWith(FILTERS) && !r.getMethod().equals("GET"))
+                .map(RecordedRequest::getMethod).toList();
+    }
+
+    @Test
+    void theSidecarsKeysGoIntoTheFileAndTheFilterIsDeletedAfterwards() throws Exception {
+        Path out = temp.resolve("decrypted.pcapng");
+        StringWriter err = new StringWriter();
+        CliRun run;
+        FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> scriptPod(pod, container, 0));
+        try (kubelet) {
+            run = capture(err, out);
+        }
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(20, Tshark.count(out));
+        assertTrue(new String(Files.readAllBytes(out), StandardCharsets.US_ASCII).contains(KEYS),
+                "the sidecar's key lines, as it wrote them: " + run.err());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+        String said = run.err();
+        assertTrue(said.contains("holds 2 TLS key log lines: anyone who has it can read the encrypted connections in "
+                + "it, so it is readable by its owner only (mode 0600)"), said);
+        assertTrue(said.indexOf("decrypting: Envoy's configuration shows the key log on all 3 sockets")
+                < said.indexOf("capturing"), said);
+        String capinfos = Tshark.run("capinfos", out.toString());
+        assertTrue(capinfos.lines().anyMatch(l -> l.matches("Number of decryption secrets in file:\\s+1")), capinfos);
+        assertTrue(said.contains("meshcap: decryption: 0 of 0 TLS connections in " + out + " decrypted"), said);
+        List<RecordedRequest> log = kubelet.log();
+        assertEquals(List.of("POST", "DELETE"), filterChanges(log));
+        List<String> execs = kubelet.execs();
+        String keyFile = "/etc/istio/proxy/" + kubelet.ephemeralContainer() + "-tls-keys.log";
+        assertTrue(execs.indexOf(POD + "/" + PROXY + ": [cat, " + keyFile + "]")
+                > execs.indexOf(execs.stream().filter(e -> e.contains("tcpdump, --immediate-mode")).findFirst()
+                        .orElseThrow()), "the keys are read after the capture: " + execs);
+        assertTrue(execs.contains(POD + "/" + PROXY + ": [rm, -f, " + keyFile + "]"), execs.toString());
+        assertEquals(List.of(), client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace(NAMESPACE)
+                .list().getItems());
+    }
+
+    @Test
+    void aLegThatFailsStillEndsWithTheFilterDeleted() throws Exception {
+        Path out = temp.resolve("failed.pcapng");
+        StringWriter err = new StringWriter();
+        CliRun run;
+        FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> scriptPod(pod, container, 1));
+        try (kubelet) {
+            run = capture(err, out);
+        }
+
+        assertEquals(1, run.exitCode(), run.toString());
+        assertEquals(List.of("POST", "DELETE"), filterChanges(kubelet.log()));
+        assertEquals(List.of(), client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace(NAMESPACE)
+                .list().getItems());
+    }
+
+    @Test
+    void withoutPermissionForEnvoyFiltersNothingIsCreatedInThePod() throws Exception {
+        cluster.deny(new Permission("delete", Permission.ISTIO_NETWORKING, Permission.ENVOY_FILTERS, "", NAMESPACE));
+        StringWriter err = new StringWriter();
+        CliRun run;
+        FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> scriptPod(pod, container, 0));
+        try (kubelet) {
+            run = capture(err, temp.resolve("refused.pcapng"));
+        }
+
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("meshcap: pod shop/" + POD + ": forbidden: you may not delete envoyfilters.networking.istio.io in "
+                + "namespace shop (the API server's answer to a SelfSubjectAccessReview, as kubectl auth can-i asks "
+                + "it), which --decrypt needs; grant it (see examples/rbac.yaml, Role meshcap-decrypt) or leave "
+                + "--decrypt out\n"), run.err());
+        assertEquals(List.of(), kubelet.log().stream().filter(MockCluster::changesSomething).toList(),
+                "no debug container, no filter, no exec");
+        assertTrue(kubelet.log().stream().noneMatch(MockCluster::isExec));
+    }
+
+    @Test
+    void decryptIsRefusedForACaptureOnThisMachineAndWithoutATarget() {
+        CliRun local = CliRun.of("capture", "sidecar", "--netns", "meshcap-nowhere", "--decrypt");
+        CliRun timeoutAlone = CliRun.of("capture", "sidecar", "--pod", POD, "--decrypt-timeout", "30s");
+
+        assertEquals(2, local.exitCode(), local.toString());
+        assertEquals("meshcap: --decrypt makes a cluster pod's sidecar log its TLS keys: give --pod or --selector; for"
+                + " a capture on this machine, give the key log with --tls-keylog FILE\n", local.err());
+        assertEquals(2, timeoutAlone.exitCode());
+        assertEquals("meshcap: --decrypt-timeout goes with --decrypt\n", timeoutAlone.err());
+    }
+}

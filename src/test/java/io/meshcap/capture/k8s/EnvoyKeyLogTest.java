@@ -1,0 +1,208 @@
+package io.meshcap.capture.k8s;
+
+import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
+import static io.meshcap.capture.k8s.MockCluster.POD;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.meshcap.MeshcapException;
+import io.meshcap.capture.StopSignal;
+import io.meshcap.tls.KeyLog;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A pod's sidecar made to log TLS keys (--decrypt) against the mock API server: the EnvoyFilter it receives (its
+ * golden), "decrypting" only once Envoy's config dump shows the key log, the keys read back, and the filter and the
+ * key file removed on every way out (done, no key log within the timeout, a stop while waiting, a refusal).
+ */
+@EnableKubernetesMockClient(crud = true)
+class EnvoyKeyLogTest {
+
+    private static final String PROXY = "istio-proxy";
+    private static final String KEY_FILE = "/etc/istio/proxy/meshcap-t3st01-tls-keys.log";
+    private static final String FILTERS = "/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters";
+    private static final String FILTER = "meshcap-keylog-t3st01-reviews-v1-7d9c";
+    private static final List<String> CONFIG_DUMP = List.of("pilot-agent", "request", "GET", "config_dump");
+    private static final String RANDOM = "a1".repeat(32);
+    private static final String KEYS = "CLIENT_HANDSHAKE_TRAFFIC_SECRET " + RANDOM + " " + "0b".repeat(48) + "\n"
+            + "SERVER_HANDSHAKE_TRAFFIC_SECRET " + RANDOM + " " + "0c".repeat(48) + "\n"
+            + "CLIENT_TRAFFIC_SECRET_0 " + RANDOM + " " + "0d".repeat(48) + "\n"
+            + "SERVER_TRAFFIC_SECRET_0 " + RANDOM + " " + "0e".repeat(48) + "\n"
+            + "EXPORTER_SECRET " + RANDOM + " " + "0f".repeat(48) + "\n";
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    private MockCluster cluster;
+    private final List<String> notes = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        cluster = new MockCluster(server, client);
+        cluster.create(MockCluster.targetPod().build());
+    }
+
+    /** What the test itself sent to set the cluster up is not meshcap's. */
+    private void forgetSetUp() throws InterruptedException {
+        cluster.requests();
+    }
+
+    private EnvoyKeyLog keyLog(Duration timeout, StopSignal stop) {
+        PodInfo pod = new PodDiscovery(client).get(new PodRef(NAMESPACE, POD));
+        LaunchSettings settings = LaunchSettings.of(Strategy.EXEC).withRunId(MockCluster.RUN_ID)
+                .withDecryption(timeout);
+        ClusterRun run = new ClusterRun(client, settings, notes::add, stop);
+        return new EnvoyKeyLog(run, new PodExec(client, stop), pod);
+    }
+
+    /** Envoy's configuration before the filter, then (every later read) {@code after}. */
+    private void configDumps(String after) {
+        cluster.execReturns(POD, PROXY, CONFIG_DUMP, MockCluster.text("/envoy/config-dump-reviews.json"), 0);
+        cluster.exec(POD, PROXY, CONFIG_DUMP)
+                .andEmit(MockCluster.stdout(MockCluster.text(after).getBytes(StandardCharsets.UTF_8)))
+                .waitFor(5).andEmit(new StatusStreamMessage(0))
+                .done().always();
+        cluster.execReturns(POD, PROXY, List.of("cat", "/dev/null"), "", 0);
+        cluster.execReturns(POD, PROXY, List.of("rm", "-f", KEY_FILE), "", 0);
+    }
+
+    /** The requests that create or delete an EnvoyFilter (not the test's own reads). */
+    private List<RecordedRequest> filterRequests(List<RecordedRequest> log) {
+        return log.stream().filter(r -> r.getPath().startsWith(FILTERS) && !r.getMethod().equals("GET")).toList();
+    }
+
+    private List<String> execs(List<RecordedRequest> log) {
+        return log.stream().filter(MockCluster::isExec).map(r -> MockCluster.commandOf(r).toString()).toList();
+    }
+
+    private List<GenericKubernetesResource> storedFilters() {
+        return client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace(NAMESPACE).list()
+                .getItems();
+    }
+
+    @Test
+    void theFilterIsAppliedDecryptingIsSaidOnceEnvoyShowsItAndTheKeysAreReadBackAndEverythingRemoved()
+            throws Exception {
+        configDumps("/envoy/config-dump-reviews-key-log.json");
+        cluster.execReturns(POD, PROXY, List.of("cat", KEY_FILE), KEYS, 0);
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
+        forgetSetUp();
+
+        Optional<Instant> since = logging.start();
+        assertTrue(since.isPresent(), notes.toString());
+        List<GenericKubernetesResource> applied = storedFilters();
+        assertEquals(1, applied.size(), "the filter is there while the capture runs");
+        logging.finish(Instant.now());
+        KeyLog keys = logging.keys();
+
+        // What the API server stored (the mock's CRUD store reads the request's body), less what the server adds.
+        applied.get(0).getMetadata().setResourceVersion(null);
+        applied.get(0).getMetadata().setUid(null);
+        applied.get(0).getMetadata().setCreationTimestamp(null);
+        applied.get(0).getMetadata().setGeneration(null);
+        assertEquals(KeyLogFilterSpecTest.golden(), client.getKubernetesSerialization().asYaml(applied.get(0)));
+
+        assertEquals(KEYS, new String(keys.toBytes(), StandardCharsets.US_ASCII));
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("pod shop/" + POD + ": decrypting: Envoy's configuration"
+                + " shows the key log on all 3 sockets")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.contains("connections opened before now cannot be decrypted")),
+                notes.toString());
+        List<RecordedRequest> log = cluster.requests();
+        List<RecordedRequest> filters = filterRequests(log);
+        assertEquals(List.of("POST " + FILTERS, "DELETE " + FILTERS + "/" + FILTER),
+                filters.stream().map(r -> r.getMethod() + " " + r.getPath()).toList());
+        assertEquals(List.of("[pilot-agent, request, GET, config_dump]", "[cat, /dev/null]",
+                "[pilot-agent, request, GET, config_dump]", "[cat, " + KEY_FILE + "]", "[rm, -f, " + KEY_FILE + "]"),
+                execs(log));
+        assertEquals(List.of(), storedFilters());
+        assertTrue(log.stream().filter(MockCluster::changesSomething).allMatch(r -> r.getPath().startsWith(FILTERS)
+                || MockCluster.isExec(r)), "nothing but the filter is created or deleted");
+
+        logging.finish(Instant.now());
+        assertEquals(List.of(), filterRequests(cluster.requests()), "finishing again does nothing");
+    }
+
+    @Test
+    void whenEnvoyNeverShowsTheKeyLogTheFilterIsRemovedAndTheCaptureGoesOnWithoutKeys() throws Exception {
+        configDumps("/envoy/config-dump-reviews.json");
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(2), StopSignal.manual());
+
+        Optional<Instant> since = logging.start();
+
+        assertEquals(Optional.empty(), since);
+        String said = notes.stream().filter(n -> n.contains("not decrypting")).findFirst().orElseThrow(
+                () -> new AssertionError(notes.toString()));
+        assertTrue(said.startsWith("warning: pod shop/" + POD + ": not decrypting: "), said);
+        assertTrue(said.contains("after EnvoyFilter shop/" + FILTER + " was applied, Envoy's configuration still shows"
+                + " no key log (Istio rejected the filter or did not push it; see istioctl analyze -n shop and istioctl"
+                + " proxy-status); removed it; capturing without decryption (--decrypt-timeout waits longer)"), said);
+        List<RecordedRequest> log = cluster.requests();
+        assertEquals(List.of("POST", "DELETE"), filterRequests(log).stream().map(RecordedRequest::getMethod).toList());
+        assertEquals("[rm, -f, " + KEY_FILE + "]", execs(log).get(execs(log).size() - 1));
+        assertEquals(List.of(), storedFilters());
+        logging.finish(Instant.now());
+        assertTrue(logging.keys().isEmpty(), "no keys");
+        assertTrue(execs(cluster.requests()).isEmpty(), "nothing is read from the pod afterwards");
+    }
+
+    @Test
+    void aStopWhileWaitingForEnvoyEndsTheWaitAndTheSourcesCleanUpStillRemovesTheFilter() throws Exception {
+        configDumps("/envoy/config-dump-reviews.json");
+        StopSignal stop = StopSignal.manual();
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(120), stop);
+
+        CompletableFuture<Optional<Instant>> starting = CompletableFuture.supplyAsync(logging::start);
+        List<RecordedRequest> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (filterRequests(seen).isEmpty() && System.nanoTime() < deadline) {
+            RecordedRequest request = server.takeRequest(100, TimeUnit.MILLISECONDS);
+            if (request != null) {
+                seen.add(request);
+            }
+        }
+        assertEquals(1, filterRequests(seen).size(), "the filter was applied");
+        stop.requestStop();
+        Exception e = assertThrows(Exception.class, () -> starting.get(60, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof MeshcapException, e.toString());
+        logging.finish(Instant.now());
+
+        seen.addAll(cluster.requests());
+        assertEquals(List.of("POST", "DELETE"), filterRequests(seen).stream().map(RecordedRequest::getMethod).toList());
+        assertEquals("[rm, -f, " + KEY_FILE + "]", execs(seen).get(execs(seen).size() - 1),
+                "the key file is removed although a stop was requested");
+        assertEquals(List.of(), storedFilters());
+    }
+
+    @Test
+    void withoutPermissionToCreateEnvoyFiltersNothingIsAppliedAndTheRoleIsNamed() throws Exception {
+        cluster.deny(new Permission("create", "networking.istio.io", "envoyfilters", "", NAMESPACE));
+        PodInfo pod = new PodDiscovery(client).get(new PodRef(NAMESPACE, POD));
+        ClusterRun run = cluster.run(LaunchSettings.of(Strategy.EXEC).withRunId(MockCluster.RUN_ID)
+                .withDecryption(Duration.ofSeconds(30)), notes);
+        forgetSetUp();
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> EnvoyKeyLog.requireAllowed(run, pod));
+
+        assertEquals("forbidden: you may not create envoyfilters.networking.istio.io in namespace shop (the API "
+                + "server's answer to a SelfSubjectAccessReview, as kubectl auth can-i asks it), which --decrypt needs;"
+                + " grant it (see examples/rbac.yaml, Role meshcap-decrypt) or leave --decrypt out", e.getMessage());
+        assertEquals(List.of(), cluster.requests().stream().filter(MockCluster::changesSomething).toList());
+    }
+}
