@@ -23,8 +23,7 @@ import picocli.CommandLine.Spec;
 /** {@code meshcap cleanup}: removes what interrupted Kubernetes captures, or local runs that died, left behind. */
 @Command(
         name = "cleanup",
-        header = "Remove capture helpers and key-logging EnvoyFilters meshcap left in a cluster, or files local runs that"
-                + " died left behind.",
+        header = "Remove helpers and EnvoyFilters meshcap left in a cluster, or what dead local runs left.",
         sortOptions = false,
         description = {
             "Remove what meshcap left in a cluster when a capture could not clean up after itself:",

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.lenient;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
@@ -13,6 +14,7 @@ import static org.mockito.Mockito.when;
 import io.meshcap.capture.LegCapture.LegOutcome;
 import io.meshcap.output.OutputTarget;
 import io.meshcap.testing.Tshark;
+import io.meshcap.tls.KeyLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,6 +60,8 @@ class CaptureSessionFaultsTest {
             recording = in.readAllBytes();
         }
         assertEquals(20, Tshark.count(write("recording.pcap", recording)), "the recording holds 20 packets");
+        // A target that logs no TLS keys of its own (a mock's default method would answer null).
+        lenient().when(source.loggedKeys()).thenReturn(KeyLog.empty());
     }
 
     private Path write(String name, byte[] bytes) throws IOException {

@@ -38,7 +38,6 @@ class DecryptCaptureCliTest {
     private static final String FILTERS = "/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters";
     private static final String INBOUND_FILTER = "(dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080) or "
             + "(src host (10.244.1.17 or fd00:10:244:1::11) and src port 9080)";
-    private static final List<String> CONFIG_DUMP = List.of("pilot-agent", "request", "GET", "config_dump");
     private static final String RANDOM = "5e".repeat(32);
     private static final String KEYS = "CLIENT_TRAFFIC_SECRET_0 " + RANDOM + " " + "1a".repeat(32) + "\n"
             + "SERVER_TRAFFIC_SECRET_0 " + RANDOM + " " + "2b".repeat(32) + "\n";
@@ -62,8 +61,8 @@ class DecryptCaptureCliTest {
     }
 
     /**
-     * The debug container's tools, facts and release; in istio-proxy Envoy's configuration before and after the
-     * filter of run {@code container}'s ID, and its key file; the capture exec exits {@code captureExit}.
+     * The debug container's tools, facts and release, the capture exec exiting {@code captureExit}; istio-proxy
+     * logging keys for the run that {@code container} is named after.
      */
     private void scriptPod(String pod, String container, int captureExit) {
         cluster.execReturns(pod, container, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
@@ -76,22 +75,23 @@ class DecryptCaptureCliTest {
                 .waitFor(5).andEmit(new StatusStreamMessage(captureExit))
                 .done().once();
         cluster.execReturns(pod, container, ExpectedArgv.release(), "", 0);
-        String runId = container.substring("meshcap-".length());
-        String keyFile = "/etc/istio/proxy/meshcap-" + runId + "-tls-keys.log";
-        cluster.execReturns(pod, PROXY, CONFIG_DUMP, MockCluster.text("/envoy/config-dump-reviews.json"), 0);
-        cluster.exec(pod, PROXY, CONFIG_DUMP)
-                .andEmit(stdout(MockCluster.text("/envoy/config-dump-reviews-key-log.json").replace("t3st01", runId)
-                        .getBytes(StandardCharsets.UTF_8)))
-                .waitFor(5).andEmit(new StatusStreamMessage(0))
-                .done().always();
-        cluster.execReturns(pod, PROXY, List.of("cat", "/dev/null"), "", 0);
-        cluster.execReturns(pod, PROXY, List.of("cat", keyFile), KEYS, 0);
-        cluster.execReturns(pod, PROXY, List.of("rm", "-f", keyFile), "", 0);
+        cluster.sidecarLogsKeys(pod, container.substring("meshcap-".length()),
+                "/envoy/config-dump-reviews-key-log.json", KEYS);
     }
 
-    private CliRun capture(StringWriter err, Path out) {
-        return CliRun.of(err, "capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(),
-                "-o", out.toString(), "--duration", "30s", "--strategy", "ephemeral", "--decrypt");
+    /** A whole run and what the API saw of it. */
+    private record Run(CliRun cli, FakeKubelet kubelet) {
+    }
+
+    /** {@code capture inbound-mtls --pod ... --decrypt} into {@code out}, the capture exec exiting {@code captureExit}. */
+    private Run capture(Path out, int captureExit) throws InterruptedException {
+        StringWriter err = new StringWriter();
+        FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> scriptPod(pod, container, captureExit));
+        try (kubelet) {
+            return new Run(CliRun.of(err, "capture", "inbound-mtls", "--pod", POD, "--kubeconfig",
+                    kubeconfig.toString(), "-o", out.toString(), "--duration", "30s", "--strategy", "ephemeral",
+                    "--decrypt"), kubelet);
+        }
     }
 
     private static List<String> filterChanges(List<RecordedRequest> log) {
@@ -102,12 +102,9 @@ class DecryptCaptureCliTest {
     @Test
     void theSidecarsKeysGoIntoTheFileAndTheFilterIsDeletedAfterwards() throws Exception {
         Path out = temp.resolve("decrypted.pcapng");
-        StringWriter err = new StringWriter();
-        CliRun run;
-        FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> scriptPod(pod, container, 0));
-        try (kubelet) {
-            run = capture(err, out);
-        }
+        Run both = capture(out, 0);
+        CliRun run = both.cli();
+        FakeKubelet kubelet = both.kubelet();
 
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals(20, Tshark.count(out));
@@ -137,12 +134,9 @@ class DecryptCaptureCliTest {
     @Test
     void aLegThatFailsStillEndsWithTheFilterDeleted() throws Exception {
         Path out = temp.resolve("failed.pcapng");
-        StringWriter err = new StringWriter();
-        CliRun run;
-        FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> scriptPod(pod, container, 1));
-        try (kubelet) {
-            run = capture(err, out);
-        }
+        Run both = capture(out, 1);
+        CliRun run = both.cli();
+        FakeKubelet kubelet = both.kubelet();
 
         assertEquals(1, run.exitCode(), run.toString());
         assertEquals(List.of("POST", "DELETE"), filterChanges(kubelet.log()));
@@ -153,12 +147,9 @@ class DecryptCaptureCliTest {
     @Test
     void withoutPermissionForEnvoyFiltersNothingIsCreatedInThePod() throws Exception {
         cluster.deny(new Permission("delete", Permission.ISTIO_NETWORKING, Permission.ENVOY_FILTERS, "", NAMESPACE));
-        StringWriter err = new StringWriter();
-        CliRun run;
-        FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> scriptPod(pod, container, 0));
-        try (kubelet) {
-            run = capture(err, temp.resolve("refused.pcapng"));
-        }
+        Run both = capture(temp.resolve("refused.pcapng"), 0);
+        CliRun run = both.cli();
+        FakeKubelet kubelet = both.kubelet();
 
         assertEquals(1, run.exitCode(), run.toString());
         assertTrue(run.err().contains("meshcap: pod shop/" + POD + ": forbidden: you may not delete envoyfilters.networking.istio.io in "

@@ -35,11 +35,9 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class EnvoyKeyLogTest {
 
-    private static final String PROXY = "istio-proxy";
     private static final String KEY_FILE = "/etc/istio/proxy/meshcap-t3st01-tls-keys.log";
     private static final String FILTERS = "/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters";
     private static final String FILTER = "meshcap-keylog-t3st01-reviews-v1-7d9c";
-    private static final List<String> CONFIG_DUMP = List.of("pilot-agent", "request", "GET", "config_dump");
     private static final String RANDOM = "a1".repeat(32);
     private static final String KEYS = "CLIENT_HANDSHAKE_TRAFFIC_SECRET " + RANDOM + " " + "0b".repeat(48) + "\n"
             + "SERVER_HANDSHAKE_TRAFFIC_SECRET " + RANDOM + " " + "0c".repeat(48) + "\n"
@@ -72,17 +70,6 @@ class EnvoyKeyLogTest {
         return new EnvoyKeyLog(run, new PodExec(client, stop), pod);
     }
 
-    /** Envoy's configuration before the filter, then (every later read) {@code after}. */
-    private void configDumps(String after) {
-        cluster.execReturns(POD, PROXY, CONFIG_DUMP, MockCluster.text("/envoy/config-dump-reviews.json"), 0);
-        cluster.exec(POD, PROXY, CONFIG_DUMP)
-                .andEmit(MockCluster.stdout(MockCluster.text(after).getBytes(StandardCharsets.UTF_8)))
-                .waitFor(5).andEmit(new StatusStreamMessage(0))
-                .done().always();
-        cluster.execReturns(POD, PROXY, List.of("cat", "/dev/null"), "", 0);
-        cluster.execReturns(POD, PROXY, List.of("rm", "-f", KEY_FILE), "", 0);
-    }
-
     /** The requests that create or delete an EnvoyFilter (not the test's own reads). */
     private List<RecordedRequest> filterRequests(List<RecordedRequest> log) {
         return log.stream().filter(r -> r.getPath().startsWith(FILTERS) && !r.getMethod().equals("GET")).toList();
@@ -100,8 +87,7 @@ class EnvoyKeyLogTest {
     @Test
     void theFilterIsAppliedDecryptingIsSaidOnceEnvoyShowsItAndTheKeysAreReadBackAndEverythingRemoved()
             throws Exception {
-        configDumps("/envoy/config-dump-reviews-key-log.json");
-        cluster.execReturns(POD, PROXY, List.of("cat", KEY_FILE), KEYS, 0);
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, "/envoy/config-dump-reviews-key-log.json", KEYS);
         EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
         forgetSetUp();
 
@@ -141,7 +127,7 @@ class EnvoyKeyLogTest {
 
     @Test
     void whenEnvoyNeverShowsTheKeyLogTheFilterIsRemovedAndTheCaptureGoesOnWithoutKeys() throws Exception {
-        configDumps("/envoy/config-dump-reviews.json");
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, "/envoy/config-dump-reviews.json", null);
         EnvoyKeyLog logging = keyLog(Duration.ofSeconds(2), StopSignal.manual());
 
         Optional<Instant> since = logging.start();
@@ -164,7 +150,7 @@ class EnvoyKeyLogTest {
 
     @Test
     void aStopWhileWaitingForEnvoyEndsTheWaitAndTheSourcesCleanUpStillRemovesTheFilter() throws Exception {
-        configDumps("/envoy/config-dump-reviews.json");
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, "/envoy/config-dump-reviews.json", null);
         StopSignal stop = StopSignal.manual();
         EnvoyKeyLog logging = keyLog(Duration.ofSeconds(120), stop);
 

@@ -195,6 +195,27 @@ public final class MockCluster {
         CaptureArgv.facts().forEach((name, argv) -> execReturns(pod, container, argv, outputs.getOrDefault(name, ""), 0));
     }
 
+    /**
+     * The istio-proxy container of {@code pod} during a --decrypt run {@code runId}: Envoy's config dump before the
+     * filter (src/test/resources/envoy/config-dump-reviews.json), then {@code after} on every later read (its key
+     * log path made the run's); {@code cat /dev/null}, the key file's {@code cat} (printing {@code keys}, unless
+     * null) and {@code rm -f}.
+     */
+    void sidecarLogsKeys(String pod, String runId, String after, String keys) {
+        String keyFile = "/etc/istio/proxy/meshcap-" + runId + "-tls-keys.log";
+        List<String> configDump = List.of("pilot-agent", "request", "GET", "config_dump");
+        execReturns(pod, "istio-proxy", configDump, text("/envoy/config-dump-reviews.json"), 0);
+        exec(pod, "istio-proxy", configDump)
+                .andEmit(stdout(text(after).replace(RUN_ID, runId).getBytes(StandardCharsets.UTF_8)))
+                .waitFor(FRAME_DELAY_MS).andEmit(new StatusStreamMessage(0))
+                .done().always();
+        execReturns(pod, "istio-proxy", List.of("cat", "/dev/null"), "", 0);
+        if (keys != null) {
+            execReturns(pod, "istio-proxy", List.of("cat", keyFile), keys, 0);
+        }
+        execReturns(pod, "istio-proxy", List.of("rm", "-f", keyFile), "", 0);
+    }
+
     /** A command whose executable is missing: the runtime's message and exit 127. */
     void execMissing(String pod, String container, List<String> argv) {
         exec(pod, container, argv)
