@@ -7,8 +7,8 @@ import io.meshcap.capture.LegStops;
 import io.meshcap.capture.StopSignal;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.sys.CommandRunner;
-import java.io.OutputStream;
 import io.meshcap.tls.KeyLog;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -255,8 +255,8 @@ public final class KubernetesCaptureSource implements CaptureSource {
 
     /**
      * Stops every leg's tcpdump (all at once); with --decrypt reads the TLS keys the sidecar logged and removes its
-     * key logging (the EnvoyFilter and the key file), whatever ended the capture; then undoes set-up. Runs once; later calls return at once.
-     * Clean-up problems go to the notes, with what to remove by hand.
+     * key logging (the EnvoyFilter and the key file), whatever ended the capture; then undoes set-up. Runs once;
+     * later calls return at once. Clean-up problems go to the notes, with what to remove by hand.
      */
     @Override
     public void close() {
