@@ -36,6 +36,7 @@ public final class CaptureEngine {
     private final StatusLine status;
     private final Duration stopDeadline;
     private final Duration silenceWarning;
+    private LiveStream live;
 
     public CaptureEngine(CaptureSource source, Path spoolDirectory, StatusLine status) {
         this(source, spoolDirectory, status, STOP_DEADLINE, SILENCE_WARNING);
@@ -48,6 +49,15 @@ public final class CaptureEngine {
         this.status = status;
         this.stopDeadline = stopDeadline;
         this.silenceWarning = silenceWarning;
+    }
+
+    /**
+     * Also streams the legs live: every spool hands {@code stream} a copy of what it keeps, the stream starts once
+     * every leg listens, and it is told when the legs have ended.
+     */
+    public CaptureEngine streamingTo(LiveStream stream) {
+        this.live = stream;
+        return this;
     }
 
     /**
@@ -66,6 +76,9 @@ public final class CaptureEngine {
                 running.add(start(leg, running.size()));
             }
             awaitListening(running, stop);
+            if (live != null) {
+                live.start(stop);
+            }
             status.start(running.stream().map(r -> new StatusLine.Counter(r.plan.label(), r.spool, r.capture)).toList(),
                     duration);
             if (workload != null) {
@@ -85,6 +98,10 @@ public final class CaptureEngine {
             }
             return spooled;
         } finally {
+            if (live != null) {
+                // The legs have ended: the stream can write its last packets while the source cleans up.
+                live.legsEnded();
+            }
             status.finish();
             source.close();
             for (RunningLeg leg : running) {
@@ -103,6 +120,9 @@ public final class CaptureEngine {
                     started.stop();
                 }
             });
+            if (live != null) {
+                spool.copyTo(live.feed(leg));
+            }
             capture.set(source.start(leg, spool));
             return new RunningLeg(leg, spool, capture.get());
         } catch (IOException e) {

@@ -36,6 +36,7 @@ public final class CaptureSession {
     private final PrintWriter err;
     private final boolean terminal;
     private List<Path> tlsKeyLogs = List.of();
+    private LiveStream live;
 
     /**
      * @param err      where progress and the summary go (stderr)
@@ -57,16 +58,26 @@ public final class CaptureSession {
     }
 
     /**
+     * Also streams the capture while it runs ({@code --live}, or {@code -o -} when {@code output} is standard output);
+     * the stream ends with the capture, and a reader that goes away ends the capture.
+     */
+    public CaptureSession streamingTo(LiveStream stream) {
+        this.live = stream;
+        return this;
+    }
+
+    /**
      * The outcome of a capture.
      *
-     * @param output    the merged file
+     * @param output    the merged file (standard output when the capture went to the live stream only)
      * @param legs      every leg as spooled
      * @param inputs    what each leg contributed to the merge
      * @param reassoc   what re-association changed, or null when it was off
      * @param streams   every connection per leg and the joins between legs (empty when re-association was off)
+     * @param live      how the live stream went, or null without one
      */
     public record Result(OutputTarget output, List<SpooledLeg> legs, List<InputSummary> inputs, ReassociationStats reassoc,
-            StreamTable streams) {
+            StreamTable streams, LiveStream.Outcome live) {
 
         /** True when any capturer failed; what was captured is in the file all the same. */
         public boolean anyLegFailed() {
@@ -88,14 +99,21 @@ public final class CaptureSession {
             RedirectPortsByInterface redirect, StopSignal stop, Runnable workload) throws InterruptedException {
         LegsDirectory spool = LegsDirectory.create(output);
         List<SpooledLeg> spooled;
-        try {
+        LiveStream.Outcome streamed = null;
+        try (LiveStream stream = live) {
             spooled = new CaptureEngine(source, spool.path(), new StatusLine(err, terminal))
-                    .run(legs, duration, stop, workload);
+                    .streamingTo(live).run(legs, duration, stop, workload);
+            if (stream != null) {
+                streamed = stream.finish();
+            }
         } catch (RuntimeException | InterruptedException e) {
             keepWhatWasCaptured(spool);
             throw e;
         }
         KeyLog keys = readKeyLogs().plus(source.loggedKeys());
+        if (streamed != null && output.file() == null) {
+            return streamedOnly(output, spooled, spool, redirect, keys, streamed, keepLegs);
+        }
         Merged merged;
         try {
             merged = output.write(OutputFormat.PCAPNG, raw -> SecretsWriter.adding(raw, keys),
@@ -115,9 +133,52 @@ public final class CaptureSession {
         report(spooled, output, kept);
         merged.secrets().notes(output.file()).forEach(err::println);
         outcome.streams().tlsOnPortsWiresharkGivesToOtherProtocols().forEach(note -> err.println("meshcap: note: " + note));
-        err.flush();
+        reportStream(streamed);
         return new Result(output, spooled, outcome.inputs(), redirect == null ? null : outcome.stats(),
-                outcome.streams());
+                outcome.streams(), streamed);
+    }
+
+    /**
+     * The end of a capture that went to standard output as it ran ({@code -o -}): the legs are surveyed once more for
+     * what the stream could not carry (each connection's leg and the joins between legs, which need a connection's
+     * future), and that table is the summary.
+     */
+    private Result streamedOnly(OutputTarget output, List<SpooledLeg> spooled, LegsDirectory spool, RedirectPortsByInterface redirect,
+            KeyLog keys, LiveStream.Outcome streamed, boolean keepLegs) {
+        StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
+        if (redirect != null) {
+            streams = Reassociation.streams(new Merger(spool.path()), mergeInputs(spooled), redirect, keys);
+            if (!streams.streams().isEmpty()) {
+                err.print(streams.describe());
+            }
+            if (streamed.reassoc() != null) {
+                err.println("meshcap: re-associated across the REDIRECT in the stream: "
+                        + streamed.reassoc().describe());
+            }
+        }
+        streams.plaintextOnMutualTlsLegs().forEach(warning -> err.println("meshcap: warning: " + warning));
+        streams.tlsOnPortsWiresharkGivesToOtherProtocols().forEach(note -> err.println("meshcap: note: " + note));
+        Path kept = keepLegs ? spool.keep() : null;
+        if (kept == null) {
+            spool.delete();
+        }
+        reportLegs(spooled);
+        if (kept != null) {
+            err.println("meshcap: the legs' own files are in " + kept);
+        }
+        reportStream(streamed);
+        return new Result(output, spooled, List.of(), streamed.reassoc(), streams, streamed);
+    }
+
+    /** What the live stream held. */
+    private void reportStream(LiveStream.Outcome streamed) {
+        if (streamed != null) {
+            err.println("meshcap: streamed " + streamed.packets() + " packets live"
+                    + (streamed.late() > 0 ? ", " + streamed.late() + " of them late (marked in their comment)" : "")
+                    + (streamed.leftOut() > 0 ? "; " + streamed.leftOut() + " left out: the reader was slower than the"
+                            + " capture" : ""));
+        }
+        err.flush();
     }
 
     /** What the merge did, and the writer that knows which keys went into the file. */
@@ -162,11 +223,7 @@ public final class CaptureSession {
 
     private static Reassociation.Outcome merge(List<SpooledLeg> spooled, OutputTarget output, CaptureWriter writer,
             RedirectPortsByInterface redirect, KeyLog keys) {
-        List<MergeInput> inputs = spooled.stream()
-                // A leg whose capturer never started wrote nothing, not even a file header.
-                .filter(leg -> leg.bytes() > 0)
-                .map(leg -> new MergeInput(leg.file(), leg.leg().label(), describe(leg.leg().metadata())))
-                .toList();
+        List<MergeInput> inputs = mergeInputs(spooled);
         Merger merger = new Merger(output.scratchDirectory());
         if (redirect == null) {
             return new Reassociation.Outcome(merger.merge(inputs, writer, RecordTransform.NONE), null,
@@ -176,22 +233,34 @@ public final class CaptureSession {
         return Reassociation.merge(merger, inputs, writer, redirect, false, true, keys);
     }
 
+    private static List<MergeInput> mergeInputs(List<SpooledLeg> spooled) {
+        return spooled.stream()
+                // A leg whose capturer never started wrote nothing, not even a file header.
+                .filter(leg -> leg.bytes() > 0)
+                .map(leg -> new MergeInput(leg.file(), leg.leg().label(), describe(leg.leg().metadata())))
+                .toList();
+    }
+
     /** The leg's metadata as pcapng if_description: {@code key=value; key=value}. */
     static String describe(Map<String, String> metadata) {
         return metadata.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("; "));
     }
 
     private void report(List<SpooledLeg> spooled, OutputTarget output, Path keptLegs) {
-        for (SpooledLeg leg : spooled) {
-            String drops = leg.outcome().packetsDropped() < 0 ? "drops unknown" : leg.outcome().packetsDropped() + " dropped";
-            err.println("  " + leg.leg().label() + ": " + leg.packets() + " packets, " + Sizes.human(leg.bytes()) + ", " + drops
-                    + (leg.failed() ? ", FAILED: " + leg.failure() : ""));
-        }
+        reportLegs(spooled);
         err.println("meshcap: wrote " + output + " (" + spooled.stream().mapToLong(SpooledLeg::packets).sum()
                 + " packets from " + spooled.size() + " legs); open it with: wireshark " + output);
         if (keptLegs != null) {
             err.println("meshcap: the legs' own files are in " + keptLegs);
         }
         err.flush();
+    }
+
+    private void reportLegs(List<SpooledLeg> spooled) {
+        for (SpooledLeg leg : spooled) {
+            String drops = leg.outcome().packetsDropped() < 0 ? "drops unknown" : leg.outcome().packetsDropped() + " dropped";
+            err.println("  " + leg.leg().label() + ": " + leg.packets() + " packets, " + Sizes.human(leg.bytes()) + ", " + drops
+                    + (leg.failed() ? ", FAILED: " + leg.failure() : ""));
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.CaptureSession;
 import io.meshcap.capture.CaptureSource;
 import io.meshcap.capture.LegPlan;
+import io.meshcap.capture.LiveStream;
 import io.meshcap.capture.MetadataBundle;
 import io.meshcap.capture.MultiTargetSource;
 import io.meshcap.capture.StopSignal;
@@ -85,6 +86,10 @@ import picocli.CommandLine.Spec;
 final class CaptureCommand implements Callable<Integer> {
 
     private static final String GATEWAY_GROUP = "gateway";
+    private static final String STDOUT = "-";
+    /** How long a packet of a live stream waits for earlier packets of other legs, unless told. */
+    private static final Duration REORDER_WINDOW = Duration.ofMillis(200);
+    private static final Duration LONGEST_REORDER_WINDOW = Duration.ofSeconds(60);
 
     @Parameters(index = "0", paramLabel = "PRESET", completionCandidates = PresetAndGroupNames.class,
             description = "A group or preset: ${COMPLETION-CANDIDATES}.")
@@ -117,8 +122,19 @@ final class CaptureCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "The merged pcapng (mode 0600), replaced only once complete. Default: "
-                    + "meshcap-TARGET-TIME.pcapng in the current directory.")
+                    + "meshcap-TARGET-TIME.pcapng in the current directory. '-' streams it to standard output while"
+                    + " capturing: -o - | wireshark -k -i -")
     Path output;
+
+    @Option(names = "--live", paramLabel = "PIPE",
+            description = "Also stream the capture while it runs, to standard output (-) or a named pipe (mkfifo),"
+                    + " while -o FILE gets the complete file.")
+    String live;
+
+    @Option(names = "--reorder-window", paramLabel = "TIME", converter = Quantities.DurationConverter.class,
+            description = "With -o - or --live: how long a packet may wait for earlier packets of other legs before"
+                    + " it is streamed (0ms to 60s); later ones are still streamed, marked late. Default: 200ms.")
+    Duration reorderWindow;
 
     @Option(names = "--duration", paramLabel = "TIME", converter = Quantities.DurationConverter.class,
             description = "Stop after this long (250ms, 30s, 5m, 1h; at most 8760h), counted from when every leg"
@@ -187,6 +203,7 @@ final class CaptureCommand implements Callable<Integer> {
                     + "or --pod [NS/]NAME or --selector LABELS in a cluster");
         }
         CaptureLimits limits = limits();
+        validateLive();
         filterOptions.validate();
         decrypt.validate(kubernetes.requested());
         noteKeyLogsNotThereYet();
@@ -213,6 +230,31 @@ final class CaptureCommand implements Callable<Integer> {
         }
         return new CaptureLimits(duration, count == null ? 0 : count, maxSize == null ? 0 : maxSize, snapLength,
                 ringFiles);
+    }
+
+    /** {@code -o -} and {@code --live} are refused up front when they cannot mean what was asked. */
+    private void validateLive() {
+        if (live != null && toStdout()) {
+            throw MeshcapException.usage("-o - already streams the capture to standard output; --live goes with"
+                    + " -o FILE (keep the complete file and watch at the same time)");
+        }
+        if (live != null && !STDOUT.equals(live)) {
+            Path pipe = Path.of(live);
+            if (!Files.exists(pipe) || Files.isRegularFile(pipe) || Files.isDirectory(pipe)) {
+                throw MeshcapException.usage("--live " + live + ": not a named pipe; make one with mkfifo " + live
+                        + " and open it (wireshark -k -i " + live + "), or stream to standard output with --live -");
+            }
+        }
+        if (reorderWindow != null && live == null && !toStdout()) {
+            throw MeshcapException.usage("--reorder-window goes with a live stream: -o - or --live");
+        }
+        if (reorderWindow != null && reorderWindow.compareTo(LONGEST_REORDER_WINDOW) > 0) {
+            throw MeshcapException.usage("--reorder-window must be at most 60s: every packet may wait that long");
+        }
+    }
+
+    private boolean toStdout() {
+        return output != null && STDOUT.equals(output.toString());
     }
 
     /** A key log is read when the capture ends; one that does not exist yet may well be written meanwhile. */
@@ -310,7 +352,8 @@ final class CaptureCommand implements Callable<Integer> {
                     PodSources.startKeyLogging(sources, kubernetes.maxParallel);
                 }
                 stop.checkNotStopped("setting up the capture");
-                OutputTarget file = output(pods.size() == 1 ? pods.get(0).name() : "pods");
+                String name = pods.size() == 1 ? pods.get(0).name() : "pods";
+                OutputTarget file = output(name);
                 CaptureSession.Result result = capture(all, legs, file, noReassociate ? null
                         : RedirectPortsByInterface.byLeg(redirects, RedirectPorts.istioDefaults()), stop);
                 decrypt.summarize(result.streams(), file.toString(), err);
@@ -318,7 +361,8 @@ final class CaptureCommand implements Callable<Integer> {
                     Map<String, String> bundle = new LinkedHashMap<>(source.bundle());
                     bundle.put("meshcap.txt", Version.userApplication() + System.lineSeparator());
                     err.println("meshcap: " + source.pod().ref() + ": rules, sockets and commands in "
-                            + MetadataBundle.write(Path.of(file.toString()), source.pod().ref().toString(), bundle));
+                            + MetadataBundle.write(file.file() != null ? file.file() : defaultMetadataAnchor(name),
+                                    source.pod().ref().toString(), bundle));
                 }
                 return finish(result, file);
             }
@@ -354,12 +398,35 @@ final class CaptureCommand implements Callable<Integer> {
 
     private CaptureSession.Result capture(CaptureSource source, List<LegPlan> legs, OutputTarget file,
             RedirectPortsByInterface redirect, StopSignal stop) throws InterruptedException {
-        return new CaptureSession(source, spec.commandLine().getErr(), System.console() != null)
+        PrintWriter err = spec.commandLine().getErr();
+        return new CaptureSession(source, err, System.console() != null)
                 .withTlsKeyLogs(tlsKeyLog.files)
+                .streamingTo(liveStream(file, redirect, err))
                 .run(legs, file, duration, keepLegs, redirect, stop, null);
     }
 
+    /** The live stream {@code -o -} or {@code --live} asks for, or null. */
+    private LiveStream liveStream(OutputTarget file, RedirectPortsByInterface redirect, PrintWriter err) {
+        Duration window = reorderWindow != null ? reorderWindow : REORDER_WINDOW;
+        if (toStdout()) {
+            return LiveStream.to(file, window, redirect, err);
+        }
+        if (live == null) {
+            return null;
+        }
+        if (!STDOUT.equals(live)) {
+            err.println("meshcap: the live stream waits for a reader to open " + live + " (e.g. wireshark -k -i "
+                    + live + ")");
+        }
+        return LiveStream.to(OutputTarget.of(live), window, redirect, err);
+    }
+
     private static int finish(CaptureSession.Result result, OutputTarget file) {
+        if (result.live() != null && result.live().readerGone() != null) {
+            throw MeshcapException.failure("the capture stopped because the live stream's reader went away ("
+                    + result.live().readerGone() + "); " + (file.file() == null ? "everything until then was streamed"
+                            : file + " holds what was captured until then"));
+        }
         if (result.anyLegFailed()) {
             throw MeshcapException.failure("a leg failed (see above); " + file + " holds what was captured");
         }
@@ -368,7 +435,13 @@ final class CaptureCommand implements Callable<Integer> {
 
     /** Where the capture goes: -o, or a name made from the target and the time in the current directory. */
     private OutputTarget output(String target) {
-        return OutputTarget.file(output != null ? output : defaultOutput(target));
+        return toStdout() ? OutputTarget.of(STDOUT) : OutputTarget.file(output != null ? output : defaultOutput(target));
+    }
+
+    /** Where a streamed capture keeps its pods' metadata: {@code meshcap-TARGET-TIME.meta/} in the current directory. */
+    private static Path defaultMetadataAnchor(String target) {
+        String file = defaultOutput(target).toString();
+        return Path.of(file.substring(0, file.length() - ".pcapng".length()));
     }
 
     private static Path defaultOutput(String target) {

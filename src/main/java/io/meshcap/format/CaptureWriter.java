@@ -37,6 +37,13 @@ public interface CaptureWriter extends Closeable {
      */
     void write(CaptureBlock block);
 
+    /**
+     * Hands what is buffered to the file or pipe now, for a reader that watches the output as it grows (a live
+     * stream). Writers that buffer nothing ignore it.
+     */
+    default void flush() {
+    }
+
     /** Flushes and closes the file. */
     @Override
     void close();

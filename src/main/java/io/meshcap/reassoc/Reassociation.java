@@ -74,13 +74,7 @@ public final class Reassociation {
         RecordTransform annotate = RecordTransform.NONE;
         StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
         if (commentStreams) {
-            // The inputs' key logs reach the writer as the merge passes them, before the connections they are for.
-            Stitcher stitcher = new Stitcher(ports, keys);
-            ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true),
-                    stitcher);
-            merger.merge(inputs, new DiscardingWriter(stitcher::addKeys), survey);
-            survey.finish();
-            streams = stitcher.table();
+            streams = streams(merger, inputs, ports, keepOriginal, keys);
             annotate = new FirstPacketComments(streams.firstPacketComments());
         }
         RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
@@ -88,6 +82,25 @@ public final class Reassociation {
         List<InputSummary> summaries = merger.merge(inputs, output, write);
         write.finish().forEach(output::write);
         return new Outcome(summaries, reassociator.stats(), streams);
+    }
+
+    /**
+     * The stream table of the inputs as {@link #merge} would merge them, without writing anything: for a capture
+     * whose packets went to a live stream, so its joins still reach the summary.
+     */
+    public static StreamTable streams(Merger merger, List<MergeInput> inputs, RedirectPortsByInterface ports,
+                                      KeyLog keys) {
+        return streams(merger, inputs, ports, false, keys);
+    }
+
+    private static StreamTable streams(Merger merger, List<MergeInput> inputs, RedirectPortsByInterface ports,
+                                       boolean keepOriginal, KeyLog keys) {
+        // The inputs' key logs reach the writer as the merge passes them, before the connections they are for.
+        Stitcher stitcher = new Stitcher(ports, keys);
+        ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true), stitcher);
+        merger.merge(inputs, new DiscardingWriter(stitcher::addKeys), survey);
+        survey.finish();
+        return stitcher.table();
     }
 
     /**

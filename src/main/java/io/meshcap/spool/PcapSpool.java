@@ -63,6 +63,7 @@ public final class PcapSpool extends OutputStream {
     /** Packets and counted bytes in {@link #buffered}: what a refused write loses. */
     private long bufferedPackets;
     private long bufferedBytes;
+    private OutputStream copy;
 
     /** One file of the ring and the packets in it. */
     private static final class Segment {
@@ -129,6 +130,15 @@ public final class PcapSpool extends OutputStream {
         } catch (IOException e) {
             refused(e, buffered.position());
         }
+    }
+
+    /**
+     * Also hands every item the spool keeps to {@code copy} as it arrives: the file header, then each whole record
+     * (one write call per item), so a live stream of the leg holds exactly what its file holds. Call before the
+     * capturer starts writing; {@code copy} must not block.
+     */
+    public synchronized void copyTo(OutputStream copy) {
+        this.copy = copy;
     }
 
     @Override
@@ -206,6 +216,17 @@ public final class PcapSpool extends OutputStream {
                 + Integer.toHexString(magic) + "); the capturer printed something else on its output");
     }
 
+    /** Hands the item in {@code pending} to the copy; a copy that fails is given up, the file goes on. */
+    private void copy() {
+        if (copy != null) {
+            try {
+                copy.write(pending.array(), 0, pending.limit());
+            } catch (IOException e) {
+                copy = null;
+            }
+        }
+    }
+
     /** Moves the item assembled in {@code pending} to the write buffer; false when the disk refused a write. */
     private boolean writePending() {
         pending.flip();
@@ -214,6 +235,7 @@ public final class PcapSpool extends OutputStream {
         }
         boolean taken = writeFailure == null;
         if (taken) {
+            copy();
             bytes.addAndGet(pending.remaining());
             bufferedBytes += pending.remaining();
             segments.getLast().bytes += pending.remaining();

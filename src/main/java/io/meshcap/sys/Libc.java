@@ -79,4 +79,15 @@ public interface Libc extends Library {
 
     /** An anonymous in-memory file: no path, gone when its last descriptor closes (or its holders die). */
     int memfd_create(String name, int flags) throws LastErrorException;
+
+    /** poll(2) events: the descriptor is in error (a pipe whose reading end is closed), or hung up. */
+    short POLLERR = 0x008;
+    short POLLHUP = 0x010;
+
+    /**
+     * poll(2) on {@code nfds} struct pollfd, each two ints here: the descriptor, then events in the low and revents
+     * in the high 16 bits of the second (the layout of {@code int fd; short events; short revents;} on a
+     * little-endian machine).
+     */
+    int poll(int[] fds, NativeLong nfds, int timeoutMillis) throws LastErrorException;
 }

@@ -122,6 +122,12 @@ public final class SecretsWriter implements CaptureWriter {
     }
 
     @Override
+    public void flush() {
+        writePending();
+        out.flush();
+    }
+
+    @Override
     public void close() {
         writePending();
         out.close();

@@ -109,6 +109,11 @@ public final class PcapWriter implements CaptureWriter {
     }
 
     @Override
+    public void flush() {
+        output.flush();
+    }
+
+    @Override
     public void close() {
         if (!headerWritten && !refused) {
             writeHeader(); // even without records: an empty capture is still a valid file

@@ -183,6 +183,12 @@ public final class PcapngWriter implements CaptureWriter {
     }
 
     @Override
+    public void flush() {
+        writeSectionHeader();
+        output.flush();
+    }
+
+    @Override
     public void close() {
         try {
             writeSectionHeader(); // even without interfaces: an empty capture is still a valid file

@@ -1,0 +1,190 @@
+package io.meshcap.capture;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.OutputFormat;
+import io.meshcap.merge.LiveMerger;
+import io.meshcap.merge.RecordTransform;
+import io.meshcap.output.OutputTarget;
+import io.meshcap.reassoc.ReassociationStats;
+import io.meshcap.reassoc.RedirectPortsByInterface;
+import io.meshcap.reassoc.RedirectReassociator;
+import io.meshcap.sys.PipeEnd;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The capture as one pcapng stream while it runs ({@code capture ... -o -}, {@code --live}): a stage beside the
+ * spool. Each leg's spool hands it a copy of what it keeps ({@link LegFeed}); a {@link LiveMerger} puts the legs in
+ * time order within the reorder window, re-associates them with the same {@link RedirectReassociator} the complete
+ * file uses, and writes them with the same pcapng writer, flushed as packets go out.
+ *
+ * <p>What needs the whole capture stays out of the stream: the comment on each connection's first packet naming its
+ * leg and its join (the stitcher must see a connection's future for that), and TLS keys (read when the capture
+ * ends). Those go into the complete file and the summary.
+ *
+ * <p>When the reader goes away (the pipe breaks: Wireshark closed), the stream asks the capture to stop; the capture
+ * then stops its legs and removes what it set up as after Ctrl-C, and {@link Outcome#readerGone()} says why it ended.
+ */
+public final class LiveStream implements AutoCloseable {
+
+    /** How far a leg's copy may fall behind the stream before its packets are left out of it (not out of its file). */
+    private static final long FEED_LIMIT = 64L << 20;
+    private static final Duration READER_WATCH = Duration.ofMillis(200);
+
+    private final OutputTarget target;
+    private final Duration window;
+    private final RedirectPortsByInterface redirect;
+    private final PrintWriter err;
+    private final List<LegFeed> feeds = new ArrayList<>();
+    private final List<LiveMerger.Input> inputs = new ArrayList<>();
+    private Thread thread;
+    private volatile String readerGone;
+    private volatile RuntimeException failure;
+    private volatile LiveMerger.Outcome merged;
+    private volatile ReassociationStats stats;
+
+    private LiveStream(OutputTarget target, Duration window, RedirectPortsByInterface redirect, PrintWriter err) {
+        this.target = target;
+        this.window = window;
+        this.redirect = redirect;
+        this.err = err;
+    }
+
+    /**
+     * A live stream to {@code target}: standard output, or a named pipe or device (whose open waits for a reader),
+     * opened once the legs listen.
+     *
+     * @param window   the reorder window
+     * @param redirect the REDIRECT ports to undo, or null to leave packets as captured
+     * @param err      where the stream's notes go
+     */
+    public static LiveStream to(OutputTarget target, Duration window, RedirectPortsByInterface redirect,
+            PrintWriter err) {
+        return new LiveStream(target, window, redirect, err);
+    }
+
+    /**
+     * How the stream went.
+     *
+     * @param packets    packets written to the stream
+     * @param late       of those, packets that arrived after later ones had been written (marked in their comment)
+     * @param leftOut    packets left out because the reader was slower than the capture (they are in the legs' files)
+     * @param reassoc    what re-association changed in the stream, or null when it was off
+     * @param readerGone why the stream ended early (its reader went away), or null
+     */
+    public record Outcome(long packets, long late, long leftOut, ReassociationStats reassoc, String readerGone) {
+    }
+
+    /** The copy of leg {@code index} that its spool writes to; called for every leg, in order, before {@link #start}. */
+    OutputStream feed(LegPlan leg) {
+        LegFeed feed = new LegFeed(FEED_LIMIT, () -> note("warning: " + leg.label() + ": the stream's reader is slower"
+                + " than the capture; packets are left out of the stream (they are kept in the capture)"));
+        feeds.add(feed);
+        inputs.add(new LiveMerger.Input(leg.label(), CaptureSession.describe(leg.metadata()),
+                () -> CaptureFormats.open(leg.label(), feed.channel(), CaptureFormats.DEFAULT_READ_BUFFER)));
+        return feed;
+    }
+
+    /** Starts streaming, once the legs listen; a reader that goes away asks {@code stop} to end the capture. */
+    void start(StopSignal stop) {
+        thread = new Thread(() -> stream(stop), "meshcap-live");
+        thread.setDaemon(true);
+        thread.start();
+        // Standard output is watched for a reader that goes away while nothing is written (a quiet capture).
+        if (target.file() == null) {
+            Thread watch = new Thread(() -> watchReader(stop), "meshcap-live-reader");
+            watch.setDaemon(true);
+            watch.start();
+        }
+    }
+
+    private void stream(StopSignal stop) {
+        RedirectReassociator reassociator = redirect == null ? null : new RedirectReassociator(redirect, false);
+        RecordTransform transform = reassociator == null ? RecordTransform.NONE : reassociator;
+        try {
+            merged = target.write(OutputFormat.PCAPNG, writer -> {
+                try {
+                    return new LiveMerger(window).merge(inputs, writer, transform);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw MeshcapException.failure("the live stream was interrupted", e);
+                } finally {
+                    if (reassociator != null) {
+                        reassociator.finish().forEach(writer::write);
+                        stats = reassociator.stats();
+                    }
+                }
+            });
+            merged.failures().forEach(failure -> note("warning: " + failure));
+        } catch (MeshcapException e) {
+            gone(e.getMessage(), stop);
+        } catch (RuntimeException e) {
+            failure = e;
+            stop.requestStop();
+        } finally {
+            // Nobody reads the copies any more: the spools may write to them freely.
+            feeds.forEach(LegFeed::close);
+        }
+    }
+
+    private void watchReader(StopSignal stop) {
+        try {
+            while (thread.isAlive() && !stop.awaitStop(READER_WATCH)) {
+                if (PipeEnd.readerGone(PipeEnd.STDOUT)) {
+                    gone(target + ": the reading program exited", stop);
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized void gone(String why, StopSignal stop) {
+        if (readerGone == null && !stop.stopRequested()) {
+            readerGone = why;
+            note("the live stream's reader went away (" + why + "); stopping the capture");
+            stop.requestStop();
+        }
+    }
+
+    private void note(String text) {
+        synchronized (err) {
+            err.println("meshcap: " + text);
+            err.flush();
+        }
+    }
+
+    /** Every leg has ended: the stream writes what it still holds and ends. */
+    void legsEnded() {
+        feeds.forEach(LegFeed::close);
+    }
+
+    /**
+     * Waits for the stream to write what it holds and end (every leg must have ended); returns how it went.
+     *
+     * @throws MeshcapException if the stream failed for another reason than its reader going away
+     */
+    public Outcome finish() throws InterruptedException {
+        legsEnded();
+        if (thread != null) {
+            thread.join();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        long leftOut = feeds.stream().mapToLong(LegFeed::skipped).sum();
+        return new Outcome(merged == null ? 0 : merged.packets(), merged == null ? 0 : merged.late(), leftOut, stats,
+                readerGone);
+    }
+
+    /** Ends the stream without waiting for it (the capture failed). */
+    @Override
+    public void close() {
+        legsEnded();
+    }
+}

@@ -1,0 +1,40 @@
+package io.meshcap.sys;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.NativeLong;
+import java.nio.ByteOrder;
+
+/**
+ * Whether the program reading one of meshcap's pipes has gone away. A writer learns that from a failed write
+ * (EPIPE), which only comes with the next write; poll(2) tells it at once, so a stream that is quiet for a while
+ * still notices a viewer that was closed.
+ */
+public final class PipeEnd {
+
+    /** Standard output's descriptor. */
+    public static final int STDOUT = 1;
+    private static final int REVENTS_SHIFT = 16;
+
+    private PipeEnd() {
+    }
+
+    /**
+     * True when {@code fd} is the writing end of a pipe whose reading end is closed. False for anything else (a file,
+     * a terminal, /dev/null), on a big-endian machine, and when poll(2) cannot say.
+     */
+    public static boolean readerGone(int fd) {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            return false;
+        }
+        int[] pollfd = {fd, 0};
+        try {
+            if (Libc.C.poll(pollfd, new NativeLong(1), 0) <= 0) {
+                return false;
+            }
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
+            return false;
+        }
+        int revents = pollfd[1] >>> REVENTS_SHIFT;
+        return (revents & (Libc.POLLERR | Libc.POLLHUP)) != 0;
+    }
+}
