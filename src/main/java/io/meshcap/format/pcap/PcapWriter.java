@@ -108,8 +108,12 @@ public final class PcapWriter implements CaptureWriter {
         headerWritten = true;
     }
 
+    /** Also puts out the file header once the interface is known, so a reader can open the stream before a packet. */
     @Override
     public void flush() {
+        if (!headerWritten && interfaceCount > 0) {
+            writeHeader();
+        }
         output.flush();
     }
 
