@@ -77,9 +77,15 @@ import picocli.CommandLine.Spec;
             "  meshcap capture gateway --pod istio-system/istio-ingressgateway-xyz --cluster-cidr 192.168.0.0/12",
             "  meshcap capture sidecar --netns meshcap-pod --tls-keylog /run/meshcap/lab/meshcap/tls-keys.log",
             "  meshcap capture sidecar --pod shop/reviews-v1-abc --decrypt --duration 1m   # Envoy's own TLS keys",
+            "  meshcap capture sidecar --pod reviews-v1-abc -o - | wireshark -k -i -     # watch it live",
+            "  meshcap capture sidecar --selector app=reviews -o all.pcapng --live - | tshark -l -r -",
             "",
             "With --tls-keylog or --decrypt the file also holds the keys (mode 0600, said on stderr): tshark -r FILE",
             "-Y http then shows the requests on the mTLS legs. See docs/decryption.md.",
+            "",
+            "Live (-o -, --live): legs in time order within --reorder-window, re-associated; each connection's",
+            "leg and join go to the summary and the complete file. Closing the reader stops the capture (exit 1).",
+            "See docs/live.md.",
             "",
             "Groups: sidecar (all four sidecar legs), gateway (both gateway sides)."
         })
