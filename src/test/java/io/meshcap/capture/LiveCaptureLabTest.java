@@ -8,21 +8,15 @@ import io.meshcap.lab.Endpoint;
 import io.meshcap.lab.LabFixture;
 import io.meshcap.lab.Ledger;
 import io.meshcap.lab.LedgerEntry;
+import io.meshcap.testing.LiveStreamRun;
 import io.meshcap.testing.Tshark;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,111 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LiveCaptureLabTest {
 
-    private static final Duration HANG_GUARD = Duration.ofSeconds(90);
-
     @RegisterExtension
     static final LabFixture LAB = LabFixture.create();
 
     @TempDir
     Path dir;
-
-    /**
-     * A live capture read as a user reads it: {@code meshcap ... -o - | tee stream.pcapng | tshark -l -r -}, tshark's
-     * lines collected as it prints them.
-     */
-    private static final class LiveRun {
-        final Process meshcap;
-        final Process tee;
-        final Process tshark;
-        final Path stream;
-        final Path err;
-        /** tshark's lines: interface, then source and destination as {@code address:port}. */
-        final List<String> seen = new CopyOnWriteArrayList<>();
-        final List<ProcessHandle> tcpdumps = new ArrayList<>();
-
-        LiveRun(Path dir, String... args) throws IOException {
-            Path tmp = Files.createDirectories(dir.resolve("tmp"));
-            List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
-                    "io.meshcap.cli.Main"));
-            argv.addAll(List.of(args));
-            stream = dir.resolve("stream.pcapng");
-            err = dir.resolve("stderr.txt");
-            List<Process> pipeline = ProcessBuilder.startPipeline(List.of(
-                    new ProcessBuilder(argv).redirectError(err.toFile()),
-                    new ProcessBuilder("tee", stream.toString()).redirectError(ProcessBuilder.Redirect.DISCARD),
-                    new ProcessBuilder("tshark", "-l", "-n", "-r", "-", "-T", "fields", "-e", "frame.interface_name",
-                            "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport")
-                            .redirectError(ProcessBuilder.Redirect.DISCARD)));
-            meshcap = pipeline.get(0);
-            tee = pipeline.get(1);
-            tshark = pipeline.get(2);
-            Thread lines = new Thread(this::collect, "test-tshark-lines");
-            lines.setDaemon(true);
-            lines.start();
-        }
-
-        private void collect() {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(tshark.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    String[] f = line.split("\t", -1);
-                    if (f.length == 5 && !f[2].isEmpty()) {
-                        seen.add(f[0] + " " + f[1] + ":" + f[2] + ">" + f[3] + ":" + f[4]);
-                    }
-                }
-            } catch (IOException e) {
-                // tshark ended.
-            }
-        }
-
-        String err() throws IOException {
-            return Files.readString(err);
-        }
-
-        void await(BooleanSupplier condition, String what) throws Exception {
-            long deadline = System.nanoTime() + HANG_GUARD.toNanos();
-            while (!condition.getAsBoolean()) {
-                assertTrue(meshcap.isAlive(), "meshcap ended before " + what + ":\n" + err());
-                assertTrue(System.nanoTime() < deadline, "no " + what + " within " + HANG_GUARD.toSeconds()
-                        + " s; the stream showed " + seen + "\n" + err());
-                Thread.sleep(20);
-            }
-        }
-
-        /** Waits until every leg listens, and notes this run's own tcpdumps. */
-        void awaitCapturing() throws Exception {
-            await(() -> {
-                try {
-                    return err().contains("meshcap: capturing");
-                } catch (IOException e) {
-                    return false;
-                }
-            }, "'capturing'");
-            meshcap.descendants().filter(p -> p.info().command().orElse("").endsWith("/tcpdump")).forEach(tcpdumps::add);
-            assertEquals(4, tcpdumps.size(), "one tcpdump per leg: " + tcpdumps);
-        }
-
-        int awaitExit() throws Exception {
-            assertTrue(meshcap.waitFor(HANG_GUARD.toSeconds(), TimeUnit.SECONDS), "meshcap did not end:\n" + err());
-            return meshcap.exitValue();
-        }
-
-        void assertNothingLeftRunning() throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (tcpdumps.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertEquals(List.of(), tcpdumps.stream().filter(ProcessHandle::isAlive).toList(), "tcpdump left running");
-        }
-
-        /** The programs reading the stream exit, as a closed Wireshark does. */
-        void stopReading() throws InterruptedException {
-            tshark.destroy();
-            tee.destroy();
-            assertTrue(tee.waitFor(30, TimeUnit.SECONDS));
-        }
-    }
 
     private static String tuple(Endpoint from, Endpoint to) {
         return from.address() + ":" + from.port() + ">" + to.address() + ":" + to.port();
@@ -162,8 +56,8 @@ class LiveCaptureLabTest {
 
     @Test
     void theStreamCarriesEachCallWhileTheCaptureRunsReassociatedPerLegAndEndsAsAWholeFile() throws Exception {
-        LiveRun run = new LiveRun(dir, "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", "-");
-        run.awaitCapturing();
+        LiveStreamRun run = new LiveStreamRun(dir, "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", "-");
+        run.awaitCapturing(4);
 
         // Inbound calls only: both outbound legs stay silent, and must not hold the inbound legs' packets back.
         Set<String> inbound = everyCall(LAB.traffic(2, 0));
@@ -195,8 +89,8 @@ class LiveCaptureLabTest {
 
     @Test
     void closingTheReaderStopsTheCaptureAndLeavesNothingRunning() throws Exception {
-        LiveRun run = new LiveRun(dir, "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", "-");
-        run.awaitCapturing();
+        LiveStreamRun run = new LiveStreamRun(dir, "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", "-");
+        run.awaitCapturing(4);
         run.stopReading();
 
         int exit = run.awaitExit();
@@ -214,9 +108,9 @@ class LiveCaptureLabTest {
     @Test
     void liveAlongsideAFileStreamsAndStillWritesTheCompleteFile() throws Exception {
         Path out = dir.resolve("complete.pcapng");
-        LiveRun run = new LiveRun(dir, "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o",
+        LiveStreamRun run = new LiveStreamRun(dir, "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o",
                 out.toString(), "--live", "-", "--reorder-window", "50ms");
-        run.awaitCapturing();
+        run.awaitCapturing(4);
         Set<String> calls = everyCall(LAB.traffic(1, 1));
         run.await(() -> run.seen.containsAll(calls), "the calls in the stream while capturing");
         run.meshcap.toHandle().destroy();

@@ -21,6 +21,7 @@ import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.MetadataBundle;
 import io.meshcap.testing.ChildMeshcap;
+import io.meshcap.testing.LiveStreamRun;
 import io.meshcap.testing.Tshark;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -182,6 +183,53 @@ class InterruptedCaptureTest {
         assertTrue(err.contains("meshcap: wrote " + out), err);
         assertEquals(phase == Phase.MERGING ? 20 * MERGE_REPEATS : 20, Tshark.capinfosCount(out));
         assertWholeBundle(out, strategy);
+    }
+
+    /**
+     * {@code -o -} through the API: the pod's exec stream goes out live, labelled as its leg, and the stream is a whole
+     * pcapng when the capture ends (here by itself: the pod's tcpdump exits after its packets); the helper is removed.
+     */
+    @ParameterizedTest(name = "{0} strategy")
+    @CsvSource({"EPHEMERAL", "NODE"})
+    void aPodsCaptureStreamsToStandardOutputAsAWholePcapng(Strategy strategy) throws Exception {
+        startKubelet(strategy, Phase.CAPTURING, MockCluster.resource(PcapFiles.LO_SMALL));
+        LiveStreamRun run = liveCapture(strategy);
+        run.awaitCapturing(0);
+        int exit = run.awaitExit();
+        String err = run.err();
+        assertEquals(0, exit, err);
+        assertTrue(run.tee.waitFor(STEP.toSeconds(), TimeUnit.SECONDS), "the stream ended");
+        assertEquals(20, Tshark.capinfosCount(run.stream), err);
+        assertEquals(Set.of(POD + "/eth0:inbound-mtls"), Set.copyOf(Tshark.fields(run.stream, "", "frame.interface_name")
+                .stream().map(row -> row.get(0)).toList()));
+        assertTrue(err.contains("meshcap: streamed 20 packets live"), err);
+        assertTrue(seen.stream().anyMatch(removes(strategy)), "the helper was removed: " + requests() + "\n" + err);
+        assertEquals(List.of(), client.pods().inNamespace(NAMESPACE).withLabel(MeshcapObjects.MANAGED_BY_LABEL).list()
+                .getItems().stream().map(p -> p.getMetadata().getName()).toList(), "no node pod left");
+        try (Stream<Path> left = Files.list(temp.resolve("tmp"))) {
+            assertEquals(List.of(), left.toList(), "the legs' spool is removed");
+        }
+    }
+
+    /** The stream's reader is gone (Wireshark closed): the capture stops, its helper is removed, and it says why. */
+    @ParameterizedTest(name = "{0} strategy")
+    @CsvSource({"EPHEMERAL", "NODE"})
+    void aLiveStreamWhoseReaderIsGoneStopsTheCaptureAndRemovesTheHelper(Strategy strategy) throws Exception {
+        startKubelet(strategy, Phase.CAPTURING, MockCluster.resource(PcapFiles.LO_SMALL));
+        LiveStreamRun run = liveCapture(strategy);
+        run.stopReading();
+        int exit = run.awaitExit();
+        String err = run.err();
+        assertEquals(1, exit, err);
+        assertTrue(err.contains("meshcap: the capture stopped because the live stream's reader went away (stdout: "), err);
+        assertTrue(seen.stream().anyMatch(removes(strategy)), "the helper was removed: " + requests() + "\n" + err);
+        assertEquals(List.of(), client.pods().inNamespace(NAMESPACE).withLabel(MeshcapObjects.MANAGED_BY_LABEL).list()
+                .getItems().stream().map(p -> p.getMetadata().getName()).toList(), "no node pod left");
+    }
+
+    private LiveStreamRun liveCapture(Strategy strategy) throws Exception {
+        return new LiveStreamRun(temp, "capture", "inbound-mtls", "--pod", POD, "--kubeconfig",
+                cluster.kubeconfig(temp).toString(), "--strategy", strategy.flagValue(), "-o", "-", "--duration", "5m");
     }
 
     /** The commands that set up a helper only to read the pod are interrupted the same way. */
