@@ -143,8 +143,8 @@ public final class CaptureSession {
      * what the stream could not carry (each connection's leg and the joins between legs, which need a connection's
      * future), and that table is the summary.
      */
-    private Result streamedOnly(OutputTarget output, List<SpooledLeg> spooled, LegsDirectory spool, RedirectPortsByInterface redirect,
-            KeyLog keys, LiveStream.Outcome streamed, boolean keepLegs) {
+    private Result streamedOnly(OutputTarget output, List<SpooledLeg> spooled, LegsDirectory spool,
+            RedirectPortsByInterface redirect, KeyLog keys, LiveStream.Outcome streamed, boolean keepLegs) {
         StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
         if (redirect != null) {
             streams = Reassociation.streams(new Merger(spool.path()), mergeInputs(spooled), redirect, keys);
