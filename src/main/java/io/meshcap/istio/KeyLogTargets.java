@@ -43,6 +43,11 @@ public record KeyLogTargets(List<InboundChain> inbound, List<String> clusters, L
         }
     }
 
+    /** The inbound chains alone (what is left out stays said). */
+    public KeyLogTargets withoutClusters() {
+        return new KeyLogTargets(inbound, List.of(), leftOut);
+    }
+
     /** Whether there is nothing to put a key log on. */
     public boolean isEmpty() {
         return inbound.isEmpty() && clusters.isEmpty();

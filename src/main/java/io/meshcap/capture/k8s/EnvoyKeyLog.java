@@ -94,8 +94,9 @@ final class EnvoyKeyLog {
         if (before.isEmpty()) {
             return Optional.empty();
         }
-        KeyLogTargets targets = before.get().keyLogTargets();
-        targets.leftOut().forEach(socket -> say("warning", "cannot decrypt " + socket));
+        KeyLogTargets found = before.get().keyLogTargets();
+        found.leftOut().forEach(socket -> say("warning", "cannot decrypt " + socket));
+        KeyLogTargets targets = fitting(found);
         if (targets.isEmpty()) {
             say("warning", "not decrypting: Envoy has no Istio mTLS filter chain or cluster to log keys for"
                     + " (mTLS disabled, or not a sidecar)" + WITHOUT);
@@ -104,7 +105,7 @@ final class EnvoyKeyLog {
         CommandResult cat = exec.run(proxy, ProxyArgv.read("/dev/null"), EXEC_TIMEOUT);
         if (!cat.ok()) {
             say("warning", "not decrypting: the key log could not be read back from container " + proxy.container()
-                    + " (" + (cat.executableMissing() ? "its image has no cat, as distroless images do not"
+                    + " (" + (cat.executableMissing() ? "its image has no cat, as distroless images have none"
                     : "cat exited " + cat.exitCode() + ": " + cat.diagnostic()) + ")" + WITHOUT);
             return Optional.empty();
         }
@@ -112,6 +113,24 @@ final class EnvoyKeyLog {
             return Optional.empty();
         }
         return awaitKeyLog(targets);
+    }
+
+    /**
+     * The targets whose filter the API server can store: all of them, or the inbound chains alone when a patch per
+     * outbound cluster would make it too big (a sidecar that knows every service of a large mesh), said.
+     */
+    private KeyLogTargets fitting(KeyLogTargets targets) {
+        int bytes = run.client().getKubernetesSerialization().asJson(KeyLogFilterSpec.build(pod,
+                run.settings().runId(), targets)).getBytes(StandardCharsets.UTF_8).length;
+        if (bytes <= KeyLogFilterSpec.MAX_BYTES) {
+            return targets;
+        }
+        say("warning", "cannot decrypt the outbound mTLS leg: the sidecar knows " + count(targets.clusters().size(),
+                "outbound mTLS cluster") + ", and a patch for each would make " + object + " "
+                + String.format(Locale.ROOT, "%.1f MB", bytes / 1e6) + ", more than the API server keeps in one"
+                + " object; an Istio Sidecar resource whose egress lists only the hosts this workload calls makes it"
+                + " small enough");
+        return targets.withoutClusters();
     }
 
     /** Envoy's configuration now, or empty (said) when pilot-agent cannot give it. */
@@ -286,9 +305,9 @@ final class EnvoyKeyLog {
             run.footprint().remove(object);
         } catch (KubernetesClientException e) {
             say("warning", "could not delete " + object + " (" + ApiFailures.explain(run.client(), e, "delete "
-                    + object, "").getMessage() + "); Envoy logs TLS keys until it is gone: kubectl delete envoyfilter -n "
-                    + pod.namespace() + " " + name + " (or " + run.footprint().cleanupCommand(run.settings().runId())
-                    + ")");
+                    + object, "").getMessage() + "); Envoy logs TLS keys until it is gone: kubectl delete envoyfilter"
+                    + " -n " + pod.namespace() + " " + name + " (or " + run.footprint().cleanupCommand(
+                            run.settings().runId()) + ")");
         }
         try {
             CommandResult removed = exec.runWhileStopping(proxy, ProxyArgv.remove(path), EXEC_TIMEOUT);

@@ -40,6 +40,12 @@ public final class KeyLogFilterSpec {
     /** The container that holds the key log file. */
     public static final String KEY_LOG_CONTAINER_ANNOTATION = "meshcap.io/key-log-container";
 
+    /**
+     * The largest filter applied, as JSON: etcd keeps objects of at most 1.5 MiB by default, and the API server adds
+     * its own metadata. One outbound cluster's patch takes about 550 bytes, so this holds some 1,900 clusters.
+     */
+    public static final int MAX_BYTES = 1 << 20;
+
     private static final String NAME_PREFIX = MeshcapObjects.NAME_PREFIX + "keylog-";
     private static final int MAX_NAME = 253;
     private static final String DOWNSTREAM = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3."

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -44,6 +48,8 @@ class EnvoyKeyLogTest {
             + "CLIENT_TRAFFIC_SECRET_0 " + RANDOM + " " + "0d".repeat(48) + "\n"
             + "SERVER_TRAFFIC_SECRET_0 " + RANDOM + " " + "0e".repeat(48) + "\n"
             + "EXPORTER_SECRET " + RANDOM + " " + "0f".repeat(48) + "\n";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     KubernetesMockServer server;
     KubernetesClient client;
@@ -173,6 +179,45 @@ class EnvoyKeyLogTest {
         assertEquals(List.of("POST", "DELETE"), filterRequests(seen).stream().map(RecordedRequest::getMethod).toList());
         assertEquals("[rm, -f, " + KEY_FILE + "]", execs(seen).get(execs(seen).size() - 1),
                 "the key file is removed although a stop was requested");
+        assertEquals(List.of(), storedFilters());
+    }
+
+    @Test
+    void aSidecarThatKnowsTooManyClustersForOneFilterGetsItsInboundChainsPatchedAndTheReasonIsSaid()
+            throws Exception {
+        ObjectNode dump = (ObjectNode) JSON.readTree(MockCluster.text("/envoy/config-dump-reviews.json"));
+        for (JsonNode config : dump.path("configs")) {
+            if (config.path("@type").asText().endsWith("ClustersConfigDump")) {
+                ArrayNode clusters = (ArrayNode) config.path("dynamic_active_clusters");
+                JsonNode ratings = clusters.get(clusters.size() - 1);
+                for (int i = 0; i < 2500; i++) {
+                    ObjectNode copy = ratings.deepCopy();
+                    ((ObjectNode) copy.path("cluster")).put("name",
+                            "outbound|9080||svc-" + i + ".shop.svc.cluster.local");
+                    clusters.add(copy);
+                }
+            }
+        }
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, JSON.writeValueAsString(dump),
+                "/envoy/config-dump-reviews-key-log.json", null);
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
+
+        Optional<Instant> since = logging.start();
+
+        assertTrue(since.isPresent(), notes.toString());
+        String said = notes.stream().filter(n -> n.contains("outbound mTLS leg")).findFirst()
+                .orElseThrow(() -> new AssertionError(notes.toString()));
+        assertTrue(said.startsWith("warning: pod shop/" + POD + ": cannot decrypt the outbound mTLS leg: the sidecar "
+                + "knows 2501 outbound mTLS clusters, and a patch for each would make EnvoyFilter shop/" + FILTER
+                + " "), said);
+        assertTrue(said.endsWith(" MB, more than the API server keeps in one object; an Istio Sidecar resource whose "
+                + "egress lists only the hosts this workload calls makes it small enough"), said);
+        assertTrue(notes.stream().anyMatch(n -> n.contains("decrypting: Envoy's configuration shows the key log on all"
+                + " 2 sockets")), notes.toString());
+        List<GenericKubernetesResource> applied = storedFilters();
+        assertEquals(List.of("FILTER_CHAIN", "FILTER_CHAIN"), JSON.valueToTree(applied.get(0).getAdditionalProperties()
+                .get("spec")).path("configPatches").findValuesAsText("applyTo"));
+        logging.finish(Instant.now());
         assertEquals(List.of(), storedFilters());
     }
 

@@ -197,14 +197,19 @@ public final class MockCluster {
 
     /**
      * The istio-proxy container of {@code pod} during a --decrypt run {@code runId}: Envoy's config dump before the
-     * filter (src/test/resources/envoy/config-dump-reviews.json), then {@code after} on every later read (its key
-     * log path made the run's); {@code cat /dev/null}, the key file's {@code cat} (printing {@code keys}, unless
-     * null) and {@code rm -f}.
+     * filter (src/test/resources/envoy/config-dump-reviews.json), then the resource {@code after} on every later
+     * read (its key log path made the run's); {@code cat /dev/null}, the key file's {@code cat} (printing
+     * {@code keys}, unless null) and {@code rm -f}.
      */
     void sidecarLogsKeys(String pod, String runId, String after, String keys) {
+        sidecarLogsKeys(pod, runId, text("/envoy/config-dump-reviews.json"), after, keys);
+    }
+
+    /** {@link #sidecarLogsKeys(String, String, String, String)} with the config dump {@code before} the filter. */
+    void sidecarLogsKeys(String pod, String runId, String before, String after, String keys) {
         String keyFile = "/etc/istio/proxy/meshcap-" + runId + "-tls-keys.log";
         List<String> configDump = List.of("pilot-agent", "request", "GET", "config_dump");
-        execReturns(pod, "istio-proxy", configDump, text("/envoy/config-dump-reviews.json"), 0);
+        execReturns(pod, "istio-proxy", configDump, before, 0);
         exec(pod, "istio-proxy", configDump)
                 .andEmit(stdout(text(after).replace(RUN_ID, runId).getBytes(StandardCharsets.UTF_8)))
                 .waitFor(FRAME_DELAY_MS).andEmit(new StatusStreamMessage(0))
