@@ -11,15 +11,13 @@ import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.pcap.PcapWriter;
 import io.meshcap.sys.NamespaceThread;
 import io.meshcap.sys.NetworkNamespace;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import com.sun.jna.Pointer;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
@@ -29,18 +27,24 @@ import org.pcap4j.core.PcapNetworkInterface;
 /**
  * Captures legs in this JVM with libpcap (through pcap4j), no subprocess: the handle is opened on a thread that
  * has entered the target's network namespace (a packet socket stays bound to the namespace it was opened in),
- * then read on a capture thread of its own and written as a classic pcap stream into the leg's sink.
+ * then read on a capture thread of its own, a batch of packets per native call ({@link LibpcapDispatch}), and written
+ * as a classic pcap stream into the leg's sink.
  */
 public final class Pcap4jCaptureSource implements CaptureSource {
 
-    /** libpcap's buffer timeout: how long the kernel holds packets before handing a block over. */
+    /**
+     * libpcap's buffer timeout: how long the kernel holds packets before handing over a ring block that is not full.
+     * Not immediate mode: that gives every packet a slot of the snap length, so an 8 MiB ring held 128 packets on lo
+     * and overflowed between two reads at 25 k packets/s; blocks pack packets by their size (docs/benchmarks.md).
+     */
     private static final int READ_TIMEOUT_MILLIS = 100;
     /** How long the capture thread rests when no packet is waiting, before looking again (and at the stop flag). */
     private static final long IDLE_MILLIS = 5;
     /** How often the live drop count is refreshed from libpcap. */
     private static final long STATS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final int WRITE_BUFFER = 64 << 10;
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final int WRITE_BUFFER = 1 << 20;
+    /** Packets libpcap hands over per call at most: one ring block's worth on a busy interface. */
+    private static final int BATCH = 4096;
 
     private final NetworkNamespace namespace;
 
@@ -66,7 +70,6 @@ public final class Pcap4jCaptureSource implements CaptureSource {
                     .bufferSize(CaptureLimits.KERNEL_BUFFER_KIB * 1024)
                     .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
                     .timeoutMillis(READ_TIMEOUT_MILLIS)
-                    .immediateMode(true)
                     .timestampPrecision(PcapHandle.TimestampPrecision.NANO)
                     .build();
             handle.setFilter(leg.filter(), BpfProgram.BpfCompileMode.OPTIMIZE);
@@ -110,26 +113,37 @@ public final class Pcap4jCaptureSource implements CaptureSource {
             try {
                 int id = writer.addInterface(new CaptureInterface(handle.getDlt().value(),
                         leg.limits().effectiveSnapLength(), leg.label(), null));
-                long packets = 0;
+                PacketCopier copier = new PacketCopier(writer, id);
+                Pointer pcap = LibpcapDispatch.pointerOf(handle);
                 long limit = leg.limits().packetCount();
                 long statsDue = 0;
-                while (!stopRequested && (limit == 0 || packets < limit)) {
+                long drainedBy = 0;
+                while (limit == 0 || copier.packets < limit) {
+                    if (stopRequested && drainedBy == 0) {
+                        // The packets before the stop may sit in a block the kernel hands over after the timeout.
+                        drainedBy = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2L * READ_TIMEOUT_MILLIS);
+                    }
                     // libpcap's counters are read on this thread only: the handle is not shared.
                     if (System.nanoTime() - statsDue >= 0) {
                         dropped = handle.getStats().getNumPacketsDropped();
                         statsDue = System.nanoTime() + STATS_INTERVAL_NANOS;
                     }
-                    CaptureRecord record = next(id);
-                    if (record == null) {
+                    int wanted = limit == 0 ? BATCH : (int) Math.min(BATCH, limit - copier.packets);
+                    int got = LibpcapDispatch.pcap_dispatch(pcap, wanted, copier, null);
+                    copier.rethrow();
+                    if (got < 0) {
+                        throw new PcapNativeException(handle.getError());
+                    }
+                    if (drainedBy != 0 && System.nanoTime() - drainedBy >= 0) {
+                        break;
+                    }
+                    if (got == 0) {
                         bytes.flush();
                         Thread.sleep(IDLE_MILLIS);
-                        continue;
                     }
-                    writer.write(record);
-                    packets++;
                 }
                 dropped = handle.getStats().getNumPacketsDropped();
-            } catch (PcapNativeException | NotOpenException | EOFException | RuntimeException e) {
+            } catch (PcapNativeException | NotOpenException | RuntimeException e) {
                 failure = "leg " + leg.label() + ": " + e.getMessage();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -137,18 +151,6 @@ public final class Pcap4jCaptureSource implements CaptureSource {
                 handle.close();
                 writer.close();
                 outcome = new LegOutcome(failure.isEmpty() ? 0 : 1, dropped, failure);
-            }
-        }
-
-        /** The next packet, or null when none is waiting. */
-        private CaptureRecord next(int id) throws PcapNativeException, NotOpenException, EOFException {
-            try {
-                byte[] data = handle.getNextRawPacketEx();
-                Timestamp time = handle.getTimestamp();
-                long nanos = Math.floorDiv(time.getTime(), 1000L) * NANOS_PER_SECOND + time.getNanos();
-                return new CaptureRecord(id, nanos, handle.getOriginalLength(), data);
-            } catch (TimeoutException e) {
-                return null;
             }
         }
 
