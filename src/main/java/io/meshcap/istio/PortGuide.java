@@ -1,12 +1,13 @@
 package io.meshcap.istio;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshcap.text.JsonValues;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Istio's well-known ports, loaded from {@code filters/ports.json} on the classpath. */
@@ -18,13 +19,20 @@ public final class PortGuide {
     private static final List<String> POD_COMPONENTS = List.of("sidecar", "ztunnel", "gateway", "istiod");
 
     /** One well-known port. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Entry(String component, int port, String protocol, String bind, String process, String role,
             String capture) {
-    }
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    private record Document(List<Entry> ports) {
+        /** The entry an element of the document's {@code ports} array describes. */
+        static Entry of(Map<String, Object> fields) {
+            return new Entry(text(fields, "component"), ((Number) fields.get("port")).intValue(),
+                    text(fields, "protocol"), text(fields, "bind"), text(fields, "process"), text(fields, "role"),
+                    text(fields, "capture"));
+        }
+
+        private static String text(Map<String, Object> fields, String name) {
+            Object value = fields.get(name);
+            return value == null ? null : value.toString();
+        }
     }
 
     private final List<Entry> entries;
@@ -39,7 +47,11 @@ public final class PortGuide {
             if (in == null) {
                 throw new IllegalStateException(RESOURCE + " is missing from the classpath: the jar was built without filters/");
             }
-            return new PortGuide(new ObjectMapper().readValue(in, Document.class).ports());
+            List<Entry> entries = new ArrayList<>();
+            for (Object port : JsonValues.array(JsonValues.object(JsonValues.read(in.readAllBytes())).get("ports"))) {
+                entries.add(Entry.of(JsonValues.object(port)));
+            }
+            return new PortGuide(entries);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + RESOURCE, e);
         }

@@ -2,9 +2,8 @@ package io.meshcap.plan;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.MeshcapException;
+import io.meshcap.text.JsonValues;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -39,7 +38,7 @@ public final class PresetCatalogue {
             if (in == null) {
                 throw MeshcapException.failure("the preset catalogue " + BUNDLED + " is missing from the jar; rebuild meshcap");
             }
-            return parse(new ObjectMapper().readTree(in), "bundled " + FILE_NAME);
+            return parse(JsonValues.read(in.readAllBytes()), "bundled " + FILE_NAME);
         } catch (IOException e) {
             throw MeshcapException.failure("cannot read the bundled preset catalogue: " + e.getMessage(), e);
         }
@@ -49,7 +48,7 @@ public final class PresetCatalogue {
     public static PresetCatalogue load(Path directory) {
         Path file = directory.resolve(FILE_NAME);
         try {
-            return parse(new ObjectMapper().readTree(Files.readAllBytes(file)), file.toString());
+            return parse(JsonValues.read(Files.readAllBytes(file)), file.toString());
         } catch (NoSuchFileException e) {
             throw MeshcapException.usage("--filters " + directory + ": no " + FILE_NAME
                     + " there (copy the filters/ folder of the meshcap repository and edit it)");
@@ -67,52 +66,56 @@ public final class PresetCatalogue {
         return directory == null ? bundled() : load(directory);
     }
 
-    private static PresetCatalogue parse(JsonNode root, String source) {
-        JsonNode interfaces = root.path("interfaces");
-        JsonNode list = root.path("presets");
-        if (!list.isArray() || list.isEmpty()) {
+    private static PresetCatalogue parse(Object document, String source) {
+        Map<String, Object> root = JsonValues.object(document);
+        Map<String, Object> interfaces = JsonValues.object(root.get("interfaces"));
+        List<Object> list = JsonValues.array(root.get("presets"));
+        if (list.isEmpty()) {
             throw MeshcapException.usage(source + ": no \"presets\" array");
         }
         Map<String, Preset> presets = new LinkedHashMap<>();
-        for (JsonNode node : list) {
-            String where = source + ": preset " + node.path("name").asText("#" + (presets.size() + 1));
+        for (Object element : list) {
+            Map<String, Object> node = JsonValues.object(element);
+            Object name = node.get("name");
+            String where = source + ": preset " + (name != null ? name : "#" + (presets.size() + 1));
             Preset preset = preset(node, interfaces, where);
             if (presets.put(preset.name(), preset) != null) {
                 throw MeshcapException.usage(where + ": defined twice");
             }
         }
-        return new PresetCatalogue(presets, groups(root.path("groups"), presets, source));
+        return new PresetCatalogue(presets, groups(JsonValues.object(root.get("groups")), presets, source));
     }
 
-    private static Map<String, List<Preset>> groups(JsonNode node, Map<String, Preset> presets, String source) {
+    private static Map<String, List<Preset>> groups(Map<String, Object> node, Map<String, Preset> presets,
+                                                    String source) {
         Map<String, List<Preset>> groups = new LinkedHashMap<>();
-        node.fields().forEachRemaining(entry -> {
-            String where = source + ": group " + entry.getKey();
-            if (presets.containsKey(entry.getKey())) {
+        node.forEach((group, members) -> {
+            String where = source + ": group " + group;
+            if (presets.containsKey(group)) {
                 throw MeshcapException.usage(where + ": a preset has the same name");
             }
-            List<Preset> members = new ArrayList<>();
-            for (JsonNode name : entry.getValue().path("presets")) {
-                Preset member = presets.get(name.asText());
+            List<Preset> listed = new ArrayList<>();
+            for (Object name : JsonValues.array(JsonValues.object(members).get("presets"))) {
+                Preset member = presets.get(String.valueOf(name));
                 if (member == null) {
-                    throw MeshcapException.usage(where + ": no preset named '" + name.asText() + "'");
+                    throw MeshcapException.usage(where + ": no preset named '" + name + "'");
                 }
-                members.add(member);
+                listed.add(member);
             }
-            if (members.isEmpty()) {
+            if (listed.isEmpty()) {
                 throw MeshcapException.usage(where + ": no \"presets\" listed");
             }
-            groups.put(entry.getKey(), List.copyOf(members));
+            groups.put(group, List.copyOf(listed));
         });
         return groups;
     }
 
-    private static Preset preset(JsonNode node, JsonNode interfaces, String where) {
+    private static Preset preset(Map<String, Object> node, Map<String, Object> interfaces, String where) {
         String interfaceName = text(node, "interface", where);
-        JsonNode interfaceNode = interfaces.path(interfaceName);
-        if (interfaceNode.isMissingNode()) {
+        if (!(interfaces.get(interfaceName) instanceof Map<?, ?>)) {
             throw MeshcapException.usage(where + ": interface '" + interfaceName + "' is not described under \"interfaces\"");
         }
+        Map<String, Object> interfaceNode = JsonValues.object(interfaces.get(interfaceName));
         String redirect = text(interfaceNode, "redirect", where + ": interface " + interfaceName);
         if (!redirect.equals("before") && !redirect.equals("after")) {
             throw MeshcapException.usage(where + ": interface " + interfaceName + ": redirect must be 'before' or 'after'");
@@ -123,11 +126,11 @@ public final class PresetCatalogue {
         List<FilterTemplate> refinements = new ArrayList<>();
         try {
             template = FilterTemplate.parse(text(node, "template", where));
-            for (JsonNode refinement : node.path("refinements")) {
-                if (!refinement.isTextual()) {
+            for (Object refinement : JsonValues.array(node.get("refinements"))) {
+                if (!(refinement instanceof String text)) {
                     throw new IllegalArgumentException("\"refinements\" must list template strings");
                 }
-                refinements.add(FilterTemplate.parse(refinement.asText()));
+                refinements.add(FilterTemplate.parse(text));
             }
         } catch (IllegalArgumentException e) {
             throw MeshcapException.usage(where + ": " + e.getMessage());
@@ -143,15 +146,14 @@ public final class PresetCatalogue {
                 text(node, "capturePointDetail", where),
                 text(node, "shows", where),
                 text(node, "doesNotShow", where),
-                node.path("reassociate").asBoolean(false));
+                Boolean.TRUE.equals(node.get("reassociate")));
     }
 
-    private static String text(JsonNode node, String field, String where) {
-        JsonNode value = node.path(field);
-        if (!value.isTextual() || value.asText().isBlank()) {
+    private static String text(Map<String, Object> node, String field, String where) {
+        if (!(node.get(field) instanceof String value) || value.isBlank()) {
             throw MeshcapException.usage(where + ": missing \"" + field + "\"");
         }
-        return value.asText();
+        return value;
     }
 
     /** All presets, in catalogue order. */
