@@ -2,6 +2,7 @@ package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 
 /** Entry point: builds the command line, maps failures to exit codes, prints stack traces only on request. */
@@ -18,11 +19,22 @@ public final class Main {
 
     /** Runs meshcap with the given arguments and returns the exit code (0 ok, 1 failure, 2 usage). */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
+    /** The command line with every subcommand. */
     static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /** The command line with the subcommands {@code args} need (see {@link #subcommandsFor}). */
+    static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new MeshcapCommand());
+        for (Class<?> subcommand : subcommandsFor(args)) {
+            // Built as a command line of its own first: that applies its model transformer (OnePodOnly), which
+            // picocli's addSubcommand(Class) skips.
+            cli.addSubcommand(new CommandLine(subcommand));
+        }
         cli.setExecutionExceptionHandler(Main::handleFailure);
         cli.setParameterExceptionHandler(Main::handleUsageError);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
@@ -33,6 +45,26 @@ public final class Main {
         cli.registerConverter(long.class, Quantities.WholeNumberConverter.longs());
         cli.setUsageHelpWidth(USAGE_WIDTH);
         return cli;
+    }
+
+    /**
+     * The subcommands a command line needs. picocli builds a subcommand's model from all of its annotations, which is
+     * a good part of a short command's start-up (docs/benchmarks.md), so a command line that names a subcommand gets
+     * only that one, and {@code --version} none; anything else (top-level help, a mistyped name that picocli suggests
+     * a correction for, {@code completion}, which describes them all) gets every one.
+     */
+    private static List<Class<?>> subcommandsFor(String[] args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            return List.of();
+        }
+        if (args.length > 0 && !args[0].equals("completion")) {
+            for (Class<?> subcommand : MeshcapCommand.SUBCOMMANDS) {
+                if (subcommand.getAnnotation(CommandLine.Command.class).name().equals(args[0])) {
+                    return List.of(subcommand);
+                }
+            }
+        }
+        return MeshcapCommand.SUBCOMMANDS;
     }
 
     /** A mistake on the command line: one line saying what is wrong, one saying where the help is. */

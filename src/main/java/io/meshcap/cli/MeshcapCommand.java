@@ -1,6 +1,7 @@
 package io.meshcap.cli;
 
 import io.meshcap.MeshcapException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-/** The top-level command: only lists the subcommands, each of which parses and delegates. */
+/** The top-level command: only names the subcommands, each of which parses and delegates. */
 @Command(
         name = "meshcap",
         mixinStandardHelpOptions = true,
@@ -28,22 +29,13 @@ import picocli.CommandLine.Spec;
             "  meshcap completion > /etc/bash_completion.d/meshcap",
             "",
             "Exit codes: 0 ok, 1 failure, 2 usage error."
-        },
-        subcommands = {
-            FilterCommand.class,
-            CidrCommand.class,
-            CaptureCommand.class,
-            MergeCommand.class,
-            ReassociateCommand.class,
-            StreamsCommand.class,
-            InspectCommand.class,
-            PortsCommand.class,
-            LabCommand.class,
-            DemoCommand.class,
-            CleanupCommand.class,
-            CompletionCommand.class
         })
 public final class MeshcapCommand implements Callable<Integer> {
+
+    /** Every subcommand, in the order the top-level help lists them ({@link Main} adds those a command line needs). */
+    static final List<Class<?>> SUBCOMMANDS = List.of(FilterCommand.class, CidrCommand.class, CaptureCommand.class,
+            MergeCommand.class, ReassociateCommand.class, StreamsCommand.class, InspectCommand.class, PortsCommand.class,
+            LabCommand.class, DemoCommand.class, CleanupCommand.class, CompletionCommand.class);
 
     @Option(names = "--stacktrace", scope = ScopeType.INHERIT,
             description = "Print the stack trace of a failure (for bug reports).")

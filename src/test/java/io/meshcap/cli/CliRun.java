@@ -20,7 +20,7 @@ public record CliRun(int exitCode, String out, String err) {
     /** Like {@link #of(String...)}, with stderr going to {@code err} as it is printed, for commands that run long. */
     public static CliRun of(StringWriter err, String... args) {
         StringWriter out = new StringWriter();
-        CommandLine cli = Main.commandLine();
+        CommandLine cli = Main.commandLine(args); // as the launcher builds it: the subcommands args need
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int exitCode = cli.execute(args);

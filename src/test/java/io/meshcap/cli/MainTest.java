@@ -38,6 +38,14 @@ class MainTest {
     }
 
     @Test
+    void aMistypedCommandIsSuggestedTheRightOne() {
+        // The command line is built with only the subcommands its arguments name; a name that is none gets them all.
+        CliRun run = CliRun.of("marge", "a.pcap", "-o", "b.pcapng");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("Did you mean: meshcap merge"), run.toString());
+    }
+
+    @Test
     void noCommandShowsUsageAndIsAUsageError() {
         CliRun run = CliRun.of();
         assertEquals(2, run.exitCode());
