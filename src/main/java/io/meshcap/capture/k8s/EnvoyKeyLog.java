@@ -35,6 +35,7 @@ final class EnvoyKeyLog {
      * 1000}): keys of the last connections are in the file this long after their handshake.
      */
     static final Duration ENVOY_FLUSH = Duration.ofMillis(1200);
+    private static final int FEW = 5;
     private static final String DECRYPT = "--decrypt";
     private static final String ALTERNATIVE = "or leave --decrypt out";
     private static final String WITHOUT = "; capturing without decryption";
@@ -230,7 +231,7 @@ final class EnvoyKeyLog {
             since = Instant.now();
             say("warning", "decrypting only partly: after " + seconds(applied, since) + " Envoy's configuration shows"
                     + " the key log on " + (targets.size() - missing.size()) + " of " + count(targets.size(), "socket")
-                    + "; not on " + String.join(", ", missing));
+                    + "; not on " + firstFew(missing));
             return Optional.of(since);
         }
         remove();
@@ -324,6 +325,12 @@ final class EnvoyKeyLog {
 
     private void say(String kind, String message) {
         run.notes().accept((kind.isEmpty() ? "" : kind + ": ") + "pod " + pod.ref() + ": " + message);
+    }
+
+    /** The first few of {@code sockets}, then how many more: a sidecar can have thousands. */
+    private static String firstFew(List<String> sockets) {
+        return sockets.size() <= FEW ? String.join(", ", sockets) : String.join(", ", sockets.subList(0, FEW))
+                + " and " + (sockets.size() - FEW) + " more";
     }
 
     private static String count(int n, String what) {

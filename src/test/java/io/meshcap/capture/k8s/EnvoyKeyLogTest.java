@@ -19,6 +19,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.StopSignal;
 import io.meshcap.tls.KeyLog;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -182,15 +183,14 @@ class EnvoyKeyLogTest {
         assertEquals(List.of(), storedFilters());
     }
 
-    @Test
-    void aSidecarThatKnowsTooManyClustersForOneFilterGetsItsInboundChainsPatchedAndTheReasonIsSaid()
-            throws Exception {
+    /** The config dump of the fixture with {@code count} more Istio mTLS clusters like its ratings cluster. */
+    private static String withMoreClusters(int count) throws IOException {
         ObjectNode dump = (ObjectNode) JSON.readTree(MockCluster.text("/envoy/config-dump-reviews.json"));
         for (JsonNode config : dump.path("configs")) {
             if (config.path("@type").asText().endsWith("ClustersConfigDump")) {
                 ArrayNode clusters = (ArrayNode) config.path("dynamic_active_clusters");
                 JsonNode ratings = clusters.get(clusters.size() - 1);
-                for (int i = 0; i < 2500; i++) {
+                for (int i = 0; i < count; i++) {
                     ObjectNode copy = ratings.deepCopy();
                     ((ObjectNode) copy.path("cluster")).put("name",
                             "outbound|9080||svc-" + i + ".shop.svc.cluster.local");
@@ -198,7 +198,32 @@ class EnvoyKeyLogTest {
                 }
             }
         }
-        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, JSON.writeValueAsString(dump),
+        return JSON.writeValueAsString(dump);
+    }
+
+    @Test
+    void whenEnvoyShowsTheKeyLogOnSomeSocketsOnlyItDecryptsPartlyAndNamesTheFirstFewMissing() throws Exception {
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, withMoreClusters(8), "/envoy/config-dump-reviews-key-log.json",
+                null);
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(2), StopSignal.manual());
+
+        assertTrue(logging.start().isPresent(), notes.toString());
+
+        String said = notes.stream().filter(n -> n.contains("decrypting only partly")).findFirst()
+                .orElseThrow(() -> new AssertionError(notes.toString()));
+        assertTrue(said.contains(" Envoy's configuration shows the key log on 3 of 11 sockets; not on cluster "
+                + "outbound|9080||svc-0.shop.svc.cluster.local, cluster outbound|9080||svc-1.shop.svc.cluster.local, "
+                + "cluster outbound|9080||svc-2.shop.svc.cluster.local, cluster outbound|9080||svc-3.shop.svc.cluster"
+                + ".local, cluster outbound|9080||svc-4.shop.svc.cluster.local and 3 more"), said);
+        assertEquals(1, storedFilters().size(), "the filter stays for what it does decrypt");
+        logging.finish(Instant.now());
+        assertEquals(List.of(), storedFilters());
+    }
+
+    @Test
+    void aSidecarThatKnowsTooManyClustersForOneFilterGetsItsInboundChainsPatchedAndTheReasonIsSaid()
+            throws Exception {
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, withMoreClusters(2500),
                 "/envoy/config-dump-reviews-key-log.json", null);
         EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
 
