@@ -11,6 +11,7 @@ import io.meshcap.sys.CommandRunner;
 import io.meshcap.testing.ChildMeshcap;
 import io.meshcap.testing.LoopbackTraffic;
 import io.meshcap.testing.ScratchNamespace;
+import io.meshcap.testing.SmallTmpfs;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -101,26 +102,12 @@ class CaptureOutputTest {
         return lines.get(lines.size() - 1);
     }
 
-    /** Mounts a tmpfs of the given options on a new directory in {@code dir}; {@link #unmount} in a finally. */
-    private Path tmpfs(String name, String options) throws IOException {
-        Path mount = Files.createDirectory(dir.resolve(name));
-        CommandRunner.check("mount a small tmpfs", List.of("mount", "-t", "tmpfs", "-o", options, "meshcap-test",
-                mount.toString()));
-        return mount;
-    }
-
-    private static void unmount(Path mount) {
-        if (!CommandRunner.run(List.of("umount", mount.toString())).ok()) {
-            CommandRunner.run(List.of("umount", "-l", mount.toString()));
-        }
-    }
-
     @Test
     void theOutputIsCheckedBeforeAnythingStarts() throws IOException {
         // A namespace that does not exist: had anything started before the check, that would have failed instead.
         String nowhere = LabFixture.uniqueName();
-        Path readOnly = tmpfs("readonly", "ro,size=1m");
-        try {
+        try (SmallTmpfs readOnlyDisk = SmallTmpfs.mount(dir, "readonly", "ro,size=1m")) {
+            Path readOnly = readOnlyDisk.path();
             CliRun directory = CliRun.of("capture", "sidecar", "--netns", nowhere, "-o", dir.toString());
             assertEquals(2, directory.exitCode(), directory::toString);
             assertTrue(directory.err().startsWith("meshcap: -o " + dir + " is a directory; name a file in it"),
@@ -142,8 +129,6 @@ class CaptureOutputTest {
             CliRun demo = CliRun.of("demo", "-o", "-");
             assertEquals(2, demo.exitCode(), demo::toString);
             assertEquals("meshcap: the demo writes a file: name one with -o FILE, then open it", demo.err().strip());
-        } finally {
-            unmount(readOnly);
         }
     }
 
@@ -172,8 +157,8 @@ class CaptureOutputTest {
 
     @Test
     void aCaptureThatFillsTheDiskKeepsWhatFitAndSaysSoInOneLine() throws Exception {
-        Path disk = tmpfs("full", "size=" + TMPFS_SIZE);
-        try {
+        try (SmallTmpfs tmpfs = SmallTmpfs.mount(dir, "full", "size=" + TMPFS_SIZE)) {
+            Path disk = tmpfs.path();
             Path out = disk.resolve("out.pcapng");
             byte[] earlier = "an earlier capture".getBytes();
             Files.write(out, earlier);
@@ -192,15 +177,13 @@ class CaptureOutputTest {
             assertFalse(run.err().contains("internal error") || run.err().contains("Exception"), run::toString);
             assertArrayEquals(earlier, Files.readAllBytes(out), "the earlier file is as it was");
             assertEquals(List.of(out, legs), list(disk), "nothing hidden is left");
-        } finally {
-            unmount(disk);
         }
     }
 
     @Test
     void aMergeThatRunsOutOfSpaceKeepsTheLegs() throws Exception {
-        Path disk = tmpfs("merge", "size=" + TMPFS_SIZE);
-        try {
+        try (SmallTmpfs tmpfs = SmallTmpfs.mount(dir, "merge", "size=" + TMPFS_SIZE)) {
+            Path disk = tmpfs.path();
             Path out = disk.resolve("out.pcapng");
             // The legs fit; the merged copy of them does not.
             Background capture = inBackground(capture("--max-size", "1200K", "-o", out.toString()));
@@ -214,8 +197,6 @@ class CaptureOutputTest {
                     + " kept " + kept + " packets in " + legs + " (merge them with: meshcap merge --reassociate " + legs
                     + "/leg-* -o " + out + ")", lastLine(run.err()));
             assertEquals(List.of(legs), list(disk), "no incomplete output, nothing hidden");
-        } finally {
-            unmount(disk);
         }
     }
 

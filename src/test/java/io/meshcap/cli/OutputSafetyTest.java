@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.sys.CommandRunner;
 import io.meshcap.testing.RandomCapture;
+import io.meshcap.testing.SmallTmpfs;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,12 +26,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What {@code -o} names survives every failure: a device node, a named pipe, an existing file. Only a complete new
- * file ever replaces an old one, and nothing is left beside it.
+ * What {@code -o} names survives every failure (a damaged input, a full disk): a device node, a named pipe, an
+ * existing file. Only a complete new file ever replaces an old one, and nothing is left beside it.
  */
 class OutputSafetyTest {
 
     private static final Duration PIPE_TIMEOUT = Duration.ofSeconds(30);
+    /** Some 2 MB of random frames: more than the small disk holds. */
+    private static final int BIG_PACKETS = 10_000;
 
     @TempDir
     Path dir;
@@ -146,6 +149,25 @@ class OutputSafetyTest {
         }
         assertTrue(CliRun.of("merge", dir.resolve("typo.pcap").toString(), "-o", existing.toString()).err()
                 .contains("typo.pcap: no such file"));
+    }
+
+    @Test
+    void aFullDiskLeavesTheExistingFileAsItWasAndSaysSoInOneLine() throws IOException {
+        Path big = capture("big.pcap", BIG_PACKETS);
+        try (SmallTmpfs disk = SmallTmpfs.mount(dir, "disk", "size=512k")) {
+            Path existing = Files.copy(capture("existing.pcapng", 7), disk.resolve("existing.pcapng"));
+            byte[] before = Files.readAllBytes(existing);
+            for (String command : List.of("merge", "reassociate")) {
+                CliRun run = CliRun.of(command, big.toString(), "-o", existing.toString());
+                assertEquals(1, run.exitCode(), command + ": " + run);
+                assertEquals("meshcap: no space left on device while writing " + existing + "; " + existing
+                        + " is unchanged", run.err().strip(), command);
+                assertArrayEquals(before, Files.readAllBytes(existing), command + " changed the existing file");
+                try (Stream<Path> files = Files.list(disk.path())) {
+                    assertEquals(List.of(existing), files.toList(), command + " left a temporary file");
+                }
+            }
+        }
     }
 
     @Test
