@@ -91,6 +91,14 @@ class CaptureOutputTest {
         return new Background(thread, result, err);
     }
 
+    /** Sends loopback traffic until every capture has ended (a busy machine may make tcpdump drop some). */
+    private static void sendUntilEnded(Background... captures) throws IOException {
+        long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
+        while (Arrays.stream(captures).anyMatch(capture -> capture.thread().isAlive()) && System.nanoTime() < deadline) {
+            LoopbackTraffic.send(namespace, PORT, 4L << 20);
+        }
+    }
+
     private static List<Path> list(Path directory) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             return files.sorted().toList();
@@ -137,7 +145,7 @@ class CaptureOutputTest {
         Path out = dir.resolve("out.pcapng");
         for (String kept : List.of("out.pcapng.legs", "out.pcapng.legs.2")) {
             Background capture = inBackground(capture("--keep-legs", "--count", "20", "-o", out.toString()));
-            LoopbackTraffic.send(namespace, PORT, 4L << 20);
+            sendUntilEnded(capture);
             CliRun run = capture.await();
             assertEquals(0, run.exitCode(), run::toString);
             Path legs = dir.resolve(kept);
@@ -208,11 +216,7 @@ class CaptureOutputTest {
         Background one = inBackground(capture("--count", Integer.toString(CONCURRENT_PACKETS), "-o", out.toString()));
         Background other = inBackground(capture("--count", Integer.toString(CONCURRENT_PACKETS), "--no-reassociate",
                 "-o", out.toString()));
-        // Until both have their packets (a busy machine may make tcpdump drop some).
-        long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
-        while ((one.thread().isAlive() || other.thread().isAlive()) && System.nanoTime() < deadline) {
-            LoopbackTraffic.send(namespace, PORT, 4L << 20);
-        }
+        sendUntilEnded(one, other);
         CliRun first = one.await();
         CliRun second = other.await();
         assertEquals(0, first.exitCode(), first::toString);
