@@ -19,7 +19,24 @@ public final class Main {
 
     /** Runs meshcap with the given arguments and returns the exit code (0 ok, 1 failure, 2 usage). */
     public static int run(String... args) {
-        return commandLine(args).execute(args);
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Like {@link #run(String...)}, with the text meshcap prints (not a capture stream) going to out and err. */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // Answered without picocli, whose start (its converters, the top-level command's model) would be most of
+            // the run (docs/benchmarks.md, start-up); the same lines as "meshcap SUBCOMMAND --version".
+            for (String line : new VersionProvider().getVersion()) {
+                out.println(line);
+            }
+            out.flush();
+            return 0;
+        }
+        CommandLine cli = commandLine(args);
+        cli.setOut(out);
+        cli.setErr(err);
+        return cli.execute(args);
     }
 
     /** The command line with every subcommand. */
@@ -50,13 +67,10 @@ public final class Main {
     /**
      * The subcommands a command line needs. picocli builds a subcommand's model from all of its annotations, which is
      * a good part of a short command's start-up (docs/benchmarks.md), so a command line that names a subcommand gets
-     * only that one, and {@code --version} none; anything else (top-level help, a mistyped name that picocli suggests
-     * a correction for, {@code completion}, which describes them all) gets every one.
+     * only that one; anything else (top-level help, a mistyped name that picocli suggests a correction for,
+     * {@code completion}, which describes them all) gets every one.
      */
     private static List<Class<?>> subcommandsFor(String[] args) {
-        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
-            return List.of();
-        }
         if (args.length > 0 && !args[0].equals("completion")) {
             for (Class<?> subcommand : MeshcapCommand.SUBCOMMANDS) {
                 if (subcommand.getAnnotation(CommandLine.Command.class).name().equals(args[0])) {

@@ -2,7 +2,6 @@ package io.meshcap.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import picocli.CommandLine;
 
 /**
  * Runs meshcap in-process as a user would from a shell, capturing exit code, stdout and stderr.
@@ -20,10 +19,7 @@ public record CliRun(int exitCode, String out, String err) {
     /** Like {@link #of(String...)}, with stderr going to {@code err} as it is printed, for commands that run long. */
     public static CliRun of(StringWriter err, String... args) {
         StringWriter out = new StringWriter();
-        CommandLine cli = Main.commandLine(args); // as the launcher builds it: the subcommands args need
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exitCode = cli.execute(args);
+        int exitCode = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new CliRun(exitCode, out.toString(), err.toString());
     }
 

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
@@ -32,8 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The {@code ./meshcap} launcher keeps stdout for the data asked for, whatever state its class-data sharing archive
  * is in: after the jar was rebuilt behind it (as {@code mvn package} or {@code scripts/test} do), with a corrupt
- * archive, a stale one, or none. The launcher runs from a copy of the project layout in a temporary directory,
- * with a jar the test builds from the compiled classes.
+ * archive, a stale one, or none; and the archive it makes holds the classes the quick commands load, picocli's
+ * included. The launcher runs from a copy of the project layout in a temporary directory, with a jar the test builds
+ * from the compiled classes.
  */
 class LauncherTest {
 
@@ -89,12 +91,12 @@ class LauncherTest {
         return now.isAfter(previous.plusSeconds(1)) ? now : previous.plusSeconds(1);
     }
 
-    /** Makes an archive as the launcher does after a build: the classes of a short run, on the current jar. */
+    /** Has the launcher make its archive for the current jar, as its first run after a build does. */
     private void archiveForTheCurrentJar() throws IOException {
-        Ran made = run(root.resolve("archive.out"), List.of(javaBinary(), "-XX:ArchiveClassesAtExit=" + archive,
-                "-jar", jar.toString(), "--version"));
+        Files.deleteIfExists(archive);
+        Ran made = launcher(root.resolve("archive.out"), "--version");
         assertEquals(0, made.exitCode(), made.stderr());
-        assertTrue(Files.exists(archive));
+        assertTrue(Files.exists(archive), "the launcher made no archive: " + made.stderr());
     }
 
     private static String javaBinary() {
@@ -103,9 +105,14 @@ class LauncherTest {
 
     /** Runs the launcher with {@code args}, stdout into a file; the JVM it finds on PATH is the tests' own. */
     private Ran launcher(Path stdout, String... args) throws IOException {
+        return launcherWithJavaOptions(stdout, null, args);
+    }
+
+    /** Like {@link #launcher}, with {@code MESHCAP_JAVA_OPTS} set to {@code javaOptions} unless that is null. */
+    private Ran launcherWithJavaOptions(Path stdout, String javaOptions, String... args) throws IOException {
         List<String> argv = new ArrayList<>(List.of(root.resolve("meshcap").toString()));
         argv.addAll(List.of(args));
-        return run(stdout, argv);
+        return run(stdout, argv, javaOptions);
     }
 
     /** How a command ended. */
@@ -116,11 +123,14 @@ class LauncherTest {
      * Runs a command with stdout into a file. Not {@link io.meshcap.sys.CommandRunner}: making an archive on a
      * machine busy with other test runs can take longer than its limit for administrative commands.
      */
-    private Ran run(Path stdout, List<String> argv) throws IOException {
+    private Ran run(Path stdout, List<String> argv, String javaOptions) throws IOException {
         Path stderr = Files.createTempFile(root, "stderr", ".txt");
         ProcessBuilder builder = new ProcessBuilder(argv).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().remove("MESHCAP_JAVA_OPTS");
+        if (javaOptions != null) {
+            builder.environment().put("MESHCAP_JAVA_OPTS", javaOptions);
+        }
         builder.environment().put("PATH", Path.of(javaBinary()).getParent() + File.pathSeparator + System.getenv("PATH"));
         Process process = builder.start();
         try {
@@ -172,13 +182,50 @@ class LauncherTest {
         buildJar("second build");
         Files.delete(archive);
         Files.copy(stale, archive);
-        // Newer than the jar, so the launcher trusts it, and the JVM has to refuse it.
+        // Newer than the jar, so the launcher trusts it, and the JVM has to refuse it (a static archive, silently).
         Files.setLastModifiedTime(archive, FileTime.from(Files.getLastModifiedTime(jar).toInstant().plusSeconds(1)));
         Path stdout = root.resolve("stale.out");
         Ran run = launcher(stdout, "merge", capture.toString(), "-o", "-");
         assertEquals(0, run.exitCode(), run.stderr());
-        assertTrue(run.stderr().contains("[warning][cds"), "the JVM's refusal is on stderr: " + run.stderr());
         assertEquals(PACKETS, Tshark.capinfosCount(stdout));
         assertFalse(Files.readString(stdout, java.nio.charset.StandardCharsets.ISO_8859_1).contains("[warning]"));
+    }
+
+    /**
+     * Java 17's dynamic archive, which the launcher used to make, left out every picocli class (compiled for Java 5),
+     * and those are most of what a quick command loads; the launcher's static archive holds them.
+     */
+    @Test
+    void theQuickCommandsLoadTheirClassesFromTheArchive() throws IOException {
+        String rules = "src/test/resources/rules/default-injection.iptables-save";
+        Files.createDirectories(root.resolve(rules).getParent());
+        Files.copy(Path.of(rules), root.resolve(rules)); // as in a checkout, where the launcher's list runs it
+        archiveForTheCurrentJar();
+        Map<List<String>, List<String>> classesOfCommands = Map.of(
+                List.of("filter", "inbound-mtls", "--pod-ip", "10.1.2.3", "--port", "8080"),
+                List.of("picocli.CommandLine", "io.meshcap.cli.FilterCommand", "io.meshcap.plan.PresetCatalogue",
+                        "com.sun.jna.Native", "org.pcap4j.core.Pcaps"),
+                List.of("cidr", "10.0.0.0/8"), List.of("picocli.CommandLine", "io.meshcap.cli.CidrCommand"),
+                List.of("inspect", "--rules", root.resolve(rules).toString()),
+                List.of("picocli.CommandLine", "io.meshcap.cli.InspectCommand", "io.meshcap.istio.IptablesSaveParser",
+                        "io.meshcap.istio.PortGuide"));
+        for (Map.Entry<List<String>, List<String>> command : classesOfCommands.entrySet()) {
+            Path log = root.resolve("classes.log");
+            Ran run = launcherWithJavaOptions(root.resolve("command.out"),
+                    "-XX:+UseSerialGC -Xlog:class+load=info:file=" + log, command.getKey().toArray(String[]::new));
+            assertEquals(0, run.exitCode(), command.getKey() + ": " + run.stderr());
+            List<String> loaded = Files.readAllLines(log);
+            for (String name : command.getValue()) {
+                String line = loaded.stream().filter(l -> l.contains(" " + name + " source: ")).findFirst()
+                        .orElseThrow(() -> new AssertionError(command.getKey() + " did not load " + name));
+                assertTrue(line.endsWith("source: shared objects file"), command.getKey() + ": " + line);
+            }
+        }
+        Path log = root.resolve("version.log");
+        Ran version = launcherWithJavaOptions(root.resolve("version.out"), "-Xlog:class+load=info:file=" + log,
+                "--version");
+        assertEquals(0, version.exitCode(), version.stderr());
+        assertTrue(Files.readString(root.resolve("version.out")).startsWith("meshcap "));
+        assertFalse(Files.readString(log).contains(" picocli.CommandLine source: "), "--version started picocli");
     }
 }

@@ -68,6 +68,14 @@ class MainTest {
     }
 
     @Test
+    void aCommandsVersionIsMeshcapsVersion() {
+        CliRun top = CliRun.of("--version");
+        CliRun filter = CliRun.of("filter", "--version");
+        assertEquals(0, filter.exitCode(), filter.toString());
+        assertEquals(top.out(), filter.out());
+    }
+
+    @Test
     void helpOfEveryCommandHasExamples() {
         for (String command : Main.commandLine().getSubcommands().keySet()) {
             CliRun run = CliRun.of(command, "--help");
