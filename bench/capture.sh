@@ -4,9 +4,10 @@
 #
 #   bench/capture.sh [PPS_LIST] [SECONDS]        (defaults: "50000 100000 200000 400000" and 5)
 #
-# For each rate, iperf3 sends 400-byte UDP datagrams to 127.0.0.1:5201 inside the pod for SECONDS while one
-# capturer records 'udp and dst port 5201' on lo; the table shows datagrams sent (iperf3's count), packets
-# captured (capinfos), and the drops the capturer reported. Needs root, iperf3, capinfos and target/meshcap.jar.
+# For each rate, bench/udp-load.py sends 400-byte UDP datagrams to 127.0.0.1:5201 inside the pod for SECONDS (from
+# SENDERS processes, default 2) while one capturer records 'udp and dst port 5201' on lo; the table shows datagrams
+# sent (the sender's count), packets captured (capinfos), and the drops the capturer reported. Needs root, python3,
+# capinfos and target/meshcap.jar.
 set -euo pipefail
 
 RATES=${1:-"50000 100000 200000 400000"}
@@ -17,19 +18,16 @@ DIR=${BENCH_DIR:-/tmp/meshcap-bench-capture}
 LAB=mcbench
 POD=$LAB-pod
 DATAGRAM=400
+SENDERS=${SENDERS:-2}
 mkdir -p "$DIR"
 JAVA=(java -XX:+UseSerialGC -jar "$JAR")
 meshcap() { "${JAVA[@]}" "$@"; }
 
 cleanup() {
-  [[ -n "${IPERF_PID:-}" ]] && kill "$IPERF_PID" 2>/dev/null || true
   meshcap lab down --name "$LAB" > /dev/null 2>&1 || true
 }
 trap cleanup EXIT
 meshcap lab up --name "$LAB" > /dev/null
-ip netns exec "$POD" iperf3 -s -B 127.0.0.1 -p 5201 > /dev/null 2>&1 &
-IPERF_PID=$!
-sleep 1
 
 wait_for() { # FILE TEXT
   for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -37,9 +35,7 @@ wait_for() { # FILE TEXT
 }
 
 load() { # PPS -> datagrams sent
-  ip netns exec "$POD" iperf3 -c 127.0.0.1 -p 5201 -u -l "$DATAGRAM" -b $(( $1 * DATAGRAM * 8 )) \
-    -t "$SECONDS_EACH" -J > "$DIR/iperf.json"
-  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum"]["packets"])' "$DIR/iperf.json"
+  ip netns exec "$POD" python3 "$HERE/udp-load.py" "$1" "$SECONDS_EACH" "$SENDERS" "$DATAGRAM" 5201
 }
 
 run_tcpdump() { # PPS
