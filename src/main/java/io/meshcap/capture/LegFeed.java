@@ -19,6 +19,7 @@ final class LegFeed extends OutputStream {
     private final Runnable onFirstSkip;
     private final ArrayDeque<ByteBuffer> items = new ArrayDeque<>();
     private long queued;
+    private long records;
     private long skipped;
     private boolean headerPassed;
     private boolean closed;
@@ -49,6 +50,9 @@ final class LegFeed extends OutputStream {
             if (headerPassed && queued + length > limit) {
                 firstSkip = skipped++ == 0;
             } else {
+                if (headerPassed) {
+                    records++;
+                }
                 headerPassed = true;
                 byte[] copy = new byte[length];
                 System.arraycopy(data, offset, copy, 0, length);
@@ -68,6 +72,11 @@ final class LegFeed extends OutputStream {
     public synchronized void close() {
         closed = true;
         notifyAll();
+    }
+
+    /** Records handed to the reader so far (queued or read), the file header not counted. */
+    synchronized long records() {
+        return records;
     }
 
     /** Records left out of the live copy so far. */

@@ -84,8 +84,10 @@ public final class LiveStream implements AutoCloseable {
         LegFeed feed = new LegFeed(FEED_LIMIT, () -> note("warning: " + leg.label() + ": the stream's reader is slower"
                 + " than the capture; packets are left out of the stream (they are kept in the capture)"));
         feeds.add(feed);
+        // The legs of one target are captured on one machine: they share its clock.
         inputs.add(new LiveMerger.Input(leg.label(), CaptureSession.describe(leg.metadata()),
-                () -> CaptureFormats.open(leg.label(), feed.channel(), CaptureFormats.DEFAULT_READ_BUFFER)));
+                () -> CaptureFormats.open(leg.label(), feed.channel(), CaptureFormats.DEFAULT_READ_BUFFER),
+                leg.target(), feed::records));
         return feed;
     }
 

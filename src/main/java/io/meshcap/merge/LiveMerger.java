@@ -5,14 +5,22 @@ import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.SectionInfo;
+import io.meshcap.net.Addresses;
+import io.meshcap.packet.LinkLayer;
+import io.meshcap.packet.TcpSegment;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -21,10 +29,14 @@ import java.util.function.Supplier;
  * hook, so re-association runs on the stream exactly as it runs on files.
  *
  * <p><b>Order.</b> Each input is read on a thread of its own as its packets arrive. A packet is written once no input
- * can still deliver an earlier one: every other input has either a packet waiting, ended, or already delivered one
- * at least as late (its watermark). An input that stays silent holds the others back for at most the reorder
- * window: a packet that has waited that long (wall-clock time since it arrived) is written anyway. A packet that
- * arrives after later ones were written is still written, never dropped, with a comment saying it is late.
+ * can still deliver an earlier one: every other input has either a packet waiting, ended, or a watermark at least
+ * as late. An input's watermark is the latest packet it delivered, and for an input with a capture clock
+ * ({@link Input#clock()}) that has handed over everything it captured, also the time up to which its clock has
+ * advanced, less how late that clock's packets arrive ({@link ArrivalLag}): a silent input then holds the others
+ * back only as long as a packet of its own would take to arrive. An input whose clock has delivered nothing yet
+ * holds the others back for at most the reorder window: a packet that has waited that long (since it arrived) is
+ * written anyway. A packet that arrives after later ones were written is still written, never dropped, with a
+ * comment saying it is late and on which input.
  *
  * <p><b>Interfaces.</b> The section header and one interface per input come first, once every input has sent its
  * file header (or after {@link #HEADER_WAIT}, for an input whose capturer has not started: its interface is added
@@ -38,15 +50,27 @@ public final class LiveMerger {
     /** How long the interfaces wait for an input's file header before going out without it. */
     static final Duration HEADER_WAIT = Duration.ofSeconds(5);
     private static final int QUEUE = 1 << 16;
+    /** How often an idle merge looks at the clocks: the transform may hold packets until the stream's time passes. */
+    private static final long IDLE_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long NANOS_PER_MILLI = 1_000_000L;
-    private static final String LATE = "meshcap: late: arrived after packets up to %s ms newer were streamed"
-            + " (reorder window %d ms); it is in time order in the complete capture";
+    private static final String LATE = "meshcap: late on leg %s: arrived after packets up to %s ms newer were"
+            + " streamed (reorder window %d ms); it is in time order in the complete capture";
 
     private final long windowNanos;
+    private final LiveClock clock;
 
     /** @param window how long a packet may wait for an earlier one from another input */
     public LiveMerger(Duration window) {
+        this(window, LiveClock.SYSTEM);
+    }
+
+    /**
+     * @param window how long a packet may wait for an earlier one from another input
+     * @param clock  the time the merge goes by
+     */
+    public LiveMerger(Duration window, LiveClock clock) {
         this.windowNanos = window.toNanos();
+        this.clock = clock;
     }
 
     /**
@@ -55,8 +79,19 @@ public final class LiveMerger {
      * @param name        the label of its interface ({@link MergeInput#name()})
      * @param description replaces its interfaces' descriptions, or null
      * @param open        opens its reader; may block until its file header arrives
+     * @param clock       the clock its packets are stamped with, shared by the inputs of one target (one machine),
+     *                    or null when its progress is known from its packets alone
+     * @param handedOver  how many packets its source has handed to {@code open}'s reader so far, or null when that
+     *                    is not known; with a clock, the input's watermark follows the clock only while the merge
+     *                    has read them all
      */
-    public record Input(String name, String description, Supplier<CaptureReader> open) {
+    public record Input(String name, String description, Supplier<CaptureReader> open, String clock,
+            LongSupplier handedOver) {
+
+        /** An input whose progress is known from its packets alone. */
+        public Input(String name, String description, Supplier<CaptureReader> open) {
+            this(name, description, open, null, null);
+        }
     }
 
     /**
@@ -88,7 +123,8 @@ public final class LiveMerger {
     private record Opened(int input, List<CaptureInterface> interfaces) implements Event {
     }
 
-    private record Arrived(int input, CaptureRecord record, long arrivalNanos) implements Event {
+    /** A packet, when it arrived (monotonic) and how far behind the wall clock it was stamped. */
+    private record Arrived(int input, CaptureRecord record, long arrivalNanos, long lagNanos) implements Event {
     }
 
     private record Ended(int input, String failure) implements Event {
@@ -97,6 +133,8 @@ public final class LiveMerger {
     /** One input's state in the merge. */
     private static final class Lane {
         final Input input;
+        /** Its clock's lag, shared with the other inputs of that clock; null without a clock. */
+        final ArrivalLag lag;
         final ArrayDeque<Arrived> waiting = new ArrayDeque<>();
         List<CaptureInterface> interfaces;
         int[] outputIds;
@@ -104,8 +142,14 @@ public final class LiveMerger {
         long read;
         boolean ended;
 
-        Lane(Input input) {
+        Lane(Input input, ArrivalLag lag) {
             this.input = input;
+            this.lag = lag;
+        }
+
+        /** Every packet its source handed over has been read (and taken by the merge). */
+        boolean caughtUp() {
+            return input.handedOver() == null || input.handedOver().getAsLong() == read;
         }
     }
 
@@ -119,11 +163,15 @@ public final class LiveMerger {
         private final List<String> failures = new ArrayList<>();
         private boolean interfacesWritten;
         private long lastWritten = Long.MIN_VALUE;
+        /** The stream's time last passed to the transform. */
+        private long advanced = Long.MIN_VALUE;
         private long packets;
         private long late;
 
         Run(List<Input> inputs, CaptureWriter output, RecordTransform transform) {
-            inputs.forEach(input -> lanes.add(new Lane(input)));
+            Map<String, ArrivalLag> clocks = new HashMap<>();
+            inputs.forEach(input -> lanes.add(new Lane(input,
+                    input.clock() == null ? null : clocks.computeIfAbsent(input.clock(), clock -> new ArrivalLag()))));
             this.output = output;
             this.transform = transform;
         }
@@ -133,19 +181,20 @@ public final class LiveMerger {
                 readers.add(startReader(i));
             }
             try {
-                long headersBy = System.nanoTime() + HEADER_WAIT.toNanos();
+                long headersBy = clock.nanoTime() + HEADER_WAIT.toNanos();
                 while (!allEnded() || anyWaiting()) {
-                    long now = System.nanoTime();
+                    long now = clock.nanoTime();
+                    long epochNow = clock.epochNanos();
                     if (!interfacesWritten && (lanes.stream().allMatch(l -> l.interfaces != null || l.ended)
                             || now - headersBy >= 0)) {
                         writeInterfaces();
                         // A reader shows the legs (and a pipe's reader its first bytes) before any packet.
                         output.flush();
                     }
-                    if (interfacesWritten && release(now) > 0) {
+                    if (interfacesWritten && release(now, epochNow) + advance(now, epochNow) > 0) {
                         output.flush();
                     }
-                    Event event = events.poll(waitNanos(now, headersBy), TimeUnit.NANOSECONDS);
+                    Event event = events.poll(waitNanos(now, epochNow, headersBy), TimeUnit.NANOSECONDS);
                     for (; event != null; event = events.poll()) {
                         take(event);
                     }
@@ -174,7 +223,8 @@ public final class LiveMerger {
             try (CaptureReader reader = input.open().get()) {
                 events.put(new Opened(index, reader.interfaces()));
                 for (CaptureRecord record = reader.next(); record != null; record = reader.next()) {
-                    events.put(new Arrived(index, record, System.nanoTime()));
+                    events.put(new Arrived(index, record, clock.nanoTime(),
+                            clock.epochNanos() - record.timestampNanos()));
                 }
             } catch (InterruptedException e) {
                 return;
@@ -199,6 +249,9 @@ public final class LiveMerger {
                 lane.waiting.addLast(arrived);
                 lane.watermark = Math.max(lane.watermark, arrived.record().timestampNanos());
                 lane.read++;
+                if (lane.lag != null) {
+                    lane.lag.observe(arrived.lagNanos(), arrived.arrivalNanos());
+                }
             } else if (event instanceof Ended ended) {
                 lane.ended = true;
                 if (ended.failure() != null) {
@@ -234,9 +287,9 @@ public final class LiveMerger {
         }
 
         /** Writes every packet that may go now; returns how many. */
-        private int release(long now) {
+        private int release(long now, long epochNow) {
             int written = 0;
-            for (Lane next = earliest(); next != null && mayGo(next, now); next = earliest()) {
+            for (Lane next = earliest(); next != null && mayGo(next, now, epochNow); next = earliest()) {
                 write(next, next.waiting.pollFirst());
                 written++;
             }
@@ -257,18 +310,53 @@ public final class LiveMerger {
         }
 
         /** No other input can still deliver an earlier packet, or this one has waited out the window. */
-        private boolean mayGo(Lane lane, long now) {
+        private boolean mayGo(Lane lane, long now, long epochNow) {
             Arrived head = lane.waiting.peekFirst();
             if (now - head.arrivalNanos() >= windowNanos) {
                 return true;
             }
             long time = head.record().timestampNanos();
             for (Lane other : lanes) {
-                if (other != lane && !other.ended && other.waiting.isEmpty() && other.watermark < time) {
+                if (other != lane && !other.ended && other.waiting.isEmpty() && watermark(other, now, epochNow) < time) {
                     return false;
                 }
             }
             return true;
+        }
+
+        /**
+         * Tells the transform how far the stream's time has moved: the earliest of each open input's first waiting
+         * packet or watermark. An input of a target that has delivered nothing yet is left out: its packets, if any
+         * come, are late anyway once the window has passed. Returns how many records the transform let go.
+         */
+        private int advance(long now, long epochNow) {
+            long time = Long.MAX_VALUE;
+            for (Lane lane : lanes) {
+                Arrived head = lane.waiting.peekFirst();
+                if (head != null) {
+                    time = Math.min(time, head.record().timestampNanos());
+                } else if (!lane.ended && (lane.lag == null || lane.lag.known())) {
+                    time = Math.min(time, watermark(lane, now, epochNow));
+                }
+            }
+            if (time == Long.MAX_VALUE || time <= advanced) {
+                return 0;
+            }
+            advanced = time;
+            List<CaptureRecord> released = transform.advance(time);
+            released.forEach(output::write);
+            return released.size();
+        }
+
+        /**
+         * No packet stamped before this will come from an input with nothing waiting (late ones aside): the latest it
+         * delivered, or, caught up with its source, how far its clock has advanced less the clock's lag.
+         */
+        private long watermark(Lane lane, long now, long epochNow) {
+            if (lane.lag == null || !lane.caughtUp()) {
+                return lane.watermark;
+            }
+            return Math.max(lane.watermark, lane.lag.deliveredBefore(now, epochNow));
         }
 
         private void write(Lane lane, Arrived arrived) {
@@ -277,7 +365,7 @@ public final class LiveMerger {
             record = record.interfaceId() == outputId ? record : record.withInterfaceId(outputId);
             if (record.timestampNanos() < lastWritten) {
                 late++;
-                record = record.plusComment(String.format(Locale.ROOT, LATE,
+                record = record.plusComment(String.format(Locale.ROOT, LATE, where(outputInterfaces.get(outputId), record),
                         String.format(Locale.ROOT, "%.3f", (lastWritten - record.timestampNanos())
                                 / (double) NANOS_PER_MILLI), windowNanos / NANOS_PER_MILLI));
             } else {
@@ -289,9 +377,35 @@ public final class LiveMerger {
             }
         }
 
-        /** Until the earliest waiting packet's window ends, or the interfaces' deadline; else until something comes. */
-        private long waitNanos(long now, long headersBy) {
-            long wait = TimeUnit.SECONDS.toNanos(1);
+        /**
+         * The leg a packet came on and, for TCP, its connection as captured ({@code 10.0.0.1:5000 > 10.0.0.2:80}): the
+         * joins between legs are not known while the capture runs (they need the connections' future).
+         */
+        private static String where(CaptureInterface leg, CaptureRecord record) {
+            TcpSegment segment = LinkLayer.supports(leg.linkType()) ? TcpSegment.parse(leg.linkType(), record.data())
+                    : null;
+            if (segment == null) {
+                return leg.name();
+            }
+            return leg.name() + ", TCP " + endpoint(segment.ip().source(), segment.tcp().sourcePort()) + " > "
+                    + endpoint(segment.ip().destination(), segment.tcp().destinationPort());
+        }
+
+        private static String endpoint(byte[] address, int port) {
+            try {
+                String host = Addresses.format(InetAddress.getByAddress(address));
+                return address.length == 4 ? host + ":" + port : "[" + host + "]:" + port;
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("an IP header's address is 4 or 16 bytes", e);
+            }
+        }
+
+        /**
+         * Until the earliest waiting packet may go (its window ends, or the clocks of the inputs it waits for pass
+         * it), or the interfaces' deadline; else until something comes or the next look at the clocks.
+         */
+        private long waitNanos(long now, long epochNow, long headersBy) {
+            long wait = IDLE_TICK_NANOS;
             if (!interfacesWritten) {
                 wait = Math.min(wait, headersBy - now);
             }
@@ -301,7 +415,30 @@ public final class LiveMerger {
                     wait = Math.min(wait, head.arrivalNanos() + windowNanos - now);
                 }
             }
+            Lane next = earliest();
+            if (next != null) {
+                wait = Math.min(wait, untilClocksPass(next, now, epochNow));
+            }
             return Math.max(wait, 1);
+        }
+
+        /**
+         * How long until every input that holds {@code lane}'s first packet back has a clock past it, or
+         * {@link Long#MAX_VALUE} when one of them can pass it only by delivering (no clock, or not caught up).
+         */
+        private long untilClocksPass(Lane lane, long now, long epochNow) {
+            long time = lane.waiting.peekFirst().record().timestampNanos();
+            long wait = 0;
+            for (Lane other : lanes) {
+                if (other == lane || other.ended || !other.waiting.isEmpty() || other.watermark >= time) {
+                    continue;
+                }
+                if (other.lag == null || !other.caughtUp() || !other.lag.known()) {
+                    return Long.MAX_VALUE;
+                }
+                wait = Math.max(wait, time - other.lag.deliveredBefore(now, epochNow));
+            }
+            return wait;
         }
 
         private boolean allEnded() {

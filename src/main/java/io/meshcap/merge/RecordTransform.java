@@ -20,4 +20,14 @@ public interface RecordTransform {
     RecordTransform NONE = (captureInterface, record) -> List.of(record);
 
     List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record);
+
+    /**
+     * A live stream's time has moved on: every record stamped before {@code timestampNanos} that comes in time has
+     * been passed to {@link #apply} (a late one may still follow). Returns what the transform held back and may
+     * write now, as if a record stamped then had come: a quiet stream must not keep its last packets back until it
+     * ends. Holds nothing by default.
+     */
+    default List<CaptureRecord> advance(long timestampNanos) {
+        return List.of();
+    }
 }

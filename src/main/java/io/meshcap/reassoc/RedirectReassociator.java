@@ -29,7 +29,7 @@ import java.util.List;
  * connection without a mapping are held back until its first reply. To keep the output in input (timestamp)
  * order, everything behind a held record waits too. A held record is given up on, and written unchanged with a
  * comment that the original destination is unknown, when a record {@value #HOLD_MILLIS} ms of capture time later
- * arrives, when more than {@value #HOLD_RECORDS} records or {@value #HOLD_MEGABYTES} MiB are queued, or at
+ * arrives (or a live stream's time passes that, {@link #advance}), when more than {@value #HOLD_RECORDS} records or {@value #HOLD_MEGABYTES} MiB are queued, or at
  * {@link #finish()}. On {@code lo} the reply (the SYN-ACK, or the ACK of the first data) follows within
  * microseconds, so the bound is only reached by connections whose replies were never captured.
  *
@@ -117,6 +117,17 @@ public final class RedirectReassociator implements RecordTransform {
         queuedBytes += record.capturedLength();
         List<CaptureRecord> out = new ArrayList<>();
         release(now, out);
+        return out;
+    }
+
+    /** Gives up on held records past the bound at capture time {@code timestampNanos}, as a record then would. */
+    @Override
+    public List<CaptureRecord> advance(long timestampNanos) {
+        if (queue.isEmpty()) {
+            return List.of();
+        }
+        List<CaptureRecord> out = new ArrayList<>();
+        release(timestampNanos, out);
         return out;
     }
 

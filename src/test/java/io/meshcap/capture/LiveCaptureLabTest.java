@@ -12,6 +12,7 @@ import io.meshcap.testing.LiveStreamRun;
 import io.meshcap.testing.Tshark;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -85,6 +86,24 @@ class LiveCaptureLabTest {
         try (Stream<Path> left = Files.list(dir.resolve("tmp"))) {
             assertEquals(List.of(), left.toList(), "the legs' spool is removed");
         }
+    }
+
+    @Test
+    void silentLegsDoNotHoldTheOthersBackForTheReorderWindow() throws Exception {
+        // The longest window there is: packets that waited it out would come a minute after their calls.
+        LiveStreamRun run = new LiveStreamRun(dir, "capture", "sidecar", "--netns", LAB.topology().podNamespace(),
+                "-o", "-", "--reorder-window", "60s");
+        run.awaitCapturing(4);
+
+        // Inbound calls only: both outbound legs are silent throughout, and caught up with their tcpdumps.
+        Set<String> inbound = everyCall(LAB.traffic(2, 0));
+        run.await(() -> run.seen.containsAll(inbound), "the inbound calls before the window could end",
+                Duration.ofSeconds(40));
+
+        run.meshcap.toHandle().destroy();
+        assertEquals(0, run.awaitExit(), run.err());
+        assertTrue(run.err().contains("meshcap: streamed "), run.err());
+        run.assertNothingLeftRunning();
     }
 
     @Test

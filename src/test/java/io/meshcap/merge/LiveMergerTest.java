@@ -11,12 +11,16 @@ import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.LinkType;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.format.SectionInfo;
+import io.meshcap.reassoc.Packets;
+import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.reassoc.RedirectReassociator;
 import java.nio.channels.Pipe;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,6 +40,8 @@ class LiveMergerTest {
     private static final class Leg implements AutoCloseable {
         final Pipe pipe;
         final CaptureWriter writer;
+        /** Packets its capturer has handed over, counted before they are written, as the live copy of a spool does. */
+        final AtomicLong handedOver = new AtomicLong();
 
         Leg() throws Exception {
             pipe = Pipe.open();
@@ -45,7 +51,11 @@ class LiveMergerTest {
         }
 
         void send(long millis) {
-            byte[] data = new byte[60];
+            send(millis, new byte[60]);
+        }
+
+        void send(long millis, byte[] data) {
+            handedOver.incrementAndGet();
             writer.write(new CaptureRecord(0, T0 + millis * MS, data.length, data));
             writer.flush();
         }
@@ -55,9 +65,30 @@ class LiveMergerTest {
                     () -> CaptureFormats.open(name, pipe.source(), 1 << 16));
         }
 
+        /** The input of a leg captured on a machine whose clock {@code clock} names. */
+        LiveMerger.Input input(String name, String clock) {
+            return new LiveMerger.Input(name, "leg " + name,
+                    () -> CaptureFormats.open(name, pipe.source(), 1 << 16), clock, handedOver::get);
+        }
+
         @Override
         public void close() {
             writer.close();
+        }
+    }
+
+    /** The merge's time, set by the test: the wall clock reads {@code T0 + millis}, monotonic time moves with it. */
+    private static final class TestClock implements LiveClock {
+        volatile long millis;
+
+        @Override
+        public long nanoTime() {
+            return millis * MS;
+        }
+
+        @Override
+        public long epochNanos() {
+            return T0 + millis * MS;
         }
     }
 
@@ -106,6 +137,32 @@ class LiveMergerTest {
         });
     }
 
+    /** Both legs on one machine's clock, merged with the test's clock. */
+    private static CompletableFuture<LiveMerger.Outcome> mergeOnOneClock(Duration window, TestClock clock,
+            Written out, Leg a, Leg b) {
+        List<LiveMerger.Input> inputs = List.of(a.input("a", "node"), b.input("b", "node"));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new LiveMerger(window, clock).merge(inputs, out, RecordTransform.NONE);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** Moves the clock on by a millisecond per look until {@code condition} holds; fails once it reaches {@code limit}. */
+    private static void advanceUntil(TestClock clock, long limit, BooleanSupplier condition, String what)
+            throws InterruptedException {
+        await(() -> {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            assertTrue(clock.millis < limit, "no " + what + " by " + limit + " ms on the clock");
+            clock.millis++;
+            return false;
+        }, what);
+    }
+
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + HANG_GUARD.toNanos();
         while (!condition.getAsBoolean()) {
@@ -152,14 +209,16 @@ class LiveMergerTest {
             // The silent input is open and may still send anything: the packets go out once they waited the window.
             await(() -> out.records.size() == 2, "the packets of the input that is not silent");
             assertEquals(List.of("a@10", "a@11"), out.packets());
-            silent.send(5);
+            silent.send(5, Packets.link(LinkType.EN10MB, Packets.ip(Packets.ep("198.18.0.2", 40000),
+                    Packets.ep("127.0.0.1", 15001), Packets.SYN, 1, 0)));
             await(() -> out.records.size() == 3, "the late packet");
             a.close();
             silent.close();
             LiveMerger.Outcome outcome = merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
             assertEquals(List.of("a@10", "a@11", "b@5"), out.packets());
-            assertEquals(List.of("meshcap: late: arrived after packets up to 6.000 ms newer were streamed (reorder"
-                    + " window 50 ms); it is in time order in the complete capture"), out.records.get(2).comments());
+            assertEquals(List.of("meshcap: late on leg b, TCP 198.18.0.2:40000 > 127.0.0.1:15001: arrived after packets"
+                    + " up to 6.000 ms newer were streamed (reorder window 50 ms); it is in time order in the complete"
+                    + " capture"), out.records.get(2).comments());
             assertEquals(new LiveMerger.Outcome(3, 1, List.of(2L, 1L), List.of()), outcome);
         }
     }
@@ -186,6 +245,115 @@ class LiveMergerTest {
             LiveMerger.Outcome outcome = merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
             assertEquals(1, outcome.packets());
             assertEquals(List.of("never: never: offset 0: empty file, not a capture"), outcome.failures());
+        }
+    }
+
+    @Test
+    void aSilentInputOfTheSameClockHoldsTheOthersOnlyUntilItsClockHasPassedThem() throws Exception {
+        Written out = new Written();
+        TestClock clock = new TestClock();
+        // A window far longer than the test: only the watermarks let packets go.
+        try (Leg a = new Leg(); Leg silent = new Leg()) {
+            CompletableFuture<LiveMerger.Outcome> merge = mergeOnOneClock(Duration.ofMinutes(10), clock, out, a, silent);
+            await(() -> out.interfaces.size() == 2, "interfaces");
+            clock.millis = 12;
+            a.send(10);
+            // Once a@10 has arrived, the silent leg has delivered everything its clock stamped before now - lag - 20 ms.
+            advanceUntil(clock, 10_000, () -> out.records.size() == 1, "a@10, once the silent leg's clock passed it");
+
+            clock.millis = 10_001;
+            a.send(10_000); // held: the silent leg may still deliver anything stamped after its clock less the lag
+            silent.send(9_950); // 51 ms after its capture: before a@10000, not late, and the clock's lag grows
+            await(() -> out.records.size() == 2, "the silent leg's packet");
+            advanceUntil(clock, 60_000, () -> out.records.size() == 3, "a@10000, once the silent leg's clock passed it");
+            assertTrue(clock.millis >= 10_000 + 51 + 20, "not before the lag of the silent leg's clock: " + clock.millis);
+            a.close();
+            silent.close();
+            LiveMerger.Outcome outcome = merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(List.of("a@10", "b@9950", "a@10000"), out.packets());
+            assertEquals(new LiveMerger.Outcome(3, 0, List.of(2L, 1L), List.of()), outcome);
+        }
+    }
+
+    @Test
+    void anInputWithAPacketStillOnItsWayHoldsTheOthersWhateverTheClockSays() throws Exception {
+        Written out = new Written();
+        TestClock clock = new TestClock();
+        try (Leg a = new Leg(); Leg b = new Leg()) {
+            CompletableFuture<LiveMerger.Outcome> merge = mergeOnOneClock(Duration.ofMinutes(10), clock, out, a, b);
+            await(() -> out.interfaces.size() == 2, "interfaces");
+            clock.millis = 12;
+            a.send(10);
+            b.send(5);
+            await(() -> out.records.size() == 1, "b@5");
+            b.handedOver.incrementAndGet(); // b's capturer has handed over a packet that the merge has not read yet
+            clock.millis = 50_000; // b's clock is far past a@10, but b is not caught up with its capturer
+            b.writer.write(new CaptureRecord(0, T0 + 8 * MS, 60, new byte[60]));
+            b.writer.flush();
+            await(() -> out.records.size() == 2, "b@8");
+            b.close();
+            await(() -> out.records.size() == 3, "a@10, once b ended");
+            a.close();
+            assertEquals(0, merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).late());
+            assertEquals(List.of("b@5", "b@8", "a@10"), out.packets());
+        }
+    }
+
+    @Test
+    void anInputOfAClockThatHasDeliveredNothingYetHoldsTheOthersForTheWindow() throws Exception {
+        Written out = new Written();
+        TestClock clock = new TestClock();
+        try (Leg a = new Leg(); Leg b = new Leg()) {
+            // a and b on two machines: nothing is known of how late b's packets arrive until one has.
+            List<LiveMerger.Input> inputs = List.of(a.input("a", "node-1"), b.input("b", "node-2"));
+            CompletableFuture<LiveMerger.Outcome> merge = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new LiveMerger(Duration.ofMinutes(10), clock).merge(inputs, out, RecordTransform.NONE);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await(() -> out.interfaces.size() == 2, "interfaces");
+            clock.millis = 12;
+            a.send(10);
+            clock.millis = 50_000; // far past a@10, but nothing is known of b's clock
+            b.send(5);
+            await(() -> out.records.size() == 1, "b@5");
+            b.close();
+            await(() -> out.records.size() == 2, "a@10, once b ended");
+            a.close();
+            assertEquals(0, merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).late());
+            assertEquals(List.of("b@5", "a@10"), out.packets());
+        }
+    }
+
+    @Test
+    void aPacketTheReassociatorHoldsIsWrittenOnceTheStreamsTimeHasPassedItsBoundWhileTheInputsAreQuiet()
+            throws Exception {
+        Written out = new Written();
+        TestClock clock = new TestClock();
+        try (Leg lo = new Leg(); Leg silent = new Leg()) {
+            List<LiveMerger.Input> inputs = List.of(lo.input("a", "node"), silent.input("b", "node"));
+            CompletableFuture<LiveMerger.Outcome> merge = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new LiveMerger(Duration.ofMinutes(10), clock).merge(inputs, out,
+                            new RedirectReassociator(RedirectPorts.istioDefaults(), false));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await(() -> out.interfaces.size() == 2, "interfaces");
+            clock.millis = 11;
+            // A SYN to the outbound capture port whose reply is never captured: held until 500 ms of capture time pass.
+            lo.send(10, Packets.link(LinkType.EN10MB, Packets.ip(Packets.ep("198.18.0.2", 40000),
+                    Packets.ep("127.0.0.1", 15001), Packets.SYN, 1, 0)));
+            advanceUntil(clock, 60_000, () -> out.records.size() == 1, "the held SYN while both legs are quiet");
+            assertTrue(clock.millis > 10 + 500, "held for the re-associator's bound: " + clock.millis);
+            assertEquals(List.of("meshcap: destination 127.0.0.1:15001 left unchanged: the original destination is"
+                    + " unknown (no reply of this connection was captured within 500 ms)"), out.records.get(0).comments());
+            lo.close();
+            silent.close();
+            assertEquals(1, merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).packets());
         }
     }
 }

@@ -79,10 +79,15 @@ public final class LiveStreamRun {
 
     /** Waits for {@code condition} while meshcap runs; fails if meshcap ends or the hang guard passes first. */
     public void await(BooleanSupplier condition, String what) throws Exception {
-        long deadline = System.nanoTime() + HANG_GUARD.toNanos();
+        await(condition, what, HANG_GUARD);
+    }
+
+    /** Waits for {@code condition} while meshcap runs; fails if meshcap ends or {@code within} passes first. */
+    public void await(BooleanSupplier condition, String what, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
         while (!condition.getAsBoolean()) {
             assertTrue(meshcap.isAlive(), "meshcap ended before " + what + ":\n" + err());
-            assertTrue(System.nanoTime() < deadline, "no " + what + " within " + HANG_GUARD.toSeconds()
+            assertTrue(System.nanoTime() < deadline, "no " + what + " within " + within.toSeconds()
                     + " s; the stream showed " + seen + "\n" + err());
             Thread.sleep(20);
         }
