@@ -22,6 +22,30 @@ public final class MetadataBundle {
         return output.resolveSibling(output.getFileName() + ".meta");
     }
 
+    /**
+     * Where a capture that has no file (streamed with {@code -o -} alone) keeps its bundles: meshcap's own directory
+     * in the user's cache, {@code $XDG_CACHE_HOME/meshcap} or {@code ~/.cache/meshcap}, so a stream started
+     * anywhere leaves nothing in the current directory. Created 0700 when missing.
+     *
+     * @param environment the process environment
+     * @param home        the user's home directory
+     */
+    public static Path streamedCaptures(Map<String, String> environment, Path home) {
+        String cache = environment.get("XDG_CACHE_HOME");
+        // The XDG base directory specification ignores a relative path.
+        Path base = cache != null && Path.of(cache).isAbsolute() ? Path.of(cache) : home.resolve(".cache");
+        Path directory = base.resolve("meshcap");
+        try {
+            Files.createDirectories(base);
+            createPrivateDirectory(directory);
+            return directory;
+        } catch (IOException e) {
+            throw MeshcapException.failure("cannot create " + directory + " for the pod's metadata of a streamed"
+                    + " capture: " + e.getMessage() + "; set XDG_CACHE_HOME to a writable directory, or keep the"
+                    + " capture with -o FILE --live -", e);
+        }
+    }
+
     /** Writes one target's files; names are sanitised, files are 0600 in 0700 directories. */
     public static Path write(Path output, String target, Map<String, String> files) {
         Path directory = directoryFor(output).resolve(safe(target));

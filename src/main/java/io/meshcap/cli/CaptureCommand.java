@@ -445,10 +445,11 @@ final class CaptureCommand implements Callable<Integer> {
         return toStdout() ? OutputTarget.of(STDOUT) : OutputTarget.file(output != null ? output : defaultOutput(target));
     }
 
-    /** Where a streamed capture keeps its pods' metadata: {@code meshcap-TARGET-TIME.meta/} in the current directory. */
+    /** Where a streamed capture keeps its pods' metadata: {@code meshcap-TARGET-TIME.meta/} in meshcap's cache. */
     private static Path defaultMetadataAnchor(String target) {
         String file = defaultOutput(target).toString();
-        return Path.of(file.substring(0, file.length() - ".pcapng".length()));
+        return MetadataBundle.streamedCaptures(System.getenv(), Path.of(System.getProperty("user.home")))
+                .resolve(file.substring(0, file.length() - ".pcapng".length()));
     }
 
     private static Path defaultOutput(String target) {

@@ -43,9 +43,10 @@ public final class LiveStreamRun {
         argv.addAll(List.of(args));
         stream = dir.resolve("stream.pcapng");
         err = dir.resolve("stderr.txt");
-        List<Process> pipeline = ProcessBuilder.startPipeline(List.of(
-                // Its working directory is the test's: what meshcap writes there (a pod's metadata) stays there.
-                new ProcessBuilder(argv).directory(dir.toFile()).redirectError(err.toFile()),
+        ProcessBuilder child = new ProcessBuilder(argv).directory(dir.toFile()).redirectError(err.toFile());
+        // Its working directory and its cache (a streamed pod capture's metadata) are the test's own.
+        child.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
+        List<Process> pipeline = ProcessBuilder.startPipeline(List.of(child,
                 new ProcessBuilder("tee", stream.toString()).redirectError(ProcessBuilder.Redirect.DISCARD),
                 new ProcessBuilder("tshark", "-l", "-n", "-r", "-", "-T", "fields", "-e", "frame.interface_name",
                         "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport")

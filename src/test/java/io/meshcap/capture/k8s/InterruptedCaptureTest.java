@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -203,6 +204,15 @@ class InterruptedCaptureTest {
         assertEquals(Set.of(POD + "/eth0:inbound-mtls"), Set.copyOf(Tshark.fields(run.stream, "", "frame.interface_name")
                 .stream().map(row -> row.get(0)).toList()));
         assertTrue(err.contains("meshcap: streamed 20 packets live"), err);
+        // The pod's metadata goes to meshcap's cache, not to the directory the stream was started in, and it says so.
+        Path bundle = Path.of(bundleDirectory(err));
+        assertEquals(temp.resolve("cache/meshcap"), bundle.getParent().getParent(), err);
+        assertTrue(bundle.getParent().getFileName().toString().matches("meshcap-.+-\\d{8}-\\d{6}\\.meta"), err);
+        assertTrue(Files.isRegularFile(bundle.resolve("pod.txt")), bundle.toString());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(temp.resolve("cache/meshcap"))));
+        try (Stream<Path> here = Files.list(temp)) {
+            assertEquals(List.of(), here.filter(p -> p.getFileName().toString().endsWith(".meta")).toList());
+        }
         assertTrue(seen.stream().anyMatch(removes(strategy)), "the helper was removed: " + requests() + "\n" + err);
         assertEquals(List.of(), client.pods().inNamespace(NAMESPACE).withLabel(MeshcapObjects.MANAGED_BY_LABEL).list()
                 .getItems().stream().map(p -> p.getMetadata().getName()).toList(), "no node pod left");
@@ -225,6 +235,13 @@ class InterruptedCaptureTest {
         assertTrue(seen.stream().anyMatch(removes(strategy)), "the helper was removed: " + requests() + "\n" + err);
         assertEquals(List.of(), client.pods().inNamespace(NAMESPACE).withLabel(MeshcapObjects.MANAGED_BY_LABEL).list()
                 .getItems().stream().map(p -> p.getMetadata().getName()).toList(), "no node pod left");
+    }
+
+    /** The directory the line {@code meshcap: POD: rules, sockets and commands in DIR} names. */
+    private static String bundleDirectory(String err) {
+        Matcher line = Pattern.compile("meshcap: " + Pattern.quote(NAMESPACE + "/" + POD) + ": rules, sockets and commands in (\\S+)").matcher(err);
+        assertTrue(line.find(), err);
+        return line.group(1);
     }
 
     private LiveStreamRun liveCapture(Strategy strategy) throws Exception {
