@@ -13,26 +13,12 @@ set -euo pipefail
 RATES=${1:-"50000 100000 200000 400000"}
 SECONDS_EACH=${2:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
-JAR=${JAR:-$HERE/../target/meshcap.jar}
 DIR=${BENCH_DIR:-/tmp/meshcap-bench-capture}
 LAB=mcbench
-POD=$LAB-pod
 DATAGRAM=400
 SENDERS=${SENDERS:-2}
 mkdir -p "$DIR"
-JAVA=(java -XX:+UseSerialGC -jar "$JAR")
-meshcap() { "${JAVA[@]}" "$@"; }
-
-cleanup() {
-  meshcap lab down --name "$LAB" > /dev/null 2>&1 || true
-}
-trap cleanup EXIT
-meshcap lab up --name "$LAB" > /dev/null
-
-wait_for() { # FILE TEXT
-  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
+source "$HERE/lab.sh"
 
 load() { # PPS -> datagrams sent
   ip netns exec "$POD" python3 "$HERE/udp-load.py" "$1" "$SECONDS_EACH" "$SENDERS" "$DATAGRAM" 5201
