@@ -317,7 +317,8 @@ public final class LiveMerger {
             }
             long time = head.record().timestampNanos();
             for (Lane other : lanes) {
-                if (other != lane && !other.ended && other.waiting.isEmpty() && watermark(other, now, epochNow) < time) {
+                if (other != lane && !other.ended && other.waiting.isEmpty()
+                        && watermark(other, now, epochNow) < time) {
                     return false;
                 }
             }
@@ -365,7 +366,8 @@ public final class LiveMerger {
             record = record.interfaceId() == outputId ? record : record.withInterfaceId(outputId);
             if (record.timestampNanos() < lastWritten) {
                 late++;
-                record = record.plusComment(String.format(Locale.ROOT, LATE, where(outputInterfaces.get(outputId), record),
+                record = record.plusComment(String.format(Locale.ROOT, LATE,
+                        where(outputInterfaces.get(outputId), record),
                         String.format(Locale.ROOT, "%.3f", (lastWritten - record.timestampNanos())
                                 / (double) NANOS_PER_MILLI), windowNanos / NANOS_PER_MILLI));
             } else {

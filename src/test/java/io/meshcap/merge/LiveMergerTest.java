@@ -128,9 +128,15 @@ class LiveMergerTest {
         for (int i = 0; i < legs.length; i++) {
             inputs.add(legs[i].input(String.valueOf((char) ('a' + i))));
         }
+        return run(new LiveMerger(window), inputs, out, RecordTransform.NONE);
+    }
+
+    /** Runs {@code merger} on a thread of its own. */
+    private static CompletableFuture<LiveMerger.Outcome> run(LiveMerger merger, List<LiveMerger.Input> inputs,
+            Written out, RecordTransform transform) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return new LiveMerger(window).merge(inputs, out, RecordTransform.NONE);
+                return merger.merge(inputs, out, transform);
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
@@ -140,14 +146,8 @@ class LiveMergerTest {
     /** Both legs on one machine's clock, merged with the test's clock. */
     private static CompletableFuture<LiveMerger.Outcome> mergeOnOneClock(Duration window, TestClock clock,
             Written out, Leg a, Leg b) {
-        List<LiveMerger.Input> inputs = List.of(a.input("a", "node"), b.input("b", "node"));
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new LiveMerger(window, clock).merge(inputs, out, RecordTransform.NONE);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return run(new LiveMerger(window, clock), List.of(a.input("a", "node"), b.input("b", "node")), out,
+                RecordTransform.NONE);
     }
 
     /** Moves the clock on by a millisecond per look until {@code condition} holds; fails once it reaches {@code limit}. */
@@ -230,13 +230,8 @@ class LiveMergerTest {
         try (Leg a = new Leg()) {
             List<LiveMerger.Input> inputs = List.of(a.input("a"), new LiveMerger.Input("never", null,
                     () -> CaptureFormats.open("never", neverStarted.source(), 1 << 16)));
-            CompletableFuture<LiveMerger.Outcome> merge = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new LiveMerger(Duration.ofMillis(50)).merge(inputs, out, RecordTransform.NONE);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMillis(50)), inputs, out,
+                    RecordTransform.NONE);
             a.send(10);
             await(() -> out.records.size() == 1, "the packet of the input that started");
             assertEquals(List.of("a"), out.interfaces.stream().map(CaptureInterface::name).toList());
@@ -306,13 +301,8 @@ class LiveMergerTest {
         try (Leg a = new Leg(); Leg b = new Leg()) {
             // a and b on two machines: nothing is known of how late b's packets arrive until one has.
             List<LiveMerger.Input> inputs = List.of(a.input("a", "node-1"), b.input("b", "node-2"));
-            CompletableFuture<LiveMerger.Outcome> merge = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new LiveMerger(Duration.ofMinutes(10), clock).merge(inputs, out, RecordTransform.NONE);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMinutes(10), clock), inputs, out,
+                    RecordTransform.NONE);
             await(() -> out.interfaces.size() == 2, "interfaces");
             clock.millis = 12;
             a.send(10);
@@ -334,14 +324,8 @@ class LiveMergerTest {
         TestClock clock = new TestClock();
         try (Leg lo = new Leg(); Leg silent = new Leg()) {
             List<LiveMerger.Input> inputs = List.of(lo.input("a", "node"), silent.input("b", "node"));
-            CompletableFuture<LiveMerger.Outcome> merge = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new LiveMerger(Duration.ofMinutes(10), clock).merge(inputs, out,
-                            new RedirectReassociator(RedirectPorts.istioDefaults(), false));
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMinutes(10), clock), inputs, out,
+                    new RedirectReassociator(RedirectPorts.istioDefaults(), false));
             await(() -> out.interfaces.size() == 2, "interfaces");
             clock.millis = 11;
             // A SYN to the outbound capture port whose reply is never captured: held until 500 ms of capture time pass.
