@@ -6,13 +6,12 @@ import java.nio.ByteOrder;
 
 /**
  * The Internet checksum (RFC 1071): a full computation over bytes, and the incremental update of RFC 1624 for
- * when only a few fields change and the rest of the packet was not captured.
+ * when only a few fields change.
  *
- * <p>Measured on this project's lo captures: a full TCP recompute of a 1.5 kB segment costs about as much as
- * copying it, well below the cost of reading and writing the record. meshcap therefore recomputes in full when
- * the whole segment was captured, which also repairs the partial checksums Linux leaves in packets captured on
- * {@code lo} (checksum offload: the kernel never fills them in), and falls back to the incremental update only
- * for truncated packets, where a full sum is impossible and the result is exactly as right as the original was.
+ * <p>Re-association updates the TCP checksum of a rewritten packet incrementally, which costs the same for any
+ * packet size, and recomputes it in full only where the kernel never filled it in: the partial checksums Linux
+ * leaves in packets captured on {@code lo} (checksum offload), which a full computation repairs and an update
+ * would only carry over ({@link TcpSegment#rewrite}).
  */
 public final class Checksums {
 
@@ -60,15 +59,21 @@ public final class Checksums {
         if (before.length != after.length || before.length % 2 != 0) {
             throw new IllegalArgumentException("incremental update needs equal, even-length fields");
         }
-        long sum = ~checksum & SHORT_MASK;
-        for (int i = 0; i < before.length; i += 2) {
-            sum += ~((before[i] & 0xff) << 8 | (before[i + 1] & 0xff)) & SHORT_MASK;
-            sum += (after[i] & 0xff) << 8 | (after[i + 1] & 0xff);
-        }
-        return finish(sum);
+        return incremental(checksum, sum(before, 0, before.length), sum(after, 0, after.length));
     }
 
-    private static int fold(long sum) {
+    /**
+     * RFC 1624 equation 3 for fields given by their sums ({@link #sum}) before and after the change: the sum of the
+     * complements of several words is the complement of their sum in ones'-complement arithmetic. For a checksum
+     * that was right the result is exactly the one a full computation gives, 0x0000 rather than 0xffff included: a
+     * computed checksum is never 0xffff, so its complement makes the sum complemented at the end non-zero.
+     */
+    public static int incremental(int checksum, long sumBefore, long sumAfter) {
+        return finish((~checksum & SHORT_MASK) + (~fold(sumBefore) & SHORT_MASK) + sumAfter);
+    }
+
+    /** Folds a sum to 16 bits (ones'-complement end-around carry), without complementing it. */
+    public static int fold(long sum) {
         long folded = sum;
         while (folded >>> 16 != 0) {
             folded = (folded & SHORT_MASK) + (folded >>> 16);

@@ -44,6 +44,12 @@ abstract sealed class IpHeader implements NetworkHeader permits Ipv4Header, Ipv6
         System.arraycopy(address, 0, data, destinationAt(), addressLength);
     }
 
+    /** The sum of the destination address, as checksums count it. */
+    @Override
+    public final long destinationSum() {
+        return Checksums.sum(data, destinationAt(), addressLength);
+    }
+
     /** Both addresses, the length (as two 16-bit words: IPv6's is 32 bits) and the protocol. */
     @Override
     public final long pseudoHeaderSum(int transportLength) {

@@ -41,6 +41,9 @@ public sealed interface NetworkHeader permits IpHeader {
 
     byte[] destination();
 
+    /** The destination address's contribution to a checksum ({@link Checksums#sum}), without copying it. */
+    long destinationSum();
+
     void setDestination(byte[] address);
 
     /** The ones'-complement sum of the TCP/UDP pseudo-header for a segment of {@code transportLength} bytes. */

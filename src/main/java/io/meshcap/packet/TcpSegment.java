@@ -8,8 +8,16 @@ public final class TcpSegment {
 
     /** How a rewrite brought the TCP checksum up to date. */
     public enum ChecksumUpdate {
-        /** The whole segment was captured and its checksum recomputed from scratch. */
+        /**
+         * The whole segment was captured with a checksum the kernel never filled in (zero, or the pseudo-header
+         * sum that checksum offload leaves in packets captured on {@code lo}), so it was computed from scratch.
+         */
         RECOMPUTED,
+        /**
+         * The whole segment was captured with a filled-in checksum, updated for the changed fields only (RFC 1624):
+         * exactly what a full computation gives when it was right, and as wrong as it was otherwise.
+         */
+        UPDATED,
         /**
          * The segment was truncated by the snap length, so the checksum was adjusted for the changed fields only
          * (RFC 1624): right if it was right before.
@@ -66,24 +74,36 @@ public final class TcpSegment {
 
     /**
      * Sets the source port and the destination address and port, then recomputes the IPv4 header checksum and
-     * updates the TCP checksum: in full when the segment is {@link #whole()}, incrementally otherwise.
+     * brings the TCP checksum up to date: from scratch when the kernel never filled it in, incrementally otherwise
+     * (see {@link ChecksumUpdate}). Allocates nothing.
      *
      * @param sourcePort the source port to write (the packet's own to keep it)
      * @param address    4 or 16 bytes, the family of this packet
      */
     public ChecksumUpdate rewrite(int sourcePort, byte[] address, int port) {
         boolean whole = whole();
-        byte[] before = whole ? null : fields();
+        boolean unfilled = whole && checksumUnfilled();
+        long before = changedFieldsSum();
         tcp.setSourcePort(sourcePort);
         ip.setDestination(address);
         tcp.setDestinationPort(port);
         ip.updateHeaderChecksum();
-        if (whole) {
+        if (unfilled) {
             tcp.setChecksum(tcp.computeChecksum(ip, ip.transportLength()));
             return ChecksumUpdate.RECOMPUTED;
         }
-        tcp.setChecksum(Checksums.incremental(tcp.checksum(), before, fields()));
-        return ChecksumUpdate.ADJUSTED;
+        tcp.setChecksum(Checksums.incremental(tcp.checksum(), before, changedFieldsSum()));
+        return whole ? ChecksumUpdate.UPDATED : ChecksumUpdate.ADJUSTED;
+    }
+
+    /**
+     * Whether the TCP checksum is one the kernel left unfinished: zero, or the folded pseudo-header sum that Linux
+     * writes for the device to complete (checksum offload, which {@code lo} never completes). A finished checksum
+     * equals that sum only by a 1 in 65,536 chance, and recomputing it then gives the right value all the same.
+     */
+    private boolean checksumUnfilled() {
+        int checksum = tcp.checksum();
+        return checksum == 0 || checksum == Checksums.fold(ip.pseudoHeaderSum(ip.transportLength()));
     }
 
     /** Whether the TCP checksum is right; only meaningful for a {@link #whole()} segment. */
@@ -91,18 +111,8 @@ public final class TcpSegment {
         return tcp.computeChecksum(ip, ip.transportLength()) == tcp.checksum();
     }
 
-    /**
-     * The source port, destination address and destination port as one even-length run of bytes: what the
-     * checksums cover that {@link #rewrite} changes.
-     */
-    private byte[] fields() {
-        byte[] address = ip.destination();
-        byte[] all = new byte[2 + address.length + 2];
-        all[0] = (byte) (tcp.sourcePort() >>> 8);
-        all[1] = (byte) tcp.sourcePort();
-        System.arraycopy(address, 0, all, 2, address.length);
-        all[2 + address.length] = (byte) (tcp.destinationPort() >>> 8);
-        all[2 + address.length + 1] = (byte) tcp.destinationPort();
-        return all;
+    /** The sum of what {@link #rewrite} changes and the TCP checksum covers: source port, destination address, port. */
+    private long changedFieldsSum() {
+        return tcp.sourcePort() + ip.destinationSum() + tcp.destinationPort();
     }
 }

@@ -2,6 +2,7 @@ package io.meshcap.packet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,6 +96,66 @@ class TcpSegmentTest {
         assertEquals(TcpSegment.parse(LinkType.RAW, whole).tcp().checksum(), segment.tcp().checksum(),
                 "the source port is adjusted for too");
         assertEquals(sourcePort, segment.tcp().sourcePort());
+    }
+
+    @Test
+    void aFinishedChecksumIsUpdatedToWhatAFullComputationGives() {
+        byte[] packet = finished(Packets.ip(APP, REDIRECTED, Packets.PSH_ACK, 1, 1, Packets.text("odd length payload!")));
+        byte[] recomputed = packet.clone();
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        assertEquals(TcpSegment.ChecksumUpdate.UPDATED, segment.rewrite(9908, ORIG.address(), ORIG.port()));
+        assertTrue(segment.checksumValid());
+        TcpSegment full = TcpSegment.parse(LinkType.RAW, recomputed);
+        full.tcp().setChecksum(0);
+        assertEquals(TcpSegment.ChecksumUpdate.RECOMPUTED, full.rewrite(9908, ORIG.address(), ORIG.port()));
+        assertArrayEquals(recomputed, packet);
+    }
+
+    @Test
+    void anUpdateThatEndsAtZeroWritesZeroAsAFullComputationDoes() {
+        byte[] packet = Packets.ip(APP, REDIRECTED, Packets.ACK, 1, 1, new byte[2]);
+        int payload = packet.length - 2;
+        // Make the rewritten packet's words sum to 0xffff, whose checksum is 0x0000 (never 0xffff when computed).
+        byte[] probe = packet.clone();
+        TcpSegment.parse(LinkType.RAW, probe).rewrite(APP.port(), ORIG.address(), ORIG.port());
+        int toZero = TcpSegment.parse(LinkType.RAW, probe).tcp().checksum();
+        packet[payload] = (byte) (toZero >>> 8);
+        packet[payload + 1] = (byte) toZero;
+        finished(packet);
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        assertEquals(TcpSegment.ChecksumUpdate.UPDATED, segment.rewrite(APP.port(), ORIG.address(), ORIG.port()));
+        assertEquals(0x0000, segment.tcp().checksum());
+        assertTrue(segment.checksumValid());
+    }
+
+    @Test
+    void aChecksumOfZeroIsComputedAfreshAndComesOutRight() {
+        byte[] packet = Packets.ip(APP, REDIRECTED, Packets.ACK, 1, 1, new byte[2]);
+        int payload = packet.length - 2;
+        // A finished checksum of 0x0000 looks like one never filled in: recomputing it is right either way.
+        int toZero = TcpSegment.parse(LinkType.RAW, finished(packet.clone())).tcp().checksum();
+        packet[payload] = (byte) (toZero >>> 8);
+        packet[payload + 1] = (byte) toZero;
+        assertEquals(0x0000, TcpSegment.parse(LinkType.RAW, finished(packet)).tcp().checksum());
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        assertEquals(TcpSegment.ChecksumUpdate.RECOMPUTED, segment.rewrite(APP.port(), ORIG.address(), ORIG.port()));
+        assertTrue(segment.checksumValid());
+    }
+
+    @Test
+    void aWrongFinishedChecksumStaysWrong() {
+        byte[] packet = finished(Packets.ip(APP, REDIRECTED, Packets.ACK, 1, 1, Packets.text("x")));
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        segment.tcp().setChecksum(segment.tcp().checksum() ^ 0x0100);
+        assertEquals(TcpSegment.ChecksumUpdate.UPDATED, segment.rewrite(APP.port(), ORIG.address(), ORIG.port()));
+        assertFalse(segment.checksumValid(), "a capture's damaged packet is not made to look whole");
+    }
+
+    /** The packet with its TCP checksum computed, as a sender that computes it (no offload) leaves it. */
+    private static byte[] finished(byte[] packet) {
+        TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
+        segment.tcp().setChecksum(segment.tcp().computeChecksum(segment.ip(), segment.ip().transportLength()));
+        return packet;
     }
 
     private static int fold(long sum) {

@@ -1,12 +1,19 @@
 package io.meshcap.reassoc;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.cli.CliRun;
+import io.meshcap.format.CaptureBlock;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureReader;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.LinkType;
+import io.meshcap.format.OutputFormat;
 import io.meshcap.lab.Endpoint;
 import io.meshcap.lab.LabFixture;
 import io.meshcap.lab.LabHttp;
@@ -17,6 +24,8 @@ import io.meshcap.lab.Recording;
 import io.meshcap.reassoc.TsharkViews.Conversation;
 import io.meshcap.reassoc.TsharkViews.Follow;
 import io.meshcap.net.Addresses;
+import io.meshcap.packet.TcpSegment;
+import io.meshcap.packet.TcpSegment.ChecksumUpdate;
 import io.meshcap.sys.NamespaceThread;
 import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.testing.Tshark;
@@ -120,13 +129,65 @@ class ReassociationLabTest {
             assertTrue(requests.get(0).get(1).startsWith(change + ", the original destination shown by the reply"
                     + " direction (the handshake's seq/ack confirm it); iptables REDIRECT had sent it to the"
                     + " sidecar's outbound capture port"), requests.get(0).get(1));
-            assertTrue(requests.get(0).get(1).endsWith("; this connection's other rewritten packets say \"meshcap:"
-                    + " rewritten\""), requests.get(0).get(1));
+            assertTrue(requests.get(0).get(1).endsWith("; this connection's other rewritten packets say \"rewritten\""),
+                    requests.get(0).get(1));
             assertTrue(requests.size() > 2, "the connection has more request packets than its SYN");
             for (List<String> request : requests.subList(1, requests.size())) {
-                assertEquals("meshcap: rewritten", request.get(1), "explained once, marked compactly after");
+                assertEquals("rewritten", request.get(1), "explained once, marked compactly after");
             }
         }
+    }
+
+    /** The display filters docs/reassociation.md gives, judged against the capture itself. */
+    @Test
+    void theDocumentedFiltersFindEveryRewrittenPacketAndOneExplanationPerConnection() {
+        int redirected = tsharkCount(lo, "tcp.dstport==15001", List.of());
+        assertTrue(redirected > 0);
+        assertEquals(redirected, tsharkCount(reassociated, "frame.comment contains \"rewritten\"", List.of()),
+                "every packet sent to 15001 in the capture is found, and nothing else");
+        assertEquals(0, tsharkCount(reassociated, "tcp.dstport==15001", List.of()));
+        int connections = ledger.of(LedgerEntry.Kind.OUTBOUND).size();
+        assertEquals(connections, tsharkCount(reassociated, "frame.comment contains \"rewritten to\"", List.of()));
+        assertEquals(redirected - connections, tsharkCount(reassociated, "frame.comment == \"rewritten\"", List.of()));
+    }
+
+    /**
+     * Every TCP packet of the real lo capture carries the unfinished checksum of checksum offload, so a rewrite
+     * computes it afresh; given a finished checksum instead, the rewrite updates it for the changed fields only
+     * (RFC 1624), and tshark's validation accepts every result.
+     */
+    @Test
+    void rewritesComputeUnfinishedChecksumsAndUpdateFinishedOnesOnRealPackets() {
+        Path updated = dir.resolve("lo-updated.pcap");
+        int segments = 0;
+        try (CaptureReader reader = CaptureFormats.open(lo);
+             CaptureWriter writer = CaptureFormats.create(updated, OutputFormat.PCAP, "test")) {
+            int linkType = reader.interfaces().get(0).linkType();
+            writer.addInterface(reader.interfaces().get(0));
+            for (CaptureBlock block = reader.nextBlock(); block != null; block = reader.nextBlock()) {
+                if (!(block instanceof CaptureRecord record)) {
+                    continue;
+                }
+                byte[] unfinished = record.data().clone();
+                TcpSegment segment = TcpSegment.parse(linkType, unfinished);
+                if (segment == null) {
+                    continue;
+                }
+                byte[] address = segment.ip().source(); // another address of the packet's own family
+                int port = segment.tcp().destinationPort() + 1;
+                assertEquals(ChecksumUpdate.RECOMPUTED, segment.rewrite(segment.tcp().sourcePort(), address, port));
+                byte[] finished = record.data().clone();
+                TcpSegment copy = TcpSegment.parse(linkType, finished);
+                copy.tcp().setChecksum(copy.tcp().computeChecksum(copy.ip(), copy.ip().transportLength()));
+                assertEquals(ChecksumUpdate.UPDATED, copy.rewrite(copy.tcp().sourcePort(), address, port));
+                assertArrayEquals(unfinished, finished, "the update equals the full computation");
+                writer.write(record.withData(finished));
+                segments++;
+            }
+        }
+        assertTrue(segments > 0);
+        List<String> validate = List.of("-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE");
+        assertEquals(segments, tsharkCount(updated, "tcp.checksum.status==1", validate));
     }
 
     @Test

@@ -123,9 +123,9 @@ class RedirectReassociatorTest {
         assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:8080, the original destination"
                 + " shown by the reply direction (the handshake's seq/ack confirm it); iptables REDIRECT had sent it to"
                 + " the sidecar's outbound capture port; IP and TCP checksums recomputed; this connection's other"
-                + " rewritten packets say \"meshcap: rewritten\"", ReadBack.comment(out.get(0)));
-        assertEquals("meshcap: rewritten", ReadBack.comment(out.get(2)), "explained once per connection");
-        assertEquals("meshcap: rewritten", ReadBack.comment(out.get(3)));
+                + " rewritten packets say \"rewritten\"", ReadBack.comment(out.get(0)));
+        assertEquals("rewritten", ReadBack.comment(out.get(2)), "explained once per connection");
+        assertEquals("rewritten", ReadBack.comment(out.get(3)));
         assertNull(ReadBack.comment(out.get(1)), "replies pass untouched");
         assertEquals(List.of(0L, 10_000L, 20_000L, 30_000L), out.stream().map(CaptureRecord::timestampNanos).toList());
         assertEquals(new ReassociationStats(1, 3, 0, 0), run.reassociator.stats());
@@ -202,9 +202,9 @@ class RedirectReassociatorTest {
                 + " handshake's seq/ack confirm it); iptables REDIRECT had sent it to the sidecar's outbound capture"
                 + " port, and conntrack had given it source port 17009 because an earlier connection from port 9908"
                 + " to that port was still tracked (by default 10 s after a reset, 120 s after a close); IP and TCP"
-                + " checksums recomputed; this connection's other rewritten packets say \"meshcap: rewritten\"",
+                + " checksums recomputed; this connection's other rewritten packets say \"rewritten\"",
                 ReadBack.comment(out.get(4)));
-        assertEquals("meshcap: rewritten", ReadBack.comment(out.get(6)));
+        assertEquals("rewritten", ReadBack.comment(out.get(6)));
         assertEquals(new ReassociationStats(2, 8, 0, 0), run.reassociator.stats());
     }
 
@@ -374,7 +374,7 @@ class RedirectReassociatorTest {
         CaptureRecord commented = Packets.record(0, 2, link(LinkType.EN10MB, ip(APP, PORT_15001, ACK, 1001, 5001)))
                 .plusComment("the analyst's own note");
         CaptureRecord out = reassociator.apply(lo, commented).get(0);
-        assertEquals(List.of("the analyst's own note", "meshcap: rewritten"), out.comments());
+        assertEquals(List.of("the analyst's own note", "rewritten"), out.comments());
         assertEquals(ORIG.port(), TcpSegment.parse(LinkType.EN10MB, out.data()).tcp().destinationPort());
     }
 
