@@ -245,6 +245,9 @@ public final class RedirectReassociator implements RecordTransform {
     private RedirectConnection answered(int interfaceId, FlowEndpoint client, FlowEndpoint server, TcpHeader tcp,
                                         RedirectPorts ports) {
         RedirectConnection outbound = table.get(new ConnectionKey(interfaceId, client, ports.outbound()));
+        if (outbound != null && outbound.mapped() && outbound.original().equals(server)) {
+            return outbound; // the common case, settled without the second look-up
+        }
         RedirectConnection inbound = table.get(new ConnectionKey(interfaceId, client, ports.inbound()));
         if (outbound == null || inbound == null) {
             return outbound != null ? outbound : inbound;
