@@ -14,13 +14,18 @@ BYTES=${1:-1000000000}
 REPEATS=${2:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
 JAR=${JAR:-$HERE/../target/meshcap.jar}
+# Another build to compare against in the same rounds (e.g. main before a change): its meshcap rows are added,
+# marked "(OLD_JAR)", each with the same peer.
+OLD_JAR=${OLD_JAR:-}
 DIR=${BENCH_DIR:-/tmp/meshcap-bench}
 # Where every command writes its output. On the disk-backed /tmp of the measuring machine, any writer
 # producing more than ~2 GB faster than writeback paid seconds of kernel time (dd shows it too), so the
 # headline run writes to tmpfs: OUT_DIR=/dev/shm.
 OUT=${OUT_DIR:-$DIR}/meshcap-bench-out
-# The JVM flags the launcher passes (see docs/benchmarks.md).
-JAVA_OPTS=${MESHCAP_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmn32m}
+# The JVM flags the launcher passes to merge and reassociate (see docs/benchmarks.md), and those to run OLD_JAR
+# with (the flags of its own launcher, e.g. "-XX:+UseSerialGC -Xss512k -Xmn32m" before merge ran without C2).
+JAVA_OPTS=${MESHCAP_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmn32m -XX:TieredStopAtLevel=1}
+OLD_JAVA_OPTS=${OLD_JAVA_OPTS:-$JAVA_OPTS}
 START_MICROS=1795330000000000
 mkdir -p "$DIR"
 
@@ -38,21 +43,32 @@ cat "$DIR"/*.pcap > /dev/null
 # meshcap row names its peer, measured in the same rounds, and the table gives the ratio of the medians (wall
 # and CPU): on a loaded machine the CPU ratio is the steadier one.
 LABELS=(); COMMANDS=(); PEERS=()
-add() { LABELS+=("$1"); COMMANDS+=("$2"); PEERS+=("${3:-}"); }
+add() { LABELS+=("$1"); COMMANDS+=("$2"); PEERS+=("${3:-}"); } # LABEL COMMAND [PEER'S LABEL]
 MESHCAP="java $JAVA_OPTS -jar '$JAR'"
+OLD_MESHCAP="java $OLD_JAVA_OPTS -jar '$OLD_JAR'"
+add_old() { # LABEL ARGS PEER'S-LABEL: the same meshcap command run with OLD_JAR, when given
+  [[ -z "$OLD_JAR" ]] || add "$1 (OLD_JAR)" "$OLD_MESHCAP $2" "$3"
+}
 
+MERGECAP="mergecap -w out.pcapng a.pcap b.pcap"
+MERGECAP_PCAP="mergecap -F pcap -w out.pcap a.pcap b.pcap"
+EDITCAP="editcap -F pcapng a.pcap out.pcapng (copy to pcapng)"
 add "cat a.pcap b.pcap > out (I/O floor)" "cat '$DIR/a.pcap' '$DIR/b.pcap' > '$OUT'"
-add "mergecap -w out.pcapng a.pcap b.pcap" "mergecap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
-add "meshcap merge a.pcap b.pcap -o out.pcapng" "$MESHCAP merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" 1
+add "$MERGECAP" "mergecap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
+add "meshcap merge a.pcap b.pcap -o out.pcapng" "$MESHCAP merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
+add_old "meshcap merge a.pcap b.pcap -o out.pcapng" "merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
 add "meshcap merge --reassociate a.pcap b.pcap -o out.pcapng" \
-  "$MESHCAP merge --reassociate '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" 1
+  "$MESHCAP merge --reassociate '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
+add_old "meshcap merge --reassociate a.pcap b.pcap -o out.pcapng" \
+  "merge --reassociate '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
 add "meshcap merge --reassociate --no-stream-comments (one pass)" \
-  "$MESHCAP merge --reassociate --no-stream-comments '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" 1
-add "mergecap -F pcap -w out.pcap a.pcap b.pcap" "mergecap -F pcap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
+  "$MESHCAP merge --reassociate --no-stream-comments '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
+add "$MERGECAP_PCAP" "mergecap -F pcap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
 add "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" \
-  "$MESHCAP merge --format pcap '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" 5
-add "editcap -F pcapng a.pcap out.pcapng (copy to pcapng)" "editcap -F pcapng '$DIR/a.pcap' '$OUT'"
-add "meshcap reassociate a.pcap -o out.pcapng" "$MESHCAP reassociate '$DIR/a.pcap' -o '$OUT'" 7
+  "$MESHCAP merge --format pcap '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP_PCAP"
+add "$EDITCAP" "editcap -F pcapng '$DIR/a.pcap' '$OUT'"
+add "meshcap reassociate a.pcap -o out.pcapng" "$MESHCAP reassociate '$DIR/a.pcap' -o '$OUT'" "$EDITCAP"
+add_old "meshcap reassociate a.pcap -o out.pcapng" "reassociate '$DIR/a.pcap' -o '$OUT'" "$EDITCAP"
 add "meshcap merge, inputs of half the size" "$MESHCAP merge '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
 add "meshcap merge --reassociate, inputs of half the size" \
   "$MESHCAP merge --reassociate '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
@@ -95,8 +111,9 @@ for i in "${!COMMANDS[@]}"; do
   CPU_MEDIAN[$i]=$(cpu_median ${CPUS[$i]})
   ratio=""
   if [[ -n "${PEERS[$i]}" ]]; then
-    peer=${PEERS[$i]}
-    ratio=$(python3 -c "print(f'{$WALL_MEDIAN[$i]/${WALL_MEDIAN[$peer]}:.2f} × / {$CPU_MEDIAN[$i]/${CPU_MEDIAN[$peer]}:.2f} × (${LABELS[$peer]%% *})')")
+    for peer in "${!LABELS[@]}"; do [[ "${LABELS[$peer]}" == "${PEERS[$i]}" ]] && break; done
+    ratio=$(python3 -c "r = lambda a, b: f'{a / b:.2f}' if b else '-'
+print(f'{r(${WALL_MEDIAN[$i]}, ${WALL_MEDIAN[$peer]})} × / {r(${CPU_MEDIAN[$i]}, ${CPU_MEDIAN[$peer]})} × (${LABELS[$peer]%% *})')")
   fi
   printf '| %s | %s | %s | %s |%s |%s | %d | %d |\n' "${LABELS[$i]}" "${WALL_MEDIAN[$i]}" "${CPU_MEDIAN[$i]}" "$ratio" \
     "${WALLS[$i]}" "${CPUS[$i]}" $(( ${RSS[$i]} / 1024 )) $(( ${SIZES[$i]} / 1000000 ))

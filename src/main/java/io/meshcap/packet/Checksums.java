@@ -17,6 +17,7 @@ public final class Checksums {
 
     private static final int SHORT_MASK = 0xffff;
     private static final long INT_MASK = 0xffff_ffffL;
+    private static final int LONG_RUN = 64;
     private static final VarHandle BIG_ENDIAN_LONG =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
@@ -32,7 +33,9 @@ public final class Checksums {
         long sum = 0;
         int end = from + length;
         int i = from;
-        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+        // Eight bytes at a time pays off over a segment, not over a header or an address, where the 16-bit loop below
+        // is cheaper without the optimising compiler (merge and reassociate run without it; docs/benchmarks.md).
+        for (; length >= LONG_RUN && i + Long.BYTES <= end; i += Long.BYTES) {
             long eight = (long) BIG_ENDIAN_LONG.get(data, i);
             sum += (eight >>> Integer.SIZE) + (eight & INT_MASK);
         }

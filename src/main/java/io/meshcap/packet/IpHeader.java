@@ -57,7 +57,18 @@ abstract sealed class IpHeader implements NetworkHeader permits Ipv4Header, Ipv6
         return sum + (transportLength >>> HALF_WORD_BITS) + (transportLength & HALF_WORD_MASK) + protocol();
     }
 
-    private int destinationAt() {
+    @Override
+    public final int sourceAt() {
+        return source;
+    }
+
+    @Override
+    public final int addressLength() {
+        return addressLength;
+    }
+
+    @Override
+    public final int destinationAt() {
         return source + addressLength;
     }
 }

@@ -39,6 +39,15 @@ public sealed interface NetworkHeader permits IpHeader {
 
     byte[] source();
 
+    /** Absolute offset of the source address in the record's bytes; the destination follows it. */
+    int sourceAt();
+
+    /** Absolute offset of the destination address in the record's bytes. */
+    int destinationAt();
+
+    /** 4 (IPv4) or 16 (IPv6). */
+    int addressLength();
+
     byte[] destination();
 
     /** The destination address's contribution to a checksum ({@link Checksums#sum}), without copying it. */

@@ -45,6 +45,11 @@ public final class TcpSegment {
         return tcp == null ? null : new TcpSegment(data, ip, tcp);
     }
 
+    /** The record's bytes the segment lies in. */
+    public byte[] data() {
+        return data;
+    }
+
     public NetworkHeader ip() {
         return ip;
     }

@@ -1,6 +1,7 @@
 package io.meshcap.reassoc;
 
 import io.meshcap.net.Addresses;
+import io.meshcap.packet.TcpSegment;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
@@ -35,12 +36,27 @@ public final class FlowEndpoint {
 
     /** @param address 4 or 16 bytes */
     public static FlowEndpoint of(byte[] address, int port) {
-        return switch (address.length) {
-            case IPV4_LENGTH -> new FlowEndpoint(0, bigEndian(address, 0, IPV4_LENGTH), false, port);
-            case IPV6_LENGTH -> new FlowEndpoint(bigEndian(address, 0, Long.BYTES),
-                    bigEndian(address, Long.BYTES, Long.BYTES), true, port);
-            default -> throw new IllegalArgumentException("an IP address has 4 or 16 bytes, not " + address.length);
-        };
+        if (address.length != IPV4_LENGTH && address.length != IPV6_LENGTH) {
+            throw new IllegalArgumentException("an IP address has 4 or 16 bytes, not " + address.length);
+        }
+        return at(address, 0, address.length, port);
+    }
+
+    /** The sender of a segment, read from the record's bytes without copying them. */
+    public static FlowEndpoint source(TcpSegment segment) {
+        return at(segment.data(), segment.ip().sourceAt(), segment.ip().addressLength(), segment.tcp().sourcePort());
+    }
+
+    /** The receiver of a segment, read from the record's bytes without copying them. */
+    public static FlowEndpoint destination(TcpSegment segment) {
+        return at(segment.data(), segment.ip().destinationAt(), segment.ip().addressLength(),
+                segment.tcp().destinationPort());
+    }
+
+    private static FlowEndpoint at(byte[] data, int at, int length, int port) {
+        return length == IPV4_LENGTH ? new FlowEndpoint(0, bigEndian(data, at, IPV4_LENGTH), false, port)
+                : new FlowEndpoint(bigEndian(data, at, Long.BYTES), bigEndian(data, at + Long.BYTES, Long.BYTES), true,
+                        port);
     }
 
     public static FlowEndpoint of(InetAddress address, int port) {

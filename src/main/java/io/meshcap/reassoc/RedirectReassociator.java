@@ -162,8 +162,8 @@ public final class RedirectReassociator implements RecordTransform {
         if (!maybeRequest && !maybeTranslatedSynAck && !table.tracksClientPort(destinationPort)) {
             return HeldRecord.resolved(record, List.of(record));
         }
-        FlowEndpoint source = FlowEndpoint.of(segment.ip().source(), tcp.sourcePort());
-        FlowEndpoint destination = FlowEndpoint.of(segment.ip().destination(), destinationPort);
+        FlowEndpoint source = FlowEndpoint.source(segment);
+        FlowEndpoint destination = FlowEndpoint.destination(segment);
         if (maybeRequest && ports.isRedirectTarget(destination)) {
             return request(linkType, record, segment, source, destination);
         }

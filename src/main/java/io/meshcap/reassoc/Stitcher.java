@@ -128,8 +128,8 @@ public final class Stitcher implements RecordTransform {
             return List.of(record);
         }
         TcpHeader tcp = segment.tcp();
-        FlowEndpoint source = FlowEndpoint.of(segment.ip().source(), tcp.sourcePort());
-        FlowEndpoint destination = FlowEndpoint.of(segment.ip().destination(), tcp.destinationPort());
+        FlowEndpoint source = FlowEndpoint.source(segment);
+        FlowEndpoint destination = FlowEndpoint.destination(segment);
         StreamKey key = StreamKey.of(record.interfaceId(), source, destination);
         TcpStream stream = current.get(key);
         if (stream == null || tcp.isSyn() && stream.reusedBy(source, tcp.sequence())) {
