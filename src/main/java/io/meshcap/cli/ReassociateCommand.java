@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
             "Undo the iptables REDIRECT in a capture of a sidecar pod's lo, so that every outbound connection",
             "is one conversation again and Wireshark's Follow TCP Stream shows both directions.",
             "Request packets POD_IP:eph > 127.0.0.1:15001 (::1 for IPv6; 15006 for the self-call path) get the",
-            "original destination their replies show, with IP and TCP checksums recomputed and a comment on each.",
+            "original destination their replies show, with IP and TCP checksums brought up to date. The first",
+            "rewritten packet of each connection explains the rewrite in a comment, the others say \"rewritten\":",
+            "Wireshark shows them all with the display filter frame.comment contains \"rewritten\".",
             "Always writes pcapng (the comments need it). Prints a summary line on stderr."
         },
         footer = {
