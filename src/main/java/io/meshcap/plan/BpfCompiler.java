@@ -1,12 +1,9 @@
 package io.meshcap.plan;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import io.meshcap.MeshcapException;
-import org.pcap4j.core.BpfProgram;
-import org.pcap4j.core.NotOpenException;
-import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNativeException;
-import org.pcap4j.core.Pcaps;
-import org.pcap4j.packet.namednumber.DataLinkType;
+import io.meshcap.format.LinkType;
 
 /**
  * Compiles BPF expressions with the system's libpcap, so every filter meshcap uses or passes on has been
@@ -15,6 +12,8 @@ import org.pcap4j.packet.namednumber.DataLinkType;
 public final class BpfCompiler {
 
     private static final int SNAPLEN = 262144;
+    /** libpcap's compiler kept global state before 1.8; older ones may still be installed. */
+    private static final Object COMPILE_LOCK = new Object();
 
     private BpfCompiler() {
     }
@@ -26,7 +25,7 @@ public final class BpfCompiler {
      * @throws MeshcapException (usage) carrying libpcap's message
      */
     public static void check(String expression, String what) {
-        try (CompiledFilter ignored = compile(expression, DataLinkType.EN10MB.value(), what)) {
+        try (CompiledFilter ignored = compile(expression, LinkType.EN10MB, what)) {
             // Compiling is the check.
         }
     }
@@ -34,7 +33,7 @@ public final class BpfCompiler {
     /** Whether this machine's libpcap can be loaded. */
     public static boolean available() {
         try {
-            openDead(DataLinkType.EN10MB.value()).close();
+            LibpcapFilters.pcap_close(openDead(LinkType.EN10MB));
             return true;
         } catch (MeshcapException e) {
             return false;
@@ -47,42 +46,51 @@ public final class BpfCompiler {
      * @throws MeshcapException (usage) carrying libpcap's message
      */
     public static CompiledFilter compile(String expression, int linkType, String what) {
-        PcapHandle dead = openDead(linkType);
+        Pointer dead = openDead(linkType);
         try {
-            BpfProgram program = dead.compileFilter(expression, BpfProgram.BpfCompileMode.OPTIMIZE,
-                    PcapHandle.PCAP_NETMASK_UNKNOWN);
+            Memory program = new Memory(LibpcapFilters.PROGRAM_SIZE);
+            program.clear();
+            int result;
+            synchronized (COMPILE_LOCK) {
+                result = LibpcapFilters.pcap_compile(dead, program, expression, LibpcapFilters.OPTIMIZE,
+                        LibpcapFilters.NETMASK_UNKNOWN);
+            }
+            if (result != 0) {
+                throw MeshcapException.usage(what + ": libpcap rejects the filter: " + LibpcapFilters.pcap_geterr(dead)
+                        + System.lineSeparator() + "  filter: " + expression);
+            }
             return new CompiledFilter(expression, program);
-        } catch (PcapNativeException e) {
-            throw MeshcapException.usage(what + ": libpcap rejects the filter: " + e.getMessage()
-                    + System.lineSeparator() + "  filter: " + expression);
-        } catch (NotOpenException e) {
-            throw new IllegalStateException("a dead pcap handle closed while in use", e);
         } finally {
-            dead.close();
+            LibpcapFilters.pcap_close(dead);
         }
     }
 
-    private static PcapHandle openDead(int linkType) {
+    private static Pointer openDead(int linkType) {
+        Pointer dead;
         try {
-            return Pcaps.openDead(DataLinkType.getInstance(linkType), SNAPLEN);
-        } catch (PcapNativeException e) {
-            throw MeshcapException.failure("libpcap cannot open a handle for link type " + linkType + ": " + e.getMessage());
+            dead = LibpcapFilters.pcap_open_dead(linkType, SNAPLEN);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             // JNA's message lists every path it tried, over several lines: --stacktrace shows it.
             throw MeshcapException.failure("libpcap is not installed or cannot be loaded; install it with: "
                     + "apt-get install -y libpcap0.8", e);
         }
+        if (dead == null) {
+            throw MeshcapException.failure("libpcap cannot open a handle for link type " + linkType);
+        }
+        return dead;
     }
 
     /** A compiled filter that can test packets offline; free it with {@link #close()}. */
     public static final class CompiledFilter implements AutoCloseable {
 
         private final String expression;
-        private final BpfProgram program;
+        private final Memory program;
+        private final Memory header = new Memory(LibpcapFilters.HEADER_SIZE);
 
-        private CompiledFilter(String expression, BpfProgram program) {
+        private CompiledFilter(String expression, Memory program) {
             this.expression = expression;
             this.program = program;
+            header.clear();
         }
 
         public String expression() {
@@ -90,13 +98,15 @@ public final class BpfCompiler {
         }
 
         /** Whether the filter accepts this packet (bytes from the link-layer header on). */
-        public boolean matches(byte[] packet) {
-            return program.applyFilter(packet);
+        public synchronized boolean matches(byte[] packet) {
+            header.setInt(LibpcapFilters.CAPTURED_LENGTH_OFFSET, packet.length);
+            header.setInt(LibpcapFilters.ORIGINAL_LENGTH_OFFSET, packet.length);
+            return LibpcapFilters.pcap_offline_filter(program, header, packet) != 0;
         }
 
         @Override
         public void close() {
-            program.free();
+            LibpcapFilters.pcap_freecode(program);
         }
     }
 }
