@@ -204,7 +204,7 @@ class LauncherTest {
         Map<List<String>, List<String>> classesOfCommands = Map.of(
                 List.of("filter", "inbound-mtls", "--pod-ip", "10.1.2.3", "--port", "8080"),
                 List.of("picocli.CommandLine", "io.meshcap.cli.FilterCommand", "io.meshcap.plan.PresetCatalogue",
-                        "com.sun.jna.Native", "org.pcap4j.core.Pcaps"),
+                        "com.sun.jna.Native", "io.meshcap.plan.LibpcapFilters"),
                 List.of("cidr", "10.0.0.0/8"), List.of("picocli.CommandLine", "io.meshcap.cli.CidrCommand"),
                 List.of("inspect", "--rules", root.resolve(rules).toString()),
                 List.of("picocli.CommandLine", "io.meshcap.cli.InspectCommand", "io.meshcap.istio.IptablesSaveParser",
