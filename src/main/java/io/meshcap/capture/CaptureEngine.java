@@ -23,32 +23,57 @@ public final class CaptureEngine {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration LISTEN_POLL = Duration.ofMillis(10);
     private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(30);
-    /** How long stopping may take, for all legs together (they are stopped at once). */
-    static final Duration STOP_DEADLINE = Duration.ofSeconds(30);
-    /** A leg that has received nothing for this long is pointed out: its stream may be stalled. */
-    static final Duration SILENCE_WARNING = Duration.ofSeconds(60);
     private static final Duration QUIET_POLL = Duration.ofMillis(100);
     private static final int QUIET_POLLS = 3;
     private static final int QUIET_MAX_POLLS = 20;
 
+    /**
+     * The waits at the end of a capture.
+     *
+     * @param stopDeadline   how long stopping may take, for all legs together (they are stopped at once)
+     * @param silenceWarning a leg that has received nothing for this long is pointed out: its stream may be stalled
+     * @param quietPoll      the pause between two looks at the legs' spools while waiting for them to be quiet
+     */
+    record Timing(Duration stopDeadline, Duration silenceWarning, Pause quietPoll) {
+
+        /** What a capture uses: a stop waits for a pod's second exec and tcpdump's flush, 30 s for all legs. */
+        static final Timing DEFAULT = new Timing(Duration.ofSeconds(30), Duration.ofSeconds(60),
+                () -> Thread.sleep(QUIET_POLL.toMillis()));
+
+        Timing stoppingWithin(Duration deadline) {
+            return new Timing(deadline, silenceWarning, quietPoll);
+        }
+
+        Timing warningAfterSilenceOf(Duration silence) {
+            return new Timing(stopDeadline, silence, quietPoll);
+        }
+
+        Timing pausingBetweenQuietPolls(Pause pause) {
+            return new Timing(stopDeadline, silenceWarning, pause);
+        }
+    }
+
+    /** A wait of the engine's, which a test can replace by a condition of its own. */
+    @FunctionalInterface
+    interface Pause {
+        void pause() throws InterruptedException;
+    }
+
     private final CaptureSource source;
     private final Path spoolDirectory;
     private final StatusLine status;
-    private final Duration stopDeadline;
-    private final Duration silenceWarning;
+    private final Timing timing;
     private LiveStream live;
 
     public CaptureEngine(CaptureSource source, Path spoolDirectory, StatusLine status) {
-        this(source, spoolDirectory, status, STOP_DEADLINE, SILENCE_WARNING);
+        this(source, spoolDirectory, status, Timing.DEFAULT);
     }
 
-    CaptureEngine(CaptureSource source, Path spoolDirectory, StatusLine status, Duration stopDeadline,
-            Duration silenceWarning) {
+    CaptureEngine(CaptureSource source, Path spoolDirectory, StatusLine status, Timing timing) {
         this.source = source;
         this.spoolDirectory = spoolDirectory;
         this.status = status;
-        this.stopDeadline = stopDeadline;
-        this.silenceWarning = silenceWarning;
+        this.timing = timing;
     }
 
     /**
@@ -163,11 +188,11 @@ public final class CaptureEngine {
      * Waits until no leg's spool has grown for a moment: a capturer stopped by a signal exits without the
      * packets it has not read yet, so stopping only when the stream is quiet keeps the last packets.
      */
-    private static void awaitQuiet(List<RunningLeg> running) throws InterruptedException {
+    private void awaitQuiet(List<RunningLeg> running) throws InterruptedException {
         long total = -1;
         int quietPolls = 0;
         for (int polls = 0; polls < QUIET_MAX_POLLS && quietPolls < QUIET_POLLS; polls++) {
-            Thread.sleep(QUIET_POLL.toMillis());
+            timing.quietPoll().pause();
             long now = running.stream().mapToLong(leg -> leg.spool.bytes()).sum();
             quietPolls = now == total ? quietPolls + 1 : 0;
             total = now;
@@ -189,9 +214,9 @@ public final class CaptureEngine {
                     leg.silenceReported = false;
                     status.receivingAgain(leg.plan.label());
                 }
-            } else if (!leg.silenceReported && Duration.between(leg.lastGrowth, now).compareTo(silenceWarning) >= 0) {
+            } else if (!leg.silenceReported && Duration.between(leg.lastGrowth, now).compareTo(timing.silenceWarning()) >= 0) {
                 leg.silenceReported = true;
-                status.silent(leg.plan.label(), silenceWarning);
+                status.silent(leg.plan.label(), timing.silenceWarning());
             }
         }
     }
@@ -203,10 +228,10 @@ public final class CaptureEngine {
     private List<SpooledLeg> finishAll(List<RunningLeg> running) throws InterruptedException {
         List<RunningLeg> unfinished = running.stream().filter(leg -> leg.outcome == null).toList();
         List<LegCapture.LegOutcome> outcomes = LegStops.stopAll(unfinished.stream().map(leg -> leg.capture).toList(),
-                stopDeadline);
+                timing.stopDeadline());
         for (int i = 0; i < unfinished.size(); i++) {
             unfinished.get(i).outcome = outcomes.get(i) != null ? outcomes.get(i) : new LegCapture.LegOutcome(1, -1,
-                    "did not stop within " + stopDeadline.toSeconds() + " s; given up, what it sent until then is kept");
+                    "did not stop within " + timing.stopDeadline().toSeconds() + " s; given up, what it sent until then is kept");
         }
         List<SpooledLeg> spooled = new ArrayList<>();
         for (RunningLeg leg : running) {

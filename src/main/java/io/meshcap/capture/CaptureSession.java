@@ -37,6 +37,7 @@ public final class CaptureSession {
     private final boolean terminal;
     private List<Path> tlsKeyLogs = List.of();
     private LiveStream live;
+    private CaptureEngine.Timing timing = CaptureEngine.Timing.DEFAULT;
 
     /**
      * @param err      where progress and the summary go (stderr)
@@ -63,6 +64,12 @@ public final class CaptureSession {
      */
     public CaptureSession streamingTo(LiveStream stream) {
         this.live = stream;
+        return this;
+    }
+
+    /** Other waits at the end of the capture than {@link CaptureEngine.Timing#DEFAULT}'s (a test's, shorter). */
+    CaptureSession timedBy(CaptureEngine.Timing timing) {
+        this.timing = timing;
         return this;
     }
 
@@ -101,7 +108,7 @@ public final class CaptureSession {
         List<SpooledLeg> spooled;
         LiveStream.Outcome streamed = null;
         try (LiveStream stream = live) {
-            spooled = new CaptureEngine(source, spool.path(), new StatusLine(err, terminal))
+            spooled = new CaptureEngine(source, spool.path(), new StatusLine(err, terminal), timing)
                     .streamingTo(live).run(legs, duration, stop, workload);
             if (stream != null) {
                 streamed = stream.finish();

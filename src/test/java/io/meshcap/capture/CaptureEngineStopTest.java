@@ -41,7 +41,8 @@ class CaptureEngineStopTest {
     }
 
     private CaptureEngine engine(CaptureSource source, Duration stopDeadline, Duration silence) {
-        return new CaptureEngine(source, temp, new StatusLine(new PrintWriter(err, true), false), stopDeadline, silence);
+        return new CaptureEngine(source, temp, new StatusLine(new PrintWriter(err, true), false),
+                CaptureEngine.Timing.DEFAULT.stoppingWithin(stopDeadline).warningAfterSilenceOf(silence));
     }
 
     /** A leg whose stop returns only once every leg's stop has begun: stopping one after the other never ends. */

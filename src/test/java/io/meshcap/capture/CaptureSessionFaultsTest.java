@@ -26,6 +26,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,9 @@ class CaptureSessionFaultsTest {
     private static final int FILE_HEADER = 24;
     /** Long enough for every leg to be started and polled; the capture ends on it, never a test on time. */
     private static final Duration SHORT = Duration.ofMillis(600);
+    /** A capturer that never stops is given up after a second rather than a capture's 30 s. */
+    private static final CaptureEngine.Timing STOP_WITHIN_A_SECOND =
+            CaptureEngine.Timing.DEFAULT.stoppingWithin(Duration.ofSeconds(1));
 
     @TempDir
     Path dir;
@@ -119,7 +123,7 @@ class CaptureSessionFaultsTest {
 
     private CaptureSession.Result run(List<LegPlan> legs, Path output) throws InterruptedException {
         try (StopSignal stop = StopSignal.manual()) {
-            return new CaptureSession(source, new PrintWriter(err, true), false)
+            return new CaptureSession(source, new PrintWriter(err, true), false).timedBy(STOP_WITHIN_A_SECOND)
                     .run(legs, OutputTarget.of(output.toString()), SHORT, false, null, stop, null);
         }
     }
@@ -186,46 +190,62 @@ class CaptureSessionFaultsTest {
 
         verify(never).stop();
         assertTrue(result.anyLegFailed());
-        assertEquals("  lab/eth0:inbound-mtls: 20 packets, 2.2 KB, drops unknown, FAILED: did not stop within 30 s; "
+        assertEquals("  lab/eth0:inbound-mtls: 20 packets, 2.2 KB, drops unknown, FAILED: did not stop within 1 s; "
                 + "given up, what it sent until then is kept", summaryOf("lab/eth0:inbound-mtls"));
         assertEquals(20, Tshark.count(output), "what it sent before it stalled is kept");
     }
 
     /**
-     * A capturer that has fallen behind when Ctrl-C comes: it goes on writing its backlog, a packet every few
-     * milliseconds, and like tcpdump on SIGTERM it exits without whatever it has not written when it is stopped.
+     * A capturer that has fallen behind when Ctrl-C comes: it goes on writing its backlog, and like tcpdump on
+     * SIGTERM it exits without whatever it has not written when it is stopped. The engine's pauses while it waits for
+     * the legs to be quiet are this capturer's clock: it writes one packet of its backlog in each, a capturer slower
+     * than the wait than it could ever be on a real machine, however loaded.
      */
-    private final class BehindCapturer implements LegCapture {
-        private static final long GAP_MS = 10;
-        private final AtomicBoolean stopped = new AtomicBoolean();
-        private final Thread writer;
+    private static final class BehindCapturer implements LegCapture {
+        private final OutputStream sink;
+        private final byte[] recording;
+        private final java.nio.ByteBuffer records;
+        private int written;
+        private boolean stopped;
 
-        BehindCapturer(OutputStream sink, byte[] backlog, StopSignal ctrlC) {
-            writer = new Thread(() -> {
-                ctrlC.requestStop();
-                java.nio.ByteBuffer records = java.nio.ByteBuffer.wrap(backlog).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        /** Has written the first {@code packets} packets of the recording; the rest are its backlog. */
+        BehindCapturer(OutputStream sink, byte[] recording, int packets) throws IOException {
+            this.sink = sink;
+            this.recording = recording;
+            this.records = java.nio.ByteBuffer.wrap(recording).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            this.written = FILE_HEADER;
+            sink.write(recording, 0, FILE_HEADER);
+            for (int i = 0; i < packets; i++) {
+                writeNext();
+            }
+        }
+
+        /** One more packet of the backlog, if it has not been stopped and has any left. */
+        synchronized void writeNext() {
+            if (!stopped && written < recording.length) {
+                int end = written + 16 + records.getInt(written + 8);
                 try {
-                    for (int at = FILE_HEADER; at < backlog.length && !stopped.get(); ) {
-                        int end = at + 16 + records.getInt(at + 8);
-                        sink.write(backlog, at, end - at);
-                        at = end;
-                        Thread.sleep(GAP_MS);
-                    }
-                } catch (IOException | InterruptedException e) {
-                    throw new AssertionError(e);
+                    sink.write(recording, written, end - written);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-            }, "behind-capturer");
+                written = end;
+            }
         }
 
         @Override
-        public void stop() {
-            stopped.set(true);
+        public boolean listening() {
+            return true;
         }
 
         @Override
-        public LegOutcome await(Duration timeout) throws InterruptedException {
-            writer.join(timeout.toMillis());
-            return writer.isAlive() ? null : new LegOutcome(0, 0, "");
+        public synchronized void stop() {
+            stopped = true;
+        }
+
+        @Override
+        public synchronized LegOutcome await(Duration timeout) {
+            return stopped ? new LegOutcome(0, 0, "") : null;
         }
     }
 
@@ -233,16 +253,16 @@ class CaptureSessionFaultsTest {
     void aCapturerStillWritingWhenCtrlCComesIsStoppedOnlyOnceItsStreamIsQuiet() throws Exception {
         LegPlan lo = leg("lo", "outbound-plain");
         Path output = dir.resolve("behind.pcapng");
+        AtomicReference<BehindCapturer> behind = new AtomicReference<>();
+        when(source.start(eq(lo), any())).thenAnswer(call -> {
+            behind.set(new BehindCapturer(call.getArgument(1), recording, 10));
+            return behind.get();
+        });
         CaptureSession.Result result;
         try (StopSignal ctrlC = StopSignal.manual()) {
-            when(source.start(eq(lo), any())).thenAnswer(call -> {
-                OutputStream sink = call.getArgument(1);
-                sink.write(recording, 0, FILE_HEADER);
-                BehindCapturer capturer = new BehindCapturer(sink, recording, ctrlC);
-                capturer.writer.start();
-                return capturer;
-            });
+            ctrlC.requestStop();
             result = new CaptureSession(source, new PrintWriter(err, true), false)
+                    .timedBy(STOP_WITHIN_A_SECOND.pausingBetweenQuietPolls(() -> behind.get().writeNext()))
                     .run(List.of(lo), OutputTarget.of(output.toString()), null, false, null, ctrlC, null);
         }
 
