@@ -11,11 +11,13 @@ import io.meshcap.lab.LabFixture;
 import io.meshcap.lab.Ledger;
 import io.meshcap.lab.LedgerEntry;
 import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.ChildMeshcap;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -208,32 +210,23 @@ class CaptureCommandLabTest {
         assertEquals(5, Tshark.count(out));
     }
 
-    /** meshcap in a child JVM (so it can be signalled), stderr to {@code err}; returns once every leg listens. */
-    private static Process captureInChildJvm(Path err, List<String> jvmOptions, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
-        argv.addAll(jvmOptions);
-        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.meshcap.cli.Main"));
-        argv.addAll(List.of(args));
-        Process meshcap = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.readString(err).contains("meshcap: capturing")) {
-            assertTrue(meshcap.isAlive() && System.nanoTime() < deadline, "did not start: " + Files.readString(err));
-            Thread.sleep(50);
-        }
+    /** meshcap in a child JVM (so it can be signalled); returns once every leg listens. */
+    private ChildMeshcap captureInChildJvm(List<String> jvmOptions, String... args) throws Exception {
+        ChildMeshcap meshcap = ChildMeshcap.start(dir, jvmOptions, List.of(args));
+        meshcap.awaitErr("meshcap: capturing", Duration.ofSeconds(30));
         return meshcap;
     }
 
     @Test
     void ctrlCLeavesAValidMergedFileAndNoProcesses() throws Exception {
         Path out = dir.resolve("interrupted.pcapng");
-        Process meshcap = captureInChildJvm(dir.resolve("err.txt"), List.of(),
+        ChildMeshcap meshcap = captureInChildJvm(List.of(),
                 "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o", out.toString());
         Ledger ledger = LAB.traffic(2, 2);
         // Right after the last call: what the legs have not written yet must still reach the file.
-        assertEquals(0, CommandRunner.run(List.of("kill", "-INT", Long.toString(meshcap.pid()))).exitCode());
-        assertTrue(meshcap.waitFor(60, TimeUnit.SECONDS), "meshcap did not stop on SIGINT");
-        String err = Files.readString(dir.resolve("err.txt"));
+        meshcap.signal("INT");
+        meshcap.await(Duration.ofSeconds(60));
+        String err = meshcap.err();
         assertTrue(err.contains("meshcap: wrote " + out), err);
         Tshark.run(List.of("capinfos", out.toString()));
         assertEquals(wholeCallsPerLeg(everyCallPerLeg(ledger)), handshakesAndClosesPerLeg(out),
@@ -252,7 +245,7 @@ class CaptureCommandLabTest {
     void sigkillOfMeshcapTakesEveryTcpdumpItStartedWithIt() throws Exception {
         // The child's temporary directory is the test's own, so whatever it leaves there is its own.
         Path tmp = Files.createDirectory(dir.resolve("tmp"));
-        Process meshcap = captureInChildJvm(dir.resolve("err.txt"), List.of("-Djava.io.tmpdir=" + tmp),
+        ChildMeshcap meshcap = captureInChildJvm(List.of("-Djava.io.tmpdir=" + tmp),
                 "capture", "sidecar", "--netns", LAB.topology().podNamespace(), "-o",
                 dir.resolve("killed.pcapng").toString());
         // Only this child's own tcpdumps: other tests run tcpdump at the same time.
@@ -260,8 +253,8 @@ class CaptureCommandLabTest {
                 .filter(p -> p.info().command().orElse("").endsWith("/tcpdump")).toList();
         try {
             assertEquals(4, tcpdumps.size(), "one tcpdump per leg: " + tcpdumps);
-            meshcap.destroyForcibly();
-            assertTrue(meshcap.waitFor(30, TimeUnit.SECONDS), "the JVM did not die on SIGKILL");
+            meshcap.stop(true);
+            meshcap.await(Duration.ofSeconds(30));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
             while (tcpdumps.stream().anyMatch(CaptureCommandLabTest::running) && System.nanoTime() < deadline) {
                 Thread.sleep(20);

@@ -13,11 +13,13 @@ import io.meshcap.lab.LabFixture;
 import io.meshcap.lab.LabTopology;
 import io.meshcap.lab.Ledger;
 import io.meshcap.lab.LedgerEntry;
+import io.meshcap.testing.ChildMeshcap;
 import io.meshcap.testing.Tshark;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -121,25 +123,16 @@ class CliFlagsLabTest {
     @Test
     void aRingKeepsCapturingPastMaxSizeAndKeepsTheNewestCalls() throws Exception {
         Path out = dir.resolve("ring.pcapng");
-        Path err = dir.resolve("ring-err.txt");
         // An inbound call is 2-7 KB on lo: fifty of them are about twice what a ring of two 64 KiB files keeps.
-        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "capture", "inbound-plain",
+        ChildMeshcap meshcap = ChildMeshcap.start(dir, List.of("capture", "inbound-plain",
                 "--netns", LAB.topology().podNamespace(), "--max-size", "64K", "--ring", "2", "-o", out.toString()));
-        Process meshcap = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.readString(err).contains("meshcap: capturing") && meshcap.isAlive()
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(Files.readString(err).contains("meshcap: capturing"), Files.readString(err));
+            meshcap.awaitErr("meshcap: capturing", Duration.ofSeconds(60));
             Ledger ledger = LAB.traffic(50, 0);
-            assertTrue(meshcap.isAlive(), "the leg went on past --max-size: " + Files.readString(err));
-            new ProcessBuilder("kill", "-INT", Long.toString(meshcap.pid())).start().waitFor();
-            assertTrue(meshcap.waitFor(60, TimeUnit.SECONDS), "meshcap did not stop on Ctrl-C");
-            assertTrue(Files.readString(err).contains("meshcap: wrote " + out), Files.readString(err));
+            assertTrue(meshcap.isAlive(), "the leg went on past --max-size: " + meshcap.err());
+            meshcap.signal("INT");
+            meshcap.await(Duration.ofSeconds(60));
+            assertTrue(meshcap.err().contains("meshcap: wrote " + out), meshcap.err());
 
             Set<String> seen = Tshark.tcpDirectionsPerInterface(out).values().stream().flatMap(Set::stream)
                     .collect(java.util.stream.Collectors.toSet());
@@ -152,7 +145,7 @@ class CliFlagsLabTest {
             assertTrue(Files.size(out) < 3 * 64 * 1024, "two files of 64 KiB and the pcapng around them: "
                     + Files.size(out));
         } finally {
-            meshcap.destroyForcibly();
+            meshcap.stop(true);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * meshcap as a user runs it: the real CLI in a JVM of its own (so signals, exit codes and the JVM's own exit are
@@ -36,8 +37,15 @@ public final class ChildMeshcap {
      * handler for it, and Ctrl-C would not reach meshcap at all.
      */
     public static ChildMeshcap start(Path directory, List<String> args) throws IOException {
+        return start(directory, List.of(), args);
+    }
+
+    /** The same, with options for the child's JVM (e.g. {@code -Djava.io.tmpdir=DIR}). */
+    public static ChildMeshcap start(Path directory, List<String> jvmOptions, List<String> args) throws IOException {
         List<String> argv = new ArrayList<>(List.of("env", "--default-signal=INT",
-                ProcessHandle.current().info().command().orElse("java"), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "io.meshcap.cli.Main"));
+                ProcessHandle.current().info().command().orElse("java"), "-XX:TieredStopAtLevel=1"));
+        argv.addAll(jvmOptions);
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.meshcap.cli.Main"));
         argv.addAll(args);
         Path stderr = directory.resolve("stderr.txt");
         Process process = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -47,6 +55,15 @@ public final class ChildMeshcap {
 
     public long pid() {
         return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The processes it started (env execs the JVM, so these are meshcap's own). */
+    public Stream<ProcessHandle> descendants() {
+        return process.descendants();
     }
 
     /** What it has printed on stderr so far. */
