@@ -10,6 +10,7 @@ import io.meshcap.net.Cidr;
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -95,5 +96,64 @@ class FilterBuilderTest {
     @Test
     void portRangeAcceptsTheProcFileFormat() {
         assertEquals(new PortRange(32768, 60999), PortRange.parse("32768\t60999\n"));
+    }
+
+    @Test
+    void aFlagThatGivesTwoValuesIsNamedOnceWithWhatItGivesDirectly() {
+        FilterInputs noPod = new FilterInputs(List.of(), List.of(), PortRange.LINUX_DEFAULT_EPHEMERAL, true, 15001,
+                List.of());
+        assertEquals("preset outbound-plain needs --pod-ip (the pod's address)", assertThrows(MeshcapException.class,
+                () -> FilterBuilder.build(CATALOGUE.preset("outbound-plain"), noPod, null)).getMessage());
+    }
+
+    @Test
+    void anExtraFilterThatLeavesNothingOfThePresetsIsRejectedAsTheCombination() {
+        // Each part compiles alone; together they reject every packet, which libpcap refuses.
+        MeshcapException error = assertThrows(MeshcapException.class, () -> FilterBuilder.build(
+                CATALOGUE.preset("inbound-plain"), sidecar("198.18.0.2"), "not port 8080"));
+        assertEquals("preset inbound-plain with --extra-filter: libpcap rejects the filter: expression rejects all"
+                + " packets" + System.lineSeparator() + "  filter: ((dst host 198.18.0.2 and dst port 8080) or (src host"
+                + " 198.18.0.2 and src port 8080)) and (not port 8080)", error.getMessage());
+        // A cluster capture leaves the check to the pod's tcpdump.
+        assertEquals("((dst host 198.18.0.2 and dst port 8080) or (src host 198.18.0.2 and src port 8080)) and (not"
+                + " port 8080)", FilterBuilder.build(CATALOGUE.preset("inbound-plain"), sidecar("198.18.0.2"),
+                "not port 8080", FilterCheck.WHERE_IT_RUNS).expression());
+    }
+
+    @Test
+    void aPresetTemplateLibpcapRejectsIsNamedByItsPreset(@TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("presets.json"), """
+                {"interfaces": {"eth0": {"capturePoint": "wire", "redirect": "before"}},
+                 "presets": [{"name": "typo", "role": "sidecar", "interface": "eth0",
+                              "template": "dst host ${podIp} and prot 8080", "summary": "s",
+                              "capturePointDetail": "d", "shows": "x", "doesNotShow": "y"}]}
+                """);
+        Preset typo = PresetCatalogue.load(dir).preset("typo");
+        assertEquals("dst host ${podIp} and prot 8080", typo.template().toString());
+        MeshcapException error = assertThrows(MeshcapException.class,
+                () -> FilterBuilder.build(typo, sidecar("198.18.0.2"), null));
+        assertTrue(error.getMessage().startsWith("preset typo: libpcap rejects the filter: "), error.getMessage());
+        assertTrue(error.getMessage().endsWith("  filter: dst host 198.18.0.2 and prot 8080"), error.getMessage());
+    }
+
+    @Test
+    void aCompiledFilterKeepsItsExpressionAndJudgesPackets() {
+        // An Ethernet frame carrying IPv4 TCP (EtherType 0x0800, protocol 6), cut after the IP header.
+        byte[] tcp = new byte[34];
+        tcp[12] = 0x08;
+        tcp[14] = 0x45;
+        tcp[23] = 6;
+        try (BpfCompiler.CompiledFilter filter = BpfCompiler.compile("tcp", 1, "test")) {
+            assertEquals("tcp", filter.expression());
+            assertTrue(filter.matches(tcp));
+            tcp[23] = 17;
+            assertTrue(!filter.matches(tcp), "UDP is not TCP");
+        }
+    }
+
+    @Test
+    void eachPlaceholderIsTheNameATemplateWrites() {
+        assertEquals("podIp", FilterParameter.POD_IP.placeholder());
+        assertEquals("clusterNets", FilterParameter.CLUSTER_NETS.placeholder());
     }
 }

@@ -53,4 +53,56 @@ class PresetCatalogueTest {
         Files.writeString(dir.resolve("presets.json"), "{ not json");
         assertEquals(MeshcapException.Kind.USAGE, assertThrows(MeshcapException.class, () -> PresetCatalogue.load(dir)).kind());
     }
+
+    private static final String DNS_ONLY = """
+            {"interfaces": {"eth0": {"capturePoint": "wire", "redirect": "before"}},
+             "presets": [{"name": "dns", "role": "sidecar", "interface": "eth0",
+                          "template": "udp port 53 and host ${podIp}", "summary": "s",
+                          "capturePointDetail": "d", "shows": "x", "doesNotShow": "y"}]}
+            """;
+
+    private static List<String> names(java.util.Collection<Preset> presets) {
+        return presets.stream().map(Preset::name).toList();
+    }
+
+    @Test
+    void aGroupStandsForItsMembersInOrderAndAPresetForItself() {
+        PresetCatalogue catalogue = PresetCatalogue.bundled();
+        assertEquals(List.of("sidecar", "gateway"), List.copyOf(catalogue.groupNames()));
+        assertTrue(catalogue.isGroup("gateway"));
+        assertFalse(catalogue.isGroup("gateway-upstream"));
+        assertEquals(List.of("gateway-downstream", "gateway-upstream"), names(catalogue.resolve("gateway")));
+        assertEquals(List.of("outbound-mtls"), names(catalogue.resolve("outbound-mtls")));
+        MeshcapException unknown = assertThrows(MeshcapException.class, () -> catalogue.resolve("sidcar"));
+        assertEquals(MeshcapException.Kind.USAGE, unknown.kind());
+        assertEquals("unknown preset or group 'sidcar'; known presets: inbound-mtls, inbound-plain, outbound-plain,"
+                + " outbound-mtls, gateway-downstream, gateway-upstream; groups of presets (for meshcap capture):"
+                + " sidecar, gateway", unknown.getMessage());
+    }
+
+    @Test
+    void aCatalogueWithoutGroupsListsOnlyItsPresets(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("presets.json"), DNS_ONLY);
+        PresetCatalogue catalogue = PresetCatalogue.bundledOr(dir);
+        assertEquals(List.of("dns"), names(catalogue.presets()));
+        assertEquals(List.of(), List.copyOf(catalogue.groupNames()));
+        assertEquals("unknown preset or group 'sidecar'; known presets: dns",
+                assertThrows(MeshcapException.class, () -> catalogue.resolve("sidecar")).getMessage());
+        assertEquals(6, PresetCatalogue.bundledOr(null).presets().size(), "no directory: the bundled catalogue");
+    }
+
+    @Test
+    void aBrokenCatalogueNamesThePlaceOfTheFault(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("presets.json");
+        Files.writeString(file, "{\n  \"presets\": [,]\n}");
+        String notJson = assertThrows(MeshcapException.class, () -> PresetCatalogue.load(dir)).getMessage();
+        assertTrue(notJson.matches(java.util.regex.Pattern.quote(file.toString())
+                + ": line 2, column \\d+: not valid JSON \\(.+\\)"), notJson);
+
+        // The second preset has no name: it is counted instead.
+        Files.writeString(file, DNS_ONLY.replace("}]}", "}, {\"role\": \"sidecar\", \"interface\": \"eth0\","
+                + " \"template\": \"udp\"}]}"));
+        assertEquals(file + ": preset #2: missing \"name\"",
+                assertThrows(MeshcapException.class, () -> PresetCatalogue.load(dir)).getMessage());
+    }
 }
