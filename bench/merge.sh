@@ -22,9 +22,10 @@ DIR=${BENCH_DIR:-/tmp/meshcap-bench}
 # producing more than ~2 GB faster than writeback paid seconds of kernel time (dd shows it too), so the
 # headline run writes to tmpfs: OUT_DIR=/dev/shm.
 OUT=${OUT_DIR:-$DIR}/meshcap-bench-out
-# The JVM flags the launcher passes to merge and reassociate (see docs/benchmarks.md), and those to run OLD_JAR
-# with (the flags of its own launcher, e.g. "-XX:+UseSerialGC -Xss512k -Xmn32m" before merge ran without C2).
-JAVA_OPTS=${MESHCAP_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmn32m -XX:TieredStopAtLevel=1}
+# The JVM flags the launcher passes (see docs/benchmarks.md); re-association also gets -XX:TieredStopAtLevel=1 as
+# the launcher gives it (meshcap_java below). OLD_JAR runs with OLD_JAVA_OPTS for every command: the flags its own
+# launcher passed (before re-association ran without C2: "-XX:+UseSerialGC -Xss512k -Xmn32m").
+JAVA_OPTS=${MESHCAP_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmn32m}
 OLD_JAVA_OPTS=${OLD_JAVA_OPTS:-$JAVA_OPTS}
 START_MICROS=1795330000000000
 mkdir -p "$DIR"
@@ -44,8 +45,18 @@ cat "$DIR"/*.pcap > /dev/null
 # and CPU): on a loaded machine the CPU ratio is the steadier one.
 LABELS=(); COMMANDS=(); PEERS=()
 add() { LABELS+=("$1"); COMMANDS+=("$2"); PEERS+=("${3:-}"); } # LABEL COMMAND [PEER'S LABEL]
-MESHCAP="java $JAVA_OPTS -jar '$JAR'"
+meshcap_java() { # ARGS...: the java command line ./meshcap runs for these arguments
+  local jit=""
+  case "$1" in
+    merge) [[ " $* " != *" --reassociate "* ]] || jit="-XX:TieredStopAtLevel=1" ;;
+    reassociate | streams) jit="-XX:TieredStopAtLevel=1" ;;
+  esac
+  echo "java $JAVA_OPTS $jit -jar '$JAR' $*"
+}
 OLD_MESHCAP="java $OLD_JAVA_OPTS -jar '$OLD_JAR'"
+add_new() { # LABEL ARGS [PEER'S-LABEL]: a meshcap command as the launcher runs it
+  add "$1" "$(meshcap_java $2)" "${3:-}"
+}
 add_old() { # LABEL ARGS PEER'S-LABEL: the same meshcap command run with OLD_JAR, when given
   [[ -z "$OLD_JAR" ]] || add "$1 (OLD_JAR)" "$OLD_MESHCAP $2" "$3"
 }
@@ -55,23 +66,23 @@ MERGECAP_PCAP="mergecap -F pcap -w out.pcap a.pcap b.pcap"
 EDITCAP="editcap -F pcapng a.pcap out.pcapng (copy to pcapng)"
 add "cat a.pcap b.pcap > out (I/O floor)" "cat '$DIR/a.pcap' '$DIR/b.pcap' > '$OUT'"
 add "$MERGECAP" "mergecap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
-add "meshcap merge a.pcap b.pcap -o out.pcapng" "$MESHCAP merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
+add_new "meshcap merge a.pcap b.pcap -o out.pcapng" "merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
 add_old "meshcap merge a.pcap b.pcap -o out.pcapng" "merge '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
-add "meshcap merge --reassociate a.pcap b.pcap -o out.pcapng" \
-  "$MESHCAP merge --reassociate '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
+add_new "meshcap merge --reassociate a.pcap b.pcap -o out.pcapng" \
+  "merge --reassociate '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
 add_old "meshcap merge --reassociate a.pcap b.pcap -o out.pcapng" \
   "merge --reassociate '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
-add "meshcap merge --reassociate --no-stream-comments (one pass)" \
-  "$MESHCAP merge --reassociate --no-stream-comments '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
+add_new "meshcap merge --reassociate --no-stream-comments (one pass)" \
+  "merge --reassociate --no-stream-comments '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP"
 add "$MERGECAP_PCAP" "mergecap -F pcap -w '$OUT' '$DIR/a.pcap' '$DIR/b.pcap'"
-add "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" \
-  "$MESHCAP merge --format pcap '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP_PCAP"
+add_new "meshcap merge --format pcap a.pcap b.pcap -o out.pcap" \
+  "merge --format pcap '$DIR/a.pcap' '$DIR/b.pcap' -o '$OUT'" "$MERGECAP_PCAP"
 add "$EDITCAP" "editcap -F pcapng '$DIR/a.pcap' '$OUT'"
-add "meshcap reassociate a.pcap -o out.pcapng" "$MESHCAP reassociate '$DIR/a.pcap' -o '$OUT'" "$EDITCAP"
+add_new "meshcap reassociate a.pcap -o out.pcapng" "reassociate '$DIR/a.pcap' -o '$OUT'" "$EDITCAP"
 add_old "meshcap reassociate a.pcap -o out.pcapng" "reassociate '$DIR/a.pcap' -o '$OUT'" "$EDITCAP"
-add "meshcap merge, inputs of half the size" "$MESHCAP merge '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
-add "meshcap merge --reassociate, inputs of half the size" \
-  "$MESHCAP merge --reassociate '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
+add_new "meshcap merge, inputs of half the size" "merge '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
+add_new "meshcap merge --reassociate, inputs of half the size" \
+  "merge --reassociate '$DIR/a-half.pcap' '$DIR/b-half.pcap' -o '$OUT'"
 
 declare -A WALLS CPUS RSS SIZES
 for round in $(seq "$REPEATS"); do

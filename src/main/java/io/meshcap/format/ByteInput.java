@@ -31,7 +31,11 @@ public final class ByteInput implements Closeable {
     public ByteInput(String source, ReadableByteChannel channel, int capacity) {
         this.source = source;
         this.channel = channel;
-        this.buffer = ByteBuffer.allocateDirect(capacity).limit(0);
+        // On the heap rather than direct: copying a record out is then one array copy, where a direct buffer's
+        // bounds and memory-session checks cost more per packet than the copy itself without the optimising
+        // compiler (re-association runs without it, docs/benchmarks.md). The channel reads through a direct buffer
+        // of its own, one extra copy per buffer-full.
+        this.buffer = ByteBuffer.allocate(capacity).limit(0);
     }
 
     public String source() {
@@ -90,7 +94,7 @@ public final class ByteInput implements Closeable {
      * data arrives, not straight to the claimed size, keeps a damaged length field in a short file cheap.
      */
     private void grow(int count) {
-        ByteBuffer larger = ByteBuffer.allocateDirect((int) Math.min(count, 2L * buffer.capacity()))
+        ByteBuffer larger = ByteBuffer.allocate((int) Math.min(count, 2L * buffer.capacity()))
                 .order(buffer.order());
         buffer.flip();
         larger.put(buffer);

@@ -54,9 +54,14 @@ public final class FlowEndpoint {
     }
 
     private static FlowEndpoint at(byte[] data, int at, int length, int port) {
-        return length == IPV4_LENGTH ? new FlowEndpoint(0, bigEndian(data, at, IPV4_LENGTH), false, port)
-                : new FlowEndpoint(bigEndian(data, at, Long.BYTES), bigEndian(data, at + Long.BYTES, Long.BYTES), true,
-                        port);
+        if (length == IPV4_LENGTH) {
+            // Spelt out rather than looped: this runs for most packets, without the optimising compiler.
+            long address = (data[at] & 0xffL) << 24 | (data[at + 1] & 0xff) << 16 | (data[at + 2] & 0xff) << 8
+                    | (data[at + 3] & 0xff);
+            return new FlowEndpoint(0, address, false, port);
+        }
+        return new FlowEndpoint(bigEndian(data, at, Long.BYTES), bigEndian(data, at + Long.BYTES, Long.BYTES), true,
+                port);
     }
 
     public static FlowEndpoint of(InetAddress address, int port) {
