@@ -34,7 +34,7 @@ public final class Checksums {
         int end = from + length;
         int i = from;
         // Eight bytes at a time pays off over a segment, not over a header or an address, where the 16-bit loop below
-        // is cheaper without the optimising compiler (merge and reassociate run without it; docs/benchmarks.md).
+        // is cheaper without the optimising compiler (re-association runs without it; docs/benchmarks.md).
         for (; length >= LONG_RUN && i + Long.BYTES <= end; i += Long.BYTES) {
             long eight = (long) BIG_ENDIAN_LONG.get(data, i);
             sum += (eight >>> Integer.SIZE) + (eight & INT_MASK);
