@@ -135,6 +135,11 @@ public final class LiveMerger {
         final Input input;
         /** Its clock's lag, shared with the other inputs of that clock; null without a clock. */
         final ArrivalLag lag;
+        /**
+         * Its own packets' lag, which a quiet input keeps: a capturer that hands packets over late (a ring block
+         * released on a timeout) stays known as late after the busy inputs of its clock have set a shorter lag.
+         */
+        final ArrivalLag ownLag = new ArrivalLag();
         final ArrayDeque<Arrived> waiting = new ArrayDeque<>();
         List<CaptureInterface> interfaces;
         int[] outputIds;
@@ -145,6 +150,18 @@ public final class LiveMerger {
         Lane(Input input, ArrivalLag lag) {
             this.input = input;
             this.lag = lag;
+        }
+
+        /**
+         * What its clock says it has delivered (see {@link ArrivalLag#deliveredBefore}), by the longer of its clock's
+         * lag and its own; {@link Long#MIN_VALUE} without a clock, or while its clock's lag is not known.
+         */
+        long deliveredByClock(long now, long epochNow) {
+            if (lag == null || !lag.known()) {
+                return Long.MIN_VALUE;
+            }
+            long delivered = lag.deliveredBefore(now, epochNow);
+            return ownLag.known() ? Math.min(delivered, ownLag.deliveredBefore(now, epochNow)) : delivered;
         }
 
         /** Every packet its source handed over has been read (and taken by the merge). */
@@ -251,6 +268,7 @@ public final class LiveMerger {
                 lane.read++;
                 if (lane.lag != null) {
                     lane.lag.observe(arrived.lagNanos(), arrived.arrivalNanos());
+                    lane.ownLag.observe(arrived.lagNanos(), arrived.arrivalNanos());
                 }
             } else if (event instanceof Ended ended) {
                 lane.ended = true;
@@ -351,13 +369,13 @@ public final class LiveMerger {
 
         /**
          * No packet stamped before this will come from an input with nothing waiting (late ones aside): the latest it
-         * delivered, or, caught up with its source, how far its clock has advanced less the clock's lag.
+         * delivered, or, caught up with its source, how far its clock has advanced less the lag.
          */
         private long watermark(Lane lane, long now, long epochNow) {
             if (lane.lag == null || !lane.caughtUp()) {
                 return lane.watermark;
             }
-            return Math.max(lane.watermark, lane.lag.deliveredBefore(now, epochNow));
+            return Math.max(lane.watermark, lane.deliveredByClock(now, epochNow));
         }
 
         private void write(Lane lane, Arrived arrived) {
@@ -438,7 +456,7 @@ public final class LiveMerger {
                 if (other.lag == null || !other.caughtUp() || !other.lag.known()) {
                     return Long.MAX_VALUE;
                 }
-                wait = Math.max(wait, time - other.lag.deliveredBefore(now, epochNow));
+                wait = Math.max(wait, time - other.deliveredByClock(now, epochNow));
             }
             return wait;
         }

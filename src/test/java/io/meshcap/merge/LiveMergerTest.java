@@ -271,6 +271,32 @@ class LiveMergerTest {
     }
 
     @Test
+    void aQuietInputWhosePacketsCameLateIsWaitedForAsLongEvenWhenTheBusyOnesOfItsClockComeSooner() throws Exception {
+        Written out = new Written();
+        TestClock clock = new TestClock();
+        try (Leg busy = new Leg(); Leg quiet = new Leg()) {
+            CompletableFuture<LiveMerger.Outcome> merge = mergeOnOneClock(Duration.ofMinutes(10), clock, out, busy, quiet);
+            await(() -> out.interfaces.size() == 2, "interfaces");
+            clock.millis = 100;
+            quiet.send(0); // 100 ms after its capture, as a ring block handed over on its timeout
+            busy.send(1);
+            advanceUntil(clock, 10_000, () -> out.records.size() == 2, "the first two packets");
+            // Two spans later the clock's lag is the busy leg's 2 ms; the quiet leg's own stays 100 ms.
+            for (long at : new long[] {20_000, 30_000}) {
+                clock.millis = at;
+                busy.send(at - 2);
+                long written = out.records.size() + 1;
+                advanceUntil(clock, at + 10_000, () -> out.records.size() == written, "busy@" + (at - 2));
+                assertTrue(clock.millis >= at - 2 + 100 + 20, "waited for the quiet leg's own lag: " + clock.millis);
+            }
+            quiet.close();
+            busy.close();
+            assertEquals(0, merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).late());
+            assertEquals(List.of("b@0", "a@1", "a@19998", "a@29998"), out.packets());
+        }
+    }
+
+    @Test
     void anInputWithAPacketStillOnItsWayHoldsTheOthersWhateverTheClockSays() throws Exception {
         Written out = new Written();
         TestClock clock = new TestClock();
