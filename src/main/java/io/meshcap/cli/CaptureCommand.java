@@ -138,8 +138,10 @@ final class CaptureCommand implements Callable<Integer> {
     String live;
 
     @Option(names = "--reorder-window", paramLabel = "TIME", converter = Quantities.DurationConverter.class,
-            description = "With -o - or --live: how long a packet may wait for earlier packets of other legs before"
-                    + " it is streamed (0ms to 60s); later ones are still streamed, marked late. Default: 200ms.")
+            description = "With -o - or --live: the longest a packet may wait for earlier packets of other legs before"
+                    + " it is streamed (0ms to 60s); an idle leg whose capturer has handed everything over holds it only"
+                    + " as long as its packets take to arrive. Later ones are still streamed, marked late."
+                    + " Default: 200ms.")
     Duration reorderWindow;
 
     @Option(names = "--duration", paramLabel = "TIME", converter = Quantities.DurationConverter.class,
