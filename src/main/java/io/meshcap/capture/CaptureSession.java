@@ -14,11 +14,14 @@ import io.meshcap.reassoc.ReassociationStats;
 import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.reassoc.StreamTable;
 import io.meshcap.text.Sizes;
+import io.meshcap.tls.KeyFeed;
 import io.meshcap.tls.KeyLog;
+import io.meshcap.tls.KeyLogTail;
 import io.meshcap.tls.SecretsWriter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,6 +55,7 @@ public final class CaptureSession {
     /**
      * TLS key logs (NSS format) to put into the merged file, read when the capture ends: whoever writes them (Envoy,
      * the lab's sidecars) adds keys while the capture runs. A key log that is missing by then is reported, not fatal.
+     * A live stream reads them as they grow.
      */
     public CaptureSession withTlsKeyLogs(List<Path> files) {
         this.tlsKeyLogs = List.copyOf(files);
@@ -108,6 +112,9 @@ public final class CaptureSession {
         List<SpooledLeg> spooled;
         LiveStream.Outcome streamed = null;
         try (LiveStream stream = live) {
+            if (stream != null) {
+                stream.readingKeys(keyFeeds());
+            }
             spooled = new CaptureEngine(source, spool.path(), new StatusLine(err, terminal), timing)
                     .streamingTo(live).run(legs, duration, stop, workload);
             if (stream != null) {
@@ -177,6 +184,19 @@ public final class CaptureSession {
         return new Result(output, spooled, List.of(), streamed.reassoc(), streams, streamed);
     }
 
+    /** The key logs' files and the source's own key logs, read as they grow for the live stream. */
+    private List<KeyFeed> keyFeeds() {
+        List<KeyFeed> feeds = new ArrayList<>();
+        tlsKeyLogs.forEach(file -> feeds.add(new KeyLogTail(file, warning -> {
+            synchronized (err) {
+                err.println("meshcap: warning: " + warning);
+                err.flush();
+            }
+        })));
+        feeds.addAll(source.keyFeeds());
+        return feeds;
+    }
+
     /** What the live stream held. */
     private void reportStream(LiveStream.Outcome streamed) {
         if (streamed != null) {
@@ -184,8 +204,26 @@ public final class CaptureSession {
                     + (streamed.late() > 0 ? ", " + streamed.late() + " of them late (marked in their comment)" : "")
                     + (streamed.leftOut() > 0 ? "; " + streamed.leftOut() + " left out: the reader was slower than the"
                             + " capture" : ""));
+            if (streamed.keys() != null) {
+                reportStreamedKeys(streamed.keys());
+            }
         }
         err.flush();
+    }
+
+    /** The keys the live stream carried, what that means for whoever gets it, and connections that waited for keys. */
+    private void reportStreamedKeys(LiveKeysWriter.Outcome keys) {
+        if (keys.keyLines() > 0) {
+            err.println("meshcap: the live stream carried " + keys.keyLines() + " TLS key log line"
+                    + (keys.keyLines() == 1 ? "" : "s") + ", each before the packets that need it: anyone who has the"
+                    + " stream can read the encrypted connections in it");
+        }
+        if (keys.connectionsHeld() > 0) {
+            err.println("meshcap: " + keys.connectionsHeld() + " TLS connection" + (keys.connectionsHeld() == 1 ? ""
+                    : "s") + " waited in the stream for their keys (at most " + LiveKeysWriter.HOLD.toSeconds() + " s)"
+                    + (keys.releasedWithoutKeys() == 0 ? "" : "; " + keys.releasedWithoutKeys() + " got none in time"
+                            + " and went out without them (marked in their comment)"));
+        }
     }
 
     /** What the merge did, and the writer that knows which keys went into the file. */

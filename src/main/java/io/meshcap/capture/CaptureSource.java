@@ -1,8 +1,10 @@
 package io.meshcap.capture;
 
+import io.meshcap.tls.KeyFeed;
 import io.meshcap.tls.KeyLog;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
 
 /**
  * Runs legs for one kind of target (a local network namespace, a Kubernetes pod, ...). Set-up that the
@@ -24,6 +26,14 @@ public interface CaptureSource extends AutoCloseable {
      */
     default KeyLog loggedKeys() {
         return KeyLog.empty();
+    }
+
+    /**
+     * Where the target's own TLS endpoints log keys while the legs run, for the live stream to read as they come;
+     * asked once the source is set up, before the legs start. Empty for a target that logs none.
+     */
+    default List<KeyFeed> keyFeeds() {
+        return List.of();
     }
 
     /** Undoes everything set-up did. Idempotent, and safe to call from another thread while legs run. */

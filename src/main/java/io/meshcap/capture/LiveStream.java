@@ -2,6 +2,7 @@ package io.meshcap.capture;
 
 import io.meshcap.MeshcapException;
 import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.merge.LiveMerger;
 import io.meshcap.merge.RecordTransform;
@@ -10,11 +11,14 @@ import io.meshcap.reassoc.ReassociationStats;
 import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.reassoc.RedirectReassociator;
 import io.meshcap.sys.PipeEnd;
+import io.meshcap.tls.KeyFeed;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The capture as one pcapng stream while it runs ({@code capture ... -o -}, {@code --live}): a stage beside the
@@ -22,9 +26,11 @@ import java.util.List;
  * time order within the reorder window, re-associates them with the same {@link RedirectReassociator} the complete
  * file uses, and writes them with the same pcapng writer, flushed as packets go out.
  *
- * <p>What needs the whole capture stays out of the stream: the comment on each connection's first packet naming its
- * leg and its join (the stitcher must see a connection's future for that), and TLS keys (read when the capture
- * ends). Those go into the complete file and the summary.
+ * <p>TLS keys logged while the capture runs ({@code --tls-keylog} files, a pod's sidecar with {@code --decrypt}) are
+ * read as they come and written ahead of the packets that need them ({@link LiveKeysWriter}), so a viewer decrypts
+ * with no settings. What needs the whole capture stays out of the stream: the comment on each connection's first
+ * packet naming its leg and its join (the stitcher must see a connection's future for that); it goes into the
+ * complete file and the summary.
  *
  * <p>When the reader goes away (the pipe breaks: Wireshark closed), the stream asks the capture to stop; the capture
  * then stops its legs and removes what it set up as after Ctrl-C, and {@link Outcome#readerGone()} says why it ended.
@@ -34,6 +40,10 @@ public final class LiveStream implements AutoCloseable {
     /** How far a leg's copy may fall behind the stream before its packets are left out of it (not out of its file). */
     private static final long FEED_LIMIT = 64L << 20;
     private static final Duration READER_WATCH = Duration.ofMillis(200);
+    /** How often the key reader looks at its feeds (each is read at its own period) and at held connections. */
+    private static final Duration KEY_TICK = Duration.ofMillis(100);
+    /** How long the stream's end waits for the capture source to close, which reads a pod's last keys. */
+    private static final Duration LAST_KEYS_WAIT = Duration.ofSeconds(90);
 
     private final OutputTarget target;
     private final Duration window;
@@ -41,6 +51,9 @@ public final class LiveStream implements AutoCloseable {
     private final PrintWriter err;
     private final List<LegFeed> feeds = new ArrayList<>();
     private final List<LiveMerger.Input> inputs = new ArrayList<>();
+    private final CountDownLatch sourceClosed = new CountDownLatch(1);
+    private List<KeyFeed> keyFeeds = List.of();
+    private volatile LiveKeysWriter.Outcome keyed;
     private Thread thread;
     private volatile String readerGone;
     private volatile RuntimeException failure;
@@ -76,7 +89,16 @@ public final class LiveStream implements AutoCloseable {
      * @param reassoc    what re-association changed in the stream, or null when it was off
      * @param readerGone why the stream ended early (its reader went away), or null
      */
-    public record Outcome(long packets, long late, long leftOut, ReassociationStats reassoc, String readerGone) {
+    public record Outcome(long packets, long late, long leftOut, ReassociationStats reassoc, String readerGone,
+            LiveKeysWriter.Outcome keys) {
+    }
+
+    /**
+     * Also streams the TLS keys these feeds bring while the capture runs, each ahead of the packets that need it;
+     * called before {@link #start}.
+     */
+    void readingKeys(List<KeyFeed> feeds) {
+        this.keyFeeds = List.copyOf(feeds);
     }
 
     /** The copy of leg {@code index} that its spool writes to; called for every leg, in order, before {@link #start}. */
@@ -108,9 +130,15 @@ public final class LiveStream implements AutoCloseable {
         RedirectReassociator reassociator = redirect == null ? null : new RedirectReassociator(redirect, false);
         RecordTransform transform = reassociator == null ? RecordTransform.NONE : reassociator;
         try {
-            merged = target.write(OutputFormat.PCAPNG, writer -> {
+            merged = target.write(OutputFormat.PCAPNG, raw -> {
+                LiveKeysWriter keys = keyFeeds.isEmpty() ? null : new LiveKeysWriter(raw);
+                KeyReader reader = keys == null ? null : new KeyReader(keys);
+                CaptureWriter writer = keys == null ? raw : keys;
+                boolean completed = false;
                 try {
-                    return new LiveMerger(window).merge(inputs, writer, transform);
+                    LiveMerger.Outcome outcome = new LiveMerger(window).merge(inputs, writer, transform);
+                    completed = true;
+                    return outcome;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw MeshcapException.failure("the live stream was interrupted", e);
@@ -118,6 +146,10 @@ public final class LiveStream implements AutoCloseable {
                     if (reassociator != null) {
                         reassociator.finish().forEach(writer::write);
                         stats = reassociator.stats();
+                    }
+                    if (reader != null) {
+                        // After a failure (the reader went away) nothing more is written: no waiting for keys.
+                        keyed = reader.finish(completed);
                     }
                 }
             });
@@ -167,12 +199,67 @@ public final class LiveStream implements AutoCloseable {
     }
 
     /**
+     * Reads the key feeds while the stream runs: each at its period, new keys offered to the writer, and connections
+     * that waited too long for theirs released. At the end it waits for the source to close (a pod's sidecar's last
+     * keys are read then) and reads every feed once more, then writes what still waits.
+     */
+    private final class KeyReader {
+
+        private final LiveKeysWriter keys;
+        private final Thread thread;
+        private volatile boolean ended;
+
+        KeyReader(LiveKeysWriter keys) {
+            this.keys = keys;
+            this.thread = new Thread(this::run, "meshcap-live-keys");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            long[] due = new long[keyFeeds.size()];
+            try {
+                while (!ended) {
+                    long now = System.nanoTime();
+                    for (int i = 0; i < due.length && !ended; i++) {
+                        if (now - due[i] >= 0) {
+                            keys.offer(keyFeeds.get(i).readNew());
+                            due[i] = System.nanoTime() + keyFeeds.get(i).period().toNanos();
+                        }
+                    }
+                    keys.releaseExpired();
+                    Thread.sleep(KEY_TICK.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // Writing failed (the reader went away): the stream's own thread meets the same failure and says it.
+            }
+        }
+
+        /** @param lastKeys whether to wait for the source's last keys and write what waits (the stream ended well) */
+        LiveKeysWriter.Outcome finish(boolean lastKeys) {
+            ended = true;
+            try {
+                thread.join();
+                if (lastKeys && sourceClosed.await(LAST_KEYS_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    keyFeeds.forEach(feed -> keys.offer(feed.readNew()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return lastKeys ? keys.finish() : null;
+        }
+    }
+
+    /**
      * Waits for the stream to write what it holds and end (every leg must have ended); returns how it went.
      *
      * @throws MeshcapException if the stream failed for another reason than its reader going away
      */
     public Outcome finish() throws InterruptedException {
         legsEnded();
+        sourceClosed.countDown();
         if (thread != null) {
             thread.join();
         }
@@ -181,12 +268,13 @@ public final class LiveStream implements AutoCloseable {
         }
         long leftOut = feeds.stream().mapToLong(LegFeed::skipped).sum();
         return new Outcome(merged == null ? 0 : merged.packets(), merged == null ? 0 : merged.late(), leftOut, stats,
-                readerGone);
+                readerGone, keyed);
     }
 
     /** Ends the stream without waiting for it (the capture failed). */
     @Override
     public void close() {
         legsEnded();
+        sourceClosed.countDown();
     }
 }

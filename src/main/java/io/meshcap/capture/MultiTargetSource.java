@@ -1,6 +1,7 @@
 package io.meshcap.capture;
 
 import io.meshcap.MeshcapException;
+import io.meshcap.tls.KeyFeed;
 import io.meshcap.tls.KeyLog;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,6 +40,12 @@ public final class MultiTargetSource implements CaptureSource {
             keys = keys.plus(source.loggedKeys());
         }
         return keys;
+    }
+
+    /** Every target's key feeds. */
+    @Override
+    public List<KeyFeed> keyFeeds() {
+        return byTarget.values().stream().flatMap(source -> source.keyFeeds().stream()).toList();
     }
 
     /** Closes every source at once: each cleans up on its own, so many targets take no longer than one. */

@@ -62,6 +62,21 @@ public record ClientHello(String random, String serverName, List<String> protoco
     }
 
     /**
+     * The client random of a ClientHello that starts at {@code from} (the first bytes a client sent), as 64
+     * lower-case hex digits, or empty when the bytes up to {@code to} are not the start of one. Only the hello's first
+     * 43 bytes are needed (record and handshake headers, version, random), so the first segment is enough.
+     */
+    public static Optional<String> randomAt(byte[] bytes, int from, int to) {
+        int random = from + RECORD_HEADER + HANDSHAKE_HEADER + VERSION_LENGTH;
+        if (random + RANDOM_LENGTH > to || (bytes[from] & 0xff) != CONTENT_HANDSHAKE
+                || (bytes[from + 1] & 0xff) != TLS_MAJOR_VERSION
+                || (bytes[from + RECORD_HEADER] & 0xff) != HANDSHAKE_CLIENT_HELLO) {
+            return Optional.empty();
+        }
+        return Optional.of(HexFormat.of().formatHex(bytes, random, random + RANDOM_LENGTH));
+    }
+
+    /**
      * Parses the first {@code length} bytes a client sent on a connection. The hello may span several TLS
      * records; their handshake bytes are joined.
      */

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshcap.MeshcapException;
 import io.meshcap.istio.EnvoyConfigDump;
 import io.meshcap.istio.KeyLogTargets;
+import io.meshcap.tls.KeyFeed;
 import io.meshcap.tls.KeyLog;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,12 +25,16 @@ import java.util.stream.Collectors;
  * patches differently from what they say (istio/istio#45392), so nothing is assumed. When Istio rejects the
  * filter or never pushes it, the filter is removed and the capture goes on without decryption, saying so.
  * {@link #finish} reads the keys after the legs stopped, then removes the filter and the key file; the source's
- * clean-up calls it, so it runs on every way out (a stop, a failure, a timeout).
+ * clean-up calls it, so it runs on every way out (a stop, a failure, a timeout). While the legs run, a live stream
+ * reads the key file as it grows ({@link #readNew}).
  */
-final class EnvoyKeyLog {
+final class EnvoyKeyLog implements KeyFeed {
 
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofSeconds(1);
+    /** How often a live stream reads the key file: one exec each time, as often as Envoy flushes the file. */
+    private static final Duration LIVE_PERIOD = Duration.ofSeconds(1);
+    private static final Duration LIVE_READ_TIMEOUT = Duration.ofSeconds(10);
     /**
      * Envoy writes files through a buffer that Istio has it flush every second ({@code --file-flush-interval-msec
      * 1000}): keys of the last connections are in the file this long after their handshake.
@@ -50,6 +55,9 @@ final class EnvoyKeyLog {
     private boolean created;
     private Instant since;
     private KeyLog keys = KeyLog.empty();
+    private boolean finished;
+    /** Bytes of the key file a live stream has read; -1 once reading it failed for good. */
+    private long liveOffset;
 
     EnvoyKeyLog(ClusterRun run, PodExec exec, PodInfo pod) {
         this.run = run;
@@ -253,7 +261,50 @@ final class EnvoyKeyLog {
         if (since != null && created) {
             keys = read(legsStopped);
         }
+        finished = true;
         remove();
+    }
+
+    /**
+     * For a live stream: the keys Envoy logged since the last call, read in istio-proxy from where the last read ended
+     * ({@code tail -c +N}, so only new bytes cross the API), whole lines only. Once {@link #finish} has read the whole
+     * file, those keys (the stream writes each line once). Nothing before key logging took effect, after a stop
+     * request, or once tail failed to run (said once: the keys still go into the complete capture).
+     */
+    @Override
+    public synchronized KeyLog readNew() {
+        if (finished) {
+            return keys;
+        }
+        if (since == null || !created || liveOffset < 0) {
+            return KeyLog.empty();
+        }
+        CommandResult tail;
+        try {
+            tail = exec.run(proxy, ProxyArgv.readFrom(path, liveOffset), LIVE_READ_TIMEOUT);
+        } catch (MeshcapException e) {
+            // Stopping, or a slow API server: the next read, or the one at the end, gets these keys.
+            return KeyLog.empty();
+        }
+        if (tail.executableMissing()) {
+            liveOffset = -1;
+            say("warning", "the live stream cannot read the key log while capturing: container " + proxy.container()
+                    + " has no tail; its keys go into the capture file when it ends");
+            return KeyLog.empty();
+        }
+        if (!tail.ok()) {
+            // Envoy creates the file with the first key it logs.
+            return KeyLog.empty();
+        }
+        String text = tail.stdout().substring(0, tail.stdout().lastIndexOf('\n') + 1);
+        byte[] lines = text.getBytes(StandardCharsets.UTF_8);
+        liveOffset += lines.length;
+        return KeyLog.parse("key log of pod " + pod.ref(), lines);
+    }
+
+    @Override
+    public Duration period() {
+        return LIVE_PERIOD;
     }
 
     /** The keys {@link #finish} read; empty before, and when key logging never took effect. */

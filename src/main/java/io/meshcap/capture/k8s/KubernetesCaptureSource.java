@@ -7,6 +7,7 @@ import io.meshcap.capture.LegStops;
 import io.meshcap.capture.StopSignal;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.sys.CommandRunner;
+import io.meshcap.tls.KeyFeed;
 import io.meshcap.tls.KeyLog;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -186,6 +187,16 @@ public final class KubernetesCaptureSource implements CaptureSource {
     public KeyLog loggedKeys() {
         EnvoyKeyLog current = keyLog;
         return current == null ? KeyLog.empty() : current.keys();
+    }
+
+    /**
+     * With --decrypt, once key logging took effect: the sidecar's key file, read while the legs run (for the live
+     * stream) from where the last read ended, and after the source closed the keys read then.
+     */
+    @Override
+    public List<KeyFeed> keyFeeds() {
+        EnvoyKeyLog current = keyLog;
+        return current == null || current.since().isEmpty() ? List.of() : List.of(current);
     }
 
     /**

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Commands run in the istio-proxy container for TLS key logging, as argv lists (no shell): Istio's own agent reads
- * Envoy's configuration; the key log file is read and removed with the image's cat and rm.
+ * Envoy's configuration; the key log file is read (while capturing: from where the last read ended) and removed with the image's cat, tail
+ * and rm.
  */
 public final class ProxyArgv {
 
@@ -19,6 +20,11 @@ public final class ProxyArgv {
     /** Prints {@code path}. */
     public static List<String> read(String path) {
         return List.of("cat", path);
+    }
+
+    /** Prints {@code path} from byte {@code offset} on (0: all of it). */
+    public static List<String> readFrom(String path, long offset) {
+        return List.of("tail", "-c", "+" + (offset + 1), path);
     }
 
     /** Removes {@code path} if it is there. */

@@ -1,0 +1,132 @@
+package io.meshcap.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureReader;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.DecryptionSecrets;
+import io.meshcap.format.OutputFormat;
+import io.meshcap.format.SectionInfo;
+import io.meshcap.testing.OpensslTls;
+import io.meshcap.testing.Tshark;
+import io.meshcap.tls.KeyLog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The live stream's TLS keys against real TLS 1.3 (OpenSSL's s_server and s_client, their own key log) and tshark as
+ * the judge, reading with no settings: keys that come after a connection's ClientHello still decrypt it, because its
+ * packets wait for them; keys that never come release the packets after the bound, marked.
+ */
+class LiveKeysWriterTest {
+
+    private static final int CALLS = 3;
+
+    @TempDir
+    static Path recordings;
+    @TempDir
+    Path dir;
+
+    private static OpensslTls.Recorded recorded;
+
+    @BeforeAll
+    static void record() throws Exception {
+        recorded = OpensslTls.record(recordings, CALLS);
+    }
+
+    /** Writes the recorded packets through {@code writer}, the way the live stream does. */
+    private static int copy(CaptureWriter writer) {
+        int packets = 0;
+        try (CaptureReader reader = CaptureFormats.open(recorded.capture())) {
+            writer.describeSection(SectionInfo.NONE);
+            reader.interfaces().forEach(writer::addInterface);
+            for (CaptureRecord record = reader.next(); record != null; record = reader.next()) {
+                writer.write(record);
+                packets++;
+            }
+        }
+        return packets;
+    }
+
+    private static List<String> requests(Path file) {
+        return Tshark.fields(file, "http.request", "http.request.uri").stream().map(row -> row.get(0)).toList();
+    }
+
+    @Test
+    void keysThatComeAfterTheClientHelloStillDecryptBecauseTheConnectionWaitsForThem() {
+        Path out = dir.resolve("held.pcapng");
+        AtomicLong clock = new AtomicLong();
+        LiveKeysWriter writer = new LiveKeysWriter(CaptureFormats.create(out, OutputFormat.PCAPNG, "test"),
+                Duration.ofSeconds(5), clock::get);
+        int packets = copy(writer);
+        clock.addAndGet(Duration.ofSeconds(2).toNanos());
+        writer.releaseExpired();
+        writer.offer(KeyLog.read(recorded.keyLog()));
+        LiveKeysWriter.Outcome outcome = writer.finish();
+        writer.close();
+
+        assertEquals(recorded.requests(), requests(out), "tshark decrypts every call, with no settings");
+        assertEquals(packets, Tshark.count(out), "every packet is written");
+        assertEquals(new LiveKeysWriter.Outcome(5 * CALLS, CALLS, 0), outcome);
+        List<List<String>> comments = Tshark.fields(out, "frame.comment", "frame.comment");
+        assertEquals(CALLS, comments.size(), comments.toString());
+        assertTrue(comments.stream().allMatch(row -> row.get(0).equals("meshcap: held back 2.0 s until this TLS"
+                + " connection's keys came (they are in the block before)")), comments.toString());
+    }
+
+    @Test
+    void withoutHoldingTheSameKeysAfterTheServerHelloDecryptNothing() {
+        // Why the writer holds: the same packets and keys, the keys' block simply written after the packets.
+        Path out = dir.resolve("unheld.pcapng");
+        try (CaptureWriter writer = CaptureFormats.create(out, OutputFormat.PCAPNG, "test")) {
+            copy(writer);
+            writer.write(new DecryptionSecrets(DecryptionSecrets.TLS_KEY_LOG, KeyLog.read(recorded.keyLog())
+                    .toBytes()));
+        }
+
+        assertEquals(List.of(), requests(out));
+    }
+
+    @Test
+    void keysThatNeverComeReleaseTheConnectionsAfterTheBoundMarkedAndInOrder() {
+        Path out = dir.resolve("never.pcapng");
+        AtomicLong clock = new AtomicLong();
+        LiveKeysWriter writer = new LiveKeysWriter(CaptureFormats.create(out, OutputFormat.PCAPNG, "test"),
+                Duration.ofSeconds(5), clock::get);
+        int packets = copy(writer);
+        clock.addAndGet(Duration.ofMillis(4900).toNanos());
+        writer.releaseExpired();
+        writer.flush();
+        int beforeTheBound = Tshark.count(out);
+        clock.addAndGet(Duration.ofMillis(100).toNanos());
+        writer.releaseExpired();
+        LiveKeysWriter.Outcome outcome = writer.finish();
+        writer.close();
+
+        assertEquals(4 * CALLS, beforeTheBound, "each connection's handshake and ClientHello: the rest waits");
+        assertEquals(packets, Tshark.count(out));
+        assertEquals(new LiveKeysWriter.Outcome(0, CALLS, CALLS), outcome);
+        assertEquals(List.of(), requests(out));
+        List<List<String>> comments = Tshark.fields(out, "frame.comment", "frame.comment");
+        assertTrue(comments.size() == CALLS && comments.stream().allMatch(row -> row.get(0).equals("meshcap: held"
+                + " back 5.0 s for this TLS connection's keys; none came, so it is written without them")),
+                comments.toString());
+        Map<String, List<String>> timesPerConnection = new TreeMap<>();
+        Tshark.fields(out, "tcp", "tcp.stream", "frame.time_epoch").forEach(row -> timesPerConnection
+                .computeIfAbsent(row.get(0), stream -> new ArrayList<>()).add(row.get(1)));
+        assertEquals(CALLS, timesPerConnection.size());
+        timesPerConnection.forEach((stream, times) -> assertEquals(times.stream().sorted().toList(), times,
+                "each connection's packets stay in time order: " + stream));
+    }
+}
