@@ -13,15 +13,24 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.meshcap.cli.CliRun;
+import io.meshcap.format.CaptureBlock;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureReader;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.DecryptionSecrets;
+import io.meshcap.sys.CommandRunner;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +48,8 @@ class DecryptCaptureCliTest {
     private static final String INBOUND_FILTER = "(dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080) or "
             + "(src host (10.244.1.17 or fd00:10:244:1::11) and src port 9080)";
     private static final String RANDOM = "5e".repeat(32);
+    /** How long the live stream's capture runs before its packets come and it ends. */
+    private static final long CAPTURE_MS = 2500;
     private static final String KEYS = "CLIENT_TRAFFIC_SECRET_0 " + RANDOM + " " + "1a".repeat(32) + "\n"
             + "SERVER_TRAFFIC_SECRET_0 " + RANDOM + " " + "2b".repeat(32) + "\n";
 
@@ -77,6 +88,30 @@ class DecryptCaptureCliTest {
         cluster.execReturns(pod, container, ExpectedArgv.release(), "", 0);
         cluster.sidecarLogsKeys(pod, container.substring("meshcap-".length()),
                 "/envoy/config-dump-reviews-key-log.json", KEYS);
+    }
+
+    /**
+     * As {@link #scriptPod}, for a capture that runs a few seconds (its packets come 2.5 s after it listens), with the
+     * sidecar's key file read while it runs: from its start (the keys), then from their end on (nothing new).
+     */
+    private void scriptLivePod(String pod, String container) {
+        cluster.execReturns(pod, container, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.factsReturn(pod, container, Map.of(PodFacts.PORT_RANGE, "32768\t60999\n"));
+        cluster.exec(pod, container, ExpectedArgv.capture("eth0", INBOUND_FILTER))
+                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))
+                .waitFor(5).andEmit(MockCluster.stdoutAfter(CAPTURE_MS, pcap))
+                // Each frame's delay counts from the start of the exec.
+                .waitFor(5).andEmit(MockCluster.stderrAfter(CAPTURE_MS + 5, "20 packets captured\n0 packets dropped"
+                        + " by kernel\n"))
+                .waitFor(5).andEmit(MockCluster.successAfter(CAPTURE_MS + 10))
+                .done().once();
+        cluster.execReturns(pod, container, ExpectedArgv.release(), "", 0);
+        String runId = container.substring("meshcap-".length());
+        cluster.sidecarLogsKeys(pod, runId, "/envoy/config-dump-reviews-key-log.json", KEYS);
+        String keyFile = "/etc/istio/proxy/meshcap-" + runId + "-tls-keys.log";
+        cluster.execReturns(pod, PROXY, List.of("tail", "-c", "+1", keyFile), KEYS, 0);
+        cluster.exec(pod, PROXY, List.of("tail", "-c", "+" + (KEYS.length() + 1), keyFile))
+                .andEmit(new StatusStreamMessage(0)).done().always();
     }
 
     /** A whole run and what the API saw of it. */
@@ -129,6 +164,55 @@ class DecryptCaptureCliTest {
         assertTrue(execs.contains(POD + "/" + PROXY + ": [rm, -f, " + keyFile + "]"), execs.toString());
         assertEquals(List.of(), client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace(NAMESPACE)
                 .list().getItems());
+    }
+
+    @Test
+    void aLiveStreamReadsTheSidecarsKeyFileWhileCapturingAndCarriesItsKeysAheadOfThePackets() throws Exception {
+        Path pipe = temp.resolve("live");
+        CommandRunner.check("mkfifo failed", List.of("mkfifo", pipe.toString()));
+        Path streamed = temp.resolve("streamed.pcapng");
+        Thread viewer = new Thread(() -> {
+            try {
+                Files.copy(pipe, streamed);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, "test-live-viewer");
+        viewer.start();
+        StringWriter err = new StringWriter();
+        CliRun run;
+        FakeKubelet kubelet = new FakeKubelet(cluster, err, this::scriptLivePod);
+        try (kubelet) {
+            run = CliRun.of(err, "capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(), "-o",
+                    temp.resolve("complete.pcapng").toString(), "--live", pipe.toString(), "--duration", "30s",
+                    "--strategy", "ephemeral", "--decrypt");
+        }
+        viewer.join(TimeUnit.SECONDS.toMillis(30));
+
+        assertEquals(0, run.exitCode(), run.toString());
+        String keyFile = "/etc/istio/proxy/" + kubelet.ephemeralContainer() + "-tls-keys.log";
+        List<String> tails = kubelet.execs().stream().filter(exec -> exec.startsWith(POD + "/" + PROXY + ": [tail"))
+                .toList();
+        assertTrue(tails.size() >= 2, "read once a second while capturing: " + tails);
+        assertEquals(POD + "/" + PROXY + ": [tail, -c, +1, " + keyFile + "]", tails.get(0));
+        assertTrue(tails.subList(1, tails.size()).stream().allMatch(tail -> tail.equals(POD + "/" + PROXY
+                + ": [tail, -c, +" + (KEYS.length() + 1) + ", " + keyFile + "]")), "then from where it ended: " + tails);
+        List<CaptureBlock> blocks = new ArrayList<>();
+        try (CaptureReader stream = CaptureFormats.open(streamed)) {
+            for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
+                blocks.add(block);
+            }
+        }
+        List<DecryptionSecrets> secrets = blocks.stream().filter(DecryptionSecrets.class::isInstance)
+                .map(DecryptionSecrets.class::cast).toList();
+        assertEquals(1, secrets.size(), "each key line once: " + blocks);
+        assertEquals(KEYS, new String(secrets.get(0).secrets(), StandardCharsets.US_ASCII));
+        assertTrue(blocks.indexOf(secrets.get(0)) < blocks.indexOf(blocks.stream().filter(CaptureRecord.class::isInstance)
+                .findFirst().orElseThrow()), "the keys come before the packets");
+        assertEquals(20, Tshark.count(streamed));
+        assertTrue(run.err().contains("meshcap: the live stream carried 2 TLS key log lines, each before the packets"
+                + " that need it"), run.err());
+        assertEquals(List.of("POST", "DELETE"), filterChanges(kubelet.log()));
     }
 
     @Test
