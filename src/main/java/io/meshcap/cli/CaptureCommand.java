@@ -174,7 +174,8 @@ final class CaptureCommand implements Callable<Integer> {
     enum Engine { tcpdump, pcap4j }
 
     @Option(names = "--print-plan", description = "Print the legs, filters and commands, and capture nothing. With --pod"
-            + " or --selector the capture helper is still set up, to read each pod's rules, and removed again.")
+            + " or --selector the capture helper is still set up, to read each pod's rules, and removed again. With"
+            + " --decrypt also the EnvoyFilter that would be applied and the checks made; nothing is applied.")
     boolean printPlan;
 
     @Option(names = "--side", paramLabel = "SIDE",
@@ -348,6 +349,9 @@ final class CaptureCommand implements Callable<Integer> {
                     if (printPlan) {
                         PlanPrinter.print(podLegs, leg -> source.describeCapture(leg), redirect,
                                 spec.commandLine().getOut());
+                        if (decrypt.requested) {
+                            source.planKeyLogging().forEach(spec.commandLine().getOut()::println);
+                        }
                     }
                     if (redirect != null) {
                         podLegs.forEach(leg -> redirects.put(leg.label(), redirect));

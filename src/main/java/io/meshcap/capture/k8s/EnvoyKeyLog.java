@@ -99,6 +99,57 @@ final class EnvoyKeyLog implements KeyFeed {
      * @return when the key log was seen in Envoy's configuration; empty when the capture goes on without keys
      */
     synchronized Optional<Instant> start() {
+        Optional<KeyLogTargets> targets = targets();
+        if (targets.isEmpty() || !create(KeyLogFilterSpec.build(pod, run.settings().runId(), targets.get()),
+                targets.get())) {
+            return Optional.empty();
+        }
+        return awaitKeyLog(targets.get());
+    }
+
+    /**
+     * For --print-plan: what {@link #start} would apply, and the checks made on the way, as lines to print; nothing
+     * is applied. Envoy's configuration is read to find the sockets (the capture helper is set up for the plan anyway,
+     * and reading changes nothing); the permissions were checked when the source opened.
+     */
+    List<String> plan() {
+        List<String> lines = new ArrayList<>();
+        lines.add("decrypt: (--print-plan applies nothing)");
+        lines.add("  checked:  you may create and delete envoyfilters." + KeyLogFilterSpec.ENVOY_FILTER.getGroup()
+                + " and exec into pods in namespace " + pod.namespace() + " (SelfSubjectAccessReview)");
+        Optional<KeyLogTargets> found = targets();
+        if (found.isEmpty()) {
+            lines.add("  would not decrypt (see above): the capture would go on without keys");
+            return lines;
+        }
+        KeyLogTargets targets = found.get();
+        lines.add("  checked:  Envoy's configuration (pilot-agent request GET config_dump in container "
+                + proxy.container() + ") has " + count(targets.inbound().size(), "inbound mTLS filter chain") + " and "
+                + count(targets.clusters().size(), "outbound mTLS cluster") + "; cat runs there (to read the keys back)");
+        GenericKubernetesResource filter = KeyLogFilterSpec.build(pod, run.settings().runId(), targets);
+        lines.add("  applies:  " + object + " (" + filter.getApiVersion() + "), labels "
+                + labels(filter.getMetadata().getLabels()));
+        lines.add("  selects:  the pods labelled " + labels(pod.labels()) + " (workloadSelector); the key log's"
+                + " local_address_range " + String.join(", ", pod.ips().stream().map(KeyLogFilterSpec::cidr).toList())
+                + " keeps other replicas' keys out");
+        lines.add("  key log:  " + path + " in container " + proxy.container() + " (in the pod's memory), read while"
+                + " and after capturing, then removed");
+        lines.add("  patches:  " + firstFew(targets.describe()));
+        lines.add("  waits:    until Envoy's configuration shows the key log on all " + count(targets.size(), "socket")
+                + ", at most " + run.settings().decryption().orElseThrow().toSeconds() + " s (--decrypt-timeout)");
+        lines.add("  removes:  " + object + " and the key log when the capture ends, however it ends");
+        return lines;
+    }
+
+    private static String labels(Map<String, String> labels) {
+        return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+    }
+
+    /**
+     * The sockets to patch: the Istio mTLS sockets in Envoy's configuration, those the API server can store in one
+     * filter; empty (said) when there are none, or the key log could not be read back from istio-proxy.
+     */
+    private Optional<KeyLogTargets> targets() {
         Optional<EnvoyConfigDump> before = configDump();
         if (before.isEmpty()) {
             return Optional.empty();
@@ -118,10 +169,7 @@ final class EnvoyKeyLog implements KeyFeed {
                     : "cat exited " + cat.exitCode() + ": " + cat.diagnostic()) + ")" + WITHOUT);
             return Optional.empty();
         }
-        if (!create(KeyLogFilterSpec.build(pod, run.settings().runId(), targets), targets)) {
-            return Optional.empty();
-        }
-        return awaitKeyLog(targets);
+        return Optional.of(targets);
     }
 
     /**

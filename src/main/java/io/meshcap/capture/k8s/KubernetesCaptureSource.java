@@ -173,6 +173,14 @@ public final class KubernetesCaptureSource implements CaptureSource {
         return starting.start();
     }
 
+    /**
+     * With --decrypt and --print-plan: what making the pod's sidecar log its TLS keys would apply, and the checks made,
+     * as lines to print; nothing is applied.
+     */
+    public List<String> planKeyLogging() {
+        return new EnvoyKeyLog(run, exec, pod).plan();
+    }
+
     /** When the pod's sidecar began logging TLS keys for this capture; empty when it did not. */
     public Optional<Instant> keyLoggingSince() {
         EnvoyKeyLog current = keyLog;

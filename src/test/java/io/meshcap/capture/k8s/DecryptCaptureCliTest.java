@@ -216,6 +216,40 @@ class DecryptCaptureCliTest {
     }
 
     @Test
+    void printPlanWithDecryptShowsTheFilterItWouldApplyAndTheChecksAndAppliesNothing() throws Exception {
+        StringWriter err = new StringWriter();
+        CliRun run;
+        FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> scriptPod(pod, container, 0));
+        try (kubelet) {
+            run = CliRun.of(err, "capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(),
+                    "--strategy", "ephemeral", "--decrypt", "--print-plan");
+        }
+
+        assertEquals(0, run.exitCode(), run.toString());
+        String runId = kubelet.ephemeralContainer().substring("meshcap-".length());
+        String plan = run.out();
+        assertTrue(plan.contains("\ndecrypt: (--print-plan applies nothing)\n"
+                + "  checked:  you may create and delete envoyfilters.networking.istio.io and exec into pods in namespace"
+                + " shop (SelfSubjectAccessReview)\n"
+                + "  checked:  Envoy's configuration (pilot-agent request GET config_dump in container istio-proxy) has"
+                + " 2 inbound mTLS filter chains and 1 outbound mTLS cluster; cat runs there (to read the keys back)\n"
+                + "  applies:  EnvoyFilter shop/meshcap-keylog-" + runId + "-" + POD + " (networking.istio.io/v1alpha3),"
+                + " labels app.kubernetes.io/managed-by=meshcap,meshcap.io/run=" + runId + "\n"
+                + "  selects:  the pods labelled app=reviews (workloadSelector); the key log's local_address_range"
+                + " 10.244.1.17/32, fd00:10:244:1::11/128 keeps other replicas' keys out\n"
+                + "  key log:  /etc/istio/proxy/meshcap-" + runId + "-tls-keys.log in container istio-proxy (in the"
+                + " pod's memory), read while and after capturing, then removed\n"), plan);
+        assertTrue(plan.contains("\n  waits:    until Envoy's configuration shows the key log on all 3 sockets, at most"
+                + " 60 s (--decrypt-timeout)\n"), plan);
+        List<RecordedRequest> log = kubelet.log();
+        assertEquals(List.of(), filterChanges(log), "no EnvoyFilter created");
+        assertEquals(List.of(), log.stream().filter(r -> r.getPath().startsWith(FILTERS)).toList(), "nor asked for");
+        assertEquals(List.of(POD + "/" + PROXY + ": [pilot-agent, request, GET, config_dump]",
+                POD + "/" + PROXY + ": [cat, /dev/null]"), kubelet.execs().stream()
+                        .filter(exec -> exec.startsWith(POD + "/" + PROXY)).toList(), "only reads in istio-proxy");
+    }
+
+    @Test
     void aLegThatFailsStillEndsWithTheFilterDeleted() throws Exception {
         Path out = temp.resolve("failed.pcapng");
         Run both = capture(out, 1);
