@@ -73,6 +73,7 @@ class InterruptedCaptureTest {
     // server, which waits for its sessions when it shuts down, is not held up for long.
     private static final long RELEASE_HANGS_MS = 8_000;
     private static final String COUNTS = "0 packets dropped by kernel\n";
+    private static final String KEYS = "CLIENT_TRAFFIC_SECRET_0 " + "6a".repeat(32) + " " + "4e".repeat(32) + "\n";
     // The capturing leg sends a few packets, then (unless stopped first) the rest after this long.
     private static final long REST_AFTER_MS = 2500;
     // Big enough that merging it takes a while (the signal lands in it), small enough to stay quick.
@@ -100,6 +101,8 @@ class InterruptedCaptureTest {
     private Thread recorder;
     private Thread kubelet;
     private boolean releaseHangs;
+    /** With --decrypt: the config dump istio-proxy shows once the EnvoyFilter exists; null without --decrypt. */
+    private String dumpAfterFilter;
 
     @BeforeEach
     void setUp() {
@@ -297,10 +300,65 @@ class InterruptedCaptureTest {
                 + "\n"), err);
     }
 
-    private ChildMeshcap capture(Strategy strategy, Path out) throws Exception {
-        return ChildMeshcap.start(temp, List.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig",
+    /**
+     * Ctrl-C with --decrypt, in the real CLI: while it waits for Envoy's config dump to show the key log (Istio has not
+     * pushed the filter), and while capturing. Either way the EnvoyFilter is deleted, the key file is removed in
+     * istio-proxy and the debug container released, as the request log shows; a capture still gets its keys.
+     */
+    @ParameterizedTest(name = "Ctrl-C during {0}")
+    @CsvSource({"SET_UP", "CAPTURING"})
+    void ctrlCWithDecryptDeletesTheEnvoyFilterAndRemovesTheKeyFile(Phase phase) throws Exception {
+        dumpAfterFilter = phase == Phase.SET_UP ? "/envoy/config-dump-reviews.json"
+                : "/envoy/config-dump-reviews-key-log.json";
+        startKubelet(Strategy.EPHEMERAL, Phase.CAPTURING, MockCluster.resource(PcapFiles.LO_SMALL));
+        Path out = temp.resolve("pod.pcapng");
+        ChildMeshcap meshcap = capture(Strategy.EPHEMERAL, out, "--decrypt");
+        if (phase == Phase.SET_UP) {
+            // Created, and read back at least once more: meshcap is waiting for Envoy.
+            meshcap.awaitCondition(() -> seen.stream().filter(r -> MockCluster.isExec(r)
+                    && MockCluster.commandOf(r).equals(ProxyArgv.configDump())).count() >= 2, STEP,
+                    "the wait for the key log in Envoy's configuration");
+            assertTrue(meshcap.err().contains("applying EnvoyFilter"), meshcap.err());
+        } else {
+            meshcap.awaitErr("meshcap: capturing", STEP);
+        }
+        meshcap.signal("INT");
+        int exit = meshcap.await(STEP.multipliedBy(2));
+
+        String err = meshcap.err();
+        String runId = helper.join().substring(MeshcapObjects.NAME_PREFIX.length());
+        String object = "EnvoyFilter " + NAMESPACE + "/" + KeyLogFilterSpec.name(runId, POD);
+        List<List<String>> proxyExecs = seen.stream().filter(r -> MockCluster.isExec(r)
+                && r.getPath().contains("&container=" + PROXY + "&")).map(MockCluster::commandOf).toList();
+        List<String> keyFile = ProxyArgv.remove(KeyLogFilterSpec.keyLogPath(runId));
+        assertEquals(List.of("POST", "DELETE"), seen.stream().filter(r -> r.getPath().startsWith(
+                "/apis/networking.istio.io/v1alpha3/namespaces/" + NAMESPACE + "/envoyfilters")
+                && !r.getMethod().equals("GET")).map(RecordedRequest::getMethod).toList(), requests());
+        assertTrue(proxyExecs.contains(keyFile), "the key file removed in istio-proxy: " + proxyExecs);
+        assertTrue(seen.stream().anyMatch(removes(Strategy.EPHEMERAL)), "the helper was removed: " + requests());
+        assertEquals(List.of(), client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace(NAMESPACE)
+                .list().getItems());
+        assertFalse(err.contains("could not"), "clean-up had no problem: " + err);
+        if (phase == Phase.SET_UP) {
+            assertEquals(1, exit, err);
+            assertTrue(err.endsWith("meshcap: pod " + NAMESPACE + "/" + POD + ": stopped while waiting for Envoy to load "
+                    + object + "\n"), err);
+            assertFalse(Files.exists(out), "nothing was captured");
+        } else {
+            assertEquals(0, exit, err);
+            assertTrue(proxyExecs.indexOf(ProxyArgv.read(KeyLogFilterSpec.keyLogPath(runId)))
+                    < proxyExecs.indexOf(keyFile), "the keys were read before the file was removed: " + proxyExecs);
+            assertTrue(Tshark.run("capinfos", out.toString()).lines()
+                    .anyMatch(l -> l.matches("Number of decryption secrets in file:\\s+1")), err);
+        }
+    }
+
+    private ChildMeshcap capture(Strategy strategy, Path out, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig",
                 cluster.kubeconfig(temp).toString(), "--strategy", strategy.flagValue(), "-o", out.toString(),
                 "--duration", "5m"));
+        args.addAll(List.of(more));
+        return ChildMeshcap.start(temp, args);
     }
 
     /** The facts, the capture and its stop, the way the kubelet would answer them in {@code pod}/{@code container}. */
@@ -363,6 +421,10 @@ class InterruptedCaptureTest {
                 String name = strategy == Strategy.EPHEMERAL ? helper.get() : awaitNodePod();
                 if (strategy == Strategy.EPHEMERAL) {
                     scriptCapture(POD, name, List.of(), phase, stream, name);
+                    if (dumpAfterFilter != null) {
+                        cluster.sidecarLogsKeys(POD, name.substring(MeshcapObjects.NAME_PREFIX.length()),
+                                dumpAfterFilter, KEYS);
+                    }
                     client.pods().inNamespace(NAMESPACE).resource(withDebugContainer(name, false)).update();
                 } else {
                     cluster.execReturns(name, NodePodSpec.CONTAINER, CaptureArgv.findPid(MockCluster.PROXY_ID),
