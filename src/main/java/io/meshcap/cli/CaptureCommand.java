@@ -77,6 +77,8 @@ import picocli.CommandLine.Spec;
             "  meshcap capture gateway --pod istio-system/istio-ingressgateway-xyz --cluster-cidr 192.168.0.0/12",
             "  meshcap capture sidecar --netns meshcap-pod --tls-keylog /run/meshcap/lab/meshcap/tls-keys.log",
             "  meshcap capture sidecar --pod shop/reviews-v1-abc --decrypt --duration 1m   # Envoy's own TLS keys",
+            "  meshcap capture sidecar --pod shop/reviews-v1-abc --decrypt --print-plan    # the EnvoyFilter, unapplied",
+            "  meshcap capture sidecar --pod shop/reviews-v1-abc --decrypt -o - | tshark -l -r - -Y http.request",
             "  meshcap capture sidecar --pod reviews-v1-abc -o - | wireshark -k -i -     # watch it live",
             "  meshcap capture sidecar --selector app=reviews -o all.pcapng --live - | tshark -l -r -",
             "",
@@ -85,7 +87,8 @@ import picocli.CommandLine.Spec;
             "",
             "Live (-o -, --live): legs in time order within --reorder-window, re-associated; each connection's",
             "leg and join go to the summary and the complete file. Closing the reader stops the capture (exit 1).",
-            "See docs/live.md.",
+            "TLS keys (--tls-keylog, --decrypt) are streamed as they are logged, each before the packets that need",
+            "it; a new TLS connection's packets wait for its keys (at most 5 s). See docs/live.md.",
             "",
             "Groups: sidecar (all four sidecar legs), gateway (both gateway sides)."
         })
@@ -267,7 +270,10 @@ final class CaptureCommand implements Callable<Integer> {
         return output != null && STDOUT.equals(output.toString());
     }
 
-    /** A key log is read when the capture ends; one that does not exist yet may well be written meanwhile. */
+    /**
+     * A key log is read when the capture ends (and by a live stream as it grows); one that does not exist yet may
+     * well be written meanwhile.
+     */
     private void noteKeyLogsNotThereYet() {
         for (Path file : tlsKeyLog.files) {
             if (!Files.exists(file)) {
