@@ -39,6 +39,7 @@ class LiveKeysWriterTest {
     Path dir;
 
     private static OpensslTls.Recorded recorded;
+    private final AtomicLong clock = new AtomicLong();
 
     @BeforeAll
     static void record() throws Exception {
@@ -59,6 +60,12 @@ class LiveKeysWriterTest {
         return packets;
     }
 
+    /** A writer to {@code out} that holds connections for 5 s of the test's clock. */
+    private LiveKeysWriter writingTo(Path out) {
+        return new LiveKeysWriter(CaptureFormats.create(out, OutputFormat.PCAPNG, "test"), Duration.ofSeconds(5),
+                clock::get);
+    }
+
     private static List<String> requests(Path file) {
         return Tshark.fields(file, "http.request", "http.request.uri").stream().map(row -> row.get(0)).toList();
     }
@@ -66,9 +73,7 @@ class LiveKeysWriterTest {
     @Test
     void keysThatComeAfterTheClientHelloStillDecryptBecauseTheConnectionWaitsForThem() {
         Path out = dir.resolve("held.pcapng");
-        AtomicLong clock = new AtomicLong();
-        LiveKeysWriter writer = new LiveKeysWriter(CaptureFormats.create(out, OutputFormat.PCAPNG, "test"),
-                Duration.ofSeconds(5), clock::get);
+        LiveKeysWriter writer = writingTo(out);
         int packets = copy(writer);
         clock.addAndGet(Duration.ofSeconds(2).toNanos());
         writer.releaseExpired();
@@ -101,9 +106,7 @@ class LiveKeysWriterTest {
     @Test
     void keysThatNeverComeReleaseTheConnectionsAfterTheBoundMarkedAndInOrder() {
         Path out = dir.resolve("never.pcapng");
-        AtomicLong clock = new AtomicLong();
-        LiveKeysWriter writer = new LiveKeysWriter(CaptureFormats.create(out, OutputFormat.PCAPNG, "test"),
-                Duration.ofSeconds(5), clock::get);
+        LiveKeysWriter writer = writingTo(out);
         int packets = copy(writer);
         clock.addAndGet(Duration.ofMillis(4900).toNanos());
         writer.releaseExpired();
