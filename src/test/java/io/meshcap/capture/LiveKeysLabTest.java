@@ -11,6 +11,7 @@ import io.meshcap.lab.LedgerEntry;
 import io.meshcap.sys.CommandRunner;
 import io.meshcap.testing.LiveStreamRun;
 import io.meshcap.testing.Tshark;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -40,8 +41,13 @@ class LiveKeysLabTest {
         CommandRunner.Result read = CommandRunner.run(List.of("tshark", "-n", "-r", stream.toString(), "-Y",
                 "http.request", "-T", "fields", "-E", "separator=/t", "-e", "frame.interface_name", "-e",
                 "http.request.line"));
+        return requests(read.stdout());
+    }
+
+    /** {@code LEG x-request-id} of each request in tshark's fields: the interface, then the request's lines. */
+    private static Set<String> requests(String fields) {
         Set<String> requests = new HashSet<>();
-        for (String line : read.stdout().lines().toList()) {
+        for (String line : fields.lines().toList()) {
             String[] fields = line.split("\t");
             for (int i = 1; i < fields.length; i++) {
                 for (String header : fields[i].split(",")) {
@@ -83,6 +89,14 @@ class LiveKeysLabTest {
         assertTrue(err.matches("(?s).*\nmeshcap: the live stream carried \\d+ TLS key log lines, each before the"
                 + " packets that need it: anyone who has the stream can read the encrypted connections in it\n.*"), err);
         assertFalse(err.contains("got none in time"), "every connection that waited for its keys got them: " + err);
+        // The whole stream as a pipe's reader gets it, in one pass from standard input: every call on all four legs.
+        Process tshark = new ProcessBuilder("tshark", "-n", "-r", "-", "-Y", "http.request", "-T", "fields", "-E",
+                "separator=/t", "-e", "frame.interface_name", "-e", "http.request.line")
+                .redirectInput(run.stream.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Set<String> fromStdin = requests(new String(tshark.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertTrue(tshark.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(fromStdin.containsAll(calls), fromStdin.toString());
+        assertEquals(2 * calls.size(), fromStdin.size(), "each call on its mTLS leg and its plaintext leg: " + fromStdin);
         String capinfos = Tshark.run("capinfos", run.stream.toString());
         assertTrue(capinfos.lines().anyMatch(l -> l.matches("Number of decryption secrets in file:\\s+[1-9]\\d*")),
                 capinfos);
