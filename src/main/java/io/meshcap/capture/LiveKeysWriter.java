@@ -12,6 +12,7 @@ import io.meshcap.reassoc.FlowEndpoint;
 import io.meshcap.tls.KeyLog;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,6 +45,8 @@ final class LiveKeysWriter implements CaptureWriter {
     /** Held packets beyond this are released, oldest connection first: the stream must not grow without bound. */
     private static final long MAX_HELD_BYTES = 32L << 20;
     private static final double NANOS_PER_SECOND = 1e9;
+    private static final Set<String> TLS13_SECRETS = Set.of(KeyLog.CLIENT_HANDSHAKE_TRAFFIC_SECRET,
+            KeyLog.SERVER_HANDSHAKE_TRAFFIC_SECRET, KeyLog.CLIENT_TRAFFIC_SECRET_0, KeyLog.SERVER_TRAFFIC_SECRET_0);
 
     private final CaptureWriter out;
     private final long holdNanos;
@@ -51,7 +54,8 @@ final class LiveKeysWriter implements CaptureWriter {
     private final List<Integer> linkTypes = new ArrayList<>();
     private final Set<KeyLog.Entry> seen = new HashSet<>();
     private final List<KeyLog.Entry> pending = new ArrayList<>();
-    private final Set<String> keyedRandoms = new HashSet<>();
+    /** The labels written for each client random. */
+    private final Map<String, Set<String>> written = new HashMap<>();
     /** Connections waiting for their keys, oldest first. */
     private final Map<Connection, Held> held = new LinkedHashMap<>();
     private long heldBytes;
@@ -175,7 +179,7 @@ final class LiveKeysWriter implements CaptureWriter {
         }
         out.write(record);
         Optional<String> random = ClientHello.randomAt(record.data(), segment.payloadFrom(), segment.payloadTo());
-        if (random.isPresent() && !keyedRandoms.contains(random.get())) {
+        if (random.isPresent() && !keyed(random.get())) {
             // The hello itself needs no key; what follows it, from the ServerHello on, does.
             held.put(new Connection(record.interfaceId(), source, destination), new Held(random.get(),
                     clock.getAsLong()));
@@ -204,17 +208,29 @@ final class LiveKeysWriter implements CaptureWriter {
         }
         out.write(new DecryptionSecrets(DecryptionSecrets.TLS_KEY_LOG, KeyLog.format(pending)));
         keyLines += pending.size();
-        pending.forEach(entry -> keyedRandoms.add(entry.clientRandom()));
+        pending.forEach(entry -> written.computeIfAbsent(entry.clientRandom(), random -> new HashSet<>())
+                .add(entry.label()));
         pending.clear();
         long now = clock.getAsLong();
         for (Iterator<Held> waiting = held.values().iterator(); waiting.hasNext(); ) {
             Held connection = waiting.next();
-            if (keyedRandoms.contains(connection.random)) {
+            if (keyed(connection.random)) {
                 waiting.remove();
                 release(connection, now, null);
             }
         }
         return true;
+    }
+
+    /**
+     * Whether every secret Wireshark needs for the connection of {@code random} is written: TLS 1.2's master secret,
+     * or TLS 1.3's handshake and traffic secrets of both sides. Endpoints log them one by one as the handshake goes
+     * (the traffic secrets after the Finished messages), so a read may catch some of them; Wireshark needs them all
+     * by the ServerHello, whose flight often carries the server's Finished too.
+     */
+    private boolean keyed(String random) {
+        Set<String> labels = written.getOrDefault(random, Set.of());
+        return labels.contains(KeyLog.CLIENT_RANDOM) || labels.containsAll(TLS13_SECRETS);
     }
 
     /** Writes a held connection's packets, the first with why they come late; {@code noKeys} says why, or null. */

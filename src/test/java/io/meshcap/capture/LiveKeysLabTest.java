@@ -45,9 +45,9 @@ class LiveKeysLabTest {
     }
 
     /** {@code LEG x-request-id} of each request in tshark's fields: the interface, then the request's lines. */
-    private static Set<String> requests(String fields) {
+    private static Set<String> requests(String tsharkFields) {
         Set<String> requests = new HashSet<>();
-        for (String line : fields.lines().toList()) {
+        for (String line : tsharkFields.lines().toList()) {
             String[] fields = line.split("\t");
             for (int i = 1; i < fields.length; i++) {
                 for (String header : fields[i].split(",")) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +67,11 @@ class LiveKeysWriterTest {
                 clock::get);
     }
 
+    private static KeyLog only(KeyLog keys, Predicate<String> label) {
+        return KeyLog.parse("some of the keys", KeyLog.format(keys.entries().stream()
+                .filter(entry -> label.test(entry.label())).toList()));
+    }
+
     private static List<String> requests(Path file) {
         return Tshark.fields(file, "http.request", "http.request.uri").stream().map(row -> row.get(0)).toList();
     }
@@ -77,10 +83,16 @@ class LiveKeysWriterTest {
         int packets = copy(writer);
         clock.addAndGet(Duration.ofSeconds(2).toNanos());
         writer.releaseExpired();
-        writer.offer(KeyLog.read(recorded.keyLog()));
+        // Endpoints log a connection's secrets one by one: the handshake secrets alone do not release it.
+        KeyLog keys = KeyLog.read(recorded.keyLog());
+        writer.offer(only(keys, label -> label.contains("HANDSHAKE")));
+        writer.flush();
+        int withHandshakeSecrets = Tshark.count(out);
+        writer.offer(keys);
         LiveKeysWriter.Outcome outcome = writer.finish();
         writer.close();
 
+        assertEquals(4 * CALLS, withHandshakeSecrets, "each connection's handshake and ClientHello: the rest waits");
         assertEquals(recorded.requests(), requests(out), "tshark decrypts every call, with no settings");
         assertEquals(packets, Tshark.count(out), "every packet is written");
         assertEquals(new LiveKeysWriter.Outcome(5 * CALLS, CALLS, 0), outcome);
