@@ -106,14 +106,16 @@ class CaptureEngineStopTest {
         assertEquals(CLEAN, spooled.get(1).outcome());
     }
 
-    @Test
-    void aLegThatReceivesNothingForLongIsPointedOutByName() throws Exception {
+    /** A leg that has received nothing since it started and runs until it is stopped. */
+    private static LegCapture silentLeg() throws InterruptedException {
         LegCapture silent = mock(LegCapture.class);
         when(silent.listening()).thenReturn(true);
         when(silent.await(any())).thenAnswer(call -> call.getArgument(0).equals(Duration.ZERO) ? null : CLEAN);
-        CaptureSource source = mock(CaptureSource.class);
-        when(source.start(any(), any())).thenReturn(silent);
-        StopSignal stop = StopSignal.manual();
+        return silent;
+    }
+
+    /** Asks {@code stop} to stop once stderr says a leg received nothing. */
+    private void stopOnceSilenceIsSaid(StopSignal stop) {
         StringWriter seen = err;
         Thread stopper = new Thread(() -> {
             try {
@@ -127,6 +129,33 @@ class CaptureEngineStopTest {
         });
         stopper.setDaemon(true);
         stopper.start();
+    }
+
+    @Test
+    void aLegThatHasEndedIsNeverCalledSilent() throws Exception {
+        LegCapture ended = mock(LegCapture.class);
+        when(ended.listening()).thenReturn(true);
+        when(ended.await(any())).thenReturn(new LegOutcome(1, -1, "tcpdump: eth0: The interface went down"));
+        LegCapture silent = silentLeg();
+        CaptureSource source = mock(CaptureSource.class);
+        List<LegPlan> legs = List.of(leg("eth0"), leg("lo"));
+        when(source.start(any(), any())).thenAnswer(call -> call.getArgument(0) == legs.get(0) ? ended : silent);
+        StopSignal stop = StopSignal.manual();
+        stopOnceSilenceIsSaid(stop);
+
+        engine(source, GENEROUS, Duration.ofSeconds(1)).run(legs, GENEROUS, stop, null);
+
+        assertTrue(err.toString().contains("meshcap: leg pod/lo:inbound-mtls has received nothing"), err.toString());
+        assertFalse(err.toString().contains("leg pod/eth0:inbound-mtls has received nothing"), err.toString());
+    }
+
+    @Test
+    void aLegThatReceivesNothingForLongIsPointedOutByName() throws Exception {
+        LegCapture silent = silentLeg();
+        CaptureSource source = mock(CaptureSource.class);
+        when(source.start(any(), any())).thenReturn(silent);
+        StopSignal stop = StopSignal.manual();
+        stopOnceSilenceIsSaid(stop);
 
         engine(source, GENEROUS, Duration.ofSeconds(1)).run(List.of(leg("lo")), GENEROUS, stop, null);
 

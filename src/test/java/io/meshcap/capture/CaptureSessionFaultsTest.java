@@ -8,11 +8,14 @@ import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.lenient;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import io.meshcap.capture.LegCapture.LegOutcome;
 import io.meshcap.output.OutputTarget;
+import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.testing.Tshark;
 import io.meshcap.tls.KeyLog;
 import java.io.IOException;
@@ -25,11 +28,14 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mockito.Mock;
@@ -139,7 +145,8 @@ class CaptureSessionFaultsTest {
     void aLegThatFailsMidCaptureKeepsItsPacketsAndTheOtherLegsGoOn() throws Exception {
         LegPlan eth0 = leg("eth0", "inbound-mtls");
         LegPlan lo = leg("lo", "inbound-plain");
-        starts(eth0, firstPackets(10), hasEnded(new LegOutcome(1, -1, "tcpdump: eth0: The interface went down")));
+        LegCapture failing = hasEnded(new LegOutcome(1, -1, "tcpdump: eth0: The interface went down"));
+        starts(eth0, firstPackets(10), failing);
         LegCapture healthy = runsUntilStopped(new LegOutcome(0, 0, ""));
         starts(lo, recording, healthy);
         Path output = dir.resolve("out.pcapng");
@@ -150,11 +157,82 @@ class CaptureSessionFaultsTest {
         assertTrue(result.legs().get(0).failed());
         assertFalse(result.legs().get(1).failed());
         verify(healthy).stop();
+        verify(failing, never()).stop();
+        verify(source).close();
+        assertEquals(Set.of("recording.pcap", "out.pcapng"), namesIn(dir), "the legs' files are removed");
+        assertTrue(err.toString().contains(" listening: lab/lo:inbound-plain on lo, filter tcp\n"), err.toString());
         assertEquals(Map.of("lab/eth0:inbound-mtls", 10L, "lab/lo:inbound-plain", 20L), perInterface(output));
         assertEquals("  lab/eth0:inbound-mtls: 10 packets, 1.1 KB, drops unknown, FAILED: tcpdump: eth0: The interface "
                 + "went down", summaryOf("lab/eth0:inbound-mtls"));
         assertEquals("  lab/lo:inbound-plain: 20 packets, 2.2 KB, 0 dropped", summaryOf("lab/lo:inbound-plain"));
         assertTrue(err.toString().contains("meshcap: wrote " + output + " (30 packets from 2 legs)"), err.toString());
+    }
+
+    @Test
+    void aLegWhoseCapturerNeverWroteIsLeftOutOfTheFileAndKeptLegsAreNamed() throws Exception {
+        LegPlan eth0 = leg("eth0", "inbound-mtls");
+        LegPlan lo = new LegPlan("lab", "lo", "inbound-plain", "tcp", false, CaptureLimits.none(),
+                Map.of("node", "worker-2"));
+        starts(eth0, new byte[0], hasEnded(new LegOutcome(1, -1, "tcpdump: eth0: No such device exists")));
+        starts(lo, recording, runsUntilStopped(new LegOutcome(0, 0, "")));
+        Path output = dir.resolve("kept.pcapng");
+
+        try (StopSignal stop = StopSignal.manual()) {
+            new CaptureSession(source, new PrintWriter(err, true), false).timedBy(STOP_WITHIN_A_SECOND)
+                    .run(List.of(eth0, lo), OutputTarget.of(output.toString()), SHORT, true, null, stop, null);
+        }
+
+        assertEquals(Map.of("lab/lo:inbound-plain", 20L), perInterface(output));
+        assertEquals(List.of(List.of("node=worker-2")), Tshark.fields(output, null, "frame.interface_description")
+                .stream().distinct().toList());
+        java.util.regex.Matcher kept = Pattern.compile("meshcap: the legs' own files are in (.*)").matcher(err.toString());
+        assertTrue(kept.find(), err.toString());
+        Path legs = Path.of(kept.group(1));
+        assertEquals(dir, legs.getParent());
+        assertTrue(namesIn(legs).stream().anyMatch(name -> name.startsWith("leg-01-")), namesIn(legs).toString());
+    }
+
+    @Test
+    void withRedirectPortsTheCaptureSaysWhatReAssociationChanged() throws Exception {
+        LegPlan lo = leg("lo", "inbound-plain");
+        starts(lo, recording, runsUntilStopped(new LegOutcome(0, 0, "")));
+        Path output = dir.resolve("reassociated.pcapng");
+
+        CaptureSession.Result result;
+        try (StopSignal stop = StopSignal.manual()) {
+            result = new CaptureSession(source, new PrintWriter(err, true), false).timedBy(STOP_WITHIN_A_SECOND)
+                    .run(List.of(lo), OutputTarget.of(output.toString()), SHORT, false,
+                            RedirectPortsByInterface.everywhere(RedirectPorts.istioDefaults()), stop, null);
+        }
+
+        // The recording's calls go to port 18080, none to Istio's 15001 or 15006.
+        assertTrue(err.toString().contains("meshcap: re-associated across the REDIRECT: no connection to a REDIRECT"
+                + " port was captured, so nothing needed re-associating\n"), err.toString());
+        assertEquals("no connection to a REDIRECT port was captured, so nothing needed re-associating",
+                result.reassoc().describe());
+        assertEquals(20, Tshark.count(output));
+    }
+
+    @Test
+    @Timeout(120) // a hang guard: without the legs' end nothing would stop this capture
+    void aCaptureWhoseLegsHaveAllEndedEndsWithoutCtrlCOrADuration() throws Exception {
+        // As legs that reached their --count do: nothing else would end this capture.
+        LegPlan lo = leg("lo", "inbound-plain");
+        starts(lo, recording, hasEnded(new LegOutcome(0, 0, "")));
+        Path output = dir.resolve("counted.pcapng");
+
+        try (StopSignal never = StopSignal.manual()) {
+            new CaptureSession(source, new PrintWriter(err, true), false).timedBy(STOP_WITHIN_A_SECOND)
+                    .run(List.of(lo), OutputTarget.of(output.toString()), null, false, null, never, null);
+        }
+
+        assertEquals(20, Tshark.count(output));
+    }
+
+    private static Set<String> namesIn(Path directory) throws IOException {
+        try (var files = java.nio.file.Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
     }
 
     @Test
@@ -253,21 +331,43 @@ class CaptureSessionFaultsTest {
     void aCapturerStillWritingWhenCtrlCComesIsStoppedOnlyOnceItsStreamIsQuiet() throws Exception {
         LegPlan lo = leg("lo", "outbound-plain");
         Path output = dir.resolve("behind.pcapng");
-        AtomicReference<BehindCapturer> behind = new AtomicReference<>();
-        when(source.start(eq(lo), any())).thenAnswer(call -> {
-            behind.set(new BehindCapturer(call.getArgument(1), recording, 10));
-            return behind.get();
-        });
-        CaptureSession.Result result;
-        try (StopSignal ctrlC = StopSignal.manual()) {
-            ctrlC.requestStop();
-            result = new CaptureSession(source, new PrintWriter(err, true), false)
-                    .timedBy(STOP_WITHIN_A_SECOND.pausingBetweenQuietPolls(() -> behind.get().writeNext()))
-                    .run(List.of(lo), OutputTarget.of(output.toString()), null, false, null, ctrlC, null);
-        }
+        AtomicInteger pauses = new AtomicInteger();
+
+        CaptureSession.Result result = ctrlCWhileBehind(lo, output, 10, pauses);
 
         assertFalse(result.anyLegFailed());
         assertEquals(20, Tshark.count(output), "the whole backlog is kept: " + err);
+        assertEquals(10 + 3, pauses.get(), "one pause per packet of the backlog, then three looks at a quiet stream");
+    }
+
+    @Test
+    void aCapturerWhoseStreamNeverFallsQuietIsStoppedAfterTwentyLooks() throws Exception {
+        LegPlan lo = leg("lo", "outbound-plain");
+        AtomicInteger pauses = new AtomicInteger();
+
+        ctrlCWhileBehind(lo, dir.resolve("never-quiet.pcapng"), 0, pauses);
+
+        // 20 looks, 100 ms apart in a capture: a capturer that keeps writing holds up the end for 2 s at most.
+        assertEquals(20, pauses.get());
+    }
+
+    /** Ctrl-C before a capture starts whose one capturer has written {@code packets}; the rest of the recording is its backlog. */
+    private CaptureSession.Result ctrlCWhileBehind(LegPlan lo, Path output, int packets, AtomicInteger pauses)
+            throws Exception {
+        AtomicReference<BehindCapturer> behind = new AtomicReference<>();
+        when(source.start(eq(lo), any())).thenAnswer(call -> {
+            behind.set(new BehindCapturer(call.getArgument(1), recording, packets));
+            return behind.get();
+        });
+        try (StopSignal ctrlC = StopSignal.manual()) {
+            ctrlC.requestStop();
+            return new CaptureSession(source, new PrintWriter(err, true), false)
+                    .timedBy(STOP_WITHIN_A_SECOND.pausingBetweenQuietPolls(() -> {
+                        pauses.incrementAndGet();
+                        behind.get().writeNext();
+                    }))
+                    .run(List.of(lo), OutputTarget.of(output.toString()), null, false, null, ctrlC, null);
+        }
     }
 
     private static Map<String, Long> perInterface(Path file) {
