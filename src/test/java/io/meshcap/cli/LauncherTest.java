@@ -12,6 +12,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +53,9 @@ class LauncherTest {
     @BeforeEach
     void layOutAProject() throws IOException {
         Files.copy(Path.of("meshcap").toAbsolutePath(), root.resolve("meshcap"));
+        Path classList = Path.of("scripts", "class-list");
+        Files.createDirectories(root.resolve(classList).getParent());
+        Files.copy(classList, root.resolve(classList), StandardCopyOption.COPY_ATTRIBUTES); // the archive's runs
         Path target = Files.createDirectory(root.resolve("target"));
         jar = target.resolve("meshcap.jar");
         archive = target.resolve("meshcap.jsa");
