@@ -55,17 +55,6 @@ public final class Checksums {
     }
 
     /**
-     * RFC 1624 equation 3: the checksum after the 16-bit-aligned bytes {@code before} became {@code after}
-     * (equal lengths), without touching the rest of the packet: {@code HC' = ~(~HC + ~m + m')}.
-     */
-    public static int incremental(int checksum, byte[] before, byte[] after) {
-        if (before.length != after.length || before.length % 2 != 0) {
-            throw new IllegalArgumentException("incremental update needs equal, even-length fields");
-        }
-        return incremental(checksum, sum(before, 0, before.length), sum(after, 0, after.length));
-    }
-
-    /**
      * RFC 1624 equation 3 for fields given by their sums ({@link #sum}) before and after the change: the sum of the
      * complements of several words is the complement of their sum in ones'-complement arithmetic. For a checksum
      * that was right the result is exactly the one a full computation gives, 0x0000 rather than 0xffff included: a
