@@ -75,7 +75,7 @@ public final class ReassociateCommand implements Callable<Integer> {
         out.reportLeftovers(spec.commandLine().getErr());
         KeyLog keys = tlsKeyLog.read();
         ReassociationStats stats;
-        try (CaptureReader reader = CaptureFormats.open(input)) {
+        try (CaptureReader reader = CaptureFormats.openReadingAhead(input, CaptureFormats.DEFAULT_READ_BUFFER)) {
             stats = out.write(OutputFormat.PCAPNG, writer -> SecretsWriter.adding(writer, keys),
                     writer -> Reassociation.copy(reader, writer, ports, keepOriginal));
             reader.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));

@@ -65,6 +65,15 @@ public final class CaptureFormats {
     }
 
     /**
+     * Opens a pcap or pcapng file as {@link #open(Path, int)} does, read on a thread of its own ahead of the caller
+     * ({@link ReadAheadReader}): for reading whole files through, as merging and re-association do, where the parsing
+     * then runs beside the caller's own work. A thread per file, so for a few files at a time.
+     */
+    public static CaptureReader openReadingAhead(Path file, int bufferSize) {
+        return new ReadAheadReader(open(file, bufferSize), file.toString());
+    }
+
+    /**
      * Opens a capture arriving on a channel (a pipe, stdin).
      *
      * @param source name for error messages

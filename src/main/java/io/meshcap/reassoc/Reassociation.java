@@ -169,7 +169,7 @@ public final class Reassociation {
      */
     private static Optional<String> survey(Path file, RecordTransform transform, Consumer<KeyLog> keys) {
         List<CaptureInterface> named = new ArrayList<>();
-        try (CaptureReader reader = CaptureFormats.open(file)) {
+        try (CaptureReader reader = CaptureFormats.openReadingAhead(file, CaptureFormats.DEFAULT_READ_BUFFER)) {
             for (CaptureBlock block = reader.nextBlock(); block != null; block = reader.nextBlock()) {
                 if (!(block instanceof CaptureRecord record)) {
                     DiscardingWriter.keep(block, keys);
