@@ -30,6 +30,24 @@ OLD_JAVA_OPTS=${OLD_JAVA_OPTS:-$JAVA_OPTS}
 START_MICROS=1795330000000000
 mkdir -p "$DIR"
 
+# The launcher's class-data archive: ./meshcap maps the classes its commands load from an archive made from
+# scripts/class-list, about a tenth of a second of every run's start. Made here the same way for each jar measured
+# (under $DIR, again when the jar is newer); ARCHIVE=no runs without (as the tables before 2026-12-05 20:00 did).
+ARCHIVE=${ARCHIVE:-yes}
+archive_option() { # JAR NAME: prints the JVM options that map the jar's archive
+  local jar="$1" jsa="$DIR/$2.jsa"
+  [[ "$ARCHIVE" == yes ]] || return 0
+  if [[ ! -s "$jsa" || "$jar" -nt "$jsa" ]]; then
+    # shellcheck disable=SC2086 # the options are split on purpose
+    "$HERE/../scripts/class-list" java "$jar" "$DIR/$2.classlist" $JAVA_OPTS >/dev/null 2>&1 || true
+    java -Xshare:dump -XX:SharedClassListFile="$DIR/$2.classlist" -XX:SharedArchiveFile="$jsa" -cp "$jar" \
+      >/dev/null 2>&1 || { echo "merge.sh: could not make a class-data archive for $jar" >&2; exit 1; }
+  fi
+  echo "-XX:SharedArchiveFile=$jsa"
+}
+JAVA_OPTS="$JAVA_OPTS $(archive_option "$JAR" new)"
+[[ -z "$OLD_JAR" ]] || OLD_JAVA_OPTS="$OLD_JAVA_OPTS $(archive_option "$OLD_JAR" old)"
+
 generate() { # NAME BYTES OFFSET_MICROS
   [[ -s "$DIR/$1" ]] || java "$HERE/GenerateCapture.java" "$DIR/$1" "$2" $((START_MICROS + $3)) 10
 }
