@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -30,13 +31,15 @@ public final class StopSignal implements AutoCloseable {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final AtomicInteger received = new AtomicInteger();
     private final PrintWriter err;
+    private final IntConsumer abandon;
     private final Map<Signal, SignalHandler> replaced = new LinkedHashMap<>();
     private volatile Supplier<String> stopping = () -> "the capture ends and what was captured is kept";
     private volatile Supplier<String> mayBeLeft = () -> "";
     private volatile Supplier<String> removeWith = () -> "";
 
-    private StopSignal(PrintWriter err) {
+    private StopSignal(PrintWriter err, IntConsumer abandon) {
         this.err = err;
+        this.abandon = abandon;
     }
 
     /**
@@ -44,7 +47,16 @@ public final class StopSignal implements AutoCloseable {
      * was started with ignored (SIGINT of a background job, SIGHUP under nohup) stays ignored.
      */
     public static StopSignal onTermination(PrintWriter err) {
-        StopSignal stop = new StopSignal(err);
+        // No shutdown hooks are left to run; halt does not wait for the threads still cleaning up.
+        return onTermination(err, Runtime.getRuntime()::halt);
+    }
+
+    /**
+     * {@link #onTermination(PrintWriter)} that abandons the work at a second signal with {@code abandon}, given the
+     * exit status (a test's instead of the JVM's halt, which would end the test run).
+     */
+    static StopSignal onTermination(PrintWriter err, IntConsumer abandon) {
+        StopSignal stop = new StopSignal(err, abandon);
         for (String name : SIGNALS) {
             Signal signal = new Signal(name);
             try {
@@ -58,7 +70,7 @@ public final class StopSignal implements AutoCloseable {
 
     /** A stop signal raised only by {@link #requestStop()}, for tests and embedding. */
     public static StopSignal manual() {
-        return new StopSignal(null);
+        return new StopSignal(null, status -> { });
     }
 
     /**
@@ -88,8 +100,7 @@ public final class StopSignal implements AutoCloseable {
         err.println("meshcap: SIG" + signal.getName() + " again: abandoned" + (left.isEmpty() ? ""
                 : "; may be left: " + left + (remove.isEmpty() ? "" : "; remove with: " + remove)));
         err.flush();
-        // No shutdown hooks are left to run; halt does not wait for the threads still cleaning up.
-        Runtime.getRuntime().halt(MeshcapException.Kind.FAILURE.exitCode());
+        abandon.accept(MeshcapException.Kind.FAILURE.exitCode());
     }
 
     /** Asks the work to stop, as a signal would. */

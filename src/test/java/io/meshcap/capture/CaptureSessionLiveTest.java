@@ -1,0 +1,208 @@
+package io.meshcap.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.capture.LegCapture.LegOutcome;
+import io.meshcap.format.CaptureBlock;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureReader;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.DecryptionSecrets;
+import io.meshcap.output.OutputTarget;
+import io.meshcap.reassoc.RedirectPorts;
+import io.meshcap.reassoc.RedirectPortsByInterface;
+import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.Tshark;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A capture streamed live ({@code --live PIPE}) in this JVM: a named pipe that a viewer thread copies to a file, legs
+ * that replay a real tcpdump recording, and tshark and the pcapng reader judging what the viewer got. The complete
+ * file is written as without a stream.
+ */
+@Timeout(120)
+class CaptureSessionLiveTest {
+
+    private static final String KEY_LINES = "CLIENT_TRAFFIC_SECRET_0 " + "a".repeat(64) + " " + "01".repeat(32) + "\n"
+            + "SERVER_TRAFFIC_SECRET_0 " + "a".repeat(64) + " " + "02".repeat(32) + "\n";
+
+    @TempDir
+    Path dir;
+
+    private byte[] recording;
+    private final StringWriter err = new StringWriter();
+    private Path streamed;
+    private Thread viewer;
+
+    /** A target whose legs each replay the recording at once and end by themselves, as legs at their --count do. */
+    private final CaptureSource replaying = new CaptureSource() {
+        @Override
+        public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
+            sink.write(recording);
+            return new LegCapture() {
+                @Override
+                public void stop() {
+                }
+
+                @Override
+                public LegOutcome await(Duration timeout) {
+                    return new LegOutcome(0, 0, "");
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void readRecording() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/k8s/lo-small.pcap")) {
+            recording = in.readAllBytes();
+        }
+    }
+
+    /** A named pipe with a viewer that copies what comes through it to {@link #streamed}. */
+    private OutputTarget pipe() {
+        Path pipe = dir.resolve("live");
+        CommandRunner.check("mkfifo failed", List.of("mkfifo", pipe.toString()));
+        streamed = dir.resolve("streamed.pcapng");
+        viewer = new Thread(() -> {
+            try {
+                Files.copy(pipe, streamed);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, "test-live-viewer");
+        viewer.start();
+        return OutputTarget.of(pipe.toString());
+    }
+
+    private static LegPlan leg(String iface, String preset, Map<String, String> metadata) {
+        return new LegPlan("shop/reviews-v1", iface, preset, "tcp", false, CaptureLimits.none(), metadata);
+    }
+
+    private CaptureSession.Result capture(CaptureSession session, List<LegPlan> legs, Path output,
+            RedirectPortsByInterface redirect) throws InterruptedException {
+        try (StopSignal stop = StopSignal.manual()) {
+            CaptureSession.Result result = session.run(legs, OutputTarget.of(output.toString()), null, false, redirect,
+                    stop, null);
+            viewer.join();
+            return result;
+        }
+    }
+
+    private static List<CaptureBlock> blocks(Path file) {
+        List<CaptureBlock> blocks = new ArrayList<>();
+        try (CaptureReader stream = CaptureFormats.open(file)) {
+            for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
+                blocks.add(block);
+            }
+        }
+        return blocks;
+    }
+
+    /** Packets per interface, with each interface's description, as tshark reads them. */
+    private static Map<String, Integer> perInterface(Path file) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (List<String> row : Tshark.fields(file, null, "frame.interface_name", "frame.interface_description")) {
+            counts.merge(row.get(0) + " (" + row.get(1) + ")", 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    @Test
+    void theStreamCarriesEveryLegAndTheCompleteFileIsWrittenAsWithoutIt() throws Exception {
+        Path output = dir.resolve("complete.pcapng");
+        OutputTarget live = pipe();
+        CaptureSession session = new CaptureSession(replaying, new PrintWriter(err, true), false)
+                .streamingTo(LiveStream.to(live, Duration.ofMillis(50), null, new PrintWriter(err, true)));
+
+        CaptureSession.Result result = capture(session, List.of(leg("eth0", "inbound-mtls", Map.of("node", "worker-2")),
+                leg("lo", "inbound-plain", Map.of("pod", "reviews-v1", "container", "istio-proxy"))), output, null);
+
+        Map<String, Integer> expected = Map.of("reviews-v1/eth0:inbound-mtls (node=worker-2)", 20,
+                "reviews-v1/lo:inbound-plain (container=istio-proxy; pod=reviews-v1)", 20);
+        assertEquals(expected, perInterface(streamed), "the stream, as tshark reads it");
+        assertEquals(expected, perInterface(output), "the complete file");
+        assertTrue(Tshark.run(List.of("capinfos", "-t", streamed.toString())).contains("pcapng"));
+        assertEquals(40, result.live().packets());
+        assertEquals(0, result.live().late());
+        assertEquals(0, result.live().leftOut());
+        assertNull(result.live().readerGone());
+        assertNull(result.live().keys(), "no key logs: no keys in the stream");
+        assertNull(result.live().reassoc());
+        String said = err.toString();
+        assertTrue(said.endsWith("meshcap: wrote " + output + " (40 packets from 2 legs); open it with: wireshark "
+                + output + "\nmeshcap: streamed 40 packets live\n"), said);
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of("complete.pcapng", "live", "streamed.pcapng"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList(), "the legs' spool is removed");
+        }
+    }
+
+    @Test
+    void keyLogsGoIntoTheStreamAheadOfThePacketsAndReAssociationRunsInIt() throws Exception {
+        Path keyLog = Files.writeString(dir.resolve("keys.log"), KEY_LINES);
+        Path output = dir.resolve("complete.pcapng");
+        OutputTarget live = pipe();
+        RedirectPortsByInterface redirect = RedirectPortsByInterface.everywhere(RedirectPorts.istioDefaults());
+        CaptureSession session = new CaptureSession(replaying, new PrintWriter(err, true), false)
+                .withTlsKeyLogs(List.of(keyLog))
+                .streamingTo(LiveStream.to(live, Duration.ofMillis(50), redirect, new PrintWriter(err, true)));
+
+        CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())), output,
+                redirect);
+
+        List<CaptureBlock> blocks = blocks(streamed);
+        List<DecryptionSecrets> secrets = blocks.stream().filter(DecryptionSecrets.class::isInstance)
+                .map(DecryptionSecrets.class::cast).toList();
+        assertEquals(1, secrets.size(), "each key line once: " + blocks);
+        assertEquals(KEY_LINES, new String(secrets.get(0).secrets(), StandardCharsets.US_ASCII));
+        assertTrue(blocks.indexOf(secrets.get(0)) < blocks.indexOf(blocks.stream()
+                .filter(CaptureRecord.class::isInstance).findFirst().orElseThrow()), "the keys come before the packets");
+        assertEquals(20, Tshark.count(streamed));
+        // The recording's calls go to port 18080, none to Istio's 15001 or 15006.
+        assertEquals("no connection to a REDIRECT port was captured, so nothing needed re-associating",
+                result.live().reassoc().describe());
+        assertEquals(2, result.live().keys().keyLines());
+        assertEquals(0, result.live().keys().connectionsHeld());
+        assertTrue(err.toString().endsWith("meshcap: streamed 20 packets live\nmeshcap: the live stream carried 2 TLS"
+                + " key log lines, each before the packets that need it: anyone who has the stream can read the"
+                + " encrypted connections in it\n"), err.toString());
+    }
+
+    @Test
+    void oneKeyLineIsSaidInTheSingular() throws Exception {
+        Path keyLog = Files.writeString(dir.resolve("keys.log"), KEY_LINES.lines().findFirst().orElseThrow() + "\n");
+        OutputTarget live = pipe();
+        CaptureSession session = new CaptureSession(replaying, new PrintWriter(err, true), false)
+                .withTlsKeyLogs(List.of(keyLog))
+                .streamingTo(LiveStream.to(live, Duration.ofMillis(50), null, new PrintWriter(err, true)));
+
+        capture(session, List.of(leg("lo", "inbound-plain", Map.of())), dir.resolve("complete.pcapng"), null);
+
+        assertTrue(err.toString().endsWith("meshcap: the live stream carried 1 TLS key log line, each before the packets"
+                + " that need it: anyone who has the stream can read the encrypted connections in it\n"), err.toString());
+    }
+}
