@@ -3,9 +3,9 @@ package io.meshcap.capture;
 import io.meshcap.spool.PcapSpool;
 import io.meshcap.text.Sizes;
 import java.io.PrintWriter;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.OptionalLong;
@@ -20,8 +20,7 @@ public final class StatusLine {
 
     private static final Duration TERMINAL_INTERVAL = Duration.ofSeconds(1);
     private static final Duration PIPE_INTERVAL = Duration.ofSeconds(10);
-    private static final DateTimeFormatter CLOCK =
-            DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     /** How much of a leg's filter its start line shows; the plan shows it whole. */
     private static final int FILTER_SHOWN = 120;
 
@@ -43,18 +42,28 @@ public final class StatusLine {
 
     private final PrintWriter out;
     private final boolean terminal;
+    private final Clock clock;
+    /** Times of day as the clock's zone has them. */
+    private final DateTimeFormatter timeOfDay;
     private List<Counter> counters = List.of();
     private Instant started;
     private Instant lastShown;
 
     public StatusLine(PrintWriter out, boolean terminal) {
+        this(out, terminal, Clock.systemDefaultZone());
+    }
+
+    /** @param clock the time the line shows, elapsed and of day (a test's, which it moves on itself) */
+    StatusLine(PrintWriter out, boolean terminal, Clock clock) {
         this.out = out;
         this.terminal = terminal;
+        this.clock = clock;
+        this.timeOfDay = TIME_OF_DAY.withZone(clock.getZone());
     }
 
     /** Says that a leg listens: its traffic from {@code since} on is in the capture. */
     void listening(LegPlan leg, Instant since) {
-        out.println("meshcap: " + CLOCK.format(since) + " listening: " + leg.label() + " on " + leg.interfaceName()
+        out.println("meshcap: " + timeOfDay.format(since) + " listening: " + leg.label() + " on " + leg.interfaceName()
                 + ", filter " + abbreviate(leg.filter()));
         out.flush();
     }
@@ -66,11 +75,11 @@ public final class StatusLine {
      */
     void start(List<Counter> legs, Duration duration) {
         counters = legs;
-        started = Instant.now();
+        started = clock.instant();
         lastShown = started;
         String until = duration == null ? "until Ctrl-C or a limit ends it"
                 : "for " + CaptureLimits.describe(duration) + " (--duration counts from now, when every leg listens),"
-                        + " until " + CLOCK.format(started.plus(duration)) + " or Ctrl-C";
+                        + " until " + timeOfDay.format(started.plus(duration)) + " or Ctrl-C";
         out.println("meshcap: capturing " + legs.size() + " leg(s) " + until);
         out.flush();
     }
@@ -81,7 +90,7 @@ public final class StatusLine {
     }
 
     void refresh() {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         Duration interval = terminal ? TERMINAL_INTERVAL : PIPE_INTERVAL;
         if (Duration.between(lastShown, now).compareTo(interval) < 0) {
             return;
@@ -110,7 +119,7 @@ public final class StatusLine {
 
     void finish() {
         if (started != null && terminal) {
-            out.println("\r" + line(Instant.now()));
+            out.println("\r" + line(clock.instant()));
             out.flush();
         }
     }

@@ -7,7 +7,11 @@ import io.meshcap.spool.PcapSpool;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -16,8 +20,34 @@ import org.junit.jupiter.api.io.TempDir;
 
 class StatusLineTest {
 
+    private static final Instant START = Instant.parse("2026-12-05T14:21:41.892Z");
+
     @TempDir
     Path dir;
+
+    /** The status line's clock, moved on by the test; its time zone is UTC. */
+    private static final class TestClock extends Clock {
+        private Instant now = START;
+
+        void at(Duration sinceStart) {
+            now = START.plus(sinceStart);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
 
     /** A running leg whose capturer reports the given drops. */
     private static LegCapture reporting(OptionalLong drops) {
@@ -125,5 +155,64 @@ class StatusLineTest {
                 + "\\r\\[00:\\d\\d\\] pod/lo:outbound-plain 0 pkts 0 B 10 dropped\\R"), shown.toString());
         assertEquals(lines("meshcap: capturing 1 leg(s) until Ctrl-C or a limit ends it"), piped.toString(),
                 "into a pipe a line every 10 s, none at the end");
+    }
+
+    /** What {@code status} printed while the clock moved to each of {@code times}, refreshed at each. */
+    private static List<String> refreshedAt(StringWriter text, StatusLine status, TestClock clock, Duration... times) {
+        List<String> shown = new java.util.ArrayList<>();
+        for (Duration time : times) {
+            text.getBuffer().setLength(0);
+            clock.at(time);
+            status.refresh();
+            shown.add(text.toString());
+        }
+        return shown;
+    }
+
+    @Test
+    void onATerminalTheLineIsRedrawnEverySecondWithTheMinutesAndSecondsSinceTheStart() throws Exception {
+        StringWriter text = new StringWriter();
+        TestClock clock = new TestClock();
+        StatusLine status = new StatusLine(new PrintWriter(text), true, clock);
+        try (PcapSpool spool = new PcapSpool(dir.resolve("c.pcap"), 0, () -> { })) {
+            status.start(List.of(new StatusLine.Counter("pod/lo:outbound-plain", spool, reporting(OptionalLong.of(10))),
+                    new StatusLine.Counter("pod/eth0:inbound-mtls", spool, reporting(OptionalLong.empty()))), null);
+
+            String line = " pod/lo:outbound-plain 0 pkts 0 B 10 dropped | pod/eth0:inbound-mtls 0 pkts 0 B drops told at"
+                    + " the end";
+            assertEquals(List.of("", "\r[00:01]" + line, "", "\r[02:05]" + line), refreshedAt(text, status, clock,
+                    Duration.ofMillis(999), Duration.ofSeconds(1), Duration.ofMillis(1999), Duration.ofSeconds(125)));
+            text.getBuffer().setLength(0);
+            clock.at(Duration.ofSeconds(3671));
+            status.finish();
+            assertEquals("\r[61:11]" + line + System.lineSeparator(), text.toString());
+        }
+    }
+
+    @Test
+    void intoAPipeALineComesEveryTenSeconds() throws Exception {
+        StringWriter text = new StringWriter();
+        TestClock clock = new TestClock();
+        StatusLine status = new StatusLine(new PrintWriter(text), false, clock);
+        try (PcapSpool spool = new PcapSpool(dir.resolve("c.pcap"), 0, () -> { })) {
+            status.start(List.of(new StatusLine.Counter("pod/lo:outbound-plain", spool, reporting(OptionalLong.of(0)))),
+                    null);
+
+            String line = " pod/lo:outbound-plain 0 pkts 0 B 0 dropped" + System.lineSeparator();
+            assertEquals(List.of("", "", "[00:10]" + line, "", "[00:20]" + line), refreshedAt(text, status, clock,
+                    Duration.ofSeconds(1), Duration.ofMillis(9999), Duration.ofSeconds(10), Duration.ofSeconds(19),
+                    Duration.ofSeconds(20)));
+        }
+    }
+
+    @Test
+    void timesOfDayAreTheClocks() {
+        StringWriter text = new StringWriter();
+        StatusLine status = new StatusLine(new PrintWriter(text), false, new TestClock());
+        status.listening(leg("tcp port 9080"), START.plusSeconds(1));
+        status.start(List.of(), Duration.ofMinutes(5));
+        assertEquals(lines("meshcap: 14:21:42.892 listening: reviews-v1-7d9c/eth0:inbound-mtls on eth0, filter tcp port"
+                + " 9080", "meshcap: capturing 0 leg(s) for 300 s (--duration counts from now, when every leg listens),"
+                + " until 14:26:41.892 or Ctrl-C"), text.toString());
     }
 }
