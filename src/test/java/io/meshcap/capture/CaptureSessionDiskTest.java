@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,11 @@ class CaptureSessionDiskTest {
 
     /** Legs that replay {@code bytes} at once and end by themselves; a leg on {@code failing} cannot start. */
     private CaptureSource replaying(byte[] bytes, String failing) {
+        return replaying(bytes, failing, new CountDownLatch(0));
+    }
+
+    /** Legs that replay {@code bytes} at once and end when {@code ended} is counted down (by their stop, say). */
+    private CaptureSource replaying(byte[] bytes, String failing, CountDownLatch ended) {
         return new CaptureSource() {
             @Override
             public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
@@ -59,11 +66,12 @@ class CaptureSessionDiskTest {
                 return new LegCapture() {
                     @Override
                     public void stop() {
+                        ended.countDown();
                     }
 
                     @Override
-                    public LegOutcome await(Duration timeout) {
-                        return new LegOutcome(0, 0, "");
+                    public LegOutcome await(Duration timeout) throws InterruptedException {
+                        return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS) ? new LegOutcome(0, 0, "") : null;
                     }
                 };
             }
@@ -112,15 +120,16 @@ class CaptureSessionDiskTest {
     }
 
     @Test
-    void aLegTheDiskRefusedIsNamedAsTheCauseAndWhatFitIsKept() throws Exception {
+    void aLegTheDiskRefusedEndsTheCaptureIsNamedAsTheCauseAndWhatFitIsKept() throws Exception {
         // About 2.6 MB: the spool's first 1 MiB write fits, its second does not, and neither does a merged copy.
         int many = 15000;
         byte[] big = Files.readAllBytes(RandomCapture.write(dir.resolve("big.pcap"), OutputFormat.PCAP, many, 8));
         try (SmallTmpfs disk = SmallTmpfs.mount(dir, "disk", "size=1536k")) {
             Path out = disk.resolve("out.pcapng");
 
+            // The capturer runs until it is stopped, and no --duration or Ctrl-C comes: the refusal ends the capture.
             MeshcapException failure = assertThrows(MeshcapException.class,
-                    () -> capture(replaying(big, null), List.of(leg("lo")), out));
+                    () -> capture(replaying(big, null, new CountDownLatch(1)), List.of(leg("lo")), out));
 
             Path legs = disk.resolve("out.pcapng.legs");
             List<Path> kept = list(legs);

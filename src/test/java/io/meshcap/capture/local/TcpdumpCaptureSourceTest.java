@@ -1,0 +1,156 @@
+package io.meshcap.capture.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.MeshcapException;
+import io.meshcap.capture.CaptureLimits;
+import io.meshcap.capture.LegCapture;
+import io.meshcap.capture.LegPlan;
+import io.meshcap.sys.NetworkNamespace;
+import io.meshcap.testing.LoopbackTraffic;
+import io.meshcap.testing.ScratchNamespace;
+import io.meshcap.testing.Tshark;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Legs run by the real tcpdump in a network namespace of the test's own, in this JVM: what a leg captures is judged
+ * by tshark, what is left running by the namespace's own process list ({@code ip netns pids}).
+ */
+@Timeout(120)
+class TcpdumpCaptureSourceTest {
+
+    private static final int PORT = 8080;
+    private static ScratchNamespace namespace;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void createNamespace() {
+        namespace = ScratchNamespace.create("meshcap-tcpdump", 65536);
+    }
+
+    @AfterAll
+    static void deleteNamespace() {
+        namespace.close();
+    }
+
+    private static NetworkNamespace netns() {
+        return NetworkNamespace.named(namespace.name());
+    }
+
+    private static LegPlan leg(String iface) {
+        return new LegPlan("netns " + namespace.name(), iface, "inbound-plain", "tcp port " + PORT, false,
+                CaptureLimits.none(), Map.of());
+    }
+
+    /** The processes running in the test's namespace: the legs' tcpdumps, nothing else. */
+    private static List<String> processesInTheNamespace() {
+        return Tshark.run(List.of("ip", "netns", "pids", namespace.name())).lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    private static void awaitListening(LegCapture leg) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!leg.listening()) {
+            assertTrue(System.nanoTime() < deadline, "tcpdump did not listen within 60 s");
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void theCommandEntersTheNamespaceDiesWithMeshcapAndKeepsTcpdumpRoot() {
+        assertEquals(List.of("setpriv", "--pdeathsig", "KILL", "--", "nsenter", "--net=/run/netns/" + namespace.name(),
+                "--", "tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n", "-B", "8192", "-w", "-", "-i", "lo", "-s",
+                "262144", "tcp port 8080"), TcpdumpCaptureSource.command(netns(), leg("lo")));
+    }
+
+    @Test
+    void aLegCapturesItsNamespacesTrafficUntilStoppedAndEndsCleanly() throws Exception {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        LegCapture.LegOutcome outcome;
+        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
+            LegCapture leg = source.start(leg("lo"), sink);
+            awaitListening(leg);
+            LoopbackTraffic.send(namespace, PORT, 256 << 10);
+            leg.stop();
+            outcome = leg.await(Duration.ofSeconds(60));
+        }
+
+        assertNotNull(outcome, "tcpdump ends on SIGTERM");
+        assertEquals(new LegCapture.LegOutcome(0, 0, ""), outcome);
+        Path file = Files.write(dir.resolve("lo.pcap"), sink.toByteArray());
+        assertEquals(List.of(List.of("127.0.0.1", "8080")), Tshark.fields(file,
+                "tcp.flags.syn == 1 && tcp.flags.ack == 0", "ip.dst", "tcp.dstport"), "the call's SYN, once");
+        assertEquals(Tshark.count(file), Tshark.fields(file, "tcp.port == 8080", "frame.number").size(),
+                "only what the filter lets through");
+        assertEquals(List.of(), processesInTheNamespace());
+    }
+
+    @Test
+    void aLegOnAnInterfaceTheNamespaceLacksSaysWhatTcpdumpSaid() throws Exception {
+        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
+            LegCapture leg = source.start(leg("eth9"), new ByteArrayOutputStream());
+            MeshcapException failure = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (failure == null) {
+                try {
+                    assertTrue(!leg.listening() && System.nanoTime() < deadline, "tcpdump neither failed nor listened");
+                    Thread.sleep(20);
+                } catch (MeshcapException e) {
+                    failure = e;
+                }
+            }
+            assertTrue(failure.getMessage().startsWith("leg netns " + namespace.name() + "/eth9:inbound-plain: tcpdump did not"
+                    + " start: tcpdump: eth9: No such device exists"), failure.getMessage());
+            LegCapture.LegOutcome outcome = leg.await(Duration.ofSeconds(60));
+            assertEquals(1, outcome.exitCode());
+            assertEquals(-1, outcome.packetsDropped(), "tcpdump never counted");
+            assertTrue(outcome.message().startsWith("tcpdump: eth9: No such device exists"), outcome.message());
+        }
+    }
+
+    @Test
+    void closingStopsEveryLegStillRunning() throws Exception {
+        LegCapture first;
+        LegCapture second;
+        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
+            first = source.start(leg("lo"), new ByteArrayOutputStream());
+            second = source.start(leg("lo"), new ByteArrayOutputStream());
+            awaitListening(first);
+            awaitListening(second);
+            assertEquals(2, processesInTheNamespace().size());
+        }
+
+        assertEquals(List.of(), processesInTheNamespace());
+        assertEquals(0, first.await(Duration.ZERO).exitCode(), "stopped as by a Ctrl-C, not killed");
+        assertEquals(0, second.await(Duration.ZERO).exitCode());
+    }
+
+    @Test
+    void whileItRunsALegReportsDropsOnlyOnceTcpdumpListens() throws Exception {
+        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
+            LegCapture leg = source.start(leg("lo"), new ByteArrayOutputStream());
+            awaitListening(leg);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (leg.droppedSoFar().isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "tcpdump never answered SIGUSR1");
+                Thread.sleep(20);
+            }
+            assertEquals(0, leg.droppedSoFar().getAsLong());
+            leg.stop();
+            assertEquals(0, leg.await(Duration.ofSeconds(60)).exitCode(), "SIGUSR1 did not end it");
+        }
+    }
+}
