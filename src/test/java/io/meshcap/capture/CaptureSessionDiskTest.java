@@ -5,23 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
-import io.meshcap.capture.LegCapture.LegOutcome;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.output.OutputTarget;
 import io.meshcap.testing.RandomCapture;
 import io.meshcap.testing.SmallTmpfs;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,39 +44,6 @@ class CaptureSessionDiskTest {
         legBytes = Files.readAllBytes(RandomCapture.write(dir.resolve("leg.pcap"), OutputFormat.PCAP, PACKETS, 7));
     }
 
-    /** Legs that replay {@code bytes} at once and end by themselves; a leg on {@code failing} cannot start. */
-    private CaptureSource replaying(byte[] bytes, String failing) {
-        return replaying(bytes, failing, new CountDownLatch(0));
-    }
-
-    /** Legs that replay {@code bytes} at once and end when {@code ended} is counted down (by their stop, say). */
-    private CaptureSource replaying(byte[] bytes, String failing, CountDownLatch ended) {
-        return new CaptureSource() {
-            @Override
-            public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
-                if (leg.interfaceName().equals(failing)) {
-                    throw new IOException("tcpdump: " + failing + ": No such device exists");
-                }
-                sink.write(bytes);
-                return new LegCapture() {
-                    @Override
-                    public void stop() {
-                        ended.countDown();
-                    }
-
-                    @Override
-                    public LegOutcome await(Duration timeout) throws InterruptedException {
-                        return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS) ? new LegOutcome(0, 0, "") : null;
-                    }
-                };
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-    }
-
     private static LegPlan leg(String iface) {
         return new LegPlan("shop/reviews", iface, "inbound-plain", "tcp", false, CaptureLimits.none(), Map.of());
     }
@@ -106,7 +68,7 @@ class CaptureSessionDiskTest {
             Path out = disk.resolve("out.pcapng");
 
             MeshcapException failure = assertThrows(MeshcapException.class,
-                    () -> capture(replaying(legBytes, null), List.of(leg("lo")), out));
+                    () -> capture(ReplayingSource.of(legBytes), List.of(leg("lo")), out));
 
             Path legs = disk.resolve("out.pcapng.legs");
             List<Path> kept = list(legs);
@@ -129,7 +91,7 @@ class CaptureSessionDiskTest {
 
             // The capturer runs until it is stopped, and no --duration or Ctrl-C comes: the refusal ends the capture.
             MeshcapException failure = assertThrows(MeshcapException.class,
-                    () -> capture(replaying(big, null, new CountDownLatch(1)), List.of(leg("lo")), out));
+                    () -> capture(ReplayingSource.of(big).runningUntilStopped(), List.of(leg("lo")), out));
 
             Path legs = disk.resolve("out.pcapng.legs");
             List<Path> kept = list(legs);
@@ -147,7 +109,7 @@ class CaptureSessionDiskTest {
         Path out = dir.resolve("out.pcapng");
 
         MeshcapException failure = assertThrows(MeshcapException.class,
-                () -> capture(replaying(legBytes, "eth1"), List.of(leg("lo"), leg("eth1")), out));
+                () -> capture(ReplayingSource.of(legBytes).failingOn("eth1"), List.of(leg("lo"), leg("eth1")), out));
 
         assertEquals("leg reviews/eth1:inbound-plain: cannot start: tcpdump: eth1: No such device exists",
                 failure.getMessage());
@@ -162,7 +124,7 @@ class CaptureSessionDiskTest {
     void aFailureBeforeAnyPacketLeavesNothingBehind() throws Exception {
         Path out = dir.resolve("out.pcapng");
 
-        assertThrows(MeshcapException.class, () -> capture(replaying(legBytes, "eth0"), List.of(leg("eth0")), out));
+        assertThrows(MeshcapException.class, () -> capture(ReplayingSource.of(legBytes).failingOn("eth0"), List.of(leg("eth0")), out));
 
         assertEquals(List.of(dir.resolve("leg.pcap")), list(dir), "the empty spool is removed");
         assertTrue(!err.toString().contains("kept"), err.toString());
@@ -172,7 +134,7 @@ class CaptureSessionDiskTest {
     void aKeyLogThatIsGoneIsSaidAndTheCaptureIsWrittenWithoutIt() throws Exception {
         Path out = dir.resolve("out.pcapng");
         Path gone = dir.resolve("keys.log");
-        CaptureSession session = new CaptureSession(replaying(legBytes, null), new PrintWriter(err, true), false)
+        CaptureSession session = new CaptureSession(ReplayingSource.of(legBytes), new PrintWriter(err, true), false)
                 .withTlsKeyLogs(List.of(gone));
 
         try (StopSignal stop = StopSignal.manual()) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshcap.capture.LegCapture.LegOutcome;
 import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureReader;
@@ -17,7 +16,6 @@ import io.meshcap.sys.CommandRunner;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -52,28 +50,6 @@ class CaptureSessionLiveTest {
     private final StringWriter err = new StringWriter();
     private Path streamed;
     private Thread viewer;
-
-    /** A target whose legs each replay the recording at once and end by themselves, as legs at their --count do. */
-    private final CaptureSource replaying = new CaptureSource() {
-        @Override
-        public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
-            sink.write(recording);
-            return new LegCapture() {
-                @Override
-                public void stop() {
-                }
-
-                @Override
-                public LegOutcome await(Duration timeout) {
-                    return new LegOutcome(0, 0, "");
-                }
-            };
-        }
-
-        @Override
-        public void close() {
-        }
-    };
 
     @BeforeEach
     void readRecording() throws IOException {
@@ -135,7 +111,7 @@ class CaptureSessionLiveTest {
     void theStreamCarriesEveryLegAndTheCompleteFileIsWrittenAsWithoutIt() throws Exception {
         Path output = dir.resolve("complete.pcapng");
         OutputTarget live = pipe();
-        CaptureSession session = new CaptureSession(replaying, new PrintWriter(err, true), false)
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording), new PrintWriter(err, true), false)
                 .streamingTo(LiveStream.to(live, Duration.ofMillis(50), null, new PrintWriter(err, true)));
 
         CaptureSession.Result result = capture(session, List.of(leg("eth0", "inbound-mtls", Map.of("node", "worker-2")),
@@ -167,7 +143,7 @@ class CaptureSessionLiveTest {
         Path output = dir.resolve("complete.pcapng");
         OutputTarget live = pipe();
         RedirectPortsByInterface redirect = RedirectPortsByInterface.everywhere(RedirectPorts.istioDefaults());
-        CaptureSession session = new CaptureSession(replaying, new PrintWriter(err, true), false)
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording), new PrintWriter(err, true), false)
                 .withTlsKeyLogs(List.of(keyLog))
                 .streamingTo(LiveStream.to(live, Duration.ofMillis(50), redirect, new PrintWriter(err, true)));
 
@@ -196,7 +172,7 @@ class CaptureSessionLiveTest {
     void oneKeyLineIsSaidInTheSingular() throws Exception {
         Path keyLog = Files.writeString(dir.resolve("keys.log"), KEY_LINES.lines().findFirst().orElseThrow() + "\n");
         OutputTarget live = pipe();
-        CaptureSession session = new CaptureSession(replaying, new PrintWriter(err, true), false)
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording), new PrintWriter(err, true), false)
                 .withTlsKeyLogs(List.of(keyLog))
                 .streamingTo(LiveStream.to(live, Duration.ofMillis(50), null, new PrintWriter(err, true)));
 
