@@ -127,13 +127,14 @@ public final class LiveStream implements AutoCloseable {
     }
 
     private void stream(StopSignal stop) {
-        RedirectReassociator reassociator = redirect == null ? null : new RedirectReassociator(redirect, false);
-        RecordTransform transform = reassociator == null ? RecordTransform.NONE : reassociator;
         try {
             merged = target.write(OutputFormat.PCAPNG, raw -> {
                 LiveKeysWriter keys = keyFeeds.isEmpty() ? null : new LiveKeysWriter(raw);
                 KeyReader reader = keys == null ? null : new KeyReader(keys);
                 CaptureWriter writer = keys == null ? raw : keys;
+                RedirectReassociator reassociator = redirect == null ? null
+                        : new RedirectReassociator(redirect, false, writer);
+                RecordTransform transform = reassociator == null ? RecordTransform.NONE : reassociator;
                 boolean completed = false;
                 try {
                     LiveMerger.Outcome outcome = new LiveMerger(window).merge(inputs, writer, transform);

@@ -77,7 +77,7 @@ public final class ReassociateCommand implements Callable<Integer> {
         ReassociationStats stats;
         try (CaptureReader reader = CaptureFormats.openReadingAhead(input, CaptureFormats.DEFAULT_READ_BUFFER)) {
             stats = out.write(OutputFormat.PCAPNG, writer -> SecretsWriter.adding(writer, keys),
-                    writer -> Reassociation.copy(reader, writer, ports, keepOriginal));
+                    writer -> Reassociation.copy(reader, input.getFileName().toString(), writer, ports, keepOriginal));
             reader.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
             reader.skipped().ifPresent(note -> spec.commandLine().getErr().println("meshcap: note: " + note));
         }

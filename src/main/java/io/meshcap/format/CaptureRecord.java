@@ -44,9 +44,13 @@ public record CaptureRecord(int interfaceId, long timestampNanos, int originalLe
 
     /**
      * The same packet with more options after those it has, e.g. a comment a stage encoded once and attaches to many
-     * packets: for a packet without options of its own the encoded bytes are shared, not copied.
+     * packets: for a packet without options of its own the encoded bytes are shared, not copied. No options: this
+     * record itself.
      */
     public CaptureRecord plusOptions(RawOptions more) {
+        if (more.isEmpty()) {
+            return this;
+        }
         return new CaptureRecord(interfaceId, timestampNanos, originalLength, data, options.plus(more));
     }
 

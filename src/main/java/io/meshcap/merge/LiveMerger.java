@@ -293,6 +293,9 @@ public final class LiveMerger {
             for (int id = 0; id < lane.interfaces.size(); id++) {
                 CaptureInterface labelled = label(lane, lane.interfaces.get(id), id);
                 lane.outputIds[id] = output.addInterface(labelled);
+                while (outputInterfaces.size() < lane.outputIds[id]) {
+                    outputInterfaces.add(null); // an interface the transform declared itself (RecordTransform)
+                }
                 outputInterfaces.add(labelled);
             }
         }

@@ -290,6 +290,9 @@ public final class Merger {
             for (int i = mapped; i < known.size(); i++) {
                 CaptureInterface labelled = label(known.get(i), i);
                 outputIds[i] = output.addInterface(labelled);
+                while (outputInterfaces.size() < outputIds[i]) {
+                    outputInterfaces.add(null); // an interface the transform declared itself (RecordTransform)
+                }
                 outputInterfaces.add(labelled);
             }
         }

@@ -38,12 +38,18 @@ final class ChainedTransform implements RecordTransform {
         }
         if (records.size() == 1) {
             CaptureRecord only = records.get(0);
-            return next.apply(interfaces.get(only.interfaceId()), only);
+            return next.apply(interfaceOf(only), only);
         }
         List<CaptureRecord> out = new ArrayList<>(records.size());
         for (CaptureRecord record : records) {
-            out.addAll(next.apply(interfaces.get(record.interfaceId()), record));
+            out.addAll(next.apply(interfaceOf(record), record));
         }
         return out;
+    }
+
+    /** A record's interface: one it came on, or a re-associated one the re-associator declared. */
+    private CaptureInterface interfaceOf(CaptureRecord record) {
+        CaptureInterface reassociated = reassociator.reassociatedInterface(record.interfaceId());
+        return reassociated != null ? reassociated : interfaces.get(record.interfaceId());
     }
 }

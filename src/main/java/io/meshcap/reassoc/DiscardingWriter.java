@@ -14,10 +14,12 @@ import java.util.function.Consumer;
  */
 final class DiscardingWriter implements CaptureWriter {
 
+    private final LegInterfaces interfaces;
     private final Consumer<KeyLog> keys;
-    private int interfaces;
 
-    DiscardingWriter(Consumer<KeyLog> keys) {
+    /** @param interfaces where the interfaces written are declared, in order */
+    DiscardingWriter(LegInterfaces interfaces, Consumer<KeyLog> keys) {
+        this.interfaces = interfaces;
         this.keys = keys;
     }
 
@@ -30,7 +32,7 @@ final class DiscardingWriter implements CaptureWriter {
 
     @Override
     public int addInterface(CaptureInterface captureInterface) {
-        return interfaces++;
+        return interfaces.declare(captureInterface);
     }
 
     @Override

@@ -32,6 +32,12 @@ final class PerInterface<T> {
         return (T) value;
     }
 
+    /** The value of interface {@code id}, or null when it has not been asked for with its interface. */
+    @SuppressWarnings("unchecked")
+    T find(int id) {
+        return id < values.length ? (T) values[id] : null;
+    }
+
     /** The value of interface {@code id}, which must have been asked for with its interface before. */
     @SuppressWarnings("unchecked")
     T get(int id) {

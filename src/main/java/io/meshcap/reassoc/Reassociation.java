@@ -6,6 +6,7 @@ import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.InterfaceStatistics;
 import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * The entry points that run re-association and stitching over whole captures: what {@code meshcap merge
@@ -77,7 +79,7 @@ public final class Reassociation {
             streams = streams(merger, inputs, ports, keepOriginal, keys);
             annotate = new FirstPacketComments(streams.firstPacketComments());
         }
-        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
+        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, output);
         ChainedTransform write = new ChainedTransform(reassociator, annotate);
         List<InputSummary> summaries = merger.merge(inputs, output, write);
         write.finish().forEach(output::write);
@@ -97,36 +99,42 @@ public final class Reassociation {
                                        boolean keepOriginal, KeyLog keys) {
         // The inputs' key logs reach the writer as the merge passes them, before the connections they are for.
         Stitcher stitcher = new Stitcher(ports, keys);
-        ChainedTransform survey = new ChainedTransform(new RedirectReassociator(ports, keepOriginal, true), stitcher);
-        merger.merge(inputs, new DiscardingWriter(stitcher::addKeys), survey);
+        ChainedTransform survey = new ChainedTransform(RedirectReassociator.surveyOnly(ports, keepOriginal), stitcher);
+        LegInterfaces legs = new LegInterfaces();
+        merger.merge(inputs, new DiscardingWriter(legs, stitcher::addKeys), legs.onLegs(survey));
         survey.finish();
         return stitcher.table();
     }
 
     /**
      * Copies every interface, record and other block of {@code input} to {@code output} with re-association, in one
-     * pass; closes neither. Interface ids are kept, so the output's interfaces are the input's.
+     * pass; closes neither. The output's interfaces are the input's, nameless ones named after {@code inputName} as
+     * {@code meshcap merge} names them, and the re-associated interfaces of those whose packets were rewritten.
      */
-    public static ReassociationStats copy(CaptureReader input, CaptureWriter output, RedirectPorts ports,
-                                          boolean keepOriginal) {
-        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal);
+    public static ReassociationStats copy(CaptureReader input, String inputName, CaptureWriter output,
+                                          RedirectPorts ports, boolean keepOriginal) {
+        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, output);
         output.describeSection(input.section());
-        int declared = 0;
+        List<CaptureInterface> named = new ArrayList<>();
+        // Each input interface's id on the output, where re-associated interfaces may come in between.
+        List<Integer> outputIds = new ArrayList<>();
+        ToIntFunction<CaptureInterface> declare = captureInterface -> {
+            outputIds.add(output.addInterface(captureInterface));
+            return outputIds.get(outputIds.size() - 1);
+        };
         for (CaptureBlock block = input.nextBlock(); block != null; block = input.nextBlock()) {
-            List<CaptureInterface> interfaces = input.interfaces();
-            for (; declared < interfaces.size(); declared++) {
-                output.addInterface(interfaces.get(declared));
-            }
+            declareNew(input.interfaces(), inputName, named, declare);
             if (block instanceof CaptureRecord record) {
-                reassociator.apply(interfaces.get(record.interfaceId()), record).forEach(output::write);
+                int id = outputIds.get(record.interfaceId());
+                reassociator.apply(named.get(record.interfaceId()),
+                        id == record.interfaceId() ? record : record.withInterfaceId(id)).forEach(output::write);
+            } else if (block instanceof InterfaceStatistics statistics) {
+                output.write(statistics.withInterfaceId(outputIds.get(statistics.interfaceId())));
             } else {
                 output.write(block);
             }
         }
-        List<CaptureInterface> interfaces = input.interfaces();
-        for (; declared < interfaces.size(); declared++) {
-            output.addInterface(interfaces.get(declared));
-        }
+        declareNew(input.interfaces(), inputName, named, declare);
         reassociator.finish().forEach(output::write);
         return reassociator.stats();
     }
@@ -156,7 +164,7 @@ public final class Reassociation {
     public static FileStreams streams(Path file, RedirectPorts ports, KeyLog keys) {
         Stitcher stitcher = new Stitcher(RedirectPortsByInterface.everywhere(ports), keys);
         ChainedTransform chain = new ChainedTransform(
-                new RedirectReassociator(RedirectPortsByInterface.everywhere(ports), false, true), stitcher);
+                RedirectReassociator.surveyOnly(RedirectPortsByInterface.everywhere(ports), false), stitcher);
         Optional<String> truncation = survey(file, chain, stitcher::addKeys);
         chain.finish();
         return new FileStreams(stitcher.table(), truncation);
@@ -165,26 +173,38 @@ public final class Reassociation {
     /**
      * Runs {@code transform} over a file's records and discards what it returns, adding the file's TLS key logs to
      * {@code keys} where they stand; returns the file's truncation. Nameless interfaces (every classic pcap) are
-     * named after the file, as {@code meshcap merge} names them.
+     * named after the file, as {@code meshcap merge} names them, and the packets of a re-associated interface are
+     * handed over as its leg's ({@link LegInterfaces}).
      */
     private static Optional<String> survey(Path file, RecordTransform transform, Consumer<KeyLog> keys) {
         List<CaptureInterface> named = new ArrayList<>();
+        LegInterfaces legs = new LegInterfaces();
+        RecordTransform onLegs = legs.onLegs(transform);
         try (CaptureReader reader = CaptureFormats.openReadingAhead(file, CaptureFormats.DEFAULT_READ_BUFFER)) {
             for (CaptureBlock block = reader.nextBlock(); block != null; block = reader.nextBlock()) {
-                if (!(block instanceof CaptureRecord record)) {
+                declareNew(reader.interfaces(), file.getFileName().toString(), named, legs::declare);
+                if (block instanceof CaptureRecord record) {
+                    onLegs.apply(named.get(record.interfaceId()), record);
+                } else {
                     DiscardingWriter.keep(block, keys);
-                    continue;
                 }
-                List<CaptureInterface> interfaces = reader.interfaces();
-                for (int id = named.size(); id < interfaces.size(); id++) {
-                    CaptureInterface own = interfaces.get(id);
-                    String name = own.name() != null ? own.name()
-                            : file.getFileName() + (id == 0 ? "" : "/if" + id);
-                    named.add(own.relabelled(name, own.description()));
-                }
-                transform.apply(named.get(record.interfaceId()), record);
             }
             return reader.truncation();
+        }
+    }
+
+    /**
+     * Names and declares the interfaces of {@code interfaces} past those in {@code named}: a nameless one (every
+     * classic pcap's) after its file, {@code FILE} or {@code FILE/ifN}, as {@code meshcap merge} names them.
+     */
+    private static void declareNew(List<CaptureInterface> interfaces, String fileName, List<CaptureInterface> named,
+                                   ToIntFunction<CaptureInterface> declare) {
+        for (int id = named.size(); id < interfaces.size(); id++) {
+            CaptureInterface own = interfaces.get(id);
+            String name = own.name() != null ? own.name() : fileName + (id == 0 ? "" : "/if" + id);
+            CaptureInterface labelled = own.relabelled(name, own.description());
+            named.add(labelled);
+            declare.applyAsInt(labelled);
         }
     }
 }

@@ -13,15 +13,16 @@ import java.util.List;
 final class RedirectConnection {
 
     private static final long SEQUENCE_MODULUS = 1L << 32;
-    /**
-     * What every rewritten packet after a connection's first says: Wireshark finds them by it. One word, so that the
-     * comment option takes 20 bytes of the file (a whole sentence on every packet made the file a fifth larger).
-     */
-    static final String MARK_TEXT = "rewritten";
     private static final String ADJUSTED = "adjusted for the changed fields only (the packet is truncated, so it is"
             + " as right as it was)";
-    private static final RawOptions MARK = comment(MARK_TEXT);
-    private static final RawOptions MARK_ADJUSTED = comment(MARK_TEXT + "; TCP checksum " + ADJUSTED);
+    /** Where the explanation says a connection's rewritten packets are. */
+    private static final String WHERE_REWRITTEN = "this packet and the connection's other rewritten ones are on"
+            + " the leg's interface marked" + LegInterfaces.SUFFIX;
+    /**
+     * What a truncated rewritten packet after a connection's first says: its checksum could not be made whole. Other
+     * rewritten packets say nothing; their interface marks them (see {@link LegInterfaces}).
+     */
+    private static final RawOptions NOTE_ADJUSTED = comment("meshcap: TCP checksum " + ADJUSTED);
 
     private final ConnectionKey key;
     private final FlowEndpoint redirectTarget;
@@ -179,8 +180,7 @@ final class RedirectConnection {
 
     /**
      * The note a rewritten packet of this connection carries: the full explanation on the connection's first
-     * rewritten packet, the short {@link #MARK} on the others (full comments on every packet would make them a large
-     * part of the file). Encoded once, so the packets share it.
+     * rewritten packet; on the others none, or for a truncated one that its checksum was adjusted (shared by all).
      */
     RawOptions rewriteNote(RedirectPorts ports, ChecksumUpdate update) {
         if (!explained) {
@@ -190,10 +190,9 @@ final class RedirectConnection {
                 case UPDATED -> "; " + checksums() + " updated";
                 case ADJUSTED -> (original.isIpv6() ? "" : "; IP checksum recomputed") + "; TCP checksum " + ADJUSTED;
             };
-            return comment(describeRewrite(ports) + checksums + "; this connection's other rewritten packets say \""
-                    + MARK_TEXT + "\"");
+            return comment(describeRewrite(ports) + checksums + "; " + WHERE_REWRITTEN);
         }
-        return update == ChecksumUpdate.ADJUSTED ? MARK_ADJUSTED : MARK;
+        return update == ChecksumUpdate.ADJUSTED ? NOTE_ADJUSTED : RawOptions.NONE;
     }
 
     private static RawOptions comment(String text) {

@@ -2,6 +2,7 @@ package io.meshcap.reassoc;
 
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.RawOptions;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.packet.LinkLayer;
@@ -16,13 +17,14 @@ import java.util.List;
  * Undoes the iptables REDIRECT in a stream of records, so that each redirected connection on {@code lo} reads as
  * one conversation again. A request-direction packet {@code CLIENT → 127.0.0.1:15001} ({@code ::1} for IPv6, and
  * the inbound port 15006 for the self-call path) gets the original destination {@code ORIG:port} that its reply
- * direction {@code ORIG:port → CLIENT} shows, with the IPv4 header checksum and the TCP checksum recomputed. The
- * first rewritten packet of a connection gets a comment saying what was changed and why, the others the short
- * comment {@code meshcap: rewritten}. Every other record passes unchanged, as the same object.
+ * direction {@code ORIG:port → CLIENT} shows, with the IPv4 header checksum and the TCP checksum recomputed.
+ * Rewritten packets go out on their leg's re-associated interface, declared on the output the first time a leg needs
+ * it (see {@link LegInterfaces}): that marks them at no cost per packet. The first rewritten packet of a connection also gets
+ * a comment saying what was changed and why. Every other record passes unchanged, as the same object.
  *
- * <p><b>Cost.</b> The rewrite happens in place in the record's bytes, and the comments are encoded once per
- * connection and shared, so a rewritten packet costs no copy and no text of its own; a packet that answers no
- * tracked connection costs a header parse and an array lookup.
+ * <p><b>Cost.</b> The rewrite happens in place in the record's bytes, and the explanation is encoded once per
+ * connection, so a rewritten packet costs no copy and no text of its own; a packet that answers no tracked
+ * connection costs a header parse and an array lookup.
  *
  * <p><b>Hold-back.</b> A connection's first request packet (its SYN, or whatever a capture that started
  * mid-stream sees first) comes before the reply that reveals the original destination, so request packets of a
@@ -69,6 +71,12 @@ public final class RedirectReassociator implements RecordTransform {
 
     /** Each interface's ports, as first seen. */
     private final PerInterface<RedirectPorts> portsById;
+    /** Each interface as first seen: a leg whose rewritten packets may need a re-associated interface. */
+    private final PerInterface<CaptureInterface> legs = new PerInterface<>(captureInterface -> captureInterface);
+    /** Each leg's re-associated interface's id on the output, declared when the leg's first packet is rewritten. */
+    private final PerInterface<Integer> reassociatedIds;
+    /** The re-associated interfaces by their own ids. */
+    private final PerInterface<CaptureInterface> declared = new PerInterface<>(captureInterface -> captureInterface);
     private final boolean keepOriginal;
     private final boolean surveyOnly;
     private final ConnectionTable table = new ConnectionTable();
@@ -81,27 +89,46 @@ public final class RedirectReassociator implements RecordTransform {
     /**
      * @param ports        the REDIRECT ports to undo
      * @param keepOriginal also write each rewritten packet as it was captured, just before the rewritten copy
+     * @param output       where the records go: the re-associated interfaces are declared on it
      */
-    public RedirectReassociator(RedirectPorts ports, boolean keepOriginal) {
-        this(RedirectPortsByInterface.everywhere(ports), keepOriginal, false);
+    public RedirectReassociator(RedirectPorts ports, boolean keepOriginal, CaptureWriter output) {
+        this(RedirectPortsByInterface.everywhere(ports), keepOriginal, output);
     }
 
     /**
      * @param ports        each interface's REDIRECT ports (a capture of several pods, whose rules may differ)
      * @param keepOriginal also write each rewritten packet as it was captured, just before the rewritten copy
+     * @param output       where the records go: the re-associated interfaces are declared on it
      */
-    public RedirectReassociator(RedirectPortsByInterface ports, boolean keepOriginal) {
-        this(ports, keepOriginal, false);
+    public RedirectReassociator(RedirectPortsByInterface ports, boolean keepOriginal, CaptureWriter output) {
+        this(ports, keepOriginal, output, false);
+    }
+
+    private RedirectReassociator(RedirectPortsByInterface ports, boolean keepOriginal, CaptureWriter output,
+                                 boolean surveyOnly) {
+        this.portsById = new PerInterface<>(ports::of);
+        this.reassociatedIds = new PerInterface<>(leg -> declare(output, LegInterfaces.reassociated(leg)));
+        this.keepOriginal = keepOriginal;
+        this.surveyOnly = surveyOnly;
     }
 
     /**
-     * @param surveyOnly rewrite addresses and ports only, without checksums or comments: for a pass whose records
-     *                   are looked at (by the {@link Stitcher}) but never written
+     * A re-associator that rewrites addresses and ports only, without checksums, comments or interfaces of its own:
+     * for a pass whose records are looked at (by the {@link Stitcher}) but never written.
      */
-    RedirectReassociator(RedirectPortsByInterface ports, boolean keepOriginal, boolean surveyOnly) {
-        this.portsById = new PerInterface<>(ports::of);
-        this.keepOriginal = keepOriginal;
-        this.surveyOnly = surveyOnly;
+    static RedirectReassociator surveyOnly(RedirectPortsByInterface ports, boolean keepOriginal) {
+        return new RedirectReassociator(ports, keepOriginal, null, true);
+    }
+
+    /** The re-associated interface of id {@code id}, or null when this re-associator declared none by that id. */
+    CaptureInterface reassociatedInterface(int id) {
+        return declared.find(id);
+    }
+
+    private int declare(CaptureWriter output, CaptureInterface reassociated) {
+        int id = output.addInterface(reassociated);
+        declared.get(id, reassociated);
+        return id;
     }
 
     @Override
@@ -109,6 +136,7 @@ public final class RedirectReassociator implements RecordTransform {
         long now = record.timestampNanos();
         table.sweep(now);
         RedirectPorts interfacePorts = portsById.get(record.interfaceId(), captureInterface);
+        legs.get(record.interfaceId(), captureInterface);
         HeldRecord entry = classify(captureInterface.linkType(), record, interfacePorts);
         if (queue.isEmpty() && entry.resolved()) {
             return entry.output();
@@ -266,8 +294,8 @@ public final class RedirectReassociator implements RecordTransform {
     }
 
     /**
-     * The request packet with the original destination: rewritten in place in the record's own bytes (the caller
-     * handed the record over), sharing the connection's note, so a packet costs no copy or text of its own.
+     * The request packet with the original destination, on its leg's re-associated interface: rewritten in place in
+     * the record's own bytes (the caller handed the record over), so a packet costs no copy or text of its own.
      */
     private List<CaptureRecord> rewrite(TcpSegment segment, CaptureRecord record, RedirectConnection connection) {
         FlowEndpoint original = connection.original();
@@ -284,8 +312,9 @@ public final class RedirectReassociator implements RecordTransform {
             return List.of(record);
         }
         ChecksumUpdate update = segment.rewrite(connection.appPort(), connection.originalAddress(), original.port());
-        CaptureRecord rewritten = record.plusOptions(
-                connection.rewriteNote(portsById.get(connection.key().interfaceId()), update));
+        int leg = connection.key().interfaceId();
+        CaptureRecord rewritten = record.withInterfaceId(reassociatedIds.get(leg, legs.get(leg)))
+                .plusOptions(connection.rewriteNote(portsById.get(leg), update));
         if (!keepOriginal) {
             return List.of(rewritten);
         }

@@ -351,7 +351,7 @@ class LiveMergerTest {
         try (Leg lo = new Leg(); Leg silent = new Leg()) {
             List<LiveMerger.Input> inputs = List.of(lo.input("a", "node"), silent.input("b", "node"));
             CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMinutes(10), clock), inputs, out,
-                    new RedirectReassociator(RedirectPorts.istioDefaults(), false));
+                    new RedirectReassociator(RedirectPorts.istioDefaults(), false, out));
             await(() -> out.interfaces.size() == 2, "interfaces");
             clock.millis = 11;
             // A SYN to the outbound capture port whose reply is never captured: held until 500 ms of capture time pass.

@@ -103,9 +103,12 @@ class ReassociationLabTest {
         }
     }
 
+    /** The display filter docs/reassociation.md gives for every rewritten packet. */
+    private static final String REWRITTEN = "frame.interface_name contains \"(re-associated)\"";
+
     @Test
     void noRewrittenPacketHasABadChecksum() {
-        String rewritten = "frame.comment contains \"rewritten\"";
+        String rewritten = REWRITTEN;
         List<String> validate = List.of("-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE");
         int total = tsharkCount(reassociated, rewritten, validate);
         assertEquals(total, tsharkCount(reassociated, rewritten + " && tcp.checksum.status==1", validate),
@@ -122,18 +125,22 @@ class ReassociationLabTest {
         for (LedgerEntry entry : ledger.of(LedgerEntry.Kind.OUTBOUND)) {
             String field = entry.family().equals("ipv4") ? "ip.src" : "ipv6.src";
             List<List<String>> requests = Tshark.fields(reassociated, field + "==" + entry.client().address()
-                    + " && tcp.srcport==" + entry.client().port(), "tcp.flags.syn", "frame.comment");
+                    + " && tcp.srcport==" + entry.client().port(), "tcp.flags.syn", "frame.comment",
+                    "frame.interface_name");
             String loopback = entry.family().equals("ipv4") ? "127.0.0.1:15001" : "[::1]:15001";
             String change = "meshcap: destination " + loopback + " rewritten to " + entry.destination();
             assertEquals("1", requests.get(0).get(0), "the SYN comes first");
             assertTrue(requests.get(0).get(1).startsWith(change + ", the original destination shown by the reply"
                     + " direction (the handshake's seq/ack confirm it); iptables REDIRECT had sent it to the"
                     + " sidecar's outbound capture port"), requests.get(0).get(1));
-            assertTrue(requests.get(0).get(1).endsWith("; this connection's other rewritten packets say \"rewritten\""),
-                    requests.get(0).get(1));
+            assertTrue(requests.get(0).get(1).endsWith("; this packet and the connection's other rewritten ones are on"
+                    + " the leg's interface marked (re-associated)"), requests.get(0).get(1));
             assertTrue(requests.size() > 2, "the connection has more request packets than its SYN");
+            for (List<String> request : requests) {
+                assertEquals("lo.pcap (re-associated)", request.get(2), "the leg (named after the file) marked");
+            }
             for (List<String> request : requests.subList(1, requests.size())) {
-                assertEquals("rewritten", request.get(1), "explained once, marked compactly after");
+                assertEquals("", request.get(1), "explained once; the interface marks the others at no cost");
             }
         }
     }
@@ -143,12 +150,40 @@ class ReassociationLabTest {
     void theDocumentedFiltersFindEveryRewrittenPacketAndOneExplanationPerConnection() {
         int redirected = tsharkCount(lo, "tcp.dstport==15001", List.of());
         assertTrue(redirected > 0);
-        assertEquals(redirected, tsharkCount(reassociated, "frame.comment contains \"rewritten\"", List.of()),
+        assertEquals(redirected, tsharkCount(reassociated, REWRITTEN, List.of()),
                 "every packet sent to 15001 in the capture is found, and nothing else");
+        assertEquals(redirected, tsharkCount(reassociated,
+                "frame.interface_description contains \"re-associated=\"", List.of()));
         assertEquals(0, tsharkCount(reassociated, "tcp.dstport==15001", List.of()));
         int connections = ledger.of(LedgerEntry.Kind.OUTBOUND).size();
         assertEquals(connections, tsharkCount(reassociated, "frame.comment contains \"rewritten to\"", List.of()));
-        assertEquals(redirected - connections, tsharkCount(reassociated, "frame.comment == \"rewritten\"", List.of()));
+        assertEquals(connections, tsharkCount(reassociated, REWRITTEN + " && frame.comment", List.of()),
+                "no comment of its own on a rewritten packet after its connection's first");
+        assertEquals(0, tsharkCount(reassociated, "!(" + REWRITTEN + ") && frame.comment", List.of()));
+    }
+
+    /**
+     * Moving the rewritten packets to an interface of their own changes nothing Wireshark keys connections by: every
+     * frame has the tcp.stream it has when all are on one interface (tshark's own pcap copy of the file, which holds
+     * one), Follow TCP Stream and the conversations are the same, and meshcap's stream table of the re-associated file
+     * is the raw capture's.
+     */
+    @Test
+    void theReassociatedInterfaceChangesNoStreamNumberConversationOrStreamTable() throws Exception {
+        Path oneInterface = dir.resolve("lo-reassociated-one-interface.pcap");
+        Tshark.run(List.of("tshark", "-n", "-r", reassociated.toString(), "-F", "pcap", "-w", oneInterface.toString()));
+        List<List<String>> split = Tshark.fields(reassociated, "tcp", "frame.number", "tcp.stream", "tcp.analysis.flags");
+        assertEquals(Tshark.fields(oneInterface, "tcp", "frame.number", "tcp.stream", "tcp.analysis.flags"), split);
+        assertTrue(split.stream().map(row -> row.get(1)).distinct().count()
+                >= ledger.connections().size(), "one stream per connection");
+        for (int stream = 0; stream < ledger.connections().size(); stream++) {
+            assertEquals(TsharkViews.follow(oneInterface, stream).text(), TsharkViews.follow(reassociated, stream).text());
+        }
+        assertEquals(TsharkViews.conversations(oneInterface), TsharkViews.conversations(reassociated));
+        CliRun raw = CliRun.of("streams", "--json", lo.toString());
+        CliRun rewritten = CliRun.of("streams", "--json", reassociated.toString());
+        assertEquals(0, rewritten.exitCode(), rewritten::toString);
+        assertEquals(raw.out(), rewritten.out());
     }
 
     /**
@@ -196,18 +231,20 @@ class ReassociationLabTest {
         CliRun run = CliRun.of("reassociate", "--keep-original", lo.toString(), "-o", out.toString());
         assertEquals(0, run.exitCode(), run::toString);
         List<List<String>> rows = Tshark.fields(out, "tcp", "frame.number", "tcp.dstport", "tcp.seq_raw",
-                "frame.comment");
+                "frame.comment", "frame.interface_name");
         int pairs = 0;
         for (int i = 0; i < rows.size(); i++) {
             if (rows.get(i).get(3).contains("kept by --keep-original")) {
                 List<String> copy = rows.get(i + 1);
                 assertEquals("15001", rows.get(i).get(1));
+                assertEquals("lo.pcap", rows.get(i).get(4), "the original on the leg's own interface");
                 assertEquals(rows.get(i).get(2), copy.get(2), "the same segment");
-                assertTrue(copy.get(3).contains("rewritten"), copy.toString());
+                assertEquals("lo.pcap (re-associated)", copy.get(4), copy.toString());
                 pairs++;
             }
         }
-        assertEquals(tsharkCount(reassociated, "frame.comment contains \"rewritten\"", List.of()), pairs);
+        assertEquals(tsharkCount(reassociated, REWRITTEN, List.of()), pairs);
+        assertEquals(pairs, tsharkCount(out, REWRITTEN, List.of()));
     }
 
     @ParameterizedTest
@@ -340,6 +377,11 @@ class ReassociationLabTest {
         assertConversationsMatch(merged, new Ledger(ledger.lab(), ledger.podIpv4(), ledger.podIpv6(), all));
         assertEquals(List.of("pod-a/lo", "pod-b/lo"), Tshark.fields(merged, "frame.number==1 || frame.interface_id==1",
                 "frame.interface_name").stream().map(row -> row.get(0)).distinct().toList());
+        // Each leg's rewritten packets on its own re-associated interface: as many as that leg sent to 15001.
+        assertEquals(tsharkCount(lo, "tcp.dstport==15001", List.of()),
+                tsharkCount(merged, "frame.interface_name == \"pod-a/lo (re-associated)\"", List.of()));
+        assertEquals(tsharkCount(secondLo, "tcp.dstport==15001", List.of()),
+                tsharkCount(merged, "frame.interface_name == \"pod-b/lo (re-associated)\"", List.of()));
     }
 
     /**

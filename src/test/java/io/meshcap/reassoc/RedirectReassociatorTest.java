@@ -15,8 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.format.ReadBack;
+import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.SectionInfo;
 import io.meshcap.format.LinkType;
 import io.meshcap.istio.IstioDefaults;
 import io.meshcap.packet.TcpSegment;
@@ -37,15 +40,53 @@ class RedirectReassociatorTest {
     private static final FlowEndpoint ORIG = ep("198.18.0.1", 8080);
     private static final FlowEndpoint OTHER_ORIG = ep("198.18.0.9", 9080);
 
+    private static final String EXPLAINED_WHERE = "; this packet and the connection's other rewritten ones are on the"
+            + " leg's interface marked (re-associated)";
+
+    /** The output's interfaces: the legs, then those the re-associator declares; records are returned, not written. */
+    private static final class Interfaces implements CaptureWriter {
+        final List<CaptureInterface> declared = new ArrayList<>();
+
+        Interfaces(CaptureInterface... legs) {
+            declared.addAll(List.of(legs));
+        }
+
+        @Override
+        public void describeSection(SectionInfo section) {
+        }
+
+        @Override
+        public int addInterface(CaptureInterface captureInterface) {
+            declared.add(captureInterface);
+            return declared.size() - 1;
+        }
+
+        @Override
+        public void write(CaptureBlock block) {
+            throw new AssertionError("a transform returns its records");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     /** Feeds records through a re-associator with interfaces of one link type and collects what it writes. */
     private static final class Run {
         final RedirectReassociator reassociator;
         final int linkType;
         final List<CaptureRecord> out = new ArrayList<>();
+        /** Two legs, if0 and if1; re-associated interfaces from id 2. */
+        final Interfaces interfaces;
 
         Run(int linkType, boolean keepOriginal, RedirectPorts ports) {
             this.linkType = linkType;
-            this.reassociator = new RedirectReassociator(ports, keepOriginal);
+            this.interfaces = new Interfaces(leg(0), leg(1));
+            this.reassociator = new RedirectReassociator(ports, keepOriginal, interfaces);
+        }
+
+        private CaptureInterface leg(int id) {
+            return new CaptureInterface(linkType, 0, "if" + id, null);
         }
 
         Run(int linkType) {
@@ -53,8 +94,8 @@ class RedirectReassociatorTest {
         }
 
         Run feed(int interfaceId, long micros, byte[] ipPacket) {
-            CaptureInterface captureInterface = new CaptureInterface(linkType, 0, "if" + interfaceId, null);
-            out.addAll(reassociator.apply(captureInterface, Packets.record(interfaceId, micros, link(linkType, ipPacket))));
+            out.addAll(reassociator.apply(leg(interfaceId), Packets.record(interfaceId, micros, link(linkType,
+                    ipPacket))));
             return this;
         }
 
@@ -83,9 +124,9 @@ class RedirectReassociatorTest {
         RedirectPortsByInterface ports = RedirectPortsByInterface.byLeg(Map.of(
                 "pod-a/lo:outbound-plain", RedirectPorts.of(15101, null),
                 "pod-b/lo:outbound-plain", RedirectPorts.of(15001, null)), RedirectPorts.istioDefaults());
-        RedirectReassociator reassociator = new RedirectReassociator(ports, false);
         CaptureInterface podA = new CaptureInterface(LinkType.EN10MB, 0, "pod-a/lo:outbound-plain", null);
         CaptureInterface podB = new CaptureInterface(LinkType.EN10MB, 0, "pod-b/lo:outbound-plain", null);
+        RedirectReassociator reassociator = new RedirectReassociator(ports, false, new Interfaces(podA, podB));
         FlowEndpoint port15101 = ep("127.0.0.1", 15101);
         List<CaptureRecord> out = new ArrayList<>();
         // pod-b sends to 15101 too, but that is not its REDIRECT port: it stays as captured.
@@ -122,11 +163,18 @@ class RedirectReassociatorTest {
         }
         assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:8080, the original destination"
                 + " shown by the reply direction (the handshake's seq/ack confirm it); iptables REDIRECT had sent it to"
-                + " the sidecar's outbound capture port; IP and TCP checksums recomputed; this connection's other"
-                + " rewritten packets say \"rewritten\"", ReadBack.comment(out.get(0)));
-        assertEquals("rewritten", ReadBack.comment(out.get(2)), "explained once per connection");
-        assertEquals("rewritten", ReadBack.comment(out.get(3)));
+                + " the sidecar's outbound capture port; IP and TCP checksums recomputed" + EXPLAINED_WHERE,
+                ReadBack.comment(out.get(0)));
+        assertNull(ReadBack.comment(out.get(2)), "explained once per connection");
+        assertNull(ReadBack.comment(out.get(3)));
         assertNull(ReadBack.comment(out.get(1)), "replies pass untouched");
+        assertEquals(List.of(2, 0, 2, 2), out.stream().map(CaptureRecord::interfaceId).toList(),
+                "rewritten packets on the leg's re-associated interface, declared once");
+        assertEquals(new CaptureInterface(linkType, 0, "if0 (re-associated)", "re-associated=the packets of this leg"
+                + " whose destination meshcap put back to the original one (iptables REDIRECT had sent them to the"
+                + " sidecar); the other packets of their connections are on the leg's own interface"),
+                run.interfaces.declared.get(2));
+        assertEquals(3, run.interfaces.declared.size());
         assertEquals(List.of(0L, 10_000L, 20_000L, 30_000L), out.stream().map(CaptureRecord::timestampNanos).toList());
         assertEquals(new ReassociationStats(1, 3, 0, 0), run.reassociator.stats());
     }
@@ -202,9 +250,8 @@ class RedirectReassociatorTest {
                 + " handshake's seq/ack confirm it); iptables REDIRECT had sent it to the sidecar's outbound capture"
                 + " port, and conntrack had given it source port 17009 because an earlier connection from port 9908"
                 + " to that port was still tracked (by default 10 s after a reset, 120 s after a close); IP and TCP"
-                + " checksums recomputed; this connection's other rewritten packets say \"rewritten\"",
-                ReadBack.comment(out.get(4)));
-        assertEquals("rewritten", ReadBack.comment(out.get(6)));
+                + " checksums recomputed" + EXPLAINED_WHERE, ReadBack.comment(out.get(4)));
+        assertNull(ReadBack.comment(out.get(6)));
         assertEquals(new ReassociationStats(2, 8, 0, 0), run.reassociator.stats());
     }
 
@@ -367,14 +414,16 @@ class RedirectReassociatorTest {
 
     @Test
     void aPacketsOwnOptionsStayAndMeshcapsNoteFollowsThem() {
-        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
         CaptureInterface lo = new CaptureInterface(LinkType.EN10MB, 0, "lo", null);
+        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false,
+                new Interfaces(lo));
         reassociator.apply(lo, Packets.record(0, 0, link(LinkType.EN10MB, ip(APP, PORT_15001, SYN, 1000, 0))));
         reassociator.apply(lo, Packets.record(0, 1, link(LinkType.EN10MB, ip(ORIG, APP, SYN | ACK, 5000, 1001))));
         CaptureRecord commented = Packets.record(0, 2, link(LinkType.EN10MB, ip(APP, PORT_15001, ACK, 1001, 5001)))
                 .plusComment("the analyst's own note");
         CaptureRecord out = reassociator.apply(lo, commented).get(0);
-        assertEquals(List.of("the analyst's own note", "rewritten"), out.comments());
+        assertEquals(List.of("the analyst's own note"), out.comments());
+        assertEquals(1, out.interfaceId());
         assertEquals(ORIG.port(), TcpSegment.parse(LinkType.EN10MB, out.data()).tcp().destinationPort());
     }
 
@@ -397,8 +446,9 @@ class RedirectReassociatorTest {
         TcpSegment original = TcpSegment.parse(LinkType.EN10MB, full);
         original.tcp().setChecksum(original.tcp().computeChecksum(original.ip(), original.ip().transportLength()));
         byte[] cut = Arrays.copyOf(full, 100);
-        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
         CaptureInterface en10mb = new CaptureInterface(LinkType.EN10MB, 100, "lo", null);
+        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false,
+                new Interfaces(en10mb));
         assertTrue(reassociator.apply(en10mb, new CaptureRecord(0, 0, full.length, cut)).isEmpty());
         CaptureRecord rewritten = reassociator.apply(en10mb,
                 Packets.record(0, 1, link(LinkType.EN10MB, ip(ORIG, APP, ACK, 10, 202)))).get(0);
@@ -435,7 +485,8 @@ class RedirectReassociatorTest {
     void damagedPacketsNeverBreakTheStreamAndComeOutAsMany() {
         Random random = new Random(1);
         CaptureInterface lo = new CaptureInterface(LinkType.EN10MB, 0, "lo", null);
-        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
+        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false,
+                new Interfaces(lo));
         Stitcher stitcher = new Stitcher(RedirectPorts.istioDefaults());
         int written = 0;
         for (int i = 0; i < 20_000; i++) {
@@ -471,7 +522,8 @@ class RedirectReassociatorTest {
         byte[] arp = new byte[42];
         arp[12] = 0x08;
         arp[13] = 0x06;
-        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false);
+        RedirectReassociator reassociator = new RedirectReassociator(RedirectPorts.istioDefaults(), false,
+                new Interfaces());
         CaptureRecord record = Packets.record(0, 0, arp);
         assertEquals(List.of(record),
                 reassociator.apply(new CaptureInterface(LinkType.EN10MB, 0, "lo", null), record));
