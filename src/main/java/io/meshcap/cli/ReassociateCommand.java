@@ -28,10 +28,12 @@ import picocli.CommandLine.Spec;
             "Undo the iptables REDIRECT in a capture of a sidecar pod's lo, so that every outbound connection",
             "is one conversation again and Wireshark's Follow TCP Stream shows both directions.",
             "Request packets POD_IP:eph > 127.0.0.1:15001 (::1 for IPv6; 15006 for the self-call path) get the",
-            "original destination their replies show, with IP and TCP checksums brought up to date. The first",
-            "rewritten packet of each connection explains the rewrite in a comment, the others say \"rewritten\":",
-            "Wireshark shows them all with the display filter frame.comment contains \"rewritten\".",
-            "Always writes pcapng (the comments need it). Prints a summary line on stderr."
+            "original destination their replies show, with IP and TCP checksums brought up to date. Rewritten",
+            "packets go on an interface of their own beside their leg's, \"LEG (re-associated)\", which marks them",
+            "at no cost in file size: Wireshark shows them with the display filter",
+            "frame.interface_name contains \"(re-associated)\" and still follows each connection as one stream.",
+            "The first rewritten packet of each connection explains the rewrite in a comment.",
+            "Always writes pcapng (the marks need it). Prints a summary line on stderr."
         },
         footer = {
             "",
@@ -40,6 +42,7 @@ import picocli.CommandLine.Spec;
             "  meshcap reassociate lo.pcap -o - | wireshark -k -i -",
             "  meshcap reassociate --keep-original --outbound-port 15101 lo.pcap -o lo.pcapng",
             "  tshark -r lo-reassociated.pcapng -q -z conv,tcp",
+            "  tshark -r lo-reassociated.pcapng -Y 'frame.interface_name contains \"(re-associated)\"'",
             "  meshcap reassociate --tls-keylog keys.log pod.pcap -o pod.pcapng",
             "",
             "OUT is replaced only once the new file is complete (a failed or interrupted run leaves it as it was).",
@@ -77,7 +80,8 @@ public final class ReassociateCommand implements Callable<Integer> {
         ReassociationStats stats;
         try (CaptureReader reader = CaptureFormats.openReadingAhead(input, CaptureFormats.DEFAULT_READ_BUFFER)) {
             stats = out.write(OutputFormat.PCAPNG, writer -> SecretsWriter.adding(writer, keys),
-                    writer -> Reassociation.copy(reader, input.getFileName().toString(), writer, ports, keepOriginal));
+                    writer -> Reassociation.copy(reader, input.getFileName().toString(), writer, ports,
+                            keepOriginal));
             reader.truncation().ifPresent(cut -> spec.commandLine().getErr().println("meshcap: warning: " + cut));
             reader.skipped().ifPresent(note -> spec.commandLine().getErr().println("meshcap: note: " + note));
         }

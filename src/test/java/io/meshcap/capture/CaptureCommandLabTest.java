@@ -79,7 +79,7 @@ class CaptureCommandLabTest {
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
 
-        assertEquals(everyCallPerLeg(ledger), Tshark.tcpDirectionsPerInterface(out));
+        assertEquals(everyCallPerLeg(ledger), Tshark.tcpDirectionsPerLeg(out));
         // The lab's key log, read when the capture ended, is in the file: each call's request shows on its mTLS leg
         // as on its lo leg (Wireshark needs telling that port 8080 carries TLS, not HTTP).
         for (LedgerEntry c : ledger.connections()) {
@@ -97,9 +97,11 @@ class CaptureCommandLabTest {
                 + to8080 + " TLS connections, decode the port as TLS: tshark -d tcp.port==8080,tls"), run.err());
         assertFalse(run.err().contains("port 9080 as"), run.err());
         String pod = LAB.topology().podNamespace();
-        // Every leg's metadata travels in the pcapng interface description.
+        // Every leg's metadata travels in the pcapng interface description; the outbound plaintext leg's rewritten
+        // packets are on its re-associated interface, which carries the leg's description too.
         String interfaces = Tshark.run(List.of("capinfos", "-M", out.toString()));
-        assertTrue(interfaces.contains("Number of interfaces in file: 4"), interfaces);
+        assertTrue(interfaces.contains("Number of interfaces in file: 5"), interfaces);
+        assertTrue(interfaces.contains("Name = " + pod + "/lo:outbound-plain (re-associated)\n"), interfaces);
         // Whole summary lines: "0 dropped" is also a substring of "10 dropped".
         assertEquals(4, run.err().lines().filter(l -> l.matches("  \\S+: \\d+ packets, .*, 0 dropped")).count(), run.err());
         assertTrue(run.err().contains("re-associated across the REDIRECT"), run.err());
@@ -130,7 +132,7 @@ class CaptureCommandLabTest {
                 "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport", "tcp.flags.syn")) {
             String direction = row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4);
             boolean syn = row.get(5).equals("1") || row.get(5).equalsIgnoreCase("true");
-            add(seen, row.get(0), direction + (syn ? " SYN" : " FIN"));
+            add(seen, Tshark.leg(row.get(0)), direction + (syn ? " SYN" : " FIN"));
         }
         return seen;
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.lab.Endpoint;
 import io.meshcap.lab.LabFixture;
+import io.meshcap.lab.LabTopology;
 import io.meshcap.lab.Ledger;
 import io.meshcap.lab.LedgerEntry;
 import io.meshcap.testing.LiveStreamRun;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -73,12 +75,23 @@ class LiveCaptureLabTest {
         assertTrue(run.tee.waitFor(30, TimeUnit.SECONDS), "the stream ended");
         String info = Tshark.run(List.of("capinfos", "-M", run.stream.toString()));
         assertTrue(info.contains("pcapng"), info);
-        assertTrue(info.contains("Number of interfaces in file: 4"), info);
+        // The four legs, and the outbound plaintext leg's re-associated interface, declared before its first packet.
+        assertTrue(info.contains("Number of interfaces in file: 5"), info);
         Set<String> inFile = new HashSet<>();
+        Set<String> reassociated = new HashSet<>();
         for (List<String> row : Tshark.fields(run.stream, "tcp", "frame.interface_name", "ip.src", "tcp.srcport",
                 "ip.dst", "tcp.dstport")) {
-            inFile.add(row.get(0) + " " + row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4));
+            String direction = row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4);
+            inFile.add(Tshark.leg(row.get(0)) + " " + direction);
+            if (!row.get(0).equals(Tshark.leg(row.get(0)))) {
+                reassociated.add(row.get(0) + " " + direction);
+            }
         }
+        String pod = LAB.topology().podNamespace();
+        Set<String> requests = outbound.stream().filter(call -> call.startsWith(pod + "/lo:outbound-plain ")
+                && call.contains(">" + LabTopology.MESH_IPV4 + ":")).map(call -> call.replaceFirst(" ",
+                " (re-associated) ")).collect(Collectors.toSet());
+        assertEquals(requests, reassociated, "the outbound lo requests, rewritten, and nothing else");
         assertTrue(inFile.containsAll(inbound) && inFile.containsAll(outbound), "every call in the whole stream: "
                 + inFile);
         assertTrue(run.err().contains("meshcap: streamed "), run.err());

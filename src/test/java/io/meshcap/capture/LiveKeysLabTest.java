@@ -52,8 +52,8 @@ class LiveKeysLabTest {
             for (int i = 1; i < fields.length; i++) {
                 for (String header : fields[i].split(",")) {
                     if (header.startsWith("x-request-id: ")) {
-                        requests.add(fields[0] + " " + header.substring("x-request-id: ".length()).replace("\\r\\n", "")
-                                .strip());
+                        requests.add(Tshark.leg(fields[0]) + " " + header.substring("x-request-id: ".length())
+                                .replace("\\r\\n", "").strip());
                     }
                 }
             }

@@ -79,9 +79,11 @@ class CliFlagsLabTest {
         return from.address() + ":" + from.port() + ">" + to.address() + ":" + to.port();
     }
 
-    private static Map<String, Long> packetsPerInterface(Path file) {
+    /** Packets per leg: an interface and its re-associated one together. */
+    private static Map<String, Long> packetsPerLeg(Path file) {
         Map<String, Long> counts = new TreeMap<>();
-        Tshark.fields(file, null, "frame.interface_name").forEach(row -> counts.merge(row.get(0), 1L, Long::sum));
+        Tshark.fields(file, null, "frame.interface_name").forEach(row -> counts.merge(Tshark.leg(row.get(0)), 1L,
+                Long::sum));
         return counts;
     }
 
@@ -105,7 +107,7 @@ class CliFlagsLabTest {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(leg)), leg.toString());
             legCounts.add((long) Tshark.count(leg));
         }
-        List<Long> merged = new ArrayList<>(packetsPerInterface(out).values());
+        List<Long> merged = new ArrayList<>(packetsPerLeg(out).values());
         legCounts.sort(null);
         merged.sort(null);
         assertEquals(merged, legCounts, "each kept leg holds what that leg contributed to the merged file");
@@ -134,7 +136,7 @@ class CliFlagsLabTest {
             meshcap.await(Duration.ofSeconds(60));
             assertTrue(meshcap.err().contains("meshcap: wrote " + out), meshcap.err());
 
-            Set<String> seen = Tshark.tcpDirectionsPerInterface(out).values().stream().flatMap(Set::stream)
+            Set<String> seen = Tshark.tcpDirectionsPerLeg(out).values().stream().flatMap(Set::stream)
                     .collect(java.util.stream.Collectors.toSet());
             List<LedgerEntry> calls = ledger.of(LedgerEntry.Kind.INBOUND);
             LedgerEntry first = calls.get(0);
@@ -214,7 +216,7 @@ class CliFlagsLabTest {
 
         String pod = LAB.topology().podNamespace();
         assertEquals(Map.of(pod + "/eth0:inbound-mtls", 3L, pod + "/lo:inbound-plain", 3L, pod + "/lo:outbound-plain", 3L,
-                pod + "/eth0:outbound-mtls", 3L), packetsPerInterface(out));
+                pod + "/eth0:outbound-mtls", 3L), packetsPerLeg(out));
     }
 
     @Test
@@ -233,7 +235,7 @@ class CliFlagsLabTest {
             expected.add(tuple(wireClient, call.destination()));
             expected.add(tuple(call.destination(), wireClient));
         }
-        assertEquals(Map.of(LAB.topology().podNamespace() + "/eth0:gateway-upstream", expected), Tshark.tcpDirectionsPerInterface(out));
+        assertEquals(Map.of(LAB.topology().podNamespace() + "/eth0:gateway-upstream", expected), Tshark.tcpDirectionsPerLeg(out));
     }
 
     @Test

@@ -65,7 +65,7 @@ public final class LiveStreamRun {
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 String[] f = line.split("\t", -1);
                 if (f.length == 5 && !f[2].isEmpty()) {
-                    seen.add(f[0] + " " + f[1] + ":" + f[2] + ">" + f[3] + ":" + f[4]);
+                    seen.add(Tshark.leg(f[0]) + " " + f[1] + ":" + f[2] + ">" + f[3] + ":" + f[4]);
                 }
             }
         } catch (IOException e) {

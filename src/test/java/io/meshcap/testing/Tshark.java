@@ -29,8 +29,19 @@ public final class Tshark {
     private static final long HANG_GUARD_SECONDS = 600;
     /** Joins several occurrences of one field (comments) so they stay inside their column. */
     private static final char AGGREGATOR = '\u0001';
+    /** What the interface re-association writes a leg's rewritten packets on adds to the leg's name. */
+    private static final String REASSOCIATED = " (re-associated)";
 
     private Tshark() {
+    }
+
+    /**
+     * The leg a packet's interface belongs to: the interface's name, less the mark of the interface re-association
+     * writes the leg's rewritten packets on ({@code LEG (re-associated)}, docs/reassociation.md).
+     */
+    public static String leg(String interfaceName) {
+        return interfaceName.endsWith(REASSOCIATED)
+                ? interfaceName.substring(0, interfaceName.length() - REASSOCIATED.length()) : interfaceName;
     }
 
     /** One TCP packet as tshark decodes it; addresses in tshark's text form, like {@link Endpoint}. */
@@ -62,12 +73,15 @@ public final class Tshark {
         return query(file, displayFilter, List.of("-E", "occurrence=f"), fields);
     }
 
-    /** The directions of the IPv4 TCP packets in a file, {@code src:port>dst:port}, per interface name. */
-    public static Map<String, Set<String>> tcpDirectionsPerInterface(Path file) {
+    /**
+     * The directions of the IPv4 TCP packets in a file, {@code src:port>dst:port}, per leg ({@link #leg}: an interface
+     * and its re-associated one together).
+     */
+    public static Map<String, Set<String>> tcpDirectionsPerLeg(Path file) {
         Map<String, Set<String>> seen = new TreeMap<>();
         for (List<String> row : fields(file, "tcp", "frame.interface_name", "ip.src", "tcp.srcport", "ip.dst",
                 "tcp.dstport")) {
-            seen.computeIfAbsent(row.get(0), k -> new HashSet<>())
+            seen.computeIfAbsent(leg(row.get(0)), k -> new HashSet<>())
                     .add(row.get(1) + ":" + row.get(2) + ">" + row.get(3) + ":" + row.get(4));
         }
         return seen;
