@@ -19,8 +19,8 @@ import java.util.List;
  * the inbound port 15006 for the self-call path) gets the original destination {@code ORIG:port} that its reply
  * direction {@code ORIG:port → CLIENT} shows, with the IPv4 header checksum and the TCP checksum recomputed.
  * Rewritten packets go out on their leg's re-associated interface, declared on the output the first time a leg needs
- * it (see {@link LegInterfaces}): that marks them at no cost per packet. The first rewritten packet of a connection also gets
- * a comment saying what was changed and why. Every other record passes unchanged, as the same object.
+ * it (see {@link LegInterfaces}): that marks them at no cost per packet. The first rewritten packet of a connection
+ * also gets a comment saying what was changed and why. Every other record passes unchanged, as the same object.
  *
  * <p><b>Cost.</b> The rewrite happens in place in the record's bytes, and the explanation is encoded once per
  * connection, so a rewritten packet costs no copy and no text of its own; a packet that answers no tracked
