@@ -3,14 +3,10 @@ package io.meshcap.capture.k8s;
 import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
 import static io.meshcap.capture.k8s.MockCluster.POD;
 import static io.meshcap.capture.k8s.MockCluster.stderr;
-import static io.meshcap.capture.k8s.MockCluster.stdout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.LegPlan;
@@ -28,39 +24,25 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code meshcap capture inbound-mtls --pod} from the command line to a merged pcapng read by tshark: kubeconfig,
  * discovery through the API, the exec strategy on a privileged proxy, in-pod facts, a real pcap stream over the
  * exec websocket, spool, merge, the metadata bundle.
  */
-@EnableKubernetesMockClient(crud = true)
-class CaptureFromPodEndToEndTest {
+class CaptureFromPodEndToEndTest extends AgainstMockCluster {
 
-    private static final String PROXY = "istio-proxy";
     private static final String COUNTS = "20 packets captured\n20 packets received by filter\n0 packets dropped by kernel\n";
-
-    KubernetesMockServer server;
-    KubernetesClient client;
-    @TempDir
-    Path temp;
-
-    private MockCluster cluster;
-    private Path kubeconfig;
 
     @BeforeEach
     void setUp() throws IOException {
-        cluster = new MockCluster(server, client);
-        cluster.create(MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
-                .endSecurityContext().endContainer().endSpec().build());
-        kubeconfig = cluster.kubeconfig(temp);
+        cluster.create(MockCluster.privilegedProxyPod().build());
     }
 
     @Test
     void capturesALegOfAPodIntoOneMergedFileWithItsMetadata() throws Exception {
         Map<String, String> facts = Map.of(PodFacts.PORT_RANGE, "20000\t29999\n");
-        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(POD, PROXY);
         cluster.factsReturn(POD, PROXY, facts);
         CliRun plan = CliRun.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(), "--print-plan");
         assertEquals(0, plan.exitCode(), plan.toString());
@@ -70,14 +52,10 @@ class CaptureFromPodEndToEndTest {
                 + "(src host (10.244.1.17 or fd00:10:244:1::11) and src port 9080)";
         assertTrue(plan.out().contains("  filter:    " + filter + "\n"), plan.out());
 
-        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(POD, PROXY);
         cluster.factsReturn(POD, PROXY, facts);
-        cluster.exec(POD, PROXY, ExpectedArgv.capture("eth0", filter))
-                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))
-                .waitFor(5).andEmit(stdout(MockCluster.resource(PcapFiles.LO_SMALL)))
-                .waitFor(5).andEmit(stderr(COUNTS))
-                .waitFor(5).andEmit(new StatusStreamMessage(0))
-                .done().once();
+        cluster.captureStreams(POD, PROXY, ExpectedArgv.capture("eth0", filter), "eth0",
+                MockCluster.resource(PcapFiles.LO_SMALL), COUNTS, 0);
 
         Path out = temp.resolve("pod.pcapng");
         CliRun run = CliRun.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(),
@@ -221,7 +199,7 @@ class CaptureFromPodEndToEndTest {
                 kubeconfig.toString(), "--print-plan"));
         args.addAll(GIVEN_FILTER_VALUES);
         for (int run = 0; run < 2; run++) {
-            cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+            cluster.tcpdumpIn(POD, PROXY);
             cluster.factsReturn(POD, PROXY, Map.of());
         }
         CliRun plan = CliRun.of(args.toArray(String[]::new));

@@ -2,22 +2,15 @@ package io.meshcap.capture.k8s;
 
 import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
 import static io.meshcap.capture.k8s.MockCluster.POD;
-import static io.meshcap.capture.k8s.MockCluster.stderr;
-import static io.meshcap.capture.k8s.MockCluster.stdout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.meshcap.cli.CliRun;
 import io.meshcap.testing.Tshark;
-import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,10 +19,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Whole {@code meshcap capture --pod} runs from the command line against the mock API server, judged by what the
@@ -37,31 +28,15 @@ import org.junit.jupiter.api.io.TempDir;
  * merged file as tshark reads it. Every strategy, not only exec; the commands expected in the pod are written out
  * by hand ({@link ExpectedArgv}).
  */
-@EnableKubernetesMockClient(crud = true)
-class ClusterCaptureCliTest {
+class ClusterCaptureCliTest extends AgainstMockCluster {
 
-    private static final String PROXY = "istio-proxy";
-    private static final long TCPDUMP_PID = 9001;
     private static final long NODE_PID = 4242;
     /** inbound-mtls of the mock pod (both its addresses, its declared TCP port 9080), as the preset defines it. */
     private static final String INBOUND_FILTER = "(dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080) or "
             + "(src host (10.244.1.17 or fd00:10:244:1::11) and src port 9080)";
     private static final String PODS = "/api/v1/namespaces/" + NAMESPACE + "/pods";
 
-    KubernetesMockServer server;
-    KubernetesClient client;
-    @TempDir
-    Path temp;
-
-    private MockCluster cluster;
-    private Path kubeconfig;
     private final byte[] pcap = MockCluster.resource(PcapFiles.LO_SMALL);
-
-    @BeforeEach
-    void setUp() throws IOException {
-        cluster = new MockCluster(server, client);
-        kubeconfig = cluster.kubeconfig(temp);
-    }
 
     private static String counts(int packets, int dropped) {
         return packets + " packets captured\n" + packets + " packets received by filter\n" + dropped
@@ -69,24 +44,18 @@ class ClusterCaptureCliTest {
     }
 
     private void privilegedProxy() {
-        cluster.create(MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
-                .endSecurityContext().endContainer().endSpec().build());
+        cluster.create(MockCluster.privilegedProxyPod().build());
     }
 
     /** tcpdump present, the pod's facts (nothing but its port range), in {@code pod}/{@code container}. */
     private void scriptToolsAndFacts(String pod, String container) {
-        cluster.execReturns(pod, container, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(pod, container);
         cluster.factsReturn(pod, container, Map.of(PodFacts.PORT_RANGE, "32768\t60999\n"));
     }
 
     /** A capture exec that streams the whole recording, tcpdump's counts and exit 0. */
     private void scriptWholeCapture(String pod, String container, List<String> argv, int dropped) {
-        cluster.exec(pod, container, argv)
-                .andEmit(stderr("meshcap-pid " + TCPDUMP_PID + "\ntcpdump: listening on eth0\n"))
-                .waitFor(5).andEmit(stdout(pcap))
-                .waitFor(5).andEmit(stderr(counts(20, dropped)))
-                .waitFor(5).andEmit(new StatusStreamMessage(0))
-                .done().once();
+        cluster.captureStreams(pod, container, argv, "eth0", pcap, counts(20, dropped), 0);
     }
 
     private CliRun capture(Path out, String... more) {
@@ -151,7 +120,7 @@ class ClusterCaptureCliTest {
         CliRun run;
         StringWriter err = new StringWriter();
         FakeKubelet kubelet = new FakeKubelet(cluster, err, (pod, container) -> {
-            cluster.execReturns(pod, container, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+            cluster.tcpdumpIn(pod, container);
             cluster.execReturns(pod, container, CaptureArgv.findPid(MockCluster.PROXY_ID), NODE_PID + "\n", 0);
             CaptureArgv.facts().forEach((name, argv) -> {
                 List<String> inPod = new java.util.ArrayList<>(List.of("nsenter", "-n", "-t", "" + NODE_PID, "--"));
@@ -191,12 +160,8 @@ class ClusterCaptureCliTest {
         privilegedProxy();
         scriptToolsAndFacts(POD, PROXY);
         int kept = PcapFiles.recordEnds(pcap).get(9);
-        cluster.exec(POD, PROXY, ExpectedArgv.capture("eth0", INBOUND_FILTER))
-                .andEmit(stderr("meshcap-pid " + TCPDUMP_PID + "\ntcpdump: listening on eth0\n"))
-                .waitFor(5).andEmit(stdout(Arrays.copyOfRange(pcap, 0, kept)))
-                .waitFor(5).andEmit(stderr("tcpdump: pcap_loop: The interface disappeared\n"))
-                .waitFor(5).andEmit(new StatusStreamMessage(1))
-                .done().once();
+        cluster.captureStreams(POD, PROXY, ExpectedArgv.capture("eth0", INBOUND_FILTER), "eth0",
+                Arrays.copyOfRange(pcap, 0, kept), "tcpdump: pcap_loop: The interface disappeared\n", 1);
         Path out = temp.resolve("failed.pcapng");
 
         CliRun run = capture(out);

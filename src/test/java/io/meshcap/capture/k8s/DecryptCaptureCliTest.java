@@ -3,13 +3,9 @@ package io.meshcap.capture.k8s;
 import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
 import static io.meshcap.capture.k8s.MockCluster.POD;
 import static io.meshcap.capture.k8s.MockCluster.stderr;
-import static io.meshcap.capture.k8s.MockCluster.stdout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.meshcap.cli.CliRun;
@@ -33,17 +29,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code meshcap capture --pod ... --decrypt} from the command line against the mock API server, with the ephemeral
  * strategy: the sidecar's keys end up in the merged file (capinfos counts its decryption secrets), and the
  * EnvoyFilter is deleted whether the capture succeeds or a leg fails.
  */
-@EnableKubernetesMockClient(crud = true)
-class DecryptCaptureCliTest {
+class DecryptCaptureCliTest extends AgainstMockCluster {
 
-    private static final String PROXY = "istio-proxy";
     private static final String FILTERS = "/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters";
     private static final String INBOUND_FILTER = "(dst host (10.244.1.17 or fd00:10:244:1::11) and dst port 9080) or "
             + "(src host (10.244.1.17 or fd00:10:244:1::11) and src port 9080)";
@@ -53,19 +46,10 @@ class DecryptCaptureCliTest {
     private static final String KEYS = "CLIENT_TRAFFIC_SECRET_0 " + RANDOM + " " + "1a".repeat(32) + "\n"
             + "SERVER_TRAFFIC_SECRET_0 " + RANDOM + " " + "2b".repeat(32) + "\n";
 
-    KubernetesMockServer server;
-    KubernetesClient client;
-    @TempDir
-    Path temp;
-
-    private MockCluster cluster;
-    private Path kubeconfig;
     private final byte[] pcap = MockCluster.resource(PcapFiles.LO_SMALL);
 
     @BeforeEach
     void setUp() throws IOException {
-        cluster = new MockCluster(server, client);
-        kubeconfig = cluster.kubeconfig(temp);
         cluster.create(MockCluster.targetPod().build());
         server.expect().patch().withPath("/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD + "/ephemeralcontainers")
                 .andReturn(200, MockCluster.targetPod().build()).once();
@@ -76,15 +60,11 @@ class DecryptCaptureCliTest {
      * logging keys for the run that {@code container} is named after.
      */
     private void scriptPod(String pod, String container, int captureExit) {
-        cluster.execReturns(pod, container, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(pod, container);
         cluster.factsReturn(pod, container, Map.of(PodFacts.PORT_RANGE, "32768\t60999\n"));
-        cluster.exec(pod, container, ExpectedArgv.capture("eth0", INBOUND_FILTER))
-                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))
-                .waitFor(5).andEmit(stdout(pcap))
-                .waitFor(5).andEmit(stderr(captureExit == 0 ? "20 packets captured\n0 packets dropped by kernel\n"
-                        : "tcpdump: pcap_loop: The interface disappeared\n"))
-                .waitFor(5).andEmit(new StatusStreamMessage(captureExit))
-                .done().once();
+        cluster.captureStreams(pod, container, ExpectedArgv.capture("eth0", INBOUND_FILTER), "eth0", pcap,
+                captureExit == 0 ? "20 packets captured\n0 packets dropped by kernel\n"
+                        : "tcpdump: pcap_loop: The interface disappeared\n", captureExit);
         cluster.execReturns(pod, container, ExpectedArgv.release(), "", 0);
         cluster.sidecarLogsKeys(pod, container.substring("meshcap-".length()),
                 "/envoy/config-dump-reviews-key-log.json", KEYS);
@@ -95,7 +75,7 @@ class DecryptCaptureCliTest {
      * sidecar's key file read while it runs: from its start (the keys), then from their end on (nothing new).
      */
     private void scriptLivePod(String pod, String container) {
-        cluster.execReturns(pod, container, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(pod, container);
         cluster.factsReturn(pod, container, Map.of(PodFacts.PORT_RANGE, "32768\t60999\n"));
         cluster.exec(pod, container, ExpectedArgv.capture("eth0", INBOUND_FILTER))
                 .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))

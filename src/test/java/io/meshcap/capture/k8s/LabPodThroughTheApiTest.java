@@ -2,15 +2,10 @@ package io.meshcap.capture.k8s;
 
 import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
 import static io.meshcap.capture.k8s.MockCluster.POD;
-import static io.meshcap.capture.k8s.MockCluster.stderr;
 import static io.meshcap.capture.k8s.MockCluster.stdout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.TcpdumpArgv;
@@ -35,7 +30,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code capture inbound-mtls --pod} end to end on the lab's real data path: the API says where the pod is, the
@@ -43,34 +37,20 @@ import org.junit.jupiter.api.io.TempDir;
  * very tcpdump command meshcap sends recorded on the lab pod's eth0 while calls went in and out. The merged file
  * must hold exactly the inbound calls the ledger saw, nothing of the outbound ones.
  */
-@EnableKubernetesMockClient(crud = true)
-class LabPodThroughTheApiTest {
+class LabPodThroughTheApiTest extends AgainstMockCluster {
 
     @RegisterExtension
     static final LabFixture LAB = LabFixture.create();
 
-    private static final String PROXY = "istio-proxy";
-
-    KubernetesMockServer server;
-    KubernetesClient client;
-    @TempDir
-    Path temp;
-
-    private MockCluster cluster;
-    private Path kubeconfig;
     private NetworkNamespace pod;
 
     @BeforeEach
     void setUp() throws IOException {
-        cluster = new MockCluster(server, client);
-        cluster.create(MockCluster.targetPod()
+        cluster.create(MockCluster.privilegedProxyPod()
                 .editSpec().editFirstContainer().withPorts().addNewPort().withContainerPort(8080).endPort()
-                .addNewPort().withContainerPort(9080).endPort().endContainer()
-                .editLastContainer().editSecurityContext().withPrivileged(true).endSecurityContext().endContainer()
-                .endSpec()
+                .addNewPort().withContainerPort(9080).endPort().endContainer().endSpec()
                 .editStatus().withPodIP(LabTopology.POD_IPV4).withPodIPs().addNewPodIP(LabTopology.POD_IPV4).endStatus()
                 .build());
-        kubeconfig = cluster.kubeconfig(temp);
         pod = NetworkNamespace.named(LAB.topology().podNamespace());
     }
 
@@ -85,7 +65,7 @@ class LabPodThroughTheApiTest {
     }
 
     private void helperReads(Map<String, String> facts) {
-        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(POD, PROXY);
         cluster.factsReturn(POD, PROXY, facts);
     }
 
@@ -108,12 +88,8 @@ class LabPodThroughTheApiTest {
         Ledger ledger = recordWhileCalling(leg, recorded, said);
 
         helperReads(facts);
-        cluster.exec(POD, PROXY, CaptureArgv.capture(leg))
-                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on eth0\n"))
-                .waitFor(5).andEmit(stdout(Files.readAllBytes(recorded)))
-                .waitFor(5).andEmit(stderr(Files.readString(said)))
-                .waitFor(5).andEmit(new StatusStreamMessage(0))
-                .done().once();
+        cluster.captureStreams(POD, PROXY, CaptureArgv.capture(leg), "eth0", Files.readAllBytes(recorded),
+                Files.readString(said), 0);
         Path out = temp.resolve("pod.pcapng");
         CliRun run = CliRun.of("capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(),
                 "-o", out.toString(), "--duration", "20s");

@@ -90,6 +90,12 @@ public final class MockCluster {
         return new ClusterRun(client, settings, notes::add, StopSignal.manual());
     }
 
+    /** The target with its istio-proxy container privileged: the exec strategy captures in it, creating nothing. */
+    static PodBuilder privilegedProxyPod() {
+        return targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
+                .endSecurityContext().endContainer().endSpec();
+    }
+
     /** The target: app container "reviews" on 9080 plus istio-proxy, dual-stack, Running on worker-2. */
     static PodBuilder targetPod() {
         return new PodBuilder()
@@ -180,6 +186,26 @@ public final class MockCluster {
     }
 
     /** A short command that prints {@code stdout} and exits with {@code exitCode}. */
+    /** tcpdump is present in {@code pod}/{@code container}: its probe answers with a version. */
+    void tcpdumpIn(String pod, String container) {
+        execReturns(pod, container, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+    }
+
+    /**
+     * A capture exec as the helper's tcpdump streams it: meshcap's pid line and "listening on {@code iface}" on
+     * stderr, the {@code recording} on stdout, then what tcpdump {@code saysAtEnd} (its counts, or its error) and
+     * {@code exitCode}.
+     */
+    void captureStreams(String pod, String container, List<String> argv, String iface, byte[] recording,
+            String saysAtEnd, int exitCode) {
+        exec(pod, container, argv)
+                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on " + iface + "\n"))
+                .waitFor(FRAME_DELAY_MS).andEmit(stdout(recording))
+                .waitFor(FRAME_DELAY_MS).andEmit(stderr(saysAtEnd))
+                .waitFor(FRAME_DELAY_MS).andEmit(new StatusStreamMessage(exitCode))
+                .done().once();
+    }
+
     void execReturns(String pod, String container, List<String> argv, String stdout, int exitCode) {
         exec(pod, container, argv)
                 .andEmit(stdout(stdout.getBytes(StandardCharsets.UTF_8)))

@@ -7,53 +7,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.meshcap.cli.CliRun;
 import io.meshcap.testing.RuleNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code meshcap inspect --pod} and {@code meshcap ports --pod}: pod discovery through the API, the rules and
  * sockets read inside the pod over exec (the seed's rules with outbound port 15101 and proxy uid 201507), the
  * same report as for a namespace, and nothing left in the cluster.
  */
-@EnableKubernetesMockClient(crud = true)
-class PodInspectionTest {
+class PodInspectionTest extends AgainstMockCluster {
 
-    private static final String PROXY = "istio-proxy";
     private static final String SOCKETS = String.join("\n",
             "tcp LISTEN 0 4096 0.0.0.0:15101 0.0.0.0:* users:((\"envoy\",pid=20,fd=40)) uid:201507 ino:1 sk:1 <->",
             "tcp LISTEN 0 4096 0.0.0.0:15006 0.0.0.0:* users:((\"envoy\",pid=20,fd=41)) uid:201507 ino:2 sk:2 <->",
             "tcp LISTEN 0 4096 127.0.0.1:15000 0.0.0.0:* users:((\"envoy\",pid=20,fd=18)) uid:201507 ino:4 sk:4 <->",
             "tcp LISTEN 0 128 *:9080 *:* users:((\"java\",pid=7,fd=11)) uid:1000 ino:5 sk:5 <->", "");
 
-    KubernetesMockServer server;
-    KubernetesClient client;
-    @TempDir
-    Path temp;
-
-    private MockCluster cluster;
-    private Path kubeconfig;
-
     @BeforeEach
     void setUp() throws IOException {
-        cluster = new MockCluster(server, client);
-        kubeconfig = cluster.kubeconfig(temp);
-        cluster.create(MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
-                .endSecurityContext().endContainer().endSpec().build());
+        cluster.create(MockCluster.privilegedProxyPod().build());
     }
 
     private void scriptPod(String sockets) throws IOException {
-        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(POD, PROXY);
         CaptureArgv.facts().forEach((name, argv) -> {
             if (name.equals(PodFacts.NFT_RULESET)) {
                 cluster.execMissing(POD, PROXY, argv);
@@ -72,7 +54,7 @@ class PodInspectionTest {
 
     /** The pod answers every fact command with what the kernel printed for {@code rules}, and {@code sockets}. */
     private void scriptPodWithKernelRules(RuleNamespace rules, String sockets) throws IOException {
-        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(POD, PROXY);
         Map<String, String> outputs = Map.of(
                 PodFacts.IPTABLES_SAVE, rules.save("iptables-save"),
                 PodFacts.IP6TABLES_SAVE, rules.save("ip6tables-save"),

@@ -2,8 +2,6 @@ package io.meshcap.capture.k8s;
 
 import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
 import static io.meshcap.capture.k8s.MockCluster.POD;
-import static io.meshcap.capture.k8s.MockCluster.stderr;
-import static io.meshcap.capture.k8s.MockCluster.stdout;
 import static io.meshcap.reassoc.Packets.ACK;
 import static io.meshcap.reassoc.Packets.SYN;
 import static io.meshcap.reassoc.Packets.ep;
@@ -13,10 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.meshcap.cli.CliRun;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureInterface;
@@ -33,9 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code meshcap capture --pod} builds the interception model from the rules read inside the pod, as the local
@@ -43,10 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with another outbound port) gets filters on 15101 and re-association of 127.0.0.1:15101, whatever Istio's
  * defaults and the API's runAsUser (1337 here) say.
  */
-@EnableKubernetesMockClient(crud = true)
-class PodRulesCaptureTest {
+class PodRulesCaptureTest extends AgainstMockCluster {
 
-    private static final String PROXY = "istio-proxy";
     private static final int OUTBOUND_PORT = 15101;
     private static final String COUNTS = "3 packets captured\n3 packets received by filter\n0 packets dropped by kernel\n";
     /** The pod's sockets as ss -Htlnupe prints them: envoy as uid 201507, the app as uid 1000. */
@@ -58,20 +48,6 @@ class PodRulesCaptureTest {
             "tcp LISTEN 0 128 *:9080 *:* users:((\"java\",pid=7,fd=11)) uid:1000 ino:5 sk:5 <->",
             "udp UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* users:((\"java\",pid=7,fd=12)) uid:1000 ino:6 sk:6 <->", "");
 
-    KubernetesMockServer server;
-    KubernetesClient client;
-    @TempDir
-    Path temp;
-
-    private MockCluster cluster;
-    private Path kubeconfig;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        cluster = new MockCluster(server, client);
-        kubeconfig = cluster.kubeconfig(temp);
-    }
-
     static String seedRulesWithOutboundPort(int port) throws IOException {
         try (InputStream in = PodRulesCaptureTest.class.getResourceAsStream("/rules/seed-uid201507.iptables-save")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8)
@@ -80,8 +56,7 @@ class PodRulesCaptureTest {
     }
 
     private void privilegedPod(boolean declaresPorts) {
-        var pod = MockCluster.targetPod().editSpec().editLastContainer().editSecurityContext().withPrivileged(true)
-                .endSecurityContext().endContainer().endSpec();
+        var pod = MockCluster.privilegedProxyPod();
         if (!declaresPorts) {
             pod = pod.editSpec().editFirstContainer().withPorts(List.of()).endContainer().endSpec();
         }
@@ -89,7 +64,7 @@ class PodRulesCaptureTest {
     }
 
     private void scriptSetUpAndFacts() throws IOException {
-        cluster.execReturns(POD, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+        cluster.tcpdumpIn(POD, PROXY);
         cluster.factsReturn(POD, PROXY, Map.of(
                 PodFacts.IPTABLES_SAVE, seedRulesWithOutboundPort(OUTBOUND_PORT),
                 PodFacts.PORT_RANGE, "32768\t60999\n",
@@ -144,12 +119,7 @@ class PodRulesCaptureTest {
         assertEquals(List.of(filter), filters(plan));
 
         scriptSetUpAndFacts();
-        cluster.exec(POD, PROXY, ExpectedArgv.capture("lo", filter))
-                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on lo\n"))
-                .waitFor(5).andEmit(stdout(redirectedCall()))
-                .waitFor(5).andEmit(stderr(COUNTS))
-                .waitFor(5).andEmit(new StatusStreamMessage(0))
-                .done().once();
+        cluster.captureStreams(POD, PROXY, ExpectedArgv.capture("lo", filter), "lo", redirectedCall(), COUNTS, 0);
         Path out = temp.resolve("pod.pcapng");
 
         CliRun run = CliRun.of("capture", "outbound-plain", "--pod", POD, "--kubeconfig", kubeconfig.toString(),
@@ -167,14 +137,12 @@ class PodRulesCaptureTest {
         String other = "reviews-v2-5b1f";
         String otherIp = "10.244.2.9";
         privilegedPod(true);
-        cluster.create(MockCluster.targetPod().editMetadata().withName(other).endMetadata()
-                .editSpec().editLastContainer().editSecurityContext().withPrivileged(true).endSecurityContext()
-                .endContainer().endSpec()
+        cluster.create(MockCluster.privilegedProxyPod().editMetadata().withName(other).endMetadata()
                 .editStatus().withPodIP(otherIp).withPodIPs().addNewPodIP(otherIp).endStatus().build());
         // Both pods set up twice: once for the plan, once for the capture.
         for (int run = 0; run < 2; run++) {
             scriptSetUpAndFacts();
-            cluster.execReturns(other, PROXY, CaptureArgv.probe(), "tcpdump version 4.99.4\n", 0);
+            cluster.tcpdumpIn(other, PROXY);
             cluster.factsReturn(other, PROXY, Map.of(PodFacts.IPTABLES_SAVE, seedRulesWithOutboundPort(15001),
                     PodFacts.PORT_RANGE, "32768\t60999\n"));
         }
@@ -208,12 +176,7 @@ class PodRulesCaptureTest {
     }
 
     private void scriptCapture(String pod, String filter, byte[] stream) {
-        cluster.exec(pod, PROXY, ExpectedArgv.capture("lo", filter))
-                .andEmit(stderr("meshcap-pid 9001\ntcpdump: listening on lo\n"))
-                .waitFor(5).andEmit(stdout(stream))
-                .waitFor(5).andEmit(stderr(COUNTS))
-                .waitFor(5).andEmit(new StatusStreamMessage(0))
-                .done().once();
+        cluster.captureStreams(pod, PROXY, ExpectedArgv.capture("lo", filter), "lo", stream, COUNTS, 0);
     }
 
     private byte[] redirectedCall() throws IOException {
