@@ -247,6 +247,16 @@ class ReassociationLabTest {
         assertEquals(pairs, tsharkCount(out, REWRITTEN, List.of()));
     }
 
+    /** pcap has neither interfaces nor comments: the rewritten packets are all there, re-associated, unmarked. */
+    @Test
+    void pcapOutputHoldsTheRewrittenPacketsUnmarked() {
+        Path out = dir.resolve("lo-reassociated.pcap");
+        CliRun run = CliRun.of("merge", "--reassociate", "--format", "pcap", lo.toString(), "-o", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals(tsharkCount(lo, "frame", List.of()), tsharkCount(out, "frame", List.of()));
+        assertConversationsMatch(out, ledger);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW})
     void otherLinkLayersComeOutTheSame(int linkType) {
