@@ -42,7 +42,7 @@ class StitcherTest {
     private static final String ISTIO_SNI = "outbound_.9080_._.reviews.default.svc.cluster.local";
 
     /** Records of several connections, fed to a stitcher in time order. */
-    private static final class Capture {
+    static final class Capture {
         final List<CaptureRecord> records = new ArrayList<>();
 
         /** A whole connection: handshake at {@code startMicros}, one request, FINs at {@code endMicros}. */
