@@ -1,0 +1,67 @@
+package io.meshcap.reassoc;
+
+import static io.meshcap.reassoc.Packets.ACK;
+import static io.meshcap.reassoc.Packets.SYN;
+import static io.meshcap.reassoc.Packets.ep;
+import static io.meshcap.reassoc.Packets.ip;
+import static io.meshcap.reassoc.Packets.link;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshcap.format.BlockBuilder;
+import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureReader;
+import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.LinkType;
+import io.meshcap.format.OutputFormat;
+import io.meshcap.testing.Tshark;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code meshcap reassociate}'s one pass over a file ({@link Reassociation#copy}): the packets re-associated, and
+ * everything else the file holds carried as it stands (the section's comment, a key log before the packets, an
+ * interface defined after the last packet), judged by tshark and capinfos.
+ */
+class ReassociationCopyTest {
+
+    private static final FlowEndpoint APP = ep("198.18.0.2", 40000);
+    private static final FlowEndpoint PORT_15001 = ep("127.0.0.1", 15001);
+    private static final FlowEndpoint ORIG = ep("198.18.0.1", 8080);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void packetsAreReassociatedAndEveryOtherBlockIsCarried() throws IOException {
+        BlockBuilder b = new BlockBuilder(ByteOrder.LITTLE_ENDIAN);
+        b.shb(b.option(1, "lab capture"))
+                .idb(LinkType.EN10MB, 0, b.option(2, "pod/lo"))
+                .dsb(0x544c534b, "CLIENT_RANDOM 00 11\n".getBytes(StandardCharsets.US_ASCII))
+                .epb(0, 1_000, 54, link(LinkType.EN10MB, ip(APP, PORT_15001, SYN, 1000, 0)))
+                .epb(0, 1_010, 54, link(LinkType.EN10MB, ip(ORIG, APP, SYN | ACK, 5000, 1001)))
+                .epb(0, 1_020, 54, link(LinkType.EN10MB, ip(APP, PORT_15001, ACK, 1001, 5001)))
+                .idb(LinkType.EN10MB, 0, b.option(2, "pod/eth0"));
+        Path in = Files.write(dir.resolve("in.pcapng"), b.toByteArray());
+        Path out = dir.resolve("out.pcapng");
+        try (CaptureReader reader = CaptureFormats.open(in);
+             CaptureWriter writer = CaptureFormats.create(out, OutputFormat.PCAPNG, "meshcap test")) {
+            assertEquals(1, Reassociation.copy(reader, writer, RedirectPorts.istioDefaults(), false).connections());
+        }
+        assertEquals(List.of(List.of("198.18.0.2", "40000", "198.18.0.1", "8080", "0.001000000"),
+                        List.of("198.18.0.1", "8080", "198.18.0.2", "40000", "0.001010000"),
+                        List.of("198.18.0.2", "40000", "198.18.0.1", "8080", "0.001020000")),
+                Tshark.fields(out, null, "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport", "frame.time_epoch"));
+        List<String> info = Tshark.run("capinfos", out.toString()).lines().map(String::trim).toList();
+        for (String line : List.of("Capture comment:     lab capture", "Name = pod/lo", "Name = pod/eth0",
+                "Number of decryption secrets in file: 1")) {
+            assertTrue(info.contains(line), "capinfos shows no '" + line + "' in " + info);
+        }
+    }
+}
