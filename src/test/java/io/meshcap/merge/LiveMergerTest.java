@@ -366,4 +366,31 @@ class LiveMergerTest {
             assertEquals(1, merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).packets());
         }
     }
+
+    @Test
+    void aLatePacketNamesItsLegAloneWhenItIsNotTcpAndIpv6EndpointsInBrackets() throws Exception {
+        Written out = new Written();
+        try (Leg a = new Leg(); Leg silent = new Leg()) {
+            List<LiveMerger.Input> inputs = List.of(a.input("a"), new LiveMerger.Input("b", null,
+                    () -> CaptureFormats.open("b", silent.pipe.source(), 1 << 16)));
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMillis(50)), inputs, out,
+                    RecordTransform.NONE);
+            a.send(20);
+            await(() -> out.records.size() == 1, "the packet of the input that is not silent");
+            silent.send(5); // 60 zero bytes: no IP packet in it
+            silent.send(7, Packets.link(LinkType.EN10MB, Packets.ip(Packets.ep("2001:db8::2", 40000),
+                    Packets.ep("::1", 15001), Packets.SYN, 1, 0)));
+            await(() -> out.records.size() == 3, "the late packets");
+            a.close();
+            silent.close();
+            assertEquals(new LiveMerger.Outcome(3, 2, List.of(1L, 2L), List.of()),
+                    merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(List.of("meshcap: late on leg b: arrived after packets up to 15.000 ms newer were streamed"
+                    + " (reorder window 50 ms); it is in time order in the complete capture"), out.records.get(1).comments());
+            assertEquals(List.of("meshcap: late on leg b, TCP [2001:db8::2]:40000 > [::1]:15001: arrived after packets"
+                    + " up to 13.000 ms newer were streamed (reorder window 50 ms); it is in time order in the complete"
+                    + " capture"), out.records.get(2).comments());
+            assertEquals(null, out.interfaces.get(1).description(), "a pcap leg has no description of its own");
+        }
+    }
 }
