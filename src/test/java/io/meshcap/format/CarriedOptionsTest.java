@@ -93,10 +93,10 @@ class CarriedOptionsTest {
     @EnumSource(ReaderCompatibilityTest.Endian.class)
     void tsharkAndCapinfosReadTheSameOptionsInMeshcapsCopyAsInTheInput(ReaderCompatibilityTest.Endian endian)
             throws IOException {
-        Path in = dir.resolve("in.pcapng");
-        Files.write(in, input(endian.order));
-        Path out = dir.resolve("out.pcapng");
-        String skipped = copy(in, out);
+        Copied copied = copy(endian);
+        Path in = copied.in();
+        Path out = copied.out();
+        String skipped = copied.skipped();
 
         assertEquals(in + ": skipped what meshcap does not know or carry: 1 block of a custom type marked not to be"
                 + " copied at offset 680" + (endian == ReaderCompatibilityTest.Endian.BIG
@@ -136,10 +136,7 @@ class CarriedOptionsTest {
     @EnumSource(ReaderCompatibilityTest.Endian.class)
     void everyBlockIsCopiedWithItsOptionsInLittleEndianOrder(ReaderCompatibilityTest.Endian endian)
             throws IOException {
-        Path in = dir.resolve("in.pcapng");
-        Files.write(in, input(endian.order));
-        Path out = dir.resolve("out.pcapng");
-        copy(in, out);
+        Path out = copy(endian).out();
         BlockBuilder le = new BlockBuilder(ByteOrder.LITTLE_ENDIAN);
         List<byte[]> carried = new ArrayList<>(interfaceOptions(le, ByteOrder.LITTLE_ENDIAN));
         carried.remove(7); // the custom option its author asked not to be copied
@@ -180,8 +177,14 @@ class CarriedOptionsTest {
         assertTrue(second.options().isEmpty());
     }
 
-    /** Copies every block meshcap reads from {@code in} into a pcapng file; returns what the reader skipped. */
-    private static String copy(Path in, Path out) {
+    /** The hand-built input, meshcap's pcapng copy of it, and what meshcap said it skipped. */
+    private record Copied(Path in, Path out, String skipped) {
+    }
+
+    /** Writes the input in {@code endian} order and copies every block meshcap reads from it into a pcapng file. */
+    private Copied copy(ReaderCompatibilityTest.Endian endian) throws IOException {
+        Path in = Files.write(dir.resolve("in.pcapng"), input(endian.order));
+        Path out = dir.resolve("out.pcapng");
         try (CaptureReader reader = CaptureFormats.open(in);
              CaptureWriter writer = CaptureFormats.create(out, OutputFormat.PCAPNG, "meshcap test")) {
             writer.describeSection(reader.section());
@@ -192,7 +195,7 @@ class CarriedOptionsTest {
                 }
                 writer.write(block);
             }
-            return reader.skipped().orElse("nothing skipped");
+            return new Copied(in, out, reader.skipped().orElse("nothing skipped"));
         }
     }
 
