@@ -52,7 +52,7 @@ class ReassociationCopyTest {
         Path out = dir.resolve("out.pcapng");
         try (CaptureReader reader = CaptureFormats.open(in);
              CaptureWriter writer = CaptureFormats.create(out, OutputFormat.PCAPNG, "meshcap test")) {
-            assertEquals(1, Reassociation.copy(reader, writer, RedirectPorts.istioDefaults(), false).connections());
+            assertEquals(1, Reassociation.copy(reader, "in.pcapng", writer, RedirectPorts.istioDefaults(), false).connections());
         }
         assertEquals(List.of(List.of("198.18.0.2", "40000", "198.18.0.1", "8080", "0.001000000"),
                         List.of("198.18.0.1", "8080", "198.18.0.2", "40000", "0.001010000"),
