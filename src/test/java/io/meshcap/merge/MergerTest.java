@@ -262,6 +262,39 @@ class MergerTest {
                 Tshark.frames(out).stream().map(Tshark.Frame::comment).toList());
     }
 
+    /**
+     * Re-association declares an interface of its own on the output when it first rewrites a packet: an interface an
+     * input defines later then gets the id after it, and the transform is still handed the right interface.
+     */
+    @Test
+    void aTransformMayDeclareAnInterfaceOfItsOwnBeforeAnInputsLaterOne() throws IOException {
+        Path multi = dir.resolve("late-interface.pcapng");
+        try (CaptureWriter writer = CaptureFormats.create(multi, OutputFormat.PCAPNG, "t")) {
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, "eth0", null));
+            writer.write(new CaptureRecord(0, T0, 14, new byte[14]));
+            writer.addInterface(new CaptureInterface(LinkType.LINUX_SLL, 0, "lo", null));
+            writer.write(new CaptureRecord(1, T0 + 1, 16, new byte[16]));
+        }
+        Path out = dir.resolve("own-interface.pcapng");
+        List<String> seen = new ArrayList<>();
+        try (CaptureWriter writer = CaptureFormats.create(out, OutputFormat.PCAPNG, "t")) {
+            int[] own = {-1};
+            new Merger(dir).merge(List.of(MergeInput.of(multi)), writer, (iface, record) -> {
+                seen.add(iface.name() + "@" + record.interfaceId());
+                if (own[0] >= 0) {
+                    return List.of(record);
+                }
+                own[0] = writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, "eth0 (own)", null));
+                return List.of(record.withInterfaceId(own[0]));
+            });
+        }
+        assertEquals(List.of("eth0@0", "lo@2"), seen);
+        assertEquals(List.of("eth0", "eth0 (own)", "lo"),
+                ReadBack.interfaces(out).stream().map(CaptureInterface::name).toList());
+        assertEquals(List.of("eth0 (own)", "lo"),
+                Tshark.frames(out).stream().map(Tshark.Frame::interfaceName).toList());
+    }
+
     @Test
     void interfacesAreLabelledPerInput() throws IOException {
         // An input with two interfaces, the second (nameless) defined after the first packet: when the first

@@ -247,6 +247,24 @@ class ReassociationLabTest {
         assertEquals(pairs, tsharkCount(out, REWRITTEN, List.of()));
     }
 
+    /**
+     * A re-associated file merged with re-association again: its re-associated interface stays its own, and the
+     * stream table (built while merging, and of the file) still counts both halves of each connection as one.
+     */
+    @Test
+    void aReassociatedFileMergedAgainKeepsOneStreamPerConnection() throws Exception {
+        Path again = dir.resolve("lo-reassociated-again.pcapng");
+        CliRun run = CliRun.of("merge", "--reassociate", reassociated.toString(), "-o", again.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals(tsharkCount(reassociated, REWRITTEN, List.of()), tsharkCount(again, REWRITTEN, List.of()));
+        int connections = ledger.connections().size();
+        assertEquals(connections, tsharkCount(again, "frame.comment contains \"meshcap stream \"", List.of()),
+                "one stream comment per connection, none for a half of one");
+        CliRun raw = CliRun.of("streams", "--json", lo.toString());
+        CliRun merged = CliRun.of("streams", "--json", again.toString());
+        assertEquals(raw.out(), merged.out());
+    }
+
     /** pcap has neither interfaces nor comments: the rewritten packets are all there, re-associated, unmarked. */
     @Test
     void pcapOutputHoldsTheRewrittenPacketsUnmarked() {
