@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,26 @@ class FilterCommandTest {
         assertTrue(run.err().contains("re-association: needed"), run.err());
         assertTrue(run.err().contains("tcpdump -ni lo '"), run.err());
         assertEquals(1, run.out().lines().count());
+    }
+
+    @Test
+    void theExplanationGivesEveryFieldUnderItsLabelWrappedAtAHundredColumns() {
+        CliRun run = CliRun.of("filter", "outbound-plain", "--pod-ip", "198.18.0.2", "--ephemeral-range", "32768-60999",
+                "--explain");
+        assertEquals(0, run.exitCode(), run.toString());
+        List<String> lines = run.err().lines().toList();
+        assertEquals(List.of("leg:", "interface:", "capture point:", "why:", "shows:", "does not show:",
+                "re-association:", "tcpdump:"), lines.stream().filter(line -> !line.startsWith(" "))
+                .map(line -> line.substring(0, line.indexOf(':') + 1)).toList(), run.err());
+        lines.forEach(line -> assertTrue(line.length() <= 100 && line.matches("([a-z -]+:\\s+| {16})\\S.*"), line));
+        // The two fields meshcap writes itself, not the catalogue: words wrapped before column 100, under the text.
+        String tail = run.err().substring(run.err().indexOf("re-association:"));
+        assertEquals("""
+                re-association: needed: the REDIRECT splits each connection on this leg in two; meshcap capture
+                                re-associates them
+                tcpdump:        tcpdump -ni lo '(dst host 127.0.0.1 and dst port 15001) or (dst host 198.18.0.2 and
+                                dst portrange 32768-60999)'
+                """, tail);
     }
 
     @Test

@@ -15,7 +15,9 @@ import io.meshcap.capture.k8s.PodInfo;
 import io.meshcap.capture.k8s.Strategy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -119,5 +121,37 @@ class KubernetesOptionsTest {
         assertEquals(MeshcapException.Kind.USAGE, refused.kind());
         assertEquals("--ready-timeout must be between 1 and 43200 seconds (the debug container's lifetime), not"
                 + " 99999999999", refused.getMessage());
+    }
+
+    @Test
+    void eachLimitIsAcceptedAndOneBeyondItRefused() {
+        parse("--pod", "a", "--max-parallel", "1").validate();
+        parse("--pod", "a", "--ready-timeout", "1").validate();
+        parse("--pod", "a", "--ready-timeout", "43200").validate();
+        assertEquals("--max-parallel must be at least 1 (pods set up at once), not 0", assertThrows(MeshcapException.class,
+                parse("--pod", "a", "--max-parallel", "0")::validate).getMessage());
+        for (String beyond : new String[] {"0", "43201"}) {
+            assertEquals("--ready-timeout must be between 1 and 43200 seconds (the debug container's lifetime), not "
+                    + beyond, assertThrows(MeshcapException.class,
+                            parse("--pod", "a", "--ready-timeout", beyond)::validate).getMessage());
+        }
+    }
+
+    @Test
+    void aPodCommandChecksItsFlagsBeforeContactingTheCluster() {
+        // The kubeconfig does not exist: a flag checked only after connecting would be reported as that instead.
+        Map<List<String>, String> mistakes = Map.of(
+                List.of("--ready-timeout", "0"),
+                "--ready-timeout must be between 1 and 43200 seconds (the debug container's lifetime), not 0",
+                List.of("--port", "0"), "--port: port 0 is not within 1-65535",
+                List.of("--cluster-cidr", "10.0.0.0/33"),
+                "invalid CIDR '10.0.0.0/33': prefix /33 is longer than the 32 bits of the address");
+        mistakes.forEach((flag, message) -> {
+            List<String> args = new ArrayList<>(List.of("inspect", "--pod", "a", "--kubeconfig", "/nonexistent/config"));
+            args.addAll(flag);
+            CliRun run = CliRun.of(args.toArray(String[]::new));
+            assertEquals(2, run.exitCode(), run.toString());
+            assertEquals("meshcap: " + message + "\n", run.err());
+        });
     }
 }

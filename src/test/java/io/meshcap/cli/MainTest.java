@@ -102,4 +102,12 @@ class MainTest {
         CliRun traced = CliRun.of("cidr", "banana", "--stacktrace");
         assertTrue(traced.err().contains("at io.meshcap"), traced.toString());
     }
+
+    @Test
+    void captureHelpOffersEveryGroupThenEveryPreset() {
+        CliRun run = CliRun.of("capture", "--help");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().replaceAll("\\s+", " ").contains("PRESET A group or preset: sidecar, gateway, inbound-mtls,"
+                + " inbound-plain, outbound-plain, outbound-mtls, gateway-downstream, gateway-upstream."), run.out());
+    }
 }

@@ -161,6 +161,17 @@ class MergeCommandTest {
     }
 
     @Test
+    void aNameWithoutItsLabelOrItsFileIsRefusedInWords() {
+        Path a = capture("a.pcap", LinkType.EN10MB, 1, 0);
+        for (String name : new String[] {"=" + a, "reviews/lo="}) {
+            CliRun run = CliRun.of("merge", a.toString(), "-o", dir.resolve("o.pcapng").toString(), "--name", name);
+            assertEquals(2, run.exitCode(), run::toString);
+            assertEquals("meshcap: --name " + name + ": expected LABEL=FILE, e.g. reviews-v1/eth0=eth0.pcap\n",
+                    run.err());
+        }
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         Path a = capture("a.pcap", LinkType.EN10MB, 1, 0);
         Path b = capture("b.pcap", LinkType.LINUX_SLL, 1, 0);

@@ -50,4 +50,15 @@ class QuantitiesTest {
         assertTrue(refused.getMessage().startsWith("'" + text + "' is too large: at most "), refused.getMessage());
         assertFalse(refused.getMessage().contains("Exception"), refused.getMessage());
     }
+
+    @Test
+    void wholeNumbersReachTheLimitsOfTheirTypeAndNoFurther() {
+        Quantities.WholeNumberConverter<Integer> ints = Quantities.WholeNumberConverter.ints();
+        assertEquals(2_147_483_647, ints.convert("2147483647"));
+        assertEquals(-2_147_483_648, ints.convert("-2147483648"));
+        assertEquals("'2147483648' is too large: at most 2147483647",
+                assertThrows(TypeConversionException.class, () -> ints.convert("2147483648")).getMessage());
+        assertEquals("'-2147483649' is too small: at least -2147483648",
+                assertThrows(TypeConversionException.class, () -> ints.convert("-2147483649")).getMessage());
+    }
 }

@@ -31,6 +31,9 @@ class ReassociateCommandTest {
 
     private static final FlowEndpoint APP = ep("198.18.0.2", 40000);
     private static final FlowEndpoint ORIG = ep("198.18.0.1", 8080);
+    /** What re-associating {@link #handshake} says: its SYN rewritten, the SYN-ACK already un-NATed by the kernel. */
+    private static final String REASSOCIATED = "re-associated 1 packet of 1 redirected connection; 0 left unchanged"
+            + " (original destination unknown)";
 
     @TempDir
     Path dir;
@@ -104,6 +107,27 @@ class ReassociateCommandTest {
         CliRun missing = CliRun.of("reassociate", dir.resolve("nope.pcap").toString(), "-o", dir.resolve("x").toString());
         assertEquals(1, missing.exitCode());
         assertTrue(missing.err().contains("no such file"), missing::toString);
+    }
+
+    @Test
+    void mergeSaysWhatItReassociatedAndWhatTheStreamCommentsJoined() {
+        Path in = handshake(dir.resolve("lo.pcap"), 15001);
+        CliRun commented = CliRun.of("merge", "--reassociate", in.toString(), "-o", dir.resolve("a.pcapng").toString());
+        assertEquals(0, commented.exitCode(), commented::toString);
+        assertTrue(commented.err().lines().anyMatch(line -> line.equals(REASSOCIATED
+                + "; 0 calls joined across legs, 0 ambiguous (meshcap streams lists them)")), commented::toString);
+        CliRun uncommented = CliRun.of("merge", "--reassociate", "--no-stream-comments", in.toString(), "-o",
+                dir.resolve("b.pcapng").toString());
+        assertEquals(0, uncommented.exitCode(), uncommented::toString);
+        assertTrue(uncommented.err().lines().anyMatch(line -> line.equals(REASSOCIATED)), uncommented::toString);
+    }
+
+    @Test
+    void theHighestPortIsAnOutboundPort() {
+        CliRun run = CliRun.of("reassociate", handshake(dir.resolve("lo.pcap"), 65535).toString(), "-o",
+                dir.resolve("out.pcapng").toString(), "--outbound-port", "65535");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("re-associated 1 packet of 1 redirected connection"), run::toString);
     }
 
     @Test
