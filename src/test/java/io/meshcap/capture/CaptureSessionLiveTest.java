@@ -163,6 +163,13 @@ class CaptureSessionLiveTest {
                 result.live().reassoc().describe());
         assertEquals(2, result.live().keys().keyLines());
         assertEquals(0, result.live().keys().connectionsHeld());
+        assertTrue(err.toString().contains("meshcap: " + output + " holds 2 TLS key log lines: anyone who has it can"
+                + " read the encrypted connections in it, so it is readable by its owner only (mode 0600); to share a"
+                + " capture, make a copy without keys: meshcap merge --strip-secrets FILE -o shared.pcapng\n"),
+                err.toString());
+        assertEquals(List.of(KEY_LINES), blocks(output).stream().filter(DecryptionSecrets.class::isInstance)
+                .map(block -> new String(((DecryptionSecrets) block).secrets(), StandardCharsets.US_ASCII)).toList(),
+                "the complete file holds the keys too");
         assertTrue(err.toString().endsWith("meshcap: streamed 20 packets live\nmeshcap: the live stream carried 2 TLS"
                 + " key log lines, each before the packets that need it: anyone who has the stream can read the"
                 + " encrypted connections in it\n"), err.toString());
@@ -180,5 +187,20 @@ class CaptureSessionLiveTest {
 
         assertTrue(err.toString().endsWith("meshcap: the live stream carried 1 TLS key log line, each before the packets"
                 + " that need it: anyone who has the stream can read the encrypted connections in it\n"), err.toString());
+    }
+
+    @Test
+    void aKeyLogThatStaysEmptyPutsNoKeysInTheStreamAndSaysNothingOfThem() throws Exception {
+        Path keyLog = Files.writeString(dir.resolve("keys.log"), "");
+        OutputTarget live = pipe();
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording), new PrintWriter(err, true), false)
+                .withTlsKeyLogs(List.of(keyLog))
+                .streamingTo(LiveStream.to(live, Duration.ofMillis(50), null, new PrintWriter(err, true)));
+
+        CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())),
+                dir.resolve("complete.pcapng"), null);
+
+        assertEquals(0, result.live().keys().keyLines());
+        assertTrue(err.toString().endsWith("meshcap: streamed 20 packets live\n"), err.toString());
     }
 }
