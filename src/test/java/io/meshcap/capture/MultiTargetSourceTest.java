@@ -42,10 +42,22 @@ class MultiTargetSourceTest {
             this.feeds = List.of(feeds);
         }
 
+        /** What each start returns: the leg's capture as this target runs it. */
+        final LegCapture capture = new LegCapture() {
+            @Override
+            public void stop() {
+            }
+
+            @Override
+            public LegOutcome await(Duration timeout) {
+                return null;
+            }
+        };
+
         @Override
         public LegCapture start(LegPlan leg, OutputStream sink) {
             started.add(leg.label());
-            return null;
+            return capture;
         }
 
         @Override
@@ -97,8 +109,8 @@ class MultiTargetSourceTest {
         Target ratings = new Target("");
         MultiTargetSource all = new MultiTargetSource(Map.of("shop/reviews", reviews, "shop/ratings", ratings));
 
-        all.start(leg("shop/reviews", "eth0"), new ByteArrayOutputStream());
-        all.start(leg("shop/ratings", "lo"), new ByteArrayOutputStream());
+        assertSame(reviews.capture, all.start(leg("shop/reviews", "eth0"), new ByteArrayOutputStream()));
+        assertSame(ratings.capture, all.start(leg("shop/ratings", "lo"), new ByteArrayOutputStream()));
         all.start(leg("shop/reviews", "lo"), new ByteArrayOutputStream());
 
         assertEquals(List.of("reviews/eth0:inbound-mtls", "reviews/lo:inbound-mtls"), reviews.started);
