@@ -23,8 +23,8 @@ DIR=${BENCH_DIR:-/tmp/meshcap-bench}
 # headline run writes to tmpfs: OUT_DIR=/dev/shm.
 OUT=${OUT_DIR:-$DIR}/meshcap-bench-out
 # The JVM flags the launcher passes (see docs/benchmarks.md); re-association also gets -XX:TieredStopAtLevel=1 as
-# the launcher gives it (meshcap_java below). OLD_JAR runs with OLD_JAVA_OPTS for every command: the flags its own
-# launcher passed (before re-association ran without C2: "-XX:+UseSerialGC -Xss512k -Xmn32m").
+# the launcher gives it (meshcap_java below). OLD_JAR runs with OLD_JAVA_OPTS and the same per-command flags (its
+# launcher's, since re-association runs without C2; an older jar's launcher gave it C2 everywhere).
 JAVA_OPTS=${MESHCAP_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmn32m}
 OLD_JAVA_OPTS=${OLD_JAVA_OPTS:-$JAVA_OPTS}
 START_MICROS=1795330000000000
@@ -63,20 +63,22 @@ cat "$DIR"/*.pcap > /dev/null
 # and CPU): on a loaded machine the CPU ratio is the steadier one.
 LABELS=(); COMMANDS=(); PEERS=()
 add() { LABELS+=("$1"); COMMANDS+=("$2"); PEERS+=("${3:-}"); } # LABEL COMMAND [PEER'S LABEL]
-meshcap_java() { # ARGS...: the java command line ./meshcap runs for these arguments
-  local jit=""
+meshcap_java() { # JAR JAVA_OPTIONS ARGS...: the java command line ./meshcap runs for these arguments
+  local jar="$1" opts="$2" jit=""
+  shift 2
   case "$1" in
     merge) [[ " $* " != *" --reassociate "* ]] || jit="-XX:TieredStopAtLevel=1" ;;
     reassociate | streams) jit="-XX:TieredStopAtLevel=1" ;;
   esac
-  echo "java $JAVA_OPTS $jit -jar '$JAR' $*"
+  echo "java $opts $jit -jar '$jar' $*"
 }
-OLD_MESHCAP="java $OLD_JAVA_OPTS -jar '$OLD_JAR'"
 add_new() { # LABEL ARGS [PEER'S-LABEL]: a meshcap command as the launcher runs it
-  add "$1" "$(meshcap_java $2)" "${3:-}"
+  # shellcheck disable=SC2086 # the arguments are split on purpose
+  add "$1" "$(meshcap_java "$JAR" "$JAVA_OPTS" $2)" "${3:-}"
 }
 add_old() { # LABEL ARGS PEER'S-LABEL: the same meshcap command run with OLD_JAR, when given
-  [[ -z "$OLD_JAR" ]] || add "$1 (OLD_JAR)" "$OLD_MESHCAP $2" "$3"
+  # shellcheck disable=SC2086 # the arguments are split on purpose
+  [[ -z "$OLD_JAR" ]] || add "$1 (OLD_JAR)" "$(meshcap_java "$OLD_JAR" "$OLD_JAVA_OPTS" $2)" "$3"
 }
 
 MERGECAP="mergecap -w out.pcapng a.pcap b.pcap"

@@ -1,6 +1,5 @@
 package io.meshcap.cli;
 
-import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.output.OutputTarget;
@@ -12,8 +11,7 @@ import java.util.function.Function;
 
 /**
  * Where {@code merge} and {@code reassociate} write: the {@link OutputTarget} {@code -o} names (never one of the
- * inputs), written through a {@link SecretsWriter} whose notes on the keys it holds are kept for stderr, on a thread
- * of its own ({@link CaptureFormats#writingBehind}).
+ * inputs), written through a {@link SecretsWriter} whose notes on the keys it holds are kept for stderr.
  */
 final class CaptureOutput {
 
@@ -49,7 +47,7 @@ final class CaptureOutput {
      */
     <T> T write(OutputFormat format, Function<CaptureWriter, SecretsWriter> secrets, Function<CaptureWriter, T> body) {
         return target.write(format, secrets, writer -> {
-            T result = CaptureFormats.writingBehind(writer, target.toString(), body);
+            T result = body.apply(writer);
             written = writer;
             return result;
         });

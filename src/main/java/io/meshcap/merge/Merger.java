@@ -56,8 +56,8 @@ public final class Merger {
     private static final int RESERVED_DESCRIPTORS = 16;
     private static final int MAX_FAN_IN = 1024;
     /**
-     * Up to this many inputs are each read on a thread of their own ({@link CaptureFormats#openReadingAhead}); more
-     * threads would only take turns on the cores.
+     * Under a transform, up to this many inputs are each read on a thread of their own
+     * ({@link CaptureFormats#openReadingAhead}); more threads would only take turns on the cores.
      */
     private static final int READ_AHEAD_MAX_INPUTS = 8;
     private static final int MIN_FAN_IN = 2;
@@ -120,7 +120,9 @@ public final class Merger {
                 Math.min(CaptureFormats.DEFAULT_READ_BUFFER, READ_BUFFER_BUDGET / Math.max(inputs.size(), 1)));
         List<CaptureInterface> outputInterfaces = new ArrayList<>();
         Cursor[] cursors = new Cursor[inputs.size()];
-        boolean readAhead = inputs.size() <= READ_AHEAD_MAX_INPUTS;
+        // Re-association does enough per packet on this thread that reading beside it pays; a plain merge does so
+        // little that the hand-over between threads costs more than it saves (docs/benchmarks.md).
+        boolean readAhead = transform != RecordTransform.NONE && inputs.size() <= READ_AHEAD_MAX_INPUTS;
         try {
             for (int i = 0; i < cursors.length; i++) {
                 Path path = inputs.get(i).path();

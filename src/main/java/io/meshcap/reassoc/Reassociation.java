@@ -33,6 +33,12 @@ import java.util.function.ToIntFunction;
  */
 public final class Reassociation {
 
+    /**
+     * The name of the thread that writes re-associated output: re-association does enough per packet that laying out
+     * the output's blocks beside it pays ({@link CaptureFormats#writingBehind}).
+     */
+    private static final String WRITER = "re-associated output";
+
     private Reassociation() {
     }
 
@@ -73,17 +79,18 @@ public final class Reassociation {
     public static Outcome merge(Merger merger, List<MergeInput> inputs, CaptureWriter output,
                                 RedirectPortsByInterface ports, boolean keepOriginal, boolean commentStreams,
                                 KeyLog keys) {
-        RecordTransform annotate = RecordTransform.NONE;
-        StreamTable streams = new StreamTable(List.of(), List.of(), List.of());
-        if (commentStreams) {
-            streams = streams(merger, inputs, ports, keepOriginal, keys);
-            annotate = new FirstPacketComments(streams.firstPacketComments());
-        }
-        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, output);
-        ChainedTransform write = new ChainedTransform(reassociator, annotate);
-        List<InputSummary> summaries = merger.merge(inputs, output, write);
-        write.finish().forEach(output::write);
-        return new Outcome(summaries, reassociator.stats(), streams);
+        StreamTable streams = commentStreams ? streams(merger, inputs, ports, keepOriginal, keys)
+                : new StreamTable(List.of(), List.of(), List.of());
+        RecordTransform annotate = commentStreams ? new FirstPacketComments(streams.firstPacketComments())
+                : RecordTransform.NONE;
+        // Everything the writing pass writes, the re-associator's own interfaces included, goes through one writer.
+        return CaptureFormats.writingBehind(output, WRITER, behind -> {
+            RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, behind);
+            ChainedTransform write = new ChainedTransform(reassociator, annotate);
+            List<InputSummary> summaries = merger.merge(inputs, behind, write);
+            write.finish().forEach(behind::write);
+            return new Outcome(summaries, reassociator.stats(), streams);
+        });
     }
 
     /**
@@ -113,6 +120,12 @@ public final class Reassociation {
      */
     public static ReassociationStats copy(CaptureReader input, String inputName, CaptureWriter output,
                                           RedirectPorts ports, boolean keepOriginal) {
+        return CaptureFormats.writingBehind(output, WRITER,
+                behind -> copyTo(input, inputName, behind, ports, keepOriginal));
+    }
+
+    private static ReassociationStats copyTo(CaptureReader input, String inputName, CaptureWriter output,
+                                             RedirectPorts ports, boolean keepOriginal) {
         RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, output);
         output.describeSection(input.section());
         List<CaptureInterface> named = new ArrayList<>();
