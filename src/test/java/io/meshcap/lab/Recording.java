@@ -116,7 +116,7 @@ public final class Recording implements AutoCloseable {
         }
         stopped = true;
         try {
-            TcpdumpCounts counts = TcpdumpCounts.awaitCaughtUp(process, () -> String.join("\n", stderr), iface,
+            TcpdumpCounts counts = TcpdumpCounts.awaitSettled(process, () -> String.join("\n", stderr), iface,
                     CATCH_UP_SECONDS);
             if (counts != null && counts.dropped() > 0) {
                 throw new IOException("tcpdump on " + iface + " lost " + counts.dropped() + " packets (dropped by the "

@@ -164,8 +164,9 @@ public final class LoopbackCapture implements AutoCloseable {
     public void close() throws Exception {
         try {
             if (!(List.of(options).contains("-c") && tcpdump.waitFor(COUNT_WAIT_SECONDS, TimeUnit.SECONDS))) {
-                // A stopped tcpdump drops what it has not read yet, so it is only stopped once it has caught up.
-                awaitCaughtUp();
+                // A stopped tcpdump drops what it has not read yet, so it is only stopped once it has written all
+                // it was handed (or lost some: a recording with drops is made again).
+                TcpdumpCounts.awaitSettled(tcpdump, this::messages, device, TIMEOUT_SECONDS);
                 tcpdump.destroy();
                 if (!tcpdump.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     tcpdump.destroyForcibly();
@@ -182,10 +183,6 @@ public final class LoopbackCapture implements AutoCloseable {
             finalMessages = messages();
             Files.deleteIfExists(stderr);
         }
-    }
-
-    private void awaitCaughtUp() throws IOException {
-        TcpdumpCounts.awaitCaughtUp(tcpdump, this::messages, device, TIMEOUT_SECONDS);
     }
 
     /** Packets the kernel dropped, as tcpdump said when it ended. */

@@ -1,0 +1,84 @@
+package io.meshcap.testing;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** When the test recordings stop waiting for tcpdump: the counts it prints, read the way the kernel keeps them. */
+class TcpdumpCountsTest {
+
+    @Test
+    void everyCopyWrittenIsSettledAndOneStillQueuedIsNot() {
+        // lo: each packet reaches the packet socket sent and received; libpcap writes one of the two.
+        assertTrue(new TcpdumpCounts(10, 20, 0).settled("lo"));
+        assertFalse(new TcpdumpCounts(9, 20, 0).settled("lo"));
+        assertTrue(new TcpdumpCounts(10, 10, 0).settled("eth0"));
+        assertFalse(new TcpdumpCounts(9, 10, 0).settled("eth0"));
+    }
+
+    @Test
+    void aDropOnLoThatTookOneCopyOfAPacketSettlesTheCounts() {
+        // The received copy of one packet dropped, its sent copy read and left out by libpcap: "received" counts
+        // both, so no number of packets written makes received = 2 x captured + dropped, and the old rule waited
+        // its whole timeout (seen as "tcpdump did not catch up within 120 s" on a loaded machine).
+        assertTrue(new TcpdumpCounts(0, 2, 1).settled("lo"));
+        assertTrue(new TcpdumpCounts(5, 12, 1).settled("lo"));
+    }
+
+    @Test
+    void aTcpdumpThatLostPacketsIsWaitedForOnlyUntilItSaysSo(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("tcpdump.log");
+        try (DatagramSocket receiver = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            // The smallest kernel ring (-B 1): stopped while the burst is sent, it cannot hold it.
+            Process tcpdump = new ProcessBuilder("tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n", "-B", "1",
+                    "-i", "lo", "-w", dir.resolve("lost.pcap").toString(), "udp port " + receiver.getLocalPort())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile()).start();
+            try {
+                TcpdumpCounts.Messages messages = () -> Files.readString(log, StandardCharsets.UTF_8);
+                awaitListening(tcpdump, messages);
+                signal(tcpdump, "-STOP");
+                burst(receiver.getLocalPort());
+                signal(tcpdump, "-CONT");
+                TcpdumpCounts counts = TcpdumpCounts.awaitSettled(tcpdump, messages, "lo", 60);
+                assertNotNull(counts, "tcpdump ended before its counts settled");
+                assertTrue(counts.dropped() > 0, counts::toString);
+            } finally {
+                tcpdump.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static void awaitListening(Process tcpdump, TcpdumpCounts.Messages messages) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!messages.text().contains("listening on")) {
+            assertTrue(tcpdump.isAlive() && System.nanoTime() < deadline, "tcpdump did not listen: " + messages.text());
+            Thread.sleep(20);
+        }
+    }
+
+    private static void burst(int port) throws IOException {
+        byte[] payload = new byte[1400];
+        try (DatagramSocket sender = new DatagramSocket()) {
+            for (int i = 0; i < 4000; i++) {
+                sender.send(new DatagramPacket(payload, payload.length, InetAddress.getLoopbackAddress(), port));
+            }
+        }
+    }
+
+    private static void signal(Process process, String signal) throws Exception {
+        Process kill = new ProcessBuilder(List.of("kill", signal, Long.toString(process.pid()))).inheritIO().start();
+        assertTrue(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill " + signal);
+    }
+}
