@@ -1,5 +1,7 @@
 package io.meshcap.capture;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -25,7 +27,8 @@ public record LegPlan(
         Map<String, String> metadata) {
 
     public LegPlan {
-        metadata = Map.copyOf(metadata);
+        // In the order given (namespace, pod, node...): Map.copyOf's order changes from one run to the next.
+        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     }
 
     /**
