@@ -78,7 +78,7 @@ public final class ReassociateCommand implements Callable<Integer> {
         out.reportLeftovers(spec.commandLine().getErr());
         KeyLog keys = tlsKeyLog.read();
         ReassociationStats stats;
-        try (CaptureReader reader = CaptureFormats.openReadingAhead(input, CaptureFormats.DEFAULT_READ_BUFFER)) {
+        try (CaptureReader reader = CaptureFormats.open(input)) {
             stats = out.write(OutputFormat.PCAPNG, writer -> SecretsWriter.adding(writer, keys),
                     writer -> Reassociation.copy(reader, input.getFileName().toString(), writer, ports,
                             keepOriginal));

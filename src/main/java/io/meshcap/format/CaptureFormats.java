@@ -22,7 +22,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -63,40 +62,6 @@ public final class CaptureFormats {
             throw MeshcapException.failure(file + ": cannot open: " + e.getMessage(), e);
         }
         return open(file.toString(), channel, bufferSize);
-    }
-
-    /**
-     * Opens a pcap or pcapng file as {@link #open(Path, int)} does, read on a thread of its own ahead of the caller
-     * ({@link ReadAheadReader}): for reading whole files through, as merging and re-association do, where the parsing
-     * then runs beside the caller's own work. A thread per file, so for a few files at a time.
-     */
-    public static CaptureReader openReadingAhead(Path file, int bufferSize) {
-        return new ReadAheadReader(open(file, bufferSize), file.toString());
-    }
-
-    /**
-     * Runs {@code body} with a writer in front of {@code writer} that writes what it is given on a thread of its own
-     * ({@link WriteBehindWriter}): for writing whole captures, as merging and re-association do, where laying out the
-     * blocks then runs beside the caller's own work. Returns once everything {@code body} wrote is written to
-     * {@code writer}, which it does not close.
-     *
-     * @param destination the output's name, for the thread's
-     */
-    public static <T> T writingBehind(CaptureWriter writer, String destination, Function<CaptureWriter, T> body) {
-        WriteBehindWriter behind = new WriteBehindWriter(writer, destination);
-        T result;
-        try {
-            result = body.apply(behind);
-        } catch (RuntimeException | Error e) {
-            try {
-                behind.close();
-            } catch (RuntimeException | Error alsoFailed) {
-                e.addSuppressed(alsoFailed);
-            }
-            throw e;
-        }
-        behind.close();
-        return result;
     }
 
     /**

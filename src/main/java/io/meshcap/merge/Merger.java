@@ -55,11 +55,6 @@ public final class Merger {
      */
     private static final int RESERVED_DESCRIPTORS = 16;
     private static final int MAX_FAN_IN = 1024;
-    /**
-     * Under a transform, up to this many inputs are each read on a thread of their own
-     * ({@link CaptureFormats#openReadingAhead}); more threads would only take turns on the cores.
-     */
-    private static final int READ_AHEAD_MAX_INPUTS = 8;
     private static final int MIN_FAN_IN = 2;
     private static final String SPILL_APPLICATION = "meshcap merge (spill file)";
 
@@ -120,14 +115,9 @@ public final class Merger {
                 Math.min(CaptureFormats.DEFAULT_READ_BUFFER, READ_BUFFER_BUDGET / Math.max(inputs.size(), 1)));
         List<CaptureInterface> outputInterfaces = new ArrayList<>();
         Cursor[] cursors = new Cursor[inputs.size()];
-        // Re-association does enough per packet on this thread that reading beside it pays; a plain merge does so
-        // little that the hand-over between threads costs more than it saves (docs/benchmarks.md).
-        boolean readAhead = transform != RecordTransform.NONE && inputs.size() <= READ_AHEAD_MAX_INPUTS;
         try {
             for (int i = 0; i < cursors.length; i++) {
-                Path path = inputs.get(i).path();
-                cursors[i] = new Cursor(i, inputs.get(i), readAhead ? CaptureFormats.openReadingAhead(path, bufferSize)
-                        : CaptureFormats.open(path, bufferSize));
+                cursors[i] = new Cursor(i, inputs.get(i), CaptureFormats.open(inputs.get(i).path(), bufferSize));
             }
             output.describeSection(combinedSection(cursors));
             for (Cursor cursor : cursors) {

@@ -33,12 +33,6 @@ import java.util.function.ToIntFunction;
  */
 public final class Reassociation {
 
-    /**
-     * The name of the thread that writes re-associated output: re-association does enough per packet that laying out
-     * the output's blocks beside it pays ({@link CaptureFormats#writingBehind}).
-     */
-    private static final String WRITER = "re-associated output";
-
     private Reassociation() {
     }
 
@@ -83,14 +77,11 @@ public final class Reassociation {
                 : new StreamTable(List.of(), List.of(), List.of());
         RecordTransform annotate = commentStreams ? new FirstPacketComments(streams.firstPacketComments())
                 : RecordTransform.NONE;
-        // Everything the writing pass writes, the re-associator's own interfaces included, goes through one writer.
-        return CaptureFormats.writingBehind(output, WRITER, behind -> {
-            RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, behind);
-            ChainedTransform write = new ChainedTransform(reassociator, annotate);
-            List<InputSummary> summaries = merger.merge(inputs, behind, write);
-            write.finish().forEach(behind::write);
-            return new Outcome(summaries, reassociator.stats(), streams);
-        });
+        RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, output);
+        ChainedTransform write = new ChainedTransform(reassociator, annotate);
+        List<InputSummary> summaries = merger.merge(inputs, output, write);
+        write.finish().forEach(output::write);
+        return new Outcome(summaries, reassociator.stats(), streams);
     }
 
     /**
@@ -120,12 +111,6 @@ public final class Reassociation {
      */
     public static ReassociationStats copy(CaptureReader input, String inputName, CaptureWriter output,
                                           RedirectPorts ports, boolean keepOriginal) {
-        return CaptureFormats.writingBehind(output, WRITER,
-                behind -> copyTo(input, inputName, behind, ports, keepOriginal));
-    }
-
-    private static ReassociationStats copyTo(CaptureReader input, String inputName, CaptureWriter output,
-                                             RedirectPorts ports, boolean keepOriginal) {
         RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, output);
         output.describeSection(input.section());
         List<CaptureInterface> named = new ArrayList<>();
@@ -193,7 +178,7 @@ public final class Reassociation {
         List<CaptureInterface> named = new ArrayList<>();
         LegInterfaces legs = new LegInterfaces();
         RecordTransform onLegs = legs.onLegs(transform);
-        try (CaptureReader reader = CaptureFormats.openReadingAhead(file, CaptureFormats.DEFAULT_READ_BUFFER)) {
+        try (CaptureReader reader = CaptureFormats.open(file)) {
             for (CaptureBlock block = reader.nextBlock(); block != null; block = reader.nextBlock()) {
                 declareNew(reader.interfaces(), file.getFileName().toString(), named, legs::declare);
                 if (block instanceof CaptureRecord record) {
