@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,6 +54,7 @@ public final class LiveStream implements AutoCloseable {
     private final List<LiveMerger.Input> inputs = new ArrayList<>();
     private final CountDownLatch sourceClosed = new CountDownLatch(1);
     private List<KeyFeed> keyFeeds = List.of();
+    private ThreadFactory keyPolling = LiveStream::keyPollingThread;
     private volatile LiveKeysWriter.Outcome keyed;
     private Thread thread;
     private volatile String readerGone;
@@ -99,6 +101,21 @@ public final class LiveStream implements AutoCloseable {
      */
     void readingKeys(List<KeyFeed> feeds) {
         this.keyFeeds = List.copyOf(feeds);
+    }
+
+    /**
+     * Polls the key feeds on a thread of {@code threads} (a test's starts its poll as late as it likes); called before
+     * {@link #start}.
+     */
+    LiveStream pollingKeysOn(ThreadFactory threads) {
+        this.keyPolling = threads;
+        return this;
+    }
+
+    private static Thread keyPollingThread(Runnable poll) {
+        Thread thread = new Thread(poll, "meshcap-live-keys");
+        thread.setDaemon(true);
+        return thread;
     }
 
     /** The copy of leg {@code index} that its spool writes to; called for every leg, in order, before {@link #start}. */
@@ -200,32 +217,41 @@ public final class LiveStream implements AutoCloseable {
     }
 
     /**
-     * Reads the key feeds while the stream runs: each at its period, new keys offered to the writer, and connections
-     * that waited too long for theirs released. At the end it waits for the source to close (a pod's sidecar's last
-     * keys are read then) and reads every feed once more, then writes what still waits.
+     * Reads the key feeds while the stream runs: once before its first packet, then each at its period on a thread of
+     * its own, new keys offered to the writer, and connections that waited too long for theirs released. At the end
+     * it waits for the source to close (a pod's sidecar's last keys are read then) and reads every feed once more,
+     * then writes what still waits.
      */
     private final class KeyReader {
 
         private final LiveKeysWriter keys;
+        /** When each feed is to be read next ({@link System#nanoTime()}). */
+        private final long[] due = new long[keyFeeds.size()];
         private final Thread thread;
         private volatile boolean ended;
 
+        /** Reads every feed at once, on the stream's thread: keys logged before the stream go ahead of its packets. */
         KeyReader(LiveKeysWriter keys) {
             this.keys = keys;
-            this.thread = new Thread(this::run, "meshcap-live-keys");
-            thread.setDaemon(true);
+            for (int i = 0; i < due.length; i++) {
+                read(i);
+            }
+            this.thread = keyPolling.newThread(this::run);
             thread.start();
         }
 
+        private void read(int feed) {
+            keys.offer(keyFeeds.get(feed).readNew());
+            due[feed] = System.nanoTime() + keyFeeds.get(feed).period().toNanos();
+        }
+
         private void run() {
-            long[] due = new long[keyFeeds.size()];
             try {
                 while (!ended) {
                     long now = System.nanoTime();
                     for (int i = 0; i < due.length && !ended; i++) {
                         if (now - due[i] >= 0) {
-                            keys.offer(keyFeeds.get(i).readNew());
-                            due[i] = System.nanoTime() + keyFeeds.get(i).period().toNanos();
+                            read(i);
                         }
                     }
                     keys.releaseExpired();

@@ -21,12 +21,18 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -173,6 +179,55 @@ class CaptureSessionLiveTest {
         assertTrue(err.toString().endsWith("meshcap: streamed 20 packets live\nmeshcap: the live stream carried 2 TLS"
                 + " key log lines, each before the packets that need it: anyone who has the stream can read the"
                 + " encrypted connections in it\n"), err.toString());
+    }
+
+    /**
+     * A key log that holds its lines when the stream starts, whose first poll comes only after the stream's first
+     * packet reached its reader (once failed 1 in 6 runs of the test above, when the poll's thread started late).
+     */
+    @Test
+    void keysLoggedBeforeTheStreamStartsGoAheadOfItsFirstPacketHoweverLateTheirPollComes() throws Exception {
+        Path keyLog = Files.writeString(dir.resolve("keys.log"), KEY_LINES);
+        Path pipe = dir.resolve("live");
+        CommandRunner.check("mkfifo failed", List.of("mkfifo", pipe.toString()));
+        List<CaptureBlock> seen = new CopyOnWriteArrayList<>();
+        CountDownLatch packetSeen = new CountDownLatch(1);
+        viewer = new Thread(() -> {
+            try (CaptureReader stream = CaptureFormats.open("live", FileChannel.open(pipe, StandardOpenOption.READ),
+                    1 << 16)) {
+                for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
+                    seen.add(block);
+                    if (block instanceof CaptureRecord) {
+                        packetSeen.countDown();
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, "test-live-viewer");
+        viewer.start();
+        ThreadFactory pollAfterTheFirstPacket = poll -> new Thread(() -> {
+            try {
+                // Bounded, so that a stream that never shows a packet ends the test on its assertions, not its timeout.
+                packetSeen.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            poll.run();
+        }, "test-late-key-poll");
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording), new PrintWriter(err, true), false)
+                .withTlsKeyLogs(List.of(keyLog))
+                .streamingTo(LiveStream.to(OutputTarget.of(pipe.toString()), Duration.ofMillis(50), null,
+                        new PrintWriter(err, true)).pollingKeysOn(pollAfterTheFirstPacket));
+
+        CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())),
+                dir.resolve("complete.pcapng"), null);
+
+        List<String> kinds = seen.stream().map(block -> block.getClass().getSimpleName()).distinct().toList();
+        assertEquals(List.of("DecryptionSecrets", "CaptureRecord"), kinds, "the keys, then the packets");
+        assertEquals(KEY_LINES, new String(((DecryptionSecrets) seen.get(0)).secrets(), StandardCharsets.US_ASCII));
+        assertEquals(21, seen.size(), "one block of keys and the recording's 20 packets");
+        assertEquals(2, result.live().keys().keyLines());
     }
 
     @Test
