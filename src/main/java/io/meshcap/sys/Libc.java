@@ -9,7 +9,8 @@ import com.sun.jna.Pointer;
 /**
  * The few libc calls Java has no API for: SO_ORIGINAL_DST (a getsockopt on the accepted socket's descriptor, which
  * java.net never exposes), setns() for entering a network namespace on one thread, geteuid(), kill() for a signal the
- * JDK cannot send, and memfd_create() for a file that exists only while a descriptor holds it. The lab's
+ * JDK cannot send, memfd_create() for a file that exists only while a descriptor holds it, and pipe2() for a pipe whose
+ * reading end meshcap owns. The lab's
  * stand-in sidecar does all of its socket work through these calls, so every descriptor it needs is its own. Sizes use {@link NativeLong}
  * where C has size_t/ssize_t; errors surface as {@link LastErrorException} carrying errno.
  */
@@ -79,6 +80,9 @@ public interface Libc extends Library {
 
     /** An anonymous in-memory file: no path, gone when its last descriptor closes (or its holders die). */
     int memfd_create(String name, int flags) throws LastErrorException;
+
+    /** pipe(2) with flags: {@code fds[0]} becomes the reading end, {@code fds[1]} the writing end. */
+    int pipe2(int[] fds, int flags) throws LastErrorException;
 
     /** poll(2) events: the descriptor is in error (a pipe whose reading end is closed), or hung up. */
     short POLLERR = 0x008;

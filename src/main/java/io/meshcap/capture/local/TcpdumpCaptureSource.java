@@ -23,10 +23,13 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -43,6 +46,9 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern DROPPED = Pattern.compile("(\\d+) packets? dropped by kernel");
     private static final int PUMP_CHUNK = 256 << 10;
+    /** How long a stop waits for meshcap to read what tcpdump has written before signalling it regardless. */
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
+    private static final Duration DRAIN_POLL = Duration.ofMillis(2);
     /** Asks the kernel to kill the command when its parent ends; setpriv execs it, so the setting carries over. */
     private static final List<String> DIE_WITH_PARENT = List.of("setpriv", "--pdeathsig", "KILL", "--");
 
@@ -73,19 +79,29 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     @Override
     public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
         StderrLog stderr = StderrLog.create();
-        Process process;
+        OutputPipe output;
         try {
-            process = new ProcessBuilder(command(namespace, leg)).redirectError(stderr.forChild()).start();
+            output = OutputPipe.create();
         } catch (IOException e) {
             stderr.close();
+            throw e;
+        }
+        Process process;
+        try {
+            process = new ProcessBuilder(command(namespace, leg)).redirectOutput(output.forChild())
+                    .redirectError(stderr.forChild()).start();
+        } catch (IOException e) {
+            stderr.close();
+            close(output.stream());
             throw MeshcapException.failure("cannot run setpriv/nsenter/tcpdump (" + e.getMessage()
                     + "); install them with: apt-get install -y tcpdump util-linux");
         } finally {
             stderr.childStarted();
+            output.childStarted();
         }
         process.getOutputStream().close();
-        CompletableFuture<Void> copy = CompletableFuture.runAsync(() -> pump(process.getInputStream(), sink), IO);
-        ProcessLeg capture = new ProcessLeg(leg.label(), process, copy, stderr);
+        CompletableFuture<Void> copy = CompletableFuture.runAsync(() -> pump(output.stream(), sink), IO);
+        ProcessLeg capture = new ProcessLeg(leg.label(), process, output, copy, stderr);
         running.add(capture);
         return capture;
     }
@@ -108,7 +124,15 @@ public final class TcpdumpCaptureSource implements CaptureSource {
                 to.write(chunk, 0, n);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    private static void close(InputStream stream) {
+        try {
+            stream.close();
+        } catch (IOException ignored) {
+            // Nothing was read from it yet.
         }
     }
 
@@ -116,7 +140,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     @Override
     public void close() {
         for (ProcessLeg leg : running) {
-            leg.process.destroy();
+            leg.stop();
         }
         for (ProcessLeg leg : running) {
             try {
@@ -225,14 +249,17 @@ public final class TcpdumpCaptureSource implements CaptureSource {
 
         private final String label;
         private final Process process;
+        private final OutputPipe output;
         private final CompletableFuture<Void> copy;
         private final StderrLog stderr;
+        private final AtomicBoolean stopping = new AtomicBoolean();
         private boolean listening;
         private OptionalLong lastSaid = OptionalLong.empty();
 
-        ProcessLeg(String label, Process process, CompletableFuture<Void> copy, StderrLog stderr) {
+        ProcessLeg(String label, Process process, OutputPipe output, CompletableFuture<Void> copy, StderrLog stderr) {
             this.label = label;
             this.process = process;
+            this.output = output;
             this.copy = copy;
             this.stderr = stderr;
         }
@@ -258,8 +285,24 @@ public final class TcpdumpCaptureSource implements CaptureSource {
             return listening;
         }
 
+        /**
+         * Sends tcpdump SIGTERM once meshcap has read all it wrote (or after {@link #DRAIN_LIMIT}, if it writes
+         * faster than it is read), from a thread of its own so the caller never waits: SIGTERM during a write that
+         * waits on a full pipe makes tcpdump end with half a packet ({@link OutputPipe}). Only the first call signals:
+         * a second SIGTERM could interrupt tcpdump's final flush the same way.
+         */
         @Override
         public void stop() {
+            if (stopping.compareAndSet(false, true)) {
+                CompletableFuture.runAsync(this::signalOnceDrained, IO);
+            }
+        }
+
+        private void signalOnceDrained() {
+            long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
+            while (!output.drained() && !copy.isDone() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(DRAIN_POLL.toNanos());
+            }
             process.destroy();
         }
 
@@ -296,11 +339,17 @@ public final class TcpdumpCaptureSource implements CaptureSource {
                 return null;
             }
             running.remove(this);
-            copy.exceptionally(e -> null).join();
             String said = stderr.finish();
             long drops = lastDropCount(said).orElse(-1);
-            // tcpdump exits 0 on SIGTERM after a clean flush; anything else is its own failure.
             int exit = process.exitValue();
+            try {
+                copy.join();
+            } catch (CompletionException e) {
+                // What tcpdump captured did not all reach the leg: never hand that over as a clean capture.
+                return new LegOutcome(exit == 0 ? 1 : exit, drops, "tcpdump's capture could not be kept: "
+                        + e.getCause().getMessage());
+            }
+            // tcpdump exits 0 on SIGTERM after a clean flush; anything else is its own failure.
             return new LegOutcome(exit, drops, exit == 0 ? "" : said.strip());
         }
     }

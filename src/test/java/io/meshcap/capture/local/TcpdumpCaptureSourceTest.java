@@ -13,11 +13,15 @@ import io.meshcap.testing.LoopbackTraffic;
 import io.meshcap.testing.ScratchNamespace;
 import io.meshcap.testing.Tshark;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,6 +65,48 @@ class TcpdumpCaptureSourceTest {
         return Tshark.run(List.of("ip", "netns", "pids", namespace.name())).lines().filter(l -> !l.isBlank()).toList();
     }
 
+    private static void awaitProc(String pid, String file, Predicate<String> condition, String failure)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.test(Files.readString(Path.of("/proc", pid, file)))) {
+            assertTrue(System.nanoTime() < deadline, failure);
+            Thread.sleep(5);
+        }
+    }
+
+    /** Whether /proc/PID/status shows SIGTERM (15) pending for the thread or the process. */
+    private static boolean sigtermPending(String status) {
+        return status.lines().filter(l -> l.startsWith("SigPnd:") || l.startsWith("ShdPnd:"))
+                .anyMatch(l -> (Long.parseUnsignedLong(l.substring(7).strip(), 16) & (1L << 14)) != 0);
+    }
+
+    /** A leg's sink that takes nothing until let go, as a reader that has fallen behind. */
+    private static final class HeldBackSink extends OutputStream {
+
+        private final CountDownLatch held = new CountDownLatch(1);
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        void letGo() {
+            held.countDown();
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] data, int offset, int length) throws IOException {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            bytes.write(data, offset, length);
+        }
+    }
+
     private static void awaitListening(LegCapture leg) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!leg.listening()) {
@@ -96,6 +142,57 @@ class TcpdumpCaptureSourceTest {
         assertEquals(Tshark.count(file), Tshark.fields(file, "tcp.port == 8080", "frame.number").size(),
                 "only what the filter lets through");
         assertEquals(List.of(), processesInTheNamespace());
+    }
+
+    /**
+     * tcpdump waiting to write into a full pipe must not get SIGTERM: the signal interrupts the write and glibc drops
+     * the rest of the packet, so the leg would end in the middle of one (seen in CI under load). Here meshcap's reader
+     * is held back until tcpdump blocks, the leg is stopped, and the reader is let go only once no SIGTERM is pending:
+     * signalled at once, tcpdump has by then abandoned its write. (Before meshcap owned the pipe, the JDK also threw
+     * away what was still in it when tcpdump exited: the leg kept only its file header.)
+     */
+    @Test
+    void aLegStoppedWhileMeshcapIsBehindReadingItEndsOnAWholePacket() throws Exception {
+        HeldBackSink sink = new HeldBackSink();
+        LegCapture.LegOutcome outcome;
+        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
+            LegCapture leg = source.start(leg("lo"), sink);
+            awaitListening(leg);
+            String tcpdump = processesInTheNamespace().get(0);
+            LoopbackTraffic.send(namespace, PORT, 1 << 20);
+            awaitProc(tcpdump, "wchan", wchan -> wchan.contains("pipe_write"), "tcpdump never waited on a full pipe");
+            leg.stop();
+            awaitProc(tcpdump, "status", status -> !sigtermPending(status), "SIGTERM stayed pending");
+            sink.letGo();
+            outcome = leg.await(Duration.ofSeconds(60));
+        }
+
+        assertEquals(new LegCapture.LegOutcome(0, 0, ""), outcome);
+        Path file = Files.write(dir.resolve("lo.pcap"), sink.bytes.toByteArray());
+        assertEquals(List.of(List.of("127.0.0.1", "8080")), Tshark.fields(file,
+                "tcp.flags.syn == 1 && tcp.flags.ack == 0", "ip.dst", "tcp.dstport"),
+                "the call's SYN, read by tshark from a file that ends on a whole packet");
+        assertEquals(List.of(), processesInTheNamespace());
+    }
+
+    @Test
+    void aLegWhoseCaptureCannotBeKeptFailsSayingWhy() throws Exception {
+        OutputStream full = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        LegCapture.LegOutcome outcome;
+        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
+            LegCapture leg = source.start(leg("lo"), full);
+            awaitListening(leg);
+            leg.stop();
+            outcome = leg.await(Duration.ofSeconds(60));
+        }
+
+        assertEquals(new LegCapture.LegOutcome(1, 0, "tcpdump's capture could not be kept: No space left on device"),
+                outcome);
     }
 
     @Test
