@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshcap.testing.OwnedNamespaces;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ class LiveNetnsInspectTest {
 
     @BeforeAll
     static void createNamespaceWithIstioRules() throws Exception {
-        run(null, "ip", "netns", "add", NAMESPACE);
+        OwnedNamespaces.add(NAMESPACE);
         run(null, "ip", "netns", "exec", NAMESPACE, "ip", "link", "set", "lo", "up");
         try (InputStream rules = LiveNetnsInspectTest.class.getResourceAsStream("/rules/sources/default.v4")) {
             run(rules.readAllBytes(), "ip", "netns", "exec", NAMESPACE, "iptables-restore");
@@ -41,7 +42,7 @@ class LiveNetnsInspectTest {
 
     @AfterAll
     static void deleteNamespace() throws Exception {
-        run(null, "ip", "netns", "delete", NAMESPACE);
+        OwnedNamespaces.delete(NAMESPACE);
     }
 
     @Test

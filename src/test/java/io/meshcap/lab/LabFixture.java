@@ -1,8 +1,14 @@
 package io.meshcap.lab;
 
+import io.meshcap.testing.TestOwner;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -11,7 +17,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A JUnit 5 extension that brings a uniquely named lab up before a test class and always takes it down after,
- * also when start-up fails half-way or the JVM is stopped (a shutdown hook covers what afterAll cannot).
+ * also when start-up fails half-way or the JVM is stopped (a shutdown hook covers what afterAll cannot). A JVM that
+ * is killed (as PIT kills a test JVM that runs past its time limit) runs neither, so each lab records the JVM that owns
+ * it, and every fixture first removes the labs of owners that are gone ({@link #sweepLabsOfDeadRuns()}).
  *
  * <pre>{@code
  * @RegisterExtension
@@ -31,6 +39,8 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
     /** Test labs are named {@code mctest-<8 hex>}, so they never collide with a user's lab or each other. */
     public static final String NAME_PREFIX = "mctest-";
+    /** In a test lab's run directory: the JVM that owns the lab ({@link TestOwner}); a user's lab has none. */
+    static final String OWNER_FILE = "test-owner";
 
     private final Lab lab;
     private final Thread shutdownHook;
@@ -56,8 +66,13 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        sweepLabsOfDeadRuns();
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
+            // Recorded before anything of the lab exists, so that a kill during up() leaves nothing unowned.
+            RunDirectory run = RunDirectory.of(lab.config().name());
+            run.create();
+            TestOwner.current().writeTo(run.path().resolve(OWNER_FILE));
             lab.up();
         } catch (RuntimeException e) {
             lab.down();
@@ -72,6 +87,29 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
         } finally {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         }
+    }
+
+    /**
+     * Takes down every lab whose recorded owner is gone, and returns their names. Labs without an owner (a user's,
+     * the demo's) and labs of live owners (this JVM's, another suite's) are left as they are.
+     */
+    static List<String> sweepLabsOfDeadRuns() {
+        List<String> swept = new ArrayList<>();
+        if (!Files.isDirectory(RunDirectory.ROOT)) {
+            return swept;
+        }
+        try (Stream<Path> labs = Files.list(RunDirectory.ROOT)) {
+            for (Path dir : labs.toList()) {
+                String name = dir.getFileName().toString();
+                // Only its name matters to down(): namespaces, pid files and the run directory all follow from it.
+                if (TestOwner.sweepIfGone(dir.resolve(OWNER_FILE), () -> Lab.of(LabConfig.defaults().withName(name)).down())) {
+                    swept.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return swept;
     }
 
     public Lab lab() {

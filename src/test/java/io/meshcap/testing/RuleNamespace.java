@@ -45,7 +45,7 @@ public final class RuleNamespace implements AutoCloseable {
 
     public static RuleNamespace create() {
         String name = "mcrules-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        run(List.of("ip", "netns", "add", name), null);
+        OwnedNamespaces.add(name);
         RuleNamespace namespace = new RuleNamespace(name);
         try {
             namespace.inside(List.of("ip", "link", "set", "lo", "up"), null);
@@ -106,7 +106,7 @@ public final class RuleNamespace implements AutoCloseable {
 
     @Override
     public void close() {
-        run(List.of("ip", "netns", "delete", name), null);
+        OwnedNamespaces.delete(name);
     }
 
     private String inside(List<String> argv, String stdin) {

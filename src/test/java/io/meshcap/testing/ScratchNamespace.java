@@ -1,6 +1,5 @@
 package io.meshcap.testing;
 
-import io.meshcap.sys.CommandRunner;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -8,7 +7,8 @@ import java.util.List;
 
 /**
  * A network namespace of the test's own, with a uniquely named lo of its own: traffic there never meets another
- * test's, and its lo can be given a small MTU or netfilter rules without touching the host. Closing deletes it.
+ * test's, and its lo can be given a small MTU or netfilter rules without touching the host. Closing deletes it; one
+ * a killed test JVM left is deleted by the next one made ({@link OwnedNamespaces}).
  */
 public final class ScratchNamespace implements AutoCloseable {
 
@@ -25,7 +25,7 @@ public final class ScratchNamespace implements AutoCloseable {
         byte[] random = new byte[NAME_RANDOM_BYTES];
         new SecureRandom().nextBytes(random);
         ScratchNamespace namespace = new ScratchNamespace(prefix + "-" + HexFormat.of().formatHex(random));
-        Tshark.run("ip", "netns", "add", namespace.name);
+        OwnedNamespaces.add(namespace.name);
         namespace.run("ip", "link", "set", "lo", "mtu", Integer.toString(mtu), "up");
         return namespace;
     }
@@ -61,6 +61,6 @@ public final class ScratchNamespace implements AutoCloseable {
 
     @Override
     public void close() {
-        CommandRunner.run(List.of("ip", "netns", "del", name));
+        OwnedNamespaces.delete(name);
     }
 }
