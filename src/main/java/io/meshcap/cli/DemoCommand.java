@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             "  sudo ./meshcap demo",
             "  sudo ./meshcap demo --calls 10 -o /tmp/demo.pcapng",
             "  sudo ./meshcap demo --keep-lab     # then: meshcap capture sidecar --netns meshcap-demo-pod",
+            "  sudo ./meshcap demo --name demo2   # beside a kept one: its lab is demo2-pod and demo2-mesh",
             "",
             "Then open the file: wireshark meshcap-demo.pcapng (one interface per leg), or",
             "  tshark -r meshcap-demo.pcapng -Y http.request     # every call on all four legs, decrypted"
@@ -43,6 +44,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--calls", paramLabel = "N", defaultValue = "4",
             description = "Inbound and outbound calls to make (each). Default: ${DEFAULT-VALUE}.")
     int calls;
+
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = Demo.LAB_NAME,
+            description = "The demo's lab; its namespaces are NAME-pod and NAME-mesh, and name the legs in the file."
+                    + " Another name runs a second demo beside one kept with --keep-lab. Default: ${DEFAULT-VALUE}.")
+    String labName;
 
     @Option(names = "--keep-lab", description = "Leave the lab up afterwards, to explore it with other commands.")
     boolean keepLab;
@@ -67,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
         OutputTarget target = OutputTarget.file(output);
         target.reportLeftovers(err);
         try (StopSignal stop = StopSignal.onTermination(err)) {
-            outcome = new Demo(err, spec.commandLine().getOut(), System.console() != null)
+            outcome = new Demo(labName, err, spec.commandLine().getOut(), System.console() != null)
                     .run(target, calls, keepLab, !noDecrypt, stop);
         }
         if (outcome.capture().anyLegFailed() || outcome.ledger() == null || !outcome.ledger().allVerified()) {

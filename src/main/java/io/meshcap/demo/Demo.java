@@ -1,5 +1,6 @@
 package io.meshcap.demo;
 
+import io.meshcap.MeshcapException;
 import io.meshcap.istio.IstioDefaults;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.CaptureSession;
@@ -37,7 +38,7 @@ import java.util.stream.Stream;
  */
 public final class Demo {
 
-    /** The demo's own lab, so it never touches a lab the user brought up. */
+    /** The demo's own lab unless told another name, so it never touches a lab the user brought up. */
     public static final String LAB_NAME = "meshcap-demo";
     /**
      * Not the lab's default 8080: Wireshark decodes port 8080 as HTTP and so never finds the TLS on it without a
@@ -46,16 +47,19 @@ public final class Demo {
     public static final List<Integer> APP_PORTS = List.of(9080, 9090);
     private static final String GROUP = "sidecar";
 
+    private final String labName;
     private final PrintWriter out;
     private final PrintWriter report;
     private final boolean terminal;
 
     /**
+     * @param labName  the lab to bring up, capture in and take down ({@link #LAB_NAME} unless told)
      * @param out      progress, as every capture reports it (stderr)
      * @param report   the result: the stream table (stdout)
      * @param terminal whether {@code out} is a terminal, for the live status line
      */
-    public Demo(PrintWriter out, PrintWriter report, boolean terminal) {
+    public Demo(String labName, PrintWriter out, PrintWriter report, boolean terminal) {
+        this.labName = labName;
         this.out = out;
         this.report = report;
         this.terminal = terminal;
@@ -73,7 +77,13 @@ public final class Demo {
             throws InterruptedException {
         Host.requireRoot("the demo needs root (it brings up the lab and captures in it)");
         Host.requireTools("the demo", Stream.concat(Lab.TOOLS.stream(), LocalCaptureTools.needed(true).stream()).toList());
-        Lab lab = Lab.of(LabConfig.defaults().withName(LAB_NAME).withAppPorts(APP_PORTS));
+        Lab lab = Lab.of(LabConfig.defaults().withName(labName).withAppPorts(APP_PORTS));
+        LabConfig existing = lab.status().config();
+        if (existing != null && !existing.equals(lab.config())) {
+            // Not the demo's lab (a user's, by --name): refused before the try below, which would take it down.
+            throw MeshcapException.failure("lab " + labName + " is up with settings of its own, not the demo's:"
+                    + " give the demo another --name (or remove that lab with meshcap lab down --name " + labName + ")");
+        }
         LabTopology topology = lab.topology();
         step(1, "lab", "bringing up pod " + topology.podNamespace() + " (" + LabTopology.POD_IPV4 + ", Istio's nat rules, "
                 + "a sidecar as uid " + lab.config().proxyUid() + " speaking mTLS with the mesh) and mesh "
@@ -87,7 +97,7 @@ public final class Demo {
                     facts.ephemeralRange(), false,
                     facts.outboundPort() != null ? facts.outboundPort() : IstioDefaults.OUTBOUND_CAPTURE_PORT, List.of());
             List<LegPlan> legs = CapturePlanner.plan(pod.label(), presets, inputs, null, CaptureLimits.none(),
-                    Map.of("target", pod.label(), "lab", LAB_NAME));
+                    Map.of("target", pod.label(), "lab", labName));
             step(2, "plan", "read from the pod: address " + facts.addresses().stream().map(Addresses::format).toList()
                     + ", app ports " + facts.appPorts() + ", proxy uid(s) " + facts.proxyUids()
                     + ", outbound port " + facts.outboundPort() + " and inbound port " + facts.inboundPort()
@@ -120,10 +130,10 @@ public final class Demo {
         } finally {
             if (keepLab) {
                 out.println("meshcap: the lab stays up; capture from it with: meshcap capture sidecar --netns "
-                        + topology.podNamespace() + "; remove it with: meshcap lab down --name " + LAB_NAME);
+                        + topology.podNamespace() + "; remove it with: meshcap lab down --name " + labName);
             } else {
                 lab.down();
-                out.println("meshcap: lab " + LAB_NAME + " removed");
+                out.println("meshcap: lab " + labName + " removed");
             }
             out.flush();
         }

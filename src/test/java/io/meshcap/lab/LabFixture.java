@@ -66,13 +66,10 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        sweepLabsOfDeadRuns();
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
             // Recorded before anything of the lab exists, so that a kill during up() leaves nothing unowned.
-            RunDirectory run = RunDirectory.of(lab.config().name());
-            run.create();
-            TestOwner.current().writeTo(run.path().resolve(OWNER_FILE));
+            own(lab.config().name());
             lab.up();
         } catch (RuntimeException e) {
             lab.down();
@@ -87,6 +84,17 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
         } finally {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         }
+    }
+
+    /**
+     * Records this JVM as the owner of the lab {@code name}, which the test is about to make some other way (with
+     * {@code meshcap lab up} or {@code meshcap demo}), after removing the labs of owners that are gone.
+     */
+    public static void own(String name) {
+        sweepLabsOfDeadRuns();
+        RunDirectory run = RunDirectory.of(name);
+        run.create();
+        TestOwner.current().writeTo(run.path().resolve(OWNER_FILE));
     }
 
     /**
