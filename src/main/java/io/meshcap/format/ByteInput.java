@@ -123,6 +123,19 @@ public final class ByteInput implements Closeable {
         return buffer.order() == ByteOrder.BIG_ENDIAN ? value : Integer.reverseBytes(value);
     }
 
+    /**
+     * The array the buffer holds its bytes in, for a view of a record ({@link PacketView}) where it lies: valid until
+     * the next {@link #request(int)}. Byte {@code index} from the current position is at {@link #arrayIndex(int)}.
+     */
+    public byte[] array() {
+        return buffer.array();
+    }
+
+    /** Where byte {@code index} from the current position lies in {@link #array()}. */
+    public int arrayIndex(int index) {
+        return buffer.arrayOffset() + buffer.position() + index;
+    }
+
     /** Copies {@code length} bytes starting at {@code index} into a new array. */
     public byte[] copy(int index, int length) {
         byte[] bytes = new byte[length];

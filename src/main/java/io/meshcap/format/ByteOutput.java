@@ -98,17 +98,22 @@ public final class ByteOutput implements Closeable {
 
     /** Writes the bytes, then zeros up to the next multiple of four when {@code padToFour} is set. */
     public void put(byte[] bytes, boolean padToFour) {
-        int offset = 0;
-        while (offset < bytes.length) {
+        put(bytes, 0, bytes.length, padToFour);
+    }
+
+    /** Writes {@code length} bytes of {@code bytes} from {@code from}, padded as {@link #put(byte[], boolean)} says. */
+    public void put(byte[] bytes, int from, int length, boolean padToFour) {
+        int done = 0;
+        while (done < length) {
             if (!buffer.hasRemaining()) {
                 flush();
             }
-            int chunk = Math.min(buffer.remaining(), bytes.length - offset);
-            buffer.put(bytes, offset, chunk);
-            offset += chunk;
+            int chunk = Math.min(buffer.remaining(), length - done);
+            buffer.put(bytes, from + done, chunk);
+            done += chunk;
         }
         if (padToFour) {
-            for (int pad = padding(bytes.length); pad > 0; pad--) {
+            for (int pad = padding(length); pad > 0; pad--) {
                 putByte(0);
             }
         }

@@ -41,6 +41,13 @@ public interface CaptureReader extends Closeable {
      */
     CaptureBlock nextBlock();
 
+    /**
+     * The next block as {@link #nextBlock()} gives it, except that a packet is not copied into a record of its own:
+     * {@code packet} is pointed at it in the reader's buffer and returned, valid until the next call. The fast path for
+     * a stage that passes most packets on unchanged; {@link #nextBlock()} is this, with the packet kept.
+     */
+    CaptureBlock nextBlock(PacketView packet);
+
     /** The next packet, passing over any other block; {@code null} at the end of the file. */
     default CaptureRecord next() {
         for (CaptureBlock block = nextBlock(); block != null; block = nextBlock()) {

@@ -13,13 +13,16 @@ abstract sealed class IpHeader implements NetworkHeader permits Ipv4Header, Ipv6
 
     final byte[] data;
     final int offset;
+    /** Where the packet's captured bytes end in {@code data}. */
+    final int end;
     private final String family;
     private final int source;
     private final int addressLength;
 
-    IpHeader(byte[] data, int offset, String family, int source, int addressLength) {
+    IpHeader(byte[] data, int offset, int end, String family, int source, int addressLength) {
         this.data = data;
         this.offset = offset;
+        this.end = end;
         this.family = family;
         this.source = offset + source;
         this.addressLength = addressLength;

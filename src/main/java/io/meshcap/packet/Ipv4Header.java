@@ -19,18 +19,18 @@ public final class Ipv4Header extends IpHeader {
 
     private final int headerLength;
 
-    private Ipv4Header(byte[] data, int offset, int headerLength) {
-        super(data, offset, "IPv4", SOURCE, ADDRESS_LENGTH);
+    private Ipv4Header(byte[] data, int offset, int end, int headerLength) {
+        super(data, offset, end, "IPv4", SOURCE, ADDRESS_LENGTH);
         this.headerLength = headerLength;
     }
 
-    /** The header at {@code offset}, or {@code null} when it is cut short or malformed. */
-    static Ipv4Header at(byte[] data, int offset) {
+    /** The header at {@code offset} of a packet ending at {@code end}, or {@code null} when cut short or malformed. */
+    static Ipv4Header at(byte[] data, int offset, int end) {
         int headerLength = (Bytes.u8(data, offset + VERSION_IHL) & IHL_MASK) * WORD;
-        if (headerLength < MIN_LENGTH || offset + headerLength > data.length) {
+        if (headerLength < MIN_LENGTH || offset + headerLength > end) {
             return null;
         }
-        return new Ipv4Header(data, offset, headerLength);
+        return new Ipv4Header(data, offset, end, headerLength);
     }
 
     @Override
@@ -55,7 +55,7 @@ public final class Ipv4Header extends IpHeader {
     @Override
     public int transportLength() {
         int total = Bytes.u16(data, offset + TOTAL_LENGTH);
-        return total == 0 ? data.length - transportOffset() : Math.max(0, total - headerLength);
+        return total == 0 ? end - transportOffset() : Math.max(0, total - headerLength);
     }
 
     @Override

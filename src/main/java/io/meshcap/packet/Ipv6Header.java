@@ -14,13 +14,13 @@ public final class Ipv6Header extends IpHeader {
     private static final int SOURCE = 8;
     private static final int LENGTH = 40;
 
-    private Ipv6Header(byte[] data, int offset) {
-        super(data, offset, "IPv6", SOURCE, ADDRESS_LENGTH);
+    private Ipv6Header(byte[] data, int offset, int end) {
+        super(data, offset, end, "IPv6", SOURCE, ADDRESS_LENGTH);
     }
 
-    /** The header at {@code offset}, or {@code null} when it is cut short. */
-    static Ipv6Header at(byte[] data, int offset) {
-        return offset + LENGTH > data.length ? null : new Ipv6Header(data, offset);
+    /** The header at {@code offset} of a packet ending at {@code end}, or {@code null} when it is cut short. */
+    static Ipv6Header at(byte[] data, int offset, int end) {
+        return offset + LENGTH > end ? null : new Ipv6Header(data, offset, end);
     }
 
     @Override
@@ -42,7 +42,7 @@ public final class Ipv6Header extends IpHeader {
     @Override
     public int transportLength() {
         int length = Bytes.u16(data, offset + PAYLOAD_LENGTH);
-        return length == 0 ? data.length - transportOffset() : length;
+        return length == 0 ? end - transportOffset() : length;
     }
 
     @Override

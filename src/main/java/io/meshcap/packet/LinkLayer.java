@@ -53,13 +53,21 @@ public final class LinkLayer {
      * is not checked here; {@link NetworkHeader#at} does that.
      */
     public static int networkOffset(int linkType, byte[] data) {
+        return networkOffset(linkType, data, 0, data.length);
+    }
+
+    /**
+     * The offset in {@code data} of the IPv4 or IPv6 header of the packet that lies in {@code data} from {@code from}
+     * to {@code end} (a reader's buffer holds many), or {@link #NOT_IP}.
+     */
+    public static int networkOffset(int linkType, byte[] data, int from, int end) {
         return switch (linkType) {
-            case LinkType.EN10MB -> ethernet(data);
-            case LinkType.LINUX_SLL -> byEthertype(data, SLL_PROTOCOL, SLL_HEADER);
-            case LinkType.LINUX_SLL2 -> byEthertype(data, SLL2_PROTOCOL, SLL2_HEADER);
-            case LinkType.RAW, LinkType.IPV4, LinkType.IPV6 -> 0;
-            case LinkType.NULL -> bsdLoopback(data, false);
-            case LinkType.LOOP -> bsdLoopback(data, true);
+            case LinkType.EN10MB -> ethernet(data, from, end);
+            case LinkType.LINUX_SLL -> byEthertype(data, from, end, SLL_PROTOCOL, SLL_HEADER);
+            case LinkType.LINUX_SLL2 -> byEthertype(data, from, end, SLL2_PROTOCOL, SLL2_HEADER);
+            case LinkType.RAW, LinkType.IPV4, LinkType.IPV6 -> from;
+            case LinkType.NULL -> bsdLoopback(data, from, end, false);
+            case LinkType.LOOP -> bsdLoopback(data, from, end, true);
             default -> NOT_IP;
         };
     }
@@ -88,10 +96,10 @@ public final class LinkLayer {
         return true;
     }
 
-    private static int ethernet(byte[] data) {
-        int typeAt = ETHERNET_TYPE;
+    private static int ethernet(byte[] data, int from, int end) {
+        int typeAt = from + ETHERNET_TYPE;
         for (int tags = 0; tags <= MAX_VLAN_TAGS; tags++) {
-            if (data.length < typeAt + 2) {
+            if (end < typeAt + 2) {
                 return NOT_IP;
             }
             int type = Bytes.u16(data, typeAt);
@@ -103,23 +111,23 @@ public final class LinkLayer {
         return NOT_IP;
     }
 
-    private static int byEthertype(byte[] data, int protocolAt, int headerLength) {
-        if (data.length < headerLength) {
+    private static int byEthertype(byte[] data, int from, int end, int protocolAt, int headerLength) {
+        if (end - from < headerLength) {
             return NOT_IP;
         }
-        return isIp(Bytes.u16(data, protocolAt)) ? headerLength : NOT_IP;
+        return isIp(Bytes.u16(data, from + protocolAt)) ? from + headerLength : NOT_IP;
     }
 
     /** NULL stores the address family in the writer's byte order, LOOP in network order. */
-    private static int bsdLoopback(byte[] data, boolean networkOrder) {
-        if (data.length < NULL_HEADER) {
+    private static int bsdLoopback(byte[] data, int from, int end, boolean networkOrder) {
+        if (end - from < NULL_HEADER) {
             return NOT_IP;
         }
-        long family = Bytes.u32(data, 0);
+        long family = Bytes.u32(data, from);
         if (!networkOrder && family > Short.MAX_VALUE) {
-            family = Bytes.u32LittleEndian(data, 0);
+            family = Bytes.u32LittleEndian(data, from);
         }
-        return family == AF_INET || AF_INET6.contains(family) ? NULL_HEADER : NOT_IP;
+        return family == AF_INET || AF_INET6.contains(family) ? from + NULL_HEADER : NOT_IP;
     }
 
     /** Compared directly rather than looked up in a set: this runs for every packet. */

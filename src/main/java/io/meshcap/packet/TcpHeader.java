@@ -27,9 +27,9 @@ public final class TcpHeader {
         this.offset = offset;
     }
 
-    /** The header at {@code offset}, or {@code null} when its fixed part was not captured. */
-    public static TcpHeader at(byte[] data, int offset) {
-        return offset + MIN_LENGTH > data.length ? null : new TcpHeader(data, offset);
+    /** The header at {@code offset} of a packet ending at {@code end}; {@code null} when its fixed part is cut off. */
+    public static TcpHeader at(byte[] data, int offset, int end) {
+        return offset + MIN_LENGTH > end ? null : new TcpHeader(data, offset);
     }
 
     public int offset() {

@@ -26,26 +26,37 @@ public final class TcpSegment {
     }
 
     private final byte[] data;
+    private final int end;
     private final NetworkHeader ip;
     private final TcpHeader tcp;
 
-    private TcpSegment(byte[] data, NetworkHeader ip, TcpHeader tcp) {
+    private TcpSegment(byte[] data, int end, NetworkHeader ip, TcpHeader tcp) {
         this.data = data;
+        this.end = end;
         this.ip = ip;
         this.tcp = tcp;
     }
 
     /** The TCP segment in {@code data}, or {@code null} when the record is not IPv4/IPv6 TCP with a full header. */
     public static TcpSegment parse(int linkType, byte[] data) {
-        NetworkHeader ip = NetworkHeader.at(data, LinkLayer.networkOffset(linkType, data));
+        return parse(linkType, data, 0, data.length);
+    }
+
+    /**
+     * The TCP segment of the packet that lies in {@code data} from {@code from} to {@code end} (a view of a reader's
+     * buffer, {@link io.meshcap.format.PacketView}), or {@code null} as {@link #parse(int, byte[])} says. Every
+     * offset the segment and its headers give is into {@code data}.
+     */
+    public static TcpSegment parse(int linkType, byte[] data, int from, int end) {
+        NetworkHeader ip = NetworkHeader.at(data, LinkLayer.networkOffset(linkType, data, from, end), end);
         if (ip == null || ip.protocol() != NetworkHeader.PROTOCOL_TCP || !ip.carriesTransportHeader()) {
             return null;
         }
-        TcpHeader tcp = TcpHeader.at(data, ip.transportOffset());
-        return tcp == null ? null : new TcpSegment(data, ip, tcp);
+        TcpHeader tcp = TcpHeader.at(data, ip.transportOffset(), end);
+        return tcp == null ? null : new TcpSegment(data, end, ip, tcp);
     }
 
-    /** The record's bytes the segment lies in. */
+    /** The bytes the segment lies in: the record's, or the reader's buffer it is viewed in. */
     public byte[] data() {
         return data;
     }
@@ -63,18 +74,18 @@ public final class TcpSegment {
         return Math.max(0, ip.transportLength() - tcp.headerLength());
     }
 
-    /** The payload bytes that were captured, as offsets into the record's data: [from, to). */
+    /** The payload bytes that were captured, as offsets into {@link #data()}: [from, to). */
     public int payloadFrom() {
-        return Math.min(data.length, tcp.offset() + tcp.headerLength());
+        return Math.min(end, tcp.offset() + tcp.headerLength());
     }
 
     public int payloadTo() {
-        return Math.min(data.length, ip.transportOffset() + ip.transportLength());
+        return Math.min(end, ip.transportOffset() + ip.transportLength());
     }
 
     /** Whether every byte of the segment is in the record (a full checksum needs them all). */
     public boolean whole() {
-        return ip.transportOffset() + ip.transportLength() <= data.length;
+        return ip.transportOffset() + ip.transportLength() <= end;
     }
 
     /**

@@ -7,6 +7,7 @@ import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.InterfaceStatistics;
+import io.meshcap.format.PacketView;
 import io.meshcap.merge.InputSummary;
 import io.meshcap.merge.MergeInput;
 import io.meshcap.merge.Merger;
@@ -120,12 +121,22 @@ public final class Reassociation {
             outputIds.add(output.addInterface(captureInterface));
             return outputIds.get(outputIds.size() - 1);
         };
-        for (CaptureBlock block = input.nextBlock(); block != null; block = input.nextBlock()) {
+        // Packets stay in the reader's buffer: rewritten there, written from there (RedirectReassociator#pass).
+        PacketView packet = new PacketView();
+        List<CaptureRecord> before = new ArrayList<>();
+        for (CaptureBlock block = input.nextBlock(packet); block != null; block = input.nextBlock(packet)) {
             declareNew(input.interfaces(), inputName, named, declare);
-            if (block instanceof CaptureRecord record) {
-                int id = outputIds.get(record.interfaceId());
-                reassociator.apply(named.get(record.interfaceId()),
-                        id == record.interfaceId() ? record : record.withInterfaceId(id)).forEach(output::write);
+            if (block == packet) {
+                CaptureInterface captureInterface = named.get(packet.interfaceId());
+                packet.moveTo(outputIds.get(packet.interfaceId()));
+                boolean writeNow = reassociator.pass(captureInterface, packet, before);
+                if (!before.isEmpty()) {
+                    before.forEach(output::write);
+                    before.clear();
+                }
+                if (writeNow) {
+                    output.write(packet);
+                }
             } else if (block instanceof InterfaceStatistics statistics) {
                 output.write(statistics.withInterfaceId(outputIds.get(statistics.interfaceId())));
             } else {

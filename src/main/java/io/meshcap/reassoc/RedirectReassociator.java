@@ -3,6 +3,7 @@ package io.meshcap.reassoc;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
+import io.meshcap.format.PacketView;
 import io.meshcap.format.RawOptions;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.packet.LinkLayer;
@@ -133,19 +134,61 @@ public final class RedirectReassociator implements RecordTransform {
 
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
-        long now = record.timestampNanos();
-        table.sweep(now);
-        RedirectPorts interfacePorts = portsById.get(record.interfaceId(), captureInterface);
-        legs.get(record.interfaceId(), captureInterface);
-        HeldRecord entry = classify(captureInterface.linkType(), record, interfacePorts);
+        TcpSegment segment = segment(captureInterface, record.data(), 0, record.capturedLength());
+        RedirectConnection connection = account(captureInterface, record.interfaceId(), record.timestampNanos(),
+                segment);
+        HeldRecord entry;
+        if (connection == null) {
+            entry = HeldRecord.resolved(record, List.of(record));
+        } else if (connection.mapped()) {
+            entry = HeldRecord.resolved(record, rewrite(segment, record, connection));
+        } else if (connection.gaveUp()) {
+            entry = HeldRecord.resolved(record, List.of(unchanged(record, connection, NO_REPLY_YET)));
+        } else {
+            entry = hold(captureInterface.linkType(), record, connection);
+        }
         if (queue.isEmpty() && entry.resolved()) {
             return entry.output();
         }
-        queue.add(entry);
-        queuedBytes += record.capturedLength();
         List<CaptureRecord> out = new ArrayList<>();
-        release(now, out);
+        enqueue(entry, record.timestampNanos(), out);
         return out;
+    }
+
+    /**
+     * What {@link #apply} does, for a packet viewed in its reader's buffer ({@code meshcap reassociate}'s fast path):
+     * a packet that passes unchanged, or is rewritten (in place, moved to its leg's re-associated interface, with the
+     * connection's explanation on its first), is left in the view for the caller to write, without a copy or a
+     * record; only a packet that must wait (behind a held record, or held itself) is copied into the queue.
+     *
+     * @param before receives, in order, the records to write before the packet: those the queue releases
+     * @return whether to write {@code packet} now, after {@code before}; false when it was queued
+     */
+    public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+        if (!queue.isEmpty() || keepOriginal) {
+            before.addAll(apply(captureInterface, packet.toRecord())); // the rare cases, the way records go
+            return false;
+        }
+        TcpSegment segment = segment(captureInterface, packet.bytes(), packet.offset(), packet.end());
+        RedirectConnection connection = account(captureInterface, packet.interfaceId(), packet.timestampNanos(),
+                segment);
+        if (connection == null) {
+            return true;
+        }
+        if (connection.mapped()) {
+            if (redirected(connection)) {
+                packet.addOptions(rewriteInPlace(segment, connection));
+                packet.moveTo(reassociatedId(connection));
+            }
+            return true;
+        }
+        if (connection.gaveUp()) {
+            unchangedPackets++;
+            packet.addOptions(RawOptions.NONE.plus(RawOptions.COMMENT, unchangedNote(connection, NO_REPLY_YET)));
+            return true;
+        }
+        enqueue(hold(captureInterface.linkType(), packet.toRecord(), connection), packet.timestampNanos(), before);
+        return false;
     }
 
     /** Gives up on held records past the bound at capture time {@code timestampNanos}, as a record then would. */
@@ -178,31 +221,44 @@ public final class RedirectReassociator implements RecordTransform {
         return new ReassociationStats(redirectedConnections, rewrittenPackets, unchangedPackets, table.forgotten());
     }
 
-    private HeldRecord classify(int linkType, CaptureRecord record, RedirectPorts ports) {
-        TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data()) : null;
+    /** The TCP segment of a packet that lies in {@code bytes} from {@code from} to {@code end}, or null. */
+    private static TcpSegment segment(CaptureInterface captureInterface, byte[] bytes, int from, int end) {
+        int linkType = captureInterface.linkType();
+        return LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, bytes, from, end) : null;
+    }
+
+    /**
+     * Accounts for a packet at capture time {@code now}: the redirected connection a request packet belongs to (what
+     * becomes of the packet depends on its state), or null for every other packet, which passes unchanged (a reply
+     * teaches the table here).
+     */
+    private RedirectConnection account(CaptureInterface captureInterface, int interfaceId, long now,
+                                       TcpSegment segment) {
+        table.sweep(now);
+        RedirectPorts ports = portsById.get(interfaceId, captureInterface);
+        legs.get(interfaceId, captureInterface);
         if (segment == null) {
-            return HeldRecord.resolved(record, List.of(record));
+            return null;
         }
         TcpHeader tcp = segment.tcp();
         int destinationPort = tcp.destinationPort();
         boolean maybeRequest = destinationPort == ports.outbound() || destinationPort == ports.inbound();
         boolean maybeTranslatedSynAck = tcp.has(TcpHeader.SYN) && tcp.has(TcpHeader.ACK) && table.anyAwaiting();
         if (!maybeRequest && !maybeTranslatedSynAck && !table.tracksClientPort(destinationPort)) {
-            return HeldRecord.resolved(record, List.of(record));
+            return null;
         }
         FlowEndpoint source = FlowEndpoint.source(segment);
         FlowEndpoint destination = FlowEndpoint.destination(segment);
         if (maybeRequest && ports.isRedirectTarget(destination)) {
-            return request(linkType, record, segment, source, destination);
+            return request(interfaceId, now, tcp, source, destination);
         }
-        reply(record, tcp, source, destination, ports);
-        return HeldRecord.resolved(record, List.of(record));
+        reply(interfaceId, now, tcp, source, destination, ports);
+        return null;
     }
 
-    private HeldRecord request(int linkType, CaptureRecord record, TcpSegment segment, FlowEndpoint client,
-                               FlowEndpoint target) {
-        TcpHeader tcp = segment.tcp();
-        ConnectionKey key = new ConnectionKey(record.interfaceId(), client, target.port());
+    private RedirectConnection request(int interfaceId, long now, TcpHeader tcp, FlowEndpoint client,
+                                       FlowEndpoint target) {
+        ConnectionKey key = new ConnectionKey(interfaceId, client, target.port());
         RedirectConnection connection = table.get(key);
         if (tcp.isSyn() && (connection == null || !connection.startedBy(tcp.sequence()))) {
             if (connection != null && connection.holding()) {
@@ -217,39 +273,45 @@ public final class RedirectReassociator implements RecordTransform {
             table.put(connection);
             redirectedConnections++;
         }
-        connection.seen(record.timestampNanos(), true, tcp);
-        if (connection.mapped()) {
-            return HeldRecord.resolved(record, rewrite(segment, record, connection));
-        }
-        if (connection.gaveUp()) {
-            return HeldRecord.resolved(record, List.of(unchanged(record, connection, NO_REPLY_YET)));
-        }
+        connection.seen(now, true, tcp);
+        return connection;
+    }
+
+    /** A request packet of a connection without its mapping yet, held until the connection's first reply. */
+    private static HeldRecord hold(int linkType, CaptureRecord record, RedirectConnection connection) {
         HeldRecord held = HeldRecord.waiting(record, linkType, connection);
         connection.hold(held);
         return held;
     }
 
+    /** Queues a record behind the held one before it (or held itself) and releases what may go at {@code now}. */
+    private void enqueue(HeldRecord entry, long now, List<CaptureRecord> out) {
+        queue.add(entry);
+        queuedBytes += entry.record().capturedLength();
+        release(now, out);
+    }
+
     /** A packet not sent to a REDIRECT target: if it answers a tracked connection, it may reveal the mapping. */
-    private void reply(CaptureRecord record, TcpHeader tcp, FlowEndpoint server, FlowEndpoint client,
+    private void reply(int interfaceId, long now, TcpHeader tcp, FlowEndpoint server, FlowEndpoint client,
                        RedirectPorts ports) {
         if (tcp.has(TcpHeader.SYN) && tcp.has(TcpHeader.ACK)) {
-            RedirectConnection waiting = table.awaiting(record.interfaceId(), client, tcp.acknowledgement());
+            RedirectConnection waiting = table.awaiting(interfaceId, client, tcp.acknowledgement());
             if (waiting != null && waiting.key().client().port() != client.port()) {
-                waiting.seen(record.timestampNanos(), false, tcp);
+                waiting.seen(now, false, tcp);
                 waiting.learnTranslated(server, client);
                 table.addReplyFlow(waiting);
                 resolveHeld(waiting);
                 return;
             }
         }
-        RedirectConnection connection = table.byReplyFlow(record.interfaceId(), client, server);
+        RedirectConnection connection = table.byReplyFlow(interfaceId, client, server);
         if (connection == null) {
-            connection = answered(record.interfaceId(), client, server, tcp, ports);
+            connection = answered(interfaceId, client, server, tcp, ports);
         }
         if (connection == null) {
             return;
         }
-        connection.seen(record.timestampNanos(), false, tcp);
+        connection.seen(now, false, tcp);
         if (connection.mapped() || !connection.acceptsReply(tcp)) {
             return;
         }
@@ -298,33 +360,57 @@ public final class RedirectReassociator implements RecordTransform {
      * the record's own bytes (the caller handed the record over), so a packet costs no copy or text of its own.
      */
     private List<CaptureRecord> rewrite(TcpSegment segment, CaptureRecord record, RedirectConnection connection) {
-        FlowEndpoint original = connection.original();
-        if (original.equals(connection.redirectTarget())) {
-            // A connection made straight to the port, not redirected: the reply came from the port itself.
+        if (!redirected(connection)) {
             return List.of(record);
         }
         CaptureRecord captured = keepOriginal ? record.withData(record.data().clone()) : null;
-        rewrittenPackets++;
+        RawOptions note = rewriteInPlace(segment, connection);
         if (surveyOnly) {
-            segment.tcp().setSourcePort(connection.appPort());
-            segment.ip().setDestination(connection.originalAddress());
-            segment.tcp().setDestinationPort(original.port());
             return List.of(record);
         }
-        ChecksumUpdate update = segment.rewrite(connection.appPort(), connection.originalAddress(), original.port());
-        int leg = connection.key().interfaceId();
-        CaptureRecord rewritten = record.withInterfaceId(reassociatedIds.get(leg, legs.get(leg)))
-                .plusOptions(connection.rewriteNote(portsById.get(leg), update));
+        CaptureRecord rewritten = record.withInterfaceId(reassociatedId(connection)).plusOptions(note);
         if (!keepOriginal) {
             return List.of(rewritten);
         }
         return List.of(captured.plusOptions(KEPT_ORIGINAL), rewritten);
     }
 
+    /** Whether the mapped connection was redirected: one made straight to the port got its reply from the port. */
+    private static boolean redirected(RedirectConnection connection) {
+        return !connection.original().equals(connection.redirectTarget());
+    }
+
+    /**
+     * Rewrites a request packet of a redirected connection in place to its original destination and returns the
+     * options it gets: the explanation on the connection's first rewritten packet, none on the others.
+     */
+    private RawOptions rewriteInPlace(TcpSegment segment, RedirectConnection connection) {
+        FlowEndpoint original = connection.original();
+        rewrittenPackets++;
+        if (surveyOnly) {
+            segment.tcp().setSourcePort(connection.appPort());
+            segment.ip().setDestination(connection.originalAddress());
+            segment.tcp().setDestinationPort(original.port());
+            return RawOptions.NONE;
+        }
+        ChecksumUpdate update = segment.rewrite(connection.appPort(), connection.originalAddress(), original.port());
+        return connection.rewriteNote(portsById.get(connection.key().interfaceId()), update);
+    }
+
+    /** The output id of the re-associated interface of the connection's leg, declared on first use. */
+    private int reassociatedId(RedirectConnection connection) {
+        int leg = connection.key().interfaceId();
+        return reassociatedIds.get(leg, legs.get(leg));
+    }
+
     private CaptureRecord unchanged(CaptureRecord record, RedirectConnection connection, String reason) {
         unchangedPackets++;
-        return record.plusComment(PREFIX + "destination " + connection.redirectTarget()
-                + " left unchanged: the original destination is unknown (" + reason + ")");
+        return record.plusComment(unchangedNote(connection, reason));
+    }
+
+    private static String unchangedNote(RedirectConnection connection, String reason) {
+        return PREFIX + "destination " + connection.redirectTarget()
+                + " left unchanged: the original destination is unknown (" + reason + ")";
     }
 
     private void giveUp(RedirectConnection connection, String reason) {

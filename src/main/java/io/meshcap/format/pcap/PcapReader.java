@@ -18,7 +18,9 @@ import io.meshcap.MeshcapException;
 import io.meshcap.format.ByteInput;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
-import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureBlock;
+import io.meshcap.format.PacketView;
+import io.meshcap.format.RawOptions;
 import io.meshcap.format.SectionInfo;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -37,6 +39,8 @@ final class PcapReader implements CaptureReader {
     private final List<CaptureInterface> interfaces;
     private final long nanosPerFractionUnit;
     private final int maxRecord;
+    /** The view {@link #nextBlock()} reads each packet into before copying it out. */
+    private final PacketView scratch = new PacketView();
     private long records;
     private String truncation;
 
@@ -79,7 +83,12 @@ final class PcapReader implements CaptureReader {
     }
 
     @Override
-    public CaptureRecord nextBlock() {
+    public CaptureBlock nextBlock() {
+        return PacketView.kept(nextBlock(scratch));
+    }
+
+    @Override
+    public CaptureBlock nextBlock(PacketView packet) {
         if (truncation != null) {
             return null;
         }
@@ -99,13 +108,14 @@ final class PcapReader implements CaptureReader {
         long seconds = Integer.toUnsignedLong(input.getInt(TS_SECONDS_OFFSET));
         long fraction = Integer.toUnsignedLong(input.getInt(TS_FRACTION_OFFSET));
         int originalLength = input.getInt(ORIGINAL_LENGTH_OFFSET);
-        byte[] data = input.copy(RECORD_HEADER_LENGTH, capturedLength);
+        packet.set(0, seconds * NANOS_PER_SECOND + fraction * nanosPerFractionUnit, originalLength, input.array(),
+                input.arrayIndex(RECORD_HEADER_LENGTH), capturedLength, RawOptions.NONE);
         input.skip(recordLength);
         records++;
-        return new CaptureRecord(0, seconds * NANOS_PER_SECOND + fraction * nanosPerFractionUnit, originalLength, data);
+        return packet;
     }
 
-    private CaptureRecord cutShort(int expected) {
+    private CaptureBlock cutShort(int expected) {
         int present = input.available();
         if (present > 0) {
             truncation = input.source() + ": offset " + input.offset() + ": the last record is cut short ("

@@ -11,6 +11,7 @@ import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.LinkType;
+import io.meshcap.format.PacketView;
 import io.meshcap.format.SectionInfo;
 
 /**
@@ -44,6 +45,8 @@ public final class PcapWriter implements CaptureWriter {
      * output (where nothing can be deleted) for an empty capture of the first link type.
      */
     private boolean refused;
+    /** Records are written through a view of their bytes, as packets still in a reader's buffer are. */
+    private final PacketView scratch = new PacketView();
 
     public PcapWriter(ByteOutput output) {
         this.output = output;
@@ -73,28 +76,30 @@ public final class PcapWriter implements CaptureWriter {
     @Override
     public void write(CaptureBlock block) {
         if (block instanceof CaptureRecord record) {
-            write(record);
+            writePacket(scratch.of(record));
+        } else if (block instanceof PacketView packet) {
+            writePacket(packet);
         }
     }
 
-    private void write(CaptureRecord record) {
-        if (record.interfaceId() < 0 || record.interfaceId() >= interfaceCount) {
-            throw new IllegalArgumentException("interface " + record.interfaceId() + " was not added");
+    private void writePacket(PacketView packet) {
+        if (packet.interfaceId() < 0 || packet.interfaceId() >= interfaceCount) {
+            throw new IllegalArgumentException("interface " + packet.interfaceId() + " was not added");
         }
         if (!headerWritten) {
             writeHeader();
         }
-        if (record.capturedLength() > snapLength) {
-            throw MeshcapException.failure(output.destination() + ": a packet of " + record.capturedLength()
+        if (packet.capturedLength() > snapLength) {
+            throw MeshcapException.failure(output.destination() + ": a packet of " + packet.capturedLength()
                     + " bytes is longer than the snapshot length " + snapLength + " in the pcap file header, written"
                     + " before its interface was known, and would be cut; write pcapng instead (--format pcapng)");
         }
-        long timestamp = record.timestampNanos();
+        long timestamp = packet.timestampNanos();
         output.putInt((int) Math.floorDiv(timestamp, NANOS_PER_SECOND));
         output.putInt((int) Math.floorMod(timestamp, NANOS_PER_SECOND));
-        output.putInt(record.capturedLength());
-        output.putInt(record.originalLength());
-        output.put(record.data(), false);
+        output.putInt(packet.capturedLength());
+        output.putInt(packet.originalLength());
+        output.put(packet.bytes(), packet.offset(), packet.capturedLength(), false);
     }
 
     private void writeHeader() {

@@ -7,10 +7,10 @@ import io.meshcap.format.ByteInput;
 import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
-import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.DecryptionSecrets;
 import io.meshcap.format.InterfaceStatistics;
 import io.meshcap.format.OpaqueBlock;
+import io.meshcap.format.PacketView;
 import io.meshcap.format.RawOptions;
 import io.meshcap.format.SectionInfo;
 import java.nio.ByteBuffer;
@@ -56,6 +56,8 @@ final class PcapngReader implements CaptureReader {
     private final List<CaptureInterface> interfaces = new ArrayList<>();
     private final List<Timescale> timescales = new ArrayList<>();
     private final SkippedBlocks skipped = new SkippedBlocks();
+    /** The view {@link #nextBlock()} reads each packet into before copying it out. */
+    private final PacketView scratch = new PacketView();
     private SectionInfo firstSection;
     /** Global id of the current section's interface 0. */
     private int sectionBase;
@@ -103,6 +105,11 @@ final class PcapngReader implements CaptureReader {
 
     @Override
     public CaptureBlock nextBlock() {
+        return PacketView.kept(nextBlock(scratch));
+    }
+
+    @Override
+    public CaptureBlock nextBlock(PacketView packet) {
         while (truncation == null) {
             if (!input.request(BLOCK_HEADER_LENGTH)) {
                 cutShort(BLOCK_HEADER_LENGTH);
@@ -118,9 +125,9 @@ final class PcapngReader implements CaptureReader {
                 return null;
             }
             checkTrailer(length);
-            CaptureBlock block = readBlock(input.getInt(BLOCK_TYPE_OFFSET), length);
+            CaptureBlock block = readBlock(input.getInt(BLOCK_TYPE_OFFSET), length, packet);
             input.skip(length);
-            if (block instanceof CaptureRecord) {
+            if (block == packet) {
                 records++;
             }
             if (block != null) {
@@ -181,20 +188,22 @@ final class PcapngReader implements CaptureReader {
         return new SectionInfo(comments, hardwareAndOs[0], hardwareAndOs[1]);
     }
 
-    private CaptureBlock readBlock(int type, int length) {
+    private CaptureBlock readBlock(int type, int length, PacketView packet) {
         switch (type) {
             case INTERFACE_DESCRIPTION -> {
                 readInterface(length);
                 return null;
             }
             case ENHANCED_PACKET -> {
-                return readPacket(ENHANCED_PACKET, length, sectionInterface(input.getInt(EPB_INTERFACE_OFFSET), "packet"));
+                return readPacket(ENHANCED_PACKET, length, sectionInterface(input.getInt(EPB_INTERFACE_OFFSET), "packet"),
+                        packet);
             }
             case PACKET_OBSOLETE -> {
-                return readPacket(PACKET_OBSOLETE, length, sectionInterface(input.getUnsignedShort(PB_INTERFACE_OFFSET), "packet"));
+                return readPacket(PACKET_OBSOLETE, length, sectionInterface(input.getUnsignedShort(PB_INTERFACE_OFFSET), "packet"),
+                        packet);
             }
             case SIMPLE_PACKET -> {
-                return readSimplePacket(length);
+                return readSimplePacket(length, packet);
             }
             case INTERFACE_STATISTICS -> {
                 return readStatistics(length);
@@ -271,7 +280,7 @@ final class PcapngReader implements CaptureReader {
         return tsresol;
     }
 
-    private CaptureRecord readPacket(int type, int length, int interfaceId) {
+    private PacketView readPacket(int type, int length, int interfaceId, PacketView packet) {
         if (length < EPB_MIN_LENGTH) {
             throw damage(BLOCK_LENGTH_OFFSET, "packet block of " + length + " bytes is too short");
         }
@@ -283,10 +292,10 @@ final class PcapngReader implements CaptureReader {
         }
         long timestamp = nanos(interfaceId, EPB_TS_HIGH_OFFSET);
         int originalLength = input.getInt(EPB_ORIGINAL_LENGTH_OFFSET);
-        byte[] data = input.copy(EPB_DATA_OFFSET, capturedLength);
         int optionsStart = EPB_DATA_OFFSET + capturedLength + padding(capturedLength);
         RawOptions options = optionsStart < end ? options(type, optionsStart, length, null) : RawOptions.NONE;
-        return new CaptureRecord(interfaceId, timestamp, originalLength, data, options);
+        return packet.set(interfaceId, timestamp, originalLength, input.array(), input.arrayIndex(EPB_DATA_OFFSET),
+                capturedLength, options);
     }
 
     /** The timestamp at {@code offset} in the block (high then low 32 bits, in the interface's units), in nanoseconds. */
@@ -301,7 +310,7 @@ final class PcapngReader implements CaptureReader {
         }
     }
 
-    private CaptureRecord readSimplePacket(int length) {
+    private PacketView readSimplePacket(int length, PacketView packet) {
         if (length < SPB_MIN_LENGTH) {
             throw damage(BLOCK_LENGTH_OFFSET, "simple packet block of " + length + " bytes is too short");
         }
@@ -314,7 +323,8 @@ final class PcapngReader implements CaptureReader {
             capturedLength = Math.min(capturedLength, snapLength);
         }
         // An SPB has no timestamp; 0 keeps it first in a merge, as Wireshark shows it.
-        return new CaptureRecord(interfaceId, 0L, originalLength, input.copy(SPB_DATA_OFFSET, capturedLength));
+        return packet.set(interfaceId, 0L, originalLength, input.array(), input.arrayIndex(SPB_DATA_OFFSET),
+                capturedLength, RawOptions.NONE);
     }
 
     private InterfaceStatistics readStatistics(int length) {

@@ -10,6 +10,7 @@ import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.DecryptionSecrets;
 import io.meshcap.format.InterfaceStatistics;
 import io.meshcap.format.OpaqueBlock;
+import io.meshcap.format.PacketView;
 import io.meshcap.format.RawOptions;
 import io.meshcap.format.SectionInfo;
 
@@ -38,6 +39,8 @@ public final class PcapngWriter implements CaptureWriter {
     private SectionInfo section = SectionInfo.NONE;
     private boolean sectionWritten;
     private int interfaceCount;
+    /** Records are written through a view of their bytes, as packets still in a reader's buffer are. */
+    private final PacketView scratch = new PacketView();
 
     /** @param userApplication shb_userappl, e.g. {@code meshcap 0.1.0}; {@code null} for none */
     public PcapngWriter(ByteOutput output, String userApplication) {
@@ -115,7 +118,9 @@ public final class PcapngWriter implements CaptureWriter {
     public void write(CaptureBlock block) {
         writeSectionHeader();
         if (block instanceof CaptureRecord record) {
-            writePacket(record);
+            writePacket(scratch.of(record));
+        } else if (block instanceof PacketView packet) {
+            writePacket(packet);
         } else if (block instanceof InterfaceStatistics statistics) {
             writeStatistics(statistics);
         } else if (block instanceof DecryptionSecrets secrets) {
@@ -125,20 +130,20 @@ public final class PcapngWriter implements CaptureWriter {
         }
     }
 
-    private void writePacket(CaptureRecord record) {
-        checkInterface(record.interfaceId());
-        byte[] data = record.data();
-        int length = EPB_FIXED_LENGTH + data.length + ByteOutput.padding(data.length) + optionsLength(record.options());
-        long timestamp = record.timestampNanos();
+    private void writePacket(PacketView packet) {
+        checkInterface(packet.interfaceId());
+        int captured = packet.capturedLength();
+        int length = EPB_FIXED_LENGTH + captured + ByteOutput.padding(captured) + optionsLength(packet.options());
+        long timestamp = packet.timestampNanos();
         output.putInt(ENHANCED_PACKET);
         output.putInt(length);
-        output.putInt(record.interfaceId());
+        output.putInt(packet.interfaceId());
         output.putInt((int) (timestamp >>> Integer.SIZE));
         output.putInt((int) timestamp);
-        output.putInt(data.length);
-        output.putInt(record.originalLength());
-        output.put(data, true);
-        putOptions(record.options());
+        output.putInt(captured);
+        output.putInt(packet.originalLength());
+        output.put(packet.bytes(), packet.offset(), captured, true);
+        putOptions(packet.options());
         output.putInt(length);
     }
 
