@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code meshcap reassociate}'s one pass over a file ({@link Reassociation#copy}): the packets re-associated, and
@@ -63,5 +65,50 @@ class ReassociationCopyTest {
                 "Number of decryption secrets in file: 1")) {
             assertTrue(info.contains(line), "capinfos shows no '" + line + "' in " + info);
         }
+    }
+
+    /**
+     * Packets are rewritten where they lie in the reader's buffer: read through a buffer smaller than a packet (every
+     * one spans a refill), from pcap and pcapng of both byte orders, the requests carry the original destination
+     * with checksums tshark validates, and the SYN held until its SYN-ACK comes out in its place.
+     */
+    @ParameterizedTest(name = "pcapng: {0}, big-endian: {1}")
+    @CsvSource({"false, false", "false, true", "true, false", "true, true"})
+    void packetsRewrittenInTheReadBufferAcrossRefills(boolean pcapng, boolean bigEndian) throws IOException {
+        BlockBuilder b = new BlockBuilder(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        List<byte[]> frames = List.of(link(LinkType.EN10MB, ip(APP, PORT_15001, SYN, 1000, 0)),
+                link(LinkType.EN10MB, ip(ORIG, APP, SYN | ACK, 5000, 1001)),
+                link(LinkType.EN10MB, ip(APP, PORT_15001, ACK, 1001, 5001, new byte[100])),
+                link(LinkType.EN10MB, ip(APP, PORT_15001, ACK, 1101, 5001, new byte[1400])),
+                link(LinkType.EN10MB, ip(ORIG, APP, ACK, 5001, 2501)));
+        if (pcapng) {
+            b.shb().idb(LinkType.EN10MB, 0);
+        } else {
+            b.pcapHeader(false, 65_535, LinkType.EN10MB);
+        }
+        for (int i = 0; i < frames.size(); i++) {
+            byte[] frame = frames.get(i);
+            if (pcapng) {
+                b.epb(0, 1_000 + 10 * i, frame.length, frame);
+            } else {
+                b.pcapRecord(0, 1_000 + 10 * i, frame.length, frame);
+            }
+        }
+        Path in = Files.write(dir.resolve(pcapng ? "in.pcapng" : "in.pcap"), b.toByteArray());
+        Path out = dir.resolve("out.pcapng");
+        try (CaptureReader reader = CaptureFormats.open(in, 32);
+             CaptureWriter writer = CaptureFormats.create(out, OutputFormat.PCAPNG, "meshcap test")) {
+            Reassociation.copy(reader, "in", writer, RedirectPorts.istioDefaults(), false);
+        }
+        List<String> request = List.of("198.18.0.2", "40000", "198.18.0.1", "8080");
+        List<String> reply = List.of("198.18.0.1", "8080", "198.18.0.2", "40000");
+        assertEquals(List.of(request, reply, request, request, reply),
+                Tshark.fields(out, null, "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport"));
+        assertEquals(List.of("0.001000000", "0.001010000", "0.001020000", "0.001030000", "0.001040000"),
+                Tshark.fields(out, null, "frame.time_epoch").stream().map(row -> row.get(0)).toList());
+        assertEquals(List.of(List.of("1", "1"), List.of("1", "1"), List.of("1", "1")),
+                Tshark.query(out, "tcp.dstport == 8080", List.of("-o", "ip.check_checksum:TRUE", "-o",
+                        "tcp.check_checksum:TRUE"), "ip.checksum.status", "tcp.checksum.status"),
+                "IPv4 and TCP checksums of the rewritten requests are good (status 1; 0 is bad)");
     }
 }
