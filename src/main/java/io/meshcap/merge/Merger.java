@@ -10,6 +10,7 @@ import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.InterfaceStatistics;
 import io.meshcap.format.OutputFormat;
+import io.meshcap.format.PacketView;
 import io.meshcap.format.SectionInfo;
 import io.meshcap.output.ScratchFiles;
 import io.meshcap.output.ScratchKind;
@@ -41,6 +42,9 @@ import java.util.Set;
  *       {@link io.meshcap.output.ScratchName} says, so that those of a killed run are found later), and the spill
  *       files are merged in turn. Batches are consecutive, so ties still go in input order. The cost is one
  *       extra write and read of the data, and disk space for it next to the output.</li>
+ *   <li>Copies: each input's next packet stays in its reader's buffer ({@link PacketView}) until it is written,
+ *       and the transform sees it there ({@link RecordTransform#pass}), so a packet costs one copy (into the write
+ *       buffer) and no object unless a transform keeps it.</li>
  * </ul>
  */
 public final class Merger {
@@ -114,6 +118,7 @@ public final class Merger {
         int bufferSize = Math.max(MIN_READ_BUFFER,
                 Math.min(CaptureFormats.DEFAULT_READ_BUFFER, READ_BUFFER_BUDGET / Math.max(inputs.size(), 1)));
         List<CaptureInterface> outputInterfaces = new ArrayList<>();
+        List<CaptureRecord> before = new ArrayList<>();
         Cursor[] cursors = new Cursor[inputs.size()];
         try {
             for (int i = 0; i < cursors.length; i++) {
@@ -123,16 +128,16 @@ public final class Merger {
             for (Cursor cursor : cursors) {
                 // What comes before an input's first packet (secrets, name resolution) comes before every packet,
                 // after the interfaces the input defines before it.
-                while (cursor.advance() && !(cursor.head instanceof CaptureRecord)) {
+                while (cursor.advance() && !cursor.atPacket()) {
                     cursor.mapInterfaces(output, outputInterfaces);
-                    writeBlock(cursor, output, transform, outputInterfaces);
+                    writeBlock(cursor, output, transform, outputInterfaces, before);
                 }
                 cursor.mapInterfaces(output, outputInterfaces);
             }
             RecordHeap heap = new RecordHeap(cursors);
             while (!heap.isEmpty()) {
                 Cursor cursor = heap.top();
-                writeBlock(cursor, output, transform, outputInterfaces);
+                writeBlock(cursor, output, transform, outputInterfaces, before);
                 boolean more = cursor.advance();
                 // An interface the input defined on the way is added where it stands, with or without packets.
                 cursor.mapInterfaces(output, outputInterfaces);
@@ -154,19 +159,25 @@ public final class Merger {
         }
     }
 
-    /** Writes the cursor's head: a packet through the transform, any other block as it is. */
+    /**
+     * Writes the cursor's head: a packet through the transform, any other block as it is.
+     *
+     * @param before a list to reuse for what the transform writes before a packet; left empty
+     */
     private static void writeBlock(Cursor cursor, CaptureWriter output, RecordTransform transform,
-                                   List<CaptureInterface> outputInterfaces) {
+                                   List<CaptureInterface> outputInterfaces, List<CaptureRecord> before) {
         CaptureBlock block = cursor.head;
-        if (block instanceof CaptureRecord record) {
-            int outputId = cursor.outputIds[record.interfaceId()];
-            CaptureRecord mapped = record.interfaceId() == outputId ? record : record.withInterfaceId(outputId);
-            if (transform == RecordTransform.NONE) {
-                output.write(mapped); // the common case, without a list per packet
-            } else {
-                for (CaptureRecord emitted : transform.apply(outputInterfaces.get(outputId), mapped)) {
-                    output.write(emitted);
-                }
+        if (cursor.atPacket()) {
+            PacketView packet = cursor.packet;
+            int outputId = cursor.outputIds[packet.interfaceId()];
+            packet.moveTo(outputId);
+            boolean writeNow = transform.pass(outputInterfaces.get(outputId), packet, before);
+            if (!before.isEmpty()) {
+                before.forEach(output::write);
+                before.clear();
+            }
+            if (writeNow) {
+                output.write(packet);
             }
         } else if (block instanceof InterfaceStatistics statistics) {
             output.write(statistics.withInterfaceId(cursor.outputIds[statistics.interfaceId()]));
@@ -226,8 +237,9 @@ public final class Merger {
         final int index;
         final MergeInput input;
         final CaptureReader reader;
-        /** The next packet or block of the input. */
+        /** The next packet or block of the input; a packet is {@link #packet}, a view of the reader's buffer. */
         CaptureBlock head;
+        final PacketView packet = new PacketView();
         /**
          * Where the head goes in the merged order: a packet's time; for any other block the time of the input's
          * packet before it (before every packet when there is none), so that it is written after that packet and,
@@ -249,20 +261,25 @@ public final class Merger {
 
         /** Reads the next packet or block; false at the end of the input. */
         boolean advance() {
-            head = reader.nextBlock();
+            head = reader.nextBlock(packet);
             if (head == null) {
                 return false;
             }
-            if (head instanceof CaptureRecord record) {
+            if (atPacket()) {
                 if (packets == 0) {
-                    firstNanos = record.timestampNanos();
+                    firstNanos = packet.timestampNanos();
                 }
-                lastNanos = record.timestampNanos();
+                lastNanos = packet.timestampNanos();
                 key = lastNanos;
                 packets++;
-                bytes += record.capturedLength();
+                bytes += packet.capturedLength();
             }
             return true;
+        }
+
+        /** Whether the head is a packet. */
+        boolean atPacket() {
+            return head == packet;
         }
 
         /**

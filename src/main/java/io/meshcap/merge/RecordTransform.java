@@ -2,6 +2,7 @@ package io.meshcap.merge;
 
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.PacketView;
 import java.util.List;
 
 /**
@@ -13,14 +14,40 @@ import java.util.List;
  *
  * <p>The record is handed over: a transform may rewrite its bytes in place rather than copy them (the merge reads
  * every record into an array of its own and does not look at it again).
+ *
+ * <p>The merge gives packets to {@link #pass} first, still in their reader's buffer: a transform that passes most
+ * packets on (re-association, the stream table) overrides it to look at them there, and writes no object per packet.
  */
 @FunctionalInterface
 public interface RecordTransform {
 
     /** Writes every record unchanged. */
-    RecordTransform NONE = (captureInterface, record) -> List.of(record);
+    RecordTransform NONE = new RecordTransform() {
+        @Override
+        public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
+            return List.of(record);
+        }
+
+        @Override
+        public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+            return true;
+        }
+    };
 
     List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record);
+
+    /**
+     * {@link #apply} for a packet still in its reader's buffer, valid until the merge reads on. The transform may
+     * change the packet there (its bytes, interface, options) and leave it for the merge to write, or keep a copy
+     * ({@link PacketView#toRecord()}) to come out later. By default the packet is copied into a record and applied.
+     *
+     * @param before receives, in order, the records to write before the packet (what the transform releases)
+     * @return whether to write {@code packet}, after {@code before}; false when the transform took it
+     */
+    default boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+        before.addAll(apply(captureInterface, packet.toRecord()));
+        return false;
+    }
 
     /**
      * A live stream's time has moved on: every record stamped before {@code timestampNanos} that comes in time has

@@ -78,17 +78,24 @@ public final class LinkLayer {
      * Ethernet headers whose addresses are all zero (what Linux lo gives tcpdump). RAW headers cannot tell.
      */
     public static boolean isLoopback(int linkType, byte[] data) {
+        return isLoopback(linkType, data, 0, data.length);
+    }
+
+    /** {@link #isLoopback(int, byte[])} of the packet that lies in {@code data} from {@code from} to {@code end}. */
+    public static boolean isLoopback(int linkType, byte[] data, int from, int end) {
+        int length = end - from;
         return switch (linkType) {
             case LinkType.NULL, LinkType.LOOP -> true;
-            case LinkType.LINUX_SLL -> data.length >= SLL_HEADER && Bytes.u16(data, SLL_HATYPE) == HATYPE_LOOPBACK;
-            case LinkType.LINUX_SLL2 -> data.length >= SLL2_HEADER && Bytes.u16(data, SLL2_HATYPE) == HATYPE_LOOPBACK;
-            case LinkType.EN10MB -> data.length >= ETHERNET_ADDRESSES && allZero(data, ETHERNET_ADDRESSES);
+            case LinkType.LINUX_SLL -> length >= SLL_HEADER && Bytes.u16(data, from + SLL_HATYPE) == HATYPE_LOOPBACK;
+            case LinkType.LINUX_SLL2 -> length >= SLL2_HEADER
+                    && Bytes.u16(data, from + SLL2_HATYPE) == HATYPE_LOOPBACK;
+            case LinkType.EN10MB -> length >= ETHERNET_ADDRESSES && allZero(data, from, ETHERNET_ADDRESSES);
             default -> false;
         };
     }
 
-    private static boolean allZero(byte[] data, int length) {
-        for (int i = 0; i < length; i++) {
+    private static boolean allZero(byte[] data, int from, int length) {
+        for (int i = from; i < from + length; i++) {
             if (data[i] != 0) {
                 return false;
             }

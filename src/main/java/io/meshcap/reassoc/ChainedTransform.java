@@ -2,6 +2,7 @@ package io.meshcap.reassoc;
 
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.PacketView;
 import io.meshcap.merge.RecordTransform;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,8 @@ final class ChainedTransform implements RecordTransform {
     private final RedirectReassociator reassociator;
     private final RecordTransform next;
     private final PerInterface<CaptureInterface> interfaces = new PerInterface<>(captureInterface -> captureInterface);
+    /** What the re-associator releases before a packet, reused from packet to packet. */
+    private final List<CaptureRecord> released = new ArrayList<>();
 
     ChainedTransform(RedirectReassociator reassociator, RecordTransform next) {
         this.reassociator = reassociator;
@@ -25,6 +28,17 @@ final class ChainedTransform implements RecordTransform {
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         interfaces.get(record.interfaceId(), captureInterface);
         return passOn(reassociator.apply(captureInterface, record));
+    }
+
+    @Override
+    public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+        interfaces.get(packet.interfaceId(), captureInterface);
+        boolean writeNow = reassociator.pass(captureInterface, packet, released);
+        if (!released.isEmpty()) {
+            before.addAll(passOn(released));
+            released.clear();
+        }
+        return writeNow && next.pass(interfaceOf(packet.interfaceId()), packet, before);
     }
 
     /** What is left once the stream has ended. */
@@ -38,18 +52,18 @@ final class ChainedTransform implements RecordTransform {
         }
         if (records.size() == 1) {
             CaptureRecord only = records.get(0);
-            return next.apply(interfaceOf(only), only);
+            return next.apply(interfaceOf(only.interfaceId()), only);
         }
         List<CaptureRecord> out = new ArrayList<>(records.size());
         for (CaptureRecord record : records) {
-            out.addAll(next.apply(interfaceOf(record), record));
+            out.addAll(next.apply(interfaceOf(record.interfaceId()), record));
         }
         return out;
     }
 
-    /** A record's interface: one it came on, or a re-associated one the re-associator declared. */
-    private CaptureInterface interfaceOf(CaptureRecord record) {
-        CaptureInterface reassociated = reassociator.reassociatedInterface(record.interfaceId());
-        return reassociated != null ? reassociated : interfaces.get(record.interfaceId());
+    /** The interface of an id: one a packet came on, or a re-associated one the re-associator declared. */
+    private CaptureInterface interfaceOf(int id) {
+        CaptureInterface reassociated = reassociator.reassociatedInterface(id);
+        return reassociated != null ? reassociated : interfaces.get(id);
     }
 }

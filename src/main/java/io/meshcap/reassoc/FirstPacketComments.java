@@ -2,6 +2,7 @@ package io.meshcap.reassoc;
 
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.PacketView;
 import io.meshcap.format.RawOptions;
 import io.meshcap.merge.RecordTransform;
 import java.util.List;
@@ -29,10 +30,21 @@ final class FirstPacketComments implements RecordTransform {
 
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
+        return List.of(record.plusOptions(nextComment()));
+    }
+
+    @Override
+    public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+        packet.addOptions(nextComment());
+        return true;
+    }
+
+    /** The comment of the packet at the next position, or none. */
+    private RawOptions nextComment() {
         long at = position++;
         if (next == positions.length || positions[next] != at) {
-            return List.of(record);
+            return RawOptions.NONE;
         }
-        return List.of(record.plusOptions(comments[next++]));
+        return comments[next++];
     }
 }

@@ -1,6 +1,8 @@
 package io.meshcap.reassoc;
 
 import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.PacketView;
 import io.meshcap.merge.RecordTransform;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,10 +51,23 @@ final class LegInterfaces {
      * interface), so that both halves of a connection make one stream.
      */
     RecordTransform onLegs(RecordTransform next) {
-        return (captureInterface, record) -> {
-            int leg = legIds.get(record.interfaceId());
-            return leg == record.interfaceId() ? next.apply(captureInterface, record)
-                    : next.apply(interfaces.get(leg), record.withInterfaceId(leg));
+        return new RecordTransform() {
+            @Override
+            public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
+                int leg = legIds.get(record.interfaceId());
+                return leg == record.interfaceId() ? next.apply(captureInterface, record)
+                        : next.apply(interfaces.get(leg), record.withInterfaceId(leg));
+            }
+
+            @Override
+            public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+                int leg = legIds.get(packet.interfaceId());
+                if (leg == packet.interfaceId()) {
+                    return next.pass(captureInterface, packet, before);
+                }
+                packet.moveTo(leg);
+                return next.pass(interfaces.get(leg), packet, before);
+            }
         };
     }
 

@@ -189,11 +189,14 @@ public final class Reassociation {
         List<CaptureInterface> named = new ArrayList<>();
         LegInterfaces legs = new LegInterfaces();
         RecordTransform onLegs = legs.onLegs(transform);
+        PacketView packet = new PacketView();
+        List<CaptureRecord> discarded = new ArrayList<>();
         try (CaptureReader reader = CaptureFormats.open(file)) {
-            for (CaptureBlock block = reader.nextBlock(); block != null; block = reader.nextBlock()) {
+            for (CaptureBlock block = reader.nextBlock(packet); block != null; block = reader.nextBlock(packet)) {
                 declareNew(reader.interfaces(), file.getFileName().toString(), named, legs::declare);
-                if (block instanceof CaptureRecord record) {
-                    onLegs.apply(named.get(record.interfaceId()), record);
+                if (block == packet) {
+                    onLegs.pass(named.get(packet.interfaceId()), packet, discarded);
+                    discarded.clear();
                 } else {
                     DiscardingWriter.keep(block, keys);
                 }

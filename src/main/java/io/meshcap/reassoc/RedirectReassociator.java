@@ -156,14 +156,15 @@ public final class RedirectReassociator implements RecordTransform {
     }
 
     /**
-     * What {@link #apply} does, for a packet viewed in its reader's buffer ({@code meshcap reassociate}'s fast path):
-     * a packet that passes unchanged, or is rewritten (in place, moved to its leg's re-associated interface, with the
-     * connection's explanation on its first), is left in the view for the caller to write, without a copy or a
-     * record; only a packet that must wait (behind a held record, or held itself) is copied into the queue.
+     * What {@link #apply} does, for a packet viewed in its reader's buffer: a packet that passes unchanged, or is
+     * rewritten (in place, moved to its leg's re-associated interface, with the connection's explanation on its
+     * first), is left in the view for the caller to write, without a copy or a record; only a packet that must wait
+     * (behind a held record, or held itself) is copied into the queue.
      *
      * @param before receives, in order, the records to write before the packet: those the queue releases
      * @return whether to write {@code packet} now, after {@code before}; false when it was queued
      */
+    @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
         if (!queue.isEmpty() || keepOriginal) {
             before.addAll(apply(captureInterface, packet.toRecord())); // the rare cases, the way records go
@@ -177,8 +178,11 @@ public final class RedirectReassociator implements RecordTransform {
         }
         if (connection.mapped()) {
             if (redirected(connection)) {
-                packet.addOptions(rewriteInPlace(segment, connection));
-                packet.moveTo(reassociatedId(connection));
+                RawOptions note = rewriteInPlace(segment, connection);
+                if (!surveyOnly) {
+                    packet.addOptions(note);
+                    packet.moveTo(reassociatedId(connection));
+                }
             }
             return true;
         }

@@ -4,6 +4,7 @@ import io.meshcap.MeshcapException;
 import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.LinkType;
+import io.meshcap.format.PacketView;
 import io.meshcap.http.ProxyHeaders;
 import io.meshcap.merge.RecordTransform;
 import io.meshcap.net.Addresses;
@@ -119,32 +120,48 @@ public final class Stitcher implements RecordTransform {
 
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
+        see(captureInterface, record.interfaceId(), record.timestampNanos(), record.data(), 0,
+                record.capturedLength());
+        return List.of(record);
+    }
+
+    /** Looks at the packet where it lies, in its reader's buffer, and passes it on. */
+    @Override
+    public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+        see(captureInterface, packet.interfaceId(), packet.timestampNanos(), packet.bytes(), packet.offset(),
+                packet.end());
+        return true;
+    }
+
+    /** Counts the packet that lies in {@code bytes} from {@code from} to {@code end} to its connection. */
+    private void see(CaptureInterface captureInterface, int interfaceId, long timestampNanos, byte[] bytes, int from,
+                     int end) {
         long index = position++;
-        portsById.get(record.interfaceId(), captureInterface);
-        declaredById.get(record.interfaceId(), captureInterface);
+        portsById.get(interfaceId, captureInterface);
+        declaredById.get(interfaceId, captureInterface);
         int linkType = captureInterface.linkType();
-        TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data()) : null;
+        TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, bytes, from, end) : null;
         if (segment == null) {
-            return List.of(record);
+            return;
         }
         TcpHeader tcp = segment.tcp();
         FlowEndpoint source = FlowEndpoint.source(segment);
         FlowEndpoint destination = FlowEndpoint.destination(segment);
-        StreamKey key = StreamKey.of(record.interfaceId(), source, destination);
+        StreamKey key = StreamKey.of(interfaceId, source, destination);
         TcpStream stream = current.get(key);
         if (stream == null || tcp.isSyn() && stream.reusedBy(source, tcp.sequence())) {
             boolean syn = tcp.isSyn();
             boolean sourceIsClient = syn || source.port() > destination.port();
-            stream = new TcpStream(streams.size(), record.interfaceId(), name(captureInterface, record.interfaceId()),
-                    onLoopback(captureInterface, linkType, record.data(), source, destination),
+            stream = new TcpStream(streams.size(), interfaceId, name(captureInterface, interfaceId),
+                    onLoopback(captureInterface, linkType, LinkLayer.isLoopback(linkType, bytes, from, end), source,
+                            destination),
                     sourceIsClient ? source : destination, sourceIsClient ? destination : source,
-                    syn ? tcp.sequence() : -1, index, record.timestampNanos(),
+                    syn ? tcp.sequence() : -1, index, timestampNanos,
                     keys.isEmpty() ? null : new ConnectionContent(() -> keys, ProxyHeaders.bundled()));
             streams.add(stream);
             current.put(key, stream);
         }
-        stream.add(source, segment, record.data(), record.timestampNanos());
-        return List.of(record);
+        stream.add(source, segment, bytes, timestampNanos);
     }
 
     /**
@@ -364,7 +381,8 @@ public final class Stitcher implements RecordTransform {
         }
     }
 
-    private static boolean onLoopback(CaptureInterface captureInterface, int linkType, byte[] data,
+    /** @param loopbackLink what the packet's link header says ({@link LinkLayer#isLoopback}) */
+    private static boolean onLoopback(CaptureInterface captureInterface, int linkType, boolean loopbackLink,
                                       FlowEndpoint source, FlowEndpoint destination) {
         String name = captureInterface.name();
         // "lo", "reviews-v1/lo", "reviews-v1/lo:outbound-plain", and "lo.pcap" (merge names a nameless pcap
@@ -377,7 +395,7 @@ public final class Stitcher implements RecordTransform {
             // No link header to ask: a loopback address can only be on lo.
             return loopback(source) || loopback(destination);
         }
-        return LinkLayer.isLoopback(linkType, data);
+        return loopbackLink;
     }
 
     /** A loopback address, or Istio's IPv6 inbound bind address {@code ::6}, which lives on lo too. */

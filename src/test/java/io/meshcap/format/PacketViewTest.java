@@ -120,7 +120,8 @@ class PacketViewTest {
             }
         }
         byte[] whole = b.toByteArray();
-        Path file = Files.write(dir.resolve(pcapng ? "cut.pcapng" : "cut.pcap"), Arrays.copyOf(whole, whole.length - 10));
+        Path file = Files.write(dir.resolve(pcapng ? "cut.pcapng" : "cut.pcap"),
+                Arrays.copyOf(whole, whole.length - 10));
         try (CaptureReader reader = CaptureFormats.open(file, TINY_BUFFER)) {
             PacketView view = new PacketView();
             for (int i = 0; i < 2; i++) {

@@ -195,12 +195,12 @@ final class PcapngReader implements CaptureReader {
                 return null;
             }
             case ENHANCED_PACKET -> {
-                return readPacket(ENHANCED_PACKET, length, sectionInterface(input.getInt(EPB_INTERFACE_OFFSET), "packet"),
-                        packet);
+                int id = sectionInterface(input.getInt(EPB_INTERFACE_OFFSET), "packet");
+                return readPacket(ENHANCED_PACKET, length, id, packet);
             }
             case PACKET_OBSOLETE -> {
-                return readPacket(PACKET_OBSOLETE, length, sectionInterface(input.getUnsignedShort(PB_INTERFACE_OFFSET), "packet"),
-                        packet);
+                int id = sectionInterface(input.getUnsignedShort(PB_INTERFACE_OFFSET), "packet");
+                return readPacket(PACKET_OBSOLETE, length, id, packet);
             }
             case SIMPLE_PACKET -> {
                 return readSimplePacket(length, packet);
