@@ -9,23 +9,22 @@ import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.DecryptionSecrets;
+import io.meshcap.format.ReadBack;
 import io.meshcap.output.OutputTarget;
 import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.reassoc.RedirectPortsByInterface;
-import io.meshcap.sys.CommandRunner;
+import io.meshcap.testing.LiveViewer;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -54,8 +53,7 @@ class CaptureSessionLiveTest {
 
     private byte[] recording;
     private final StringWriter err = new StringWriter();
-    private Path streamed;
-    private Thread viewer;
+    private LiveViewer viewer;
 
     @BeforeEach
     void readRecording() throws IOException {
@@ -64,20 +62,10 @@ class CaptureSessionLiveTest {
         }
     }
 
-    /** A named pipe with a viewer that copies what comes through it to {@link #streamed}. */
+    /** A named pipe with a viewer that copies what comes through it to a file. */
     private OutputTarget pipe() {
-        Path pipe = dir.resolve("live");
-        CommandRunner.check("mkfifo failed", List.of("mkfifo", pipe.toString()));
-        streamed = dir.resolve("streamed.pcapng");
-        viewer = new Thread(() -> {
-            try {
-                Files.copy(pipe, streamed);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, "test-live-viewer");
-        viewer.start();
-        return OutputTarget.of(pipe.toString());
+        viewer = LiveViewer.start(dir);
+        return OutputTarget.of(viewer.pipe().toString());
     }
 
     private static LegPlan leg(String iface, String preset, Map<String, String> metadata) {
@@ -89,19 +77,9 @@ class CaptureSessionLiveTest {
         try (StopSignal stop = StopSignal.manual()) {
             CaptureSession.Result result = session.run(legs, OutputTarget.of(output.toString()), null, false, redirect,
                     stop, null);
-            viewer.join();
+            viewer.await(Duration.ofSeconds(120)); // the class's own timeout
             return result;
         }
-    }
-
-    private static List<CaptureBlock> blocks(Path file) {
-        List<CaptureBlock> blocks = new ArrayList<>();
-        try (CaptureReader stream = CaptureFormats.open(file)) {
-            for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
-                blocks.add(block);
-            }
-        }
-        return blocks;
     }
 
     /** Packets per interface, with each interface's description, as tshark reads them. */
@@ -125,9 +103,9 @@ class CaptureSessionLiveTest {
 
         Map<String, Integer> expected = Map.of("reviews-v1/eth0:inbound-mtls (node=worker-2)", 20,
                 "reviews-v1/lo:inbound-plain (container=istio-proxy)", 20);
-        assertEquals(expected, perInterface(streamed), "the stream, as tshark reads it");
+        assertEquals(expected, perInterface(viewer.file()), "the stream, as tshark reads it");
         assertEquals(expected, perInterface(output), "the complete file");
-        assertTrue(Tshark.run(List.of("capinfos", "-t", streamed.toString())).contains("pcapng"));
+        assertTrue(Tshark.run(List.of("capinfos", "-t", viewer.file().toString())).contains("pcapng"));
         assertEquals(40, result.live().packets());
         assertEquals(0, result.live().late());
         assertEquals(0, result.live().leftOut());
@@ -156,14 +134,14 @@ class CaptureSessionLiveTest {
         CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())), output,
                 redirect);
 
-        List<CaptureBlock> blocks = blocks(streamed);
+        List<CaptureBlock> blocks = ReadBack.blocks(viewer.file());
         List<DecryptionSecrets> secrets = blocks.stream().filter(DecryptionSecrets.class::isInstance)
                 .map(DecryptionSecrets.class::cast).toList();
         assertEquals(1, secrets.size(), "each key line once: " + blocks);
         assertEquals(KEY_LINES, new String(secrets.get(0).secrets(), StandardCharsets.US_ASCII));
         assertTrue(blocks.indexOf(secrets.get(0)) < blocks.indexOf(blocks.stream()
                 .filter(CaptureRecord.class::isInstance).findFirst().orElseThrow()), "the keys come before the packets");
-        assertEquals(20, Tshark.count(streamed));
+        assertEquals(20, Tshark.count(viewer.file()));
         // The recording's calls go to port 18080, none to Istio's 15001 or 15006.
         assertEquals("no connection to a REDIRECT port was captured, so nothing needed re-associating",
                 result.live().reassoc().describe());
@@ -173,7 +151,7 @@ class CaptureSessionLiveTest {
                 + " read the encrypted connections in it, so it is readable by its owner only (mode 0600); to share a"
                 + " capture, make a copy without keys: meshcap merge --strip-secrets FILE -o shared.pcapng\n"),
                 err.toString());
-        assertEquals(List.of(KEY_LINES), blocks(output).stream().filter(DecryptionSecrets.class::isInstance)
+        assertEquals(List.of(KEY_LINES), ReadBack.blocks(output).stream().filter(DecryptionSecrets.class::isInstance)
                 .map(block -> new String(((DecryptionSecrets) block).secrets(), StandardCharsets.US_ASCII)).toList(),
                 "the complete file holds the keys too");
         assertTrue(err.toString().endsWith("meshcap: streamed 20 packets live\nmeshcap: the live stream carried 2 TLS"
@@ -188,11 +166,9 @@ class CaptureSessionLiveTest {
     @Test
     void keysLoggedBeforeTheStreamStartsGoAheadOfItsFirstPacketHoweverLateTheirPollComes() throws Exception {
         Path keyLog = Files.writeString(dir.resolve("keys.log"), KEY_LINES);
-        Path pipe = dir.resolve("live");
-        CommandRunner.check("mkfifo failed", List.of("mkfifo", pipe.toString()));
         List<CaptureBlock> seen = new CopyOnWriteArrayList<>();
         CountDownLatch packetSeen = new CountDownLatch(1);
-        viewer = new Thread(() -> {
+        viewer = LiveViewer.start(dir, pipe -> {
             try (CaptureReader stream = CaptureFormats.open("live", FileChannel.open(pipe, StandardOpenOption.READ),
                     1 << 16)) {
                 for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
@@ -201,11 +177,8 @@ class CaptureSessionLiveTest {
                         packetSeen.countDown();
                     }
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
-        }, "test-live-viewer");
-        viewer.start();
+        });
         ThreadFactory pollAfterTheFirstPacket = poll -> new Thread(() -> {
             try {
                 // Bounded, so that a stream that never shows a packet ends the test on its assertions, not its timeout.
@@ -217,7 +190,7 @@ class CaptureSessionLiveTest {
         }, "test-late-key-poll");
         CaptureSession session = new CaptureSession(ReplayingSource.of(recording), new PrintWriter(err, true), false)
                 .withTlsKeyLogs(List.of(keyLog))
-                .streamingTo(LiveStream.to(OutputTarget.of(pipe.toString()), Duration.ofMillis(50), null,
+                .streamingTo(LiveStream.to(OutputTarget.of(viewer.pipe().toString()), Duration.ofMillis(50), null,
                         new PrintWriter(err, true)).pollingKeysOn(pollAfterTheFirstPacket));
 
         CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())),

@@ -30,6 +30,17 @@ public final class ReadBack {
         }
     }
 
+    /** Every block of a file (records, secrets, statistics, ...) in order, as meshcap reads them. */
+    public static List<CaptureBlock> blocks(Path file) {
+        try (CaptureReader reader = CaptureFormats.open(file)) {
+            List<CaptureBlock> blocks = new ArrayList<>();
+            for (CaptureBlock block = reader.nextBlock(); block != null; block = reader.nextBlock()) {
+                blocks.add(block);
+            }
+            return blocks;
+        }
+    }
+
     /** Interfaces a file defines, as meshcap reads them (after reading every record). */
     public static List<CaptureInterface> interfaces(Path file) {
         try (CaptureReader reader = CaptureFormats.open(file)) {

@@ -10,23 +10,20 @@ import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.meshcap.cli.CliRun;
 import io.meshcap.format.CaptureBlock;
-import io.meshcap.format.CaptureFormats;
-import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.DecryptionSecrets;
-import io.meshcap.sys.CommandRunner;
+import io.meshcap.format.ReadBack;
+import io.meshcap.testing.LiveViewer;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -148,26 +145,16 @@ class DecryptCaptureCliTest extends AgainstMockCluster {
 
     @Test
     void aLiveStreamReadsTheSidecarsKeyFileWhileCapturingAndCarriesItsKeysAheadOfThePackets() throws Exception {
-        Path pipe = temp.resolve("live");
-        CommandRunner.check("mkfifo failed", List.of("mkfifo", pipe.toString()));
-        Path streamed = temp.resolve("streamed.pcapng");
-        Thread viewer = new Thread(() -> {
-            try {
-                Files.copy(pipe, streamed);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, "test-live-viewer");
-        viewer.start();
+        LiveViewer viewer = LiveViewer.start(temp);
         StringWriter err = new StringWriter();
         CliRun run;
         FakeKubelet kubelet = new FakeKubelet(cluster, err, this::scriptLivePod);
         try (kubelet) {
             run = CliRun.of(err, "capture", "inbound-mtls", "--pod", POD, "--kubeconfig", kubeconfig.toString(), "-o",
-                    temp.resolve("complete.pcapng").toString(), "--live", pipe.toString(), "--duration", "30s",
+                    temp.resolve("complete.pcapng").toString(), "--live", viewer.pipe().toString(), "--duration", "30s",
                     "--strategy", "ephemeral", "--decrypt");
         }
-        viewer.join(TimeUnit.SECONDS.toMillis(30));
+        viewer.await(Duration.ofSeconds(30));
 
         assertEquals(0, run.exitCode(), run.toString());
         String keyFile = "/etc/istio/proxy/" + kubelet.ephemeralContainer() + "-tls-keys.log";
@@ -177,19 +164,14 @@ class DecryptCaptureCliTest extends AgainstMockCluster {
         assertEquals(POD + "/" + PROXY + ": [tail, -c, +1, " + keyFile + "]", tails.get(0));
         assertTrue(tails.subList(1, tails.size()).stream().allMatch(tail -> tail.equals(POD + "/" + PROXY
                 + ": [tail, -c, +" + (KEYS.length() + 1) + ", " + keyFile + "]")), "then from where it ended: " + tails);
-        List<CaptureBlock> blocks = new ArrayList<>();
-        try (CaptureReader stream = CaptureFormats.open(streamed)) {
-            for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
-                blocks.add(block);
-            }
-        }
+        List<CaptureBlock> blocks = ReadBack.blocks(viewer.file());
         List<DecryptionSecrets> secrets = blocks.stream().filter(DecryptionSecrets.class::isInstance)
                 .map(DecryptionSecrets.class::cast).toList();
         assertEquals(1, secrets.size(), "each key line once: " + blocks);
         assertEquals(KEYS, new String(secrets.get(0).secrets(), StandardCharsets.US_ASCII));
         assertTrue(blocks.indexOf(secrets.get(0)) < blocks.indexOf(blocks.stream().filter(CaptureRecord.class::isInstance)
                 .findFirst().orElseThrow()), "the keys come before the packets");
-        assertEquals(20, Tshark.count(streamed));
+        assertEquals(20, Tshark.count(viewer.file()));
         assertTrue(run.err().contains("meshcap: the live stream carried 2 TLS key log lines, each before the packets"
                 + " that need it"), run.err());
         assertEquals(List.of("POST", "DELETE"), filterChanges(kubelet.log()));
