@@ -10,6 +10,10 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import javax.net.ssl.SSLHandshakeException;
 import java.nio.channels.ClosedChannelException;
 import org.junit.jupiter.api.Test;
 
@@ -70,5 +74,39 @@ class ApiFailuresTest {
                 + "context while trying to read pod shop/x; check that 'kubectl get pods' works with the same "
                 + "--context/--kubeconfig",
                 ApiFailures.explain(CLIENT, status(401, "Unauthorized"), "read pod shop/x", "").getMessage());
+    }
+
+    @Test
+    void eachReasonARequestGotNoAnswerIsSaidInWords() {
+        assertEquals("cannot connect to the Kubernetes API at https://127.0.0.1:9 (unknown host api.example); check"
+                + " --context/--kubeconfig", unanswered(new UnknownHostException("api.example")));
+        assertEquals("cannot connect to the Kubernetes API at https://127.0.0.1:9 (unknown host); check"
+                + " --context/--kubeconfig", unanswered(new UnknownHostException()));
+        assertEquals("cannot connect to the Kubernetes API at https://127.0.0.1:9 (no route to host); check"
+                + " --context/--kubeconfig", unanswered(new NoRouteToHostException("Host is unreachable")));
+        assertEquals("cannot connect to the Kubernetes API at https://127.0.0.1:9 (no answer in time); check"
+                + " --context/--kubeconfig", unanswered(new SocketTimeoutException("Read timed out")));
+        assertEquals("cannot connect to the Kubernetes API at https://127.0.0.1:9 (TLS failed: PKIX path building"
+                + " failed); check --context/--kubeconfig",
+                unanswered(new SSLHandshakeException("PKIX path building failed")));
+        assertEquals("cannot connect to the Kubernetes API at https://127.0.0.1:9 (the connection failed); check"
+                + " --context/--kubeconfig", unanswered(new IOException("stream was reset: CANCEL")));
+    }
+
+    @Test
+    void aFailureWithoutAnIoCauseOrAStatusMessageIsTheClientsOwnWords() {
+        assertEquals("cannot read pod shop/x: Operation: [get]  for kind: [Pod] with name: [x] or use --pod-ip",
+                ApiFailures.explain(CLIENT, new KubernetesClientException(
+                        "Operation: [get]  for kind: [Pod] with name: [x]", new IllegalStateException("closed")),
+                        "read pod shop/x", "or use --pod-ip").getMessage());
+        KubernetesClientException withoutMessage = new KubernetesClientException("Failure executing: GET",
+                404, new StatusBuilder().withCode(404).build());
+        assertEquals("cannot read pod shop/x: Failure executing: GET",
+                ApiFailures.explain(CLIENT, withoutMessage, "read pod shop/x", "").getMessage());
+    }
+
+    private static String unanswered(IOException cause) {
+        return ApiFailures.explain(CLIENT, new KubernetesClientException("Operation: [get]  for kind: [Pod]",
+                new IOException(cause)), "read pod shop/x", "").getMessage();
     }
 }
