@@ -29,6 +29,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +52,12 @@ class EnvoyKeyLogTest {
             + "SERVER_TRAFFIC_SECRET_0 " + RANDOM + " " + "0e".repeat(48) + "\n"
             + "EXPORTER_SECRET " + RANDOM + " " + "0f".repeat(48) + "\n";
 
+    private static final String APPLYING = "note: pod shop/" + POD + ": applying EnvoyFilter shop/" + FILTER
+            + ": Envoy logs TLS keys of 2 inbound mTLS filter chains and 1 outbound mTLS cluster into " + KEY_FILE
+            + " in container istio-proxy (in the pod's memory)";
+    private static final List<String> CONFIG_DUMP = List.of("pilot-agent", "request", "GET", "config_dump");
+    private static final String WITHOUT = "; capturing without decryption";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     KubernetesMockServer server;
@@ -57,6 +65,8 @@ class EnvoyKeyLogTest {
 
     private MockCluster cluster;
     private final List<String> notes = new CopyOnWriteArrayList<>();
+    /** The run of the last {@link #keyLog}: what it has in the cluster is its footprint. */
+    private ClusterRun run;
 
     @BeforeEach
     void setUp() {
@@ -73,7 +83,7 @@ class EnvoyKeyLogTest {
         PodInfo pod = new PodDiscovery(client).get(new PodRef(NAMESPACE, POD));
         LaunchSettings settings = LaunchSettings.of(Strategy.EXEC).withRunId(MockCluster.RUN_ID)
                 .withDecryption(timeout);
-        ClusterRun run = new ClusterRun(client, settings, notes::add, stop);
+        run = new ClusterRun(client, settings, notes::add, stop);
         return new EnvoyKeyLog(run, new PodExec(client, stop), pod);
     }
 
@@ -100,9 +110,12 @@ class EnvoyKeyLogTest {
 
         Optional<Instant> since = logging.start();
         assertTrue(since.isPresent(), notes.toString());
+        assertEquals(APPLYING, notes.get(0));
         List<GenericKubernetesResource> applied = storedFilters();
         assertEquals(1, applied.size(), "the filter is there while the capture runs");
+        assertEquals(List.of("EnvoyFilter shop/" + FILTER), run.footprint().objects(), "what a second Ctrl-C names");
         logging.finish(Instant.now());
+        assertEquals(List.of(), run.footprint().objects());
         KeyLog keys = logging.keys();
 
         // What the API server stored (the mock's CRUD store reads the request's body), less what the server adds.
@@ -237,6 +250,11 @@ class EnvoyKeyLogTest {
                 + " "), said);
         assertTrue(said.endsWith(" MB, more than the API server keeps in one object; an Istio Sidecar resource whose "
                 + "egress lists only the hosts this workload calls makes it small enough"), said);
+        // 2500 patches of about 550 bytes each: more than the 1 MiB meshcap applies at most, far less than 10 MB.
+        Matcher size = Pattern.compile(" would make EnvoyFilter \\S+ (\\d+\\.\\d) MB,").matcher(said);
+        assertTrue(size.find(), said);
+        double megabytes = Double.parseDouble(size.group(1));
+        assertTrue(megabytes > 1.0 && megabytes < 10, said);
         assertTrue(notes.stream().anyMatch(n -> n.contains("decrypting: Envoy's configuration shows the key log on all"
                 + " 2 sockets")), notes.toString());
         List<GenericKubernetesResource> applied = storedFilters();
@@ -260,5 +278,110 @@ class EnvoyKeyLogTest {
                 + "server's answer to a SelfSubjectAccessReview, as kubectl auth can-i asks it), which --decrypt needs;"
                 + " grant it (see examples/rbac.yaml, Role meshcap-decrypt) or leave --decrypt out", e.getMessage());
         assertEquals(List.of(), cluster.requests().stream().filter(MockCluster::changesSomething).toList());
+    }
+
+    @Test
+    void whenExactlyFiveSocketsLackTheKeyLogAllFiveAreNamed() throws Exception {
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, withMoreClusters(5), "/envoy/config-dump-reviews-key-log.json",
+                null);
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(1), StopSignal.manual());
+
+        assertTrue(logging.start().isPresent(), notes.toString());
+
+        String said = notes.stream().filter(n -> n.contains("decrypting only partly")).findFirst()
+                .orElseThrow(() -> new AssertionError(notes.toString()));
+        assertTrue(said.endsWith(" Envoy's configuration shows the key log on 3 of 8 sockets; not on cluster "
+                + "outbound|9080||svc-0.shop.svc.cluster.local, cluster outbound|9080||svc-1.shop.svc.cluster.local, "
+                + "cluster outbound|9080||svc-2.shop.svc.cluster.local, cluster outbound|9080||svc-3.shop.svc.cluster"
+                + ".local, cluster outbound|9080||svc-4.shop.svc.cluster.local"), said);
+        logging.finish(Instant.now());
+    }
+
+    @Test
+    void whenPilotAgentCannotGiveEnvoysConfigurationNothingIsAppliedAndItsErrorIsSaid() throws Exception {
+        cluster.exec(POD, "istio-proxy", CONFIG_DUMP)
+                .andEmit(MockCluster.stderr("Error: dial tcp 127.0.0.1:15000: connect: connection refused\n"))
+                .waitFor(5).andEmit(new StatusStreamMessage(1)).done().once();
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
+        forgetSetUp();
+
+        assertEquals(Optional.empty(), logging.start());
+        logging.finish(Instant.now());
+
+        assertEquals(List.of("warning: pod shop/" + POD + ": not decrypting: Envoy's configuration could not be read in"
+                + " container istio-proxy ('pilot-agent request GET config_dump' exited 1: Error: dial tcp"
+                + " 127.0.0.1:15000: connect: connection refused)" + WITHOUT), notes);
+        List<RecordedRequest> log = cluster.requests();
+        assertEquals(List.of("[pilot-agent, request, GET, config_dump]"), execs(log));
+        assertEquals(List.of(), filterRequests(log));
+        assertEquals(List.of(), run.footprint().objects());
+    }
+
+    @Test
+    void aConfigDumpThatIsNotEnvoysIsSaidAndNothingIsApplied() throws Exception {
+        cluster.execReturns(POD, "istio-proxy", CONFIG_DUMP, "{\"status\": \"ok\"}", 0);
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
+        forgetSetUp();
+
+        assertEquals(Optional.empty(), logging.start());
+
+        assertEquals(List.of("warning: pod shop/" + POD + ": not decrypting: pilot-agent's config dump is not Envoy's"
+                + " (not an Envoy config dump: it has no \"configs\" list)" + WITHOUT), notes);
+        assertEquals(List.of(), filterRequests(cluster.requests()));
+    }
+
+    @Test
+    void aSidecarWithoutCatIsNotPatchedSinceItsKeysCouldNotBeReadBack() throws Exception {
+        cluster.execReturns(POD, "istio-proxy", CONFIG_DUMP, MockCluster.text("/envoy/config-dump-reviews.json"), 0);
+        cluster.execMissing(POD, "istio-proxy", List.of("cat", "/dev/null"));
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
+        forgetSetUp();
+
+        assertEquals(Optional.empty(), logging.start());
+
+        assertEquals(List.of("warning: pod shop/" + POD + ": not decrypting: the key log could not be read back from"
+                + " container istio-proxy (its image has no cat, as distroless images have none)" + WITHOUT), notes);
+        assertEquals(List.of(), filterRequests(cluster.requests()));
+    }
+
+    @Test
+    void aClusterWithoutIstiosEnvoyFilterIsSaidAndNothingIsLeftToRemove() throws Exception {
+        cluster.execReturns(POD, "istio-proxy", CONFIG_DUMP, MockCluster.text("/envoy/config-dump-reviews.json"), 0);
+        cluster.execReturns(POD, "istio-proxy", List.of("cat", "/dev/null"), "", 0);
+        server.expect().post().withPath(FILTERS).andReturn(404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                + "\"status\":\"Failure\",\"message\":\"the server could not find the requested resource\","
+                + "\"reason\":\"NotFound\",\"code\":404}").once();
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
+        forgetSetUp();
+
+        assertEquals(Optional.empty(), logging.start());
+        logging.finish(Instant.now());
+
+        assertEquals(List.of(APPLYING, "warning: pod shop/" + POD + ": not decrypting: this cluster does not serve"
+                + " networking.istio.io/v1alpha3 EnvoyFilter (is Istio installed?)" + WITHOUT), notes);
+        assertEquals(List.of(), run.footprint().objects(), "nothing to name on a second Ctrl-C");
+        List<RecordedRequest> log = cluster.requests();
+        assertEquals(List.of("POST"), filterRequests(log).stream().map(RecordedRequest::getMethod).toList());
+        assertEquals(List.of("[pilot-agent, request, GET, config_dump]", "[cat, /dev/null]"), execs(log),
+                "no key file to remove");
+    }
+
+    @Test
+    void aKeyFileThatCannotBeReadIsSaidWithTheKeysThatAreLost() throws Exception {
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, "/envoy/config-dump-reviews-key-log.json", null);
+        cluster.exec(POD, "istio-proxy", List.of("cat", KEY_FILE))
+                .andEmit(MockCluster.stderr("cat: " + KEY_FILE + ": Permission denied\n"))
+                .waitFor(5).andEmit(new StatusStreamMessage(1)).done().once();
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
+        assertTrue(logging.start().isPresent(), notes.toString());
+        notes.clear();
+
+        logging.finish(Instant.now());
+
+        assertTrue(logging.keys().isEmpty());
+        assertEquals(List.of("warning: pod shop/" + POD + ": could not read the key log " + KEY_FILE + " in container"
+                + " istio-proxy (cat exited 1: cat: " + KEY_FILE + ": Permission denied); the capture holds no keys of"
+                + " shop/" + POD), notes);
+        assertEquals(List.of(), storedFilters());
     }
 }
