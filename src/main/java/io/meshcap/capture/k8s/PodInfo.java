@@ -52,7 +52,8 @@ public record PodInfo(
     public PodInfo {
         ips = List.copyOf(ips);
         containers = List.copyOf(containers);
-        istioAnnotations = Map.copyOf(istioAnnotations);
+        // By name: Map.copyOf's order changes from one JVM to the next, and pod.txt lists them in this order.
+        istioAnnotations = Collections.unmodifiableMap(new TreeMap<>(istioAnnotations));
         labels = Collections.unmodifiableMap(new TreeMap<>(labels));
         ephemeralContainers = List.copyOf(ephemeralContainers);
         assumptions = List.copyOf(assumptions);

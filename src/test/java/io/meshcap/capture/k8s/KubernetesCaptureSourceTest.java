@@ -228,6 +228,8 @@ class KubernetesCaptureSourceTest {
         assertEquals("ephemeral: forbidden: cannot patch pods/ephemeralcontainers in namespace shop; grant it (see "
                 + "examples/rbac.yaml) or use --strategy node", source.attempts().get(1));
         assertEquals(2, notes.size());
+        assertEquals("note: strategy ephemeral: forbidden: cannot patch pods/ephemeralcontainers in namespace shop;"
+                + " grant it (see examples/rbac.yaml) or use --strategy node", notes.get(1));
         String nodePod = kubelet.nodePod;
         assertTrue(nodePod.startsWith("meshcap-node-"), nodePod);
         List<RecordedRequest> requests = cluster.requests();
@@ -359,9 +361,26 @@ class KubernetesCaptureSourceTest {
         assertEquals("# iptables-save\n", facts.outputs().get("iptables-save"));
         assertTrue(facts.outputs().get("nft-ruleset").startsWith("exit 127: exec: \"nft\": executable file not found"));
         assertEquals("# iptables-save\n", bundle.get("iptables-save.txt"));
-        assertTrue(bundle.get("pod.txt").contains("istio-version: 1.24.2\n"), bundle.get("pod.txt"));
-        assertTrue(bundle.get("pod.txt").contains("strategy: ephemeral\n"), bundle.get("pod.txt"));
-        assertTrue(bundle.get("pod.txt").contains("run: t3st01 (meshcap cleanup --run t3st01)\n"), bundle.get("pod.txt"));
+        // Every line from the pod MockCluster.targetPod() writes out: its metadata, the version in the proxy's image
+        // tag, the proxy's runAsUser, the container captured (the proxy, by default), its TCP port, Istio's
+        // annotations by name (not kubectl's), then the strategy and the run.
+        assertEquals("""
+                namespace: shop
+                pod: reviews-v1-7d9c
+                node: worker-2
+                pod-ips: 10.244.1.17,fd00:10:244:1::11
+                istio-version: 1.24.2
+                proxy-uid: 1337
+                interception-mode: REDIRECT
+                phase: Running
+                container: istio-proxy (docker.io/istio/proxyv2:1.24.2)
+                proxy: istio-proxy (docker.io/istio/proxyv2:1.24.2)
+                app-ports: 9080
+                annotation sidecar.istio.io/interceptionMode: REDIRECT
+                annotation traffic.sidecar.istio.io/excludeInboundPorts: 22
+                strategy: ephemeral
+                run: t3st01 (meshcap cleanup --run t3st01)
+                """, bundle.get("pod.txt"));
         assertTrue(bundle.get("commands.txt").contains("shop/" + POD + " (container " + DEBUG + "): ss -Htlnupe\n"),
                 bundle.get("commands.txt"));
     }
