@@ -440,6 +440,23 @@ class KubernetesCaptureSourceTest {
     }
 
     @Test
+    void thePlanNamesTheExactExecAndWithoutDecryptThereAreNoKeys() throws Exception {
+        cluster.create(MockCluster.privilegedProxyPod().build());
+        cluster.tcpdumpIn(POD, "istio-proxy");
+
+        try (KubernetesCaptureSource source = open(Strategy.EXEC)) {
+            // As a shell would take it: ExpectedArgv.capture("lo", "tcp port 9080"), quoted where it must be.
+            assertEquals("exec in shop/" + POD + " (container istio-proxy): sh -c 'echo \"meshcap-pid $$\" >&2; exec"
+                    + " \"$@\"' meshcap tcpdump --immediate-mode -U -n -B 8192 -w - -i lo -s 262144 'tcp port 9080'",
+                    source.describeCapture(leg("tcp port 9080")));
+            assertEquals(MockCluster.RUN_ID, source.runId());
+            assertEquals(Optional.empty(), source.keyLoggingSince());
+            assertTrue(source.loggedKeys().isEmpty());
+            assertEquals(List.of(), source.keyFeeds());
+        }
+    }
+
+    @Test
     void privilegedDistrolessProxyHasNoTcpdump() {
         cluster.create(MockCluster.targetPod().editSpec().editLastContainer().withImage("istio/proxyv2:1.24.2-distroless")
                 .editSecurityContext().withPrivileged(true).endSecurityContext().endContainer().endSpec().build());
