@@ -214,16 +214,28 @@ class EnvoyKeyLogTest {
         return JSON.writeValueAsString(dump);
     }
 
+    /**
+     * Key logging started on a sidecar with {@code moreClusters} more Istio mTLS clusters than the fixture, of which
+     * Envoy's configuration shows the key log on the fixture's three sockets only, until the 2 s timeout.
+     */
+    private EnvoyKeyLog partlyDecrypting(int moreClusters) throws IOException {
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, withMoreClusters(moreClusters),
+                "/envoy/config-dump-reviews-key-log.json", null);
+        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(2), StopSignal.manual());
+        assertTrue(logging.start().isPresent(), notes.toString());
+        return logging;
+    }
+
+    private String partlyNote() {
+        return notes.stream().filter(n -> n.contains("decrypting only partly")).findFirst()
+                .orElseThrow(() -> new AssertionError(notes.toString()));
+    }
+
     @Test
     void whenEnvoyShowsTheKeyLogOnSomeSocketsOnlyItDecryptsPartlyAndNamesTheFirstFewMissing() throws Exception {
-        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, withMoreClusters(8), "/envoy/config-dump-reviews-key-log.json",
-                null);
-        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(2), StopSignal.manual());
+        EnvoyKeyLog logging = partlyDecrypting(8);
 
-        assertTrue(logging.start().isPresent(), notes.toString());
-
-        String said = notes.stream().filter(n -> n.contains("decrypting only partly")).findFirst()
-                .orElseThrow(() -> new AssertionError(notes.toString()));
+        String said = partlyNote();
         assertTrue(said.contains(" Envoy's configuration shows the key log on 3 of 11 sockets; not on cluster "
                 + "outbound|9080||svc-0.shop.svc.cluster.local, cluster outbound|9080||svc-1.shop.svc.cluster.local, "
                 + "cluster outbound|9080||svc-2.shop.svc.cluster.local, cluster outbound|9080||svc-3.shop.svc.cluster"
@@ -282,14 +294,9 @@ class EnvoyKeyLogTest {
 
     @Test
     void whenExactlyFiveSocketsLackTheKeyLogAllFiveAreNamed() throws Exception {
-        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, withMoreClusters(5), "/envoy/config-dump-reviews-key-log.json",
-                null);
-        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(1), StopSignal.manual());
+        EnvoyKeyLog logging = partlyDecrypting(5);
 
-        assertTrue(logging.start().isPresent(), notes.toString());
-
-        String said = notes.stream().filter(n -> n.contains("decrypting only partly")).findFirst()
-                .orElseThrow(() -> new AssertionError(notes.toString()));
+        String said = partlyNote();
         assertTrue(said.endsWith(" Envoy's configuration shows the key log on 3 of 8 sockets; not on cluster "
                 + "outbound|9080||svc-0.shop.svc.cluster.local, cluster outbound|9080||svc-1.shop.svc.cluster.local, "
                 + "cluster outbound|9080||svc-2.shop.svc.cluster.local, cluster outbound|9080||svc-3.shop.svc.cluster"
