@@ -133,6 +133,46 @@ class ClientHelloTest {
         assertEquals(List.of("h2"), parsed(minimalHello(0, ext(16, 0, 6, 2, 'h', '2', 9, 'a', 'b'))).protocols());
     }
 
+    /** Lengths that end exactly where their list or the hello ends are read; one byte more is not. */
+    @Test
+    void aFieldEndingExactlyAtItsBoundIsReadAndOneByteLongerIsNot() {
+        // An extensions block of length 0, its length field the hello's last two bytes.
+        ClientHello noExtensions = parsed(minimalHello(0, (byte) 0, (byte) 0));
+        assertNull(noExtensions.serverName());
+        assertEquals(List.of(), noExtensions.protocols());
+        // An empty host name: its entry's 3-byte header ends exactly at the end of the list.
+        assertEquals("", parsed(minimalHello(0, ext(0, 0, 3, 0, 0, 0))).serverName());
+        // ALPN: a last entry ending exactly at the end of the list, and one claiming a single byte more.
+        assertEquals(List.of("h2", "ab"), parsed(minimalHello(0, ext(16, 0, 6, 2, 'h', '2', 2, 'a', 'b'))).protocols());
+        assertEquals(List.of("h2"), parsed(minimalHello(0, ext(16, 0, 6, 2, 'h', '2', 3, 'a', 'b'))).protocols());
+    }
+
+    /** What the first record or handshake header already rules out is told without waiting for more bytes. */
+    @Test
+    void aHeaderThatRulesOutAHelloIsToldWithoutTheRest() {
+        // A record header alone whose version is not TLS's (SSL 2).
+        assertInstanceOf(ClientHello.NotHello.class, ClientHello.parse(new byte[] {22, 2, 0, 0, 40}, 5));
+        // A handshake header alone, of a ServerHello (type 2).
+        byte[] serverHello = record(new byte[] {2, 0, 0, 40});
+        assertInstanceOf(ClientHello.NotHello.class, ClientHello.parse(serverHello, serverHello.length));
+        // A ClientHello header alone is the start of one.
+        byte[] clientHello = record(new byte[] {1, 0, 0, 40});
+        assertInstanceOf(ClientHello.NeedMore.class, ClientHello.parse(clientHello, clientHello.length));
+    }
+
+    /** A client that sent 16 KiB without four handshake bytes among them is not sending a hello. */
+    @Test
+    void sixteenKibibytesOfEmptyHandshakeRecordsAreNoHello() {
+        byte[] empty = new byte[16 * 1024];
+        for (int at = 0; at + 4 <= empty.length; at += 5) {
+            empty[at] = 22;
+            empty[at + 1] = 3;
+            empty[at + 2] = 1;
+        }
+        assertInstanceOf(ClientHello.NotHello.class, ClientHello.parse(empty, empty.length));
+        assertInstanceOf(ClientHello.NeedMore.class, ClientHello.parse(empty, empty.length - 1));
+    }
+
     /** An extensions block holding one extension of {@code type} with {@code data}. */
     private static byte[] ext(int type, int... data) {
         byte[] bytes = new byte[6 + data.length];

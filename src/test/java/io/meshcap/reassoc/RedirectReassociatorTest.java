@@ -528,4 +528,149 @@ class RedirectReassociatorTest {
         assertEquals(List.of(record),
                 reassociator.apply(new CaptureInterface(LinkType.EN10MB, 0, "lo", null), record));
     }
+
+    /** A held record waits until a record more than 500 ms later comes: one exactly 500 ms later is not past it. */
+    @Test
+    void aRecordExactlyAtTheTimeBoundLeavesTheHeldRecordWaiting() {
+        FlowEndpoint other = ep("198.18.0.2", 41000);
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(500_000, ip(other, ORIG, ACK, 1, 1));
+        assertEquals(List.of(), run.out);
+        run.feed(500_001, ip(ORIG, APP, SYN | ACK, 5000, 1001));
+        assertEquals(3, run.out.size());
+        assertEquals(ORIG, run.destination(0));
+    }
+
+    /** 65,536 records queued (the held one among them) are within the bound; the held SYN still gets its reply. */
+    @Test
+    void exactlyTheRecordBoundQueuedLeavesTheHeldRecordWaiting() {
+        FlowEndpoint other = ep("198.18.0.2", 41000);
+        Run run = new Run(LinkType.EN10MB).feed(0, ip(APP, PORT_15001, SYN, 1000, 0));
+        byte[] unrelated = ip(other, ORIG, ACK, 1, 1);
+        for (int i = 1; i < 65_536; i++) {
+            run.feed(1, unrelated);
+        }
+        assertEquals(List.of(), run.out);
+        run.feed(2, ip(ORIG, APP, SYN | ACK, 5000, 1001));
+        assertEquals(65_537, run.out.size());
+        assertEquals(ORIG, run.destination(0));
+    }
+
+    /**
+     * Records queued behind a held one count their bytes while they wait and no more once written: 9 MiB held and
+     * released leave the next held SYN its whole 16 MiB, and 18 MiB behind one give it up.
+     */
+    @Test
+    void theBytesQueuedBehindAHeldRecordCountOnlyWhileTheyWait() {
+        FlowEndpoint other = ep("198.18.0.2", 41000);
+        byte[] big = ip(other, ORIG, PSH_ACK, 1, 1, new byte[60_000]);
+        Run run = new Run(LinkType.EN10MB).feed(0, ip(APP, PORT_15001, SYN, 1000, 0));
+        for (int i = 0; i < 150; i++) {
+            run.feed(1, big);
+        }
+        run.feed(2, ip(ORIG, APP, SYN | ACK, 5000, 1001));
+        assertEquals(ORIG, run.destination(0));
+        FlowEndpoint second = ep("198.18.0.2", 40001);
+        run.feed(10, ip(second, PORT_15001, SYN, 1000, 0))
+                .feed(11, ip(other, ORIG, ACK, 1, 1))
+                .feed(12, ip(ORIG, second, SYN | ACK, 5000, 1001));
+        assertEquals(ORIG, run.destination(152), "the second connection's SYN, after 9 MiB released");
+
+        FlowEndpoint third = ep("198.18.0.2", 40002);
+        int before = run.out.size();
+        run.feed(20, ip(third, PORT_15001, SYN, 1000, 0));
+        for (int i = 0; i < 300; i++) {
+            run.feed(21, big);
+        }
+        run.feed(22, ip(ORIG, third, SYN | ACK, 5000, 1001));
+        assertEquals(PORT_15001, run.destination(before), "the third connection's SYN, given up past 16 MiB");
+        assertTrue(ReadBack.comment(run.out.get(before)).contains("original destination is unknown"),
+                ReadBack.comment(run.out.get(before)));
+    }
+
+    /** A SYN whose sequence number is 0 is a handshake all the same: the SYN-ACK confirms the mapping. */
+    @Test
+    void aSynWithSequenceNumberZeroIsConfirmedByItsSynAck() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 0, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 5000, 1));
+        assertEquals(ORIG, run.destination(0));
+        assertEquals("meshcap: destination 127.0.0.1:15001 rewritten to 198.18.0.1:8080, the original destination"
+                + " shown by the reply direction (the handshake's seq/ack confirm it); iptables REDIRECT had sent it to"
+                + " the sidecar's outbound capture port; IP and TCP checksums recomputed" + EXPLAINED_WHERE,
+                ReadBack.comment(run.out.get(0)));
+    }
+
+    /** A request whose reply never came is written as captured, saying which destination stayed and why. */
+    @Test
+    void aRequestGivenUpOnNamesTheDestinationItKept() {
+        List<CaptureRecord> out = new Run(LinkType.EN10MB).feed(0, ip(APP, PORT_15001, SYN, 1000, 0)).finish();
+        assertEquals("meshcap: destination 127.0.0.1:15001 left unchanged: the original destination is unknown (no"
+                + " reply of this connection was captured before the capture ended)", ReadBack.comment(out.get(0)));
+    }
+
+    /**
+     * A connection is forgotten only once closed for 60 s of capture time or quiet for 600 s: an open one quiet for
+     * 61 s, and one that began over 600 s ago but spoke 11 s before, keep their mapping.
+     */
+    @Test
+    void anOpenConnectionKeepsItsMappingUntilItIsQuietForTheIdleLimit() {
+        long second = 1_000_000;
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(61 * second, ip(APP, PORT_15001, PSH_ACK, 1001, 5001, text("GET / HTTP/1.1\r\n\r\n")))
+                .feed(590 * second, ip(ORIG, APP, ACK, 5001, 1019))
+                .feed(601 * second, ip(APP, PORT_15001, ACK, 1019, 5001));
+        run.finish();
+        assertEquals(List.of(ORIG, APP, ORIG, APP, ORIG), List.of(run.destination(0), run.destination(1),
+                run.destination(2), run.destination(3), run.destination(4)));
+        assertEquals(new ReassociationStats(1, 3, 0, 0), run.reassociator.stats());
+    }
+
+    /** A client FIN alone half-closes the connection: 60 s later its mapping still holds. */
+    @Test
+    void aHalfClosedConnectionKeepsItsMapping() {
+        long second = 1_000_000;
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(2, ip(APP, PORT_15001, FIN | ACK, 1001, 5001))
+                .feed(3, ip(ORIG, APP, ACK, 5001, 1002))
+                .feed(62 * second, ip(ORIG, APP, PSH_ACK, 5001, 1002, text("late")))
+                .feed(63 * second, ip(APP, PORT_15001, ACK, 1002, 5005));
+        run.finish();
+        assertEquals(ORIG, run.destination(5));
+        assertEquals(new ReassociationStats(1, 3, 0, 0), run.reassociator.stats());
+    }
+
+    /**
+     * A forgotten connection takes its reply flow with it: the app's own port, later connected without a changed
+     * port to the same destination, is mapped by its own SYN-ACK, not by the forgotten connection's replies.
+     */
+    @Test
+    void aForgottenConnectionsReplyFlowMapsNoLaterConnection() {
+        FlowEndpoint app = ep("198.18.0.2", 9908);
+        FlowEndpoint translated = ep("198.18.0.2", 17009);
+        FlowEndpoint second = ep("198.18.0.1", 9080);
+        long later = 62_300_000;
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(app, PORT_15001, SYN, 1000, 0))
+                .feed(20, ip(ORIG, app, SYN | ACK, 5000, 1001))
+                .feed(40, ip(app, PORT_15001, ACK, 1001, 5001))
+                .feed(203_000, ip(app, PORT_15001, RST | ACK, 1001, 5001))
+                .feed(1_207_000, ip(translated, PORT_15001, SYN, 7000, 0))
+                .feed(1_207_020, ip(second, app, SYN | ACK, 3000, 7001))
+                .feed(1_207_040, ip(translated, PORT_15001, ACK, 7001, 3001))
+                .feed(1_207_500, ip(translated, PORT_15001, FIN | ACK, 7001, 3001))
+                .feed(1_211_000, ip(second, app, FIN | ACK, 3001, 7002))
+                .feed(1_211_010, ip(translated, PORT_15001, ACK, 7002, 3002))
+                .feed(later, ip(app, PORT_15001, SYN, 9000, 0))
+                .feed(later + 20, ip(second, app, SYN | ACK, 4000, 9001));
+        run.finish();
+        assertEquals(second, run.destination(10));
+        assertEquals(9908, run.segment(10).tcp().sourcePort());
+        assertEquals(new ReassociationStats(3, 8, 0, 2), run.reassociator.stats());
+    }
 }

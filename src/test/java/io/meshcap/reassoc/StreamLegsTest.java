@@ -11,8 +11,12 @@ import static io.meshcap.reassoc.Packets.link;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.meshcap.format.CaptureInterface;
+import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.LinkType;
+import io.meshcap.tls.KeyLog;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -213,5 +217,187 @@ class StreamLegsTest {
         assertEquals(List.of(0, 1, 2), table.ambiguous().get(0).candidates().stream()
                 .map(StreamTable.Candidate::stream).toList());
         assertEquals(3, table.ambiguous().get(0).from());
+    }
+
+    @Test
+    void everyRecordPassesThroughTheStitcherAsItCame() {
+        Stitcher stitcher = new Stitcher(RedirectPorts.istioDefaults());
+        CaptureInterface lo = iface(LinkType.EN10MB, "pod/lo", null);
+        CaptureRecord tcp = Packets.record(0, 0, link(LinkType.EN10MB, ip(ep(POD, 40000), UPSTREAM, SYN, 100, 0)));
+        // An ARP frame: no TCP in it.
+        CaptureRecord arp = Packets.record(0, 1, HexFormat.of().parseHex("ffffffffffff0200000000010806"
+                + "0001080006040001020000000001c6120002000000000000c6120001"));
+        assertEquals(List.of(tcp), stitcher.apply(lo, tcp));
+        assertEquals(List.of(arp), stitcher.apply(lo, arp));
+        assertEquals(1, stitcher.table().streams().size());
+    }
+
+    @Test
+    void aConnectionSeenMidwayBetweenEqualPortsHasItsFirstPacketsDestinationAsClient() {
+        StreamTable table = new Feed()
+                .add(iface(LinkType.EN10MB, "pod/eth0", null), 0, 0,
+                        ip(ep("198.18.0.7", 8080), ep(POD, 8080), ACK, 100, 500))
+                .table();
+        assertEquals("198.18.0.2:8080", table.streams().get(0).client());
+        assertEquals("198.18.0.7:8080", table.streams().get(0).server());
+    }
+
+    @Test
+    void aSynWithSequenceNumberZeroIsAHandshake() {
+        StreamTable table = new Feed()
+                .add(iface(LinkType.EN10MB, "pod/lo", null), 0, 0, ip(ep(POD, 40000), UPSTREAM, SYN, 0, 0))
+                .table();
+        assertEquals(true, table.streams().get(0).handshake());
+    }
+
+    @Test
+    void thePodAddressIsLearnedFromTheSidecarsConnectionToTheAppAlone() {
+        // No description and no preset: only lo's 127.0.0.6 > POD:9080 says which address is the pod's.
+        CaptureInterface lo = iface(LinkType.EN10MB, "pod/lo", null);
+        CaptureInterface eth0 = iface(LinkType.EN10MB, "pod/eth0", null);
+        StreamTable table = new Feed()
+                .connection(eth0, 1, ep("198.18.0.7", 50000), ep(POD, 9080), 0, 100)
+                .connection(lo, 0, ep("127.0.0.6", 50001), ep(POD, 9080), 10, 90)
+                .connection(eth0, 1, ep(POD, 40000), UPSTREAM, 200, 300)
+                .table();
+        assertEquals(List.of("pod/eth0 inbound-mtls", "pod/lo inbound-plain", "pod/eth0 outbound-mtls"), legs(table));
+    }
+
+    @Test
+    void anUpstreamOpenedInTheSameMicrosecondAsTheAppConnectionIsACandidate() {
+        StreamTable table = new Feed()
+                .connection(iface(LinkType.EN10MB, "pod/lo", null), 0, ep(POD, 30000), UPSTREAM, 100, 200)
+                .connection(iface(LinkType.EN10MB, "pod/eth0", null), 1, ep(POD, 40000), UPSTREAM, 100, 200)
+                .table();
+        assertEquals(List.of(new StreamTable.Join("outbound", 0, 1, "same destination, opened 0.000 ms after")),
+                table.joins());
+    }
+
+    /** An upstream whose first packet seen is a FIN at the capture's time 0 was closing before any later call. */
+    @Test
+    void aFinAtTimeZeroClosesTheUpstreamForLaterCallsWhateverComesAfterIt() {
+        CaptureInterface lo = iface(LinkType.EN10MB, "pod/lo", null);
+        CaptureInterface eth0 = iface(LinkType.EN10MB, "pod/eth0", null);
+        FlowEndpoint upstream = ep(POD, 40000);
+        StreamTable table = new Feed()
+                .add(eth0, 1, 0, ip(upstream, UPSTREAM, FIN | ACK, 100, 500))
+                .add(lo, 0, 1000, ip(ep(POD, 30000), UPSTREAM, SYN, 100, 0))
+                .add(eth0, 1, 1500, ip(UPSTREAM, upstream, RST, 500, 0))
+                .add(eth0, 1, 3000, ip(upstream, UPSTREAM, ACK, 101, 501))
+                .table();
+        assertEquals(List.of(), table.joins(), table::describe);
+        assertEquals(List.of(), table.ambiguous(), table::describe);
+    }
+
+    /** Each candidate says how many other connections it is a candidate for, and only when there are some. */
+    @Test
+    void aCandidateSaysHowManyOtherConnectionsItIsACandidateFor() {
+        CaptureInterface lo = iface(LinkType.EN10MB, "pod/lo", null);
+        CaptureInterface eth0 = iface(LinkType.EN10MB, "pod/eth0", null);
+        // One app connection, two upstreams opened while it was open: each a candidate for it alone.
+        StreamTable alone = new Feed()
+                .connection(lo, 0, ep(POD, 30000), UPSTREAM, 0, 1000)
+                .connection(eth0, 1, ep(POD, 40000), UPSTREAM, 100, 900)
+                .connection(eth0, 1, ep(POD, 40001), UPSTREAM, 200, 900)
+                .table();
+        assertEquals(List.of(new StreamTable.Ambiguity("outbound", 0, List.of(
+                new StreamTable.Candidate(1, "same destination, opened 0.100 ms after"),
+                new StreamTable.Candidate(2, "same destination, opened 0.200 ms after")))), alone.ambiguous());
+        // Two and three app connections open around one pooled upstream.
+        StreamTable shared = new Feed()
+                .connection(eth0, 1, ep(POD, 40000), UPSTREAM, 0, 9000)
+                .connection(lo, 0, ep(POD, 30000), UPSTREAM, 100, 200)
+                .connection(lo, 0, ep(POD, 30001), UPSTREAM, 300, 400)
+                .table();
+        assertEquals(List.of("same destination, an upstream connection already open (pooled); also a candidate for"
+                        + " 1 other stream"), shared.ambiguous().get(0).candidates().stream()
+                .map(StreamTable.Candidate::reason).toList());
+        StreamTable three = new Feed()
+                .connection(eth0, 1, ep(POD, 40000), UPSTREAM, 0, 9000)
+                .connection(lo, 0, ep(POD, 30000), UPSTREAM, 100, 200)
+                .connection(lo, 0, ep(POD, 30001), UPSTREAM, 300, 400)
+                .connection(lo, 0, ep(POD, 30002), UPSTREAM, 500, 600)
+                .table();
+        assertEquals(List.of("same destination, an upstream connection already open (pooled); also a candidate for"
+                        + " 2 other streams"), three.ambiguous().get(0).candidates().stream()
+                .map(StreamTable.Candidate::reason).toList());
+    }
+
+    /** Keys that come with the capture (a Decryption Secrets Block) after a TLS connection began cannot decrypt it. */
+    @Test
+    void aTlsConnectionThatBeganBeforeTheCapturesKeyLogSaysSo() throws Exception {
+        CaptureInterface eth0 = iface(LinkType.EN10MB, "pod/eth0", null);
+        Feed feed = new Feed()
+                .add(eth0, 0, 0, ip(ep(POD, 40000), UPSTREAM, SYN, 100, 0))
+                .add(eth0, 0, 1, ip(UPSTREAM, ep(POD, 40000), SYN | ACK, 500, 101))
+                .add(eth0, 0, 2, ip(ep(POD, 40000), UPSTREAM, PSH_ACK, 101, 501,
+                        StitcherTest.clientHello("outbound_.8080_._.upstream.lab.svc.cluster.local", "istio")));
+        feed.stitcher.addKeys(KeyLog.parse("the capture", ("CLIENT_RANDOM " + "ab".repeat(32) + " " + "cd".repeat(48)
+                + "\n").getBytes(StandardCharsets.US_ASCII)));
+        StreamSummary.Decryption decryption = feed.table().streams().get(0).decryption();
+        assertEquals("no key log", decryption.status());
+        assertEquals("the capture's key log comes after this connection began", decryption.detail());
+    }
+
+    /** The client's first bytes in sequence order across the wrap of the sequence space, retransmissions skipped. */
+    @Test
+    void aHelloIsReadAcrossTheSequenceWrapWithARetransmissionBetweenItsSegments() throws Exception {
+        CaptureInterface eth0 = iface(LinkType.EN10MB, "pod/eth0", null);
+        FlowEndpoint client = ep(POD, 40000);
+        byte[] hello = StitcherTest.clientHello("outbound_.8080_._.upstream.lab.svc.cluster.local", "istio");
+        byte[] first = Arrays.copyOf(hello, 100);
+        byte[] rest = Arrays.copyOfRange(hello, 100, hello.length);
+        // The first segment ends at sequence 2^32: the next one starts at 0.
+        long isn = 0x1_0000_0000L - 1 - first.length;
+        StreamTable table = new Feed()
+                .add(eth0, 0, 0, ip(client, UPSTREAM, SYN, isn, 0))
+                .add(eth0, 0, 1, ip(client, UPSTREAM, PSH_ACK, isn + 1, 501, first))
+                .add(eth0, 0, 2, ip(client, UPSTREAM, PSH_ACK, isn + 1, 501, first))
+                .add(eth0, 0, 3, ip(client, UPSTREAM, PSH_ACK, 0, 501, rest))
+                .table();
+        StreamSummary.Tls tls = table.streams().get(0).tls();
+        assertEquals("outbound_.8080_._.upstream.lab.svc.cluster.local", tls == null ? null : tls.sni(),
+                table::describe);
+    }
+
+    /**
+     * A client whose first 16 KiB are the start of a hello that never completes is told plaintext once 16 KiB have
+     * come, whether the last segment ends exactly there or runs past.
+     */
+    @Test
+    void sixteenKibibytesWithoutACompleteHelloArePlaintext() {
+        CaptureInterface eth0 = iface(LinkType.EN10MB, "pod/eth0", null);
+        for (int segment : new int[] {1024, 1400}) {
+            // A handshake record of 16384 bytes holding a ClientHello of 16380: 4 more than 16 KiB hold.
+            byte[] bytes = new byte[12 * 1400];
+            System.arraycopy(new byte[] {22, 3, 1, 0x40, 0, 1, 0, 0x3f, (byte) 0xfc}, 0, bytes, 0, 9);
+            FlowEndpoint client = ep(POD, 40000 + segment);
+            Feed feed = new Feed().add(eth0, 0, 0, ip(client, UPSTREAM, SYN, 100, 0));
+            int sent = 0;
+            for (int at = 0; at < 16 * 1024; at += segment) {
+                feed.add(eth0, 0, 1 + at, ip(client, UPSTREAM, PSH_ACK, 101 + at, 501,
+                        Arrays.copyOfRange(bytes, at, at + segment)));
+                sent += segment;
+            }
+            StreamSummary stream = feed.table().streams().get(0);
+            assertEquals(List.of("true", "null", String.valueOf(sent)), List.of(String.valueOf(stream.plaintext()),
+                    String.valueOf(stream.tls()), String.valueOf(stream.bytesToServer())), "segments of " + segment);
+        }
+    }
+
+    /**
+     * Every byte of an address counts, and only a loopback destination on a capture port is a REDIRECT target: a
+     * service listening on 15001 at another address is an ordinary destination.
+     */
+    @Test
+    void addressesAreReadWholeAndOnlyLoopbackOnACapturePortIsRedirected() {
+        CaptureInterface lo = iface(LinkType.EN10MB, "pod/lo", null);
+        StreamTable table = new Feed()
+                .connection(lo, 0, ep("10.1.2.3", 40000), ep("10.4.5.6", 15001), 0, 10)
+                .connection(lo, 0, ep("10.1.2.3", 40001), ep("127.0.0.1", 15001), 20, 30)
+                .table();
+        assertEquals(List.of("10.1.2.3:40000 > 10.4.5.6:15001 outbound-plain",
+                "10.1.2.3:40001 > 127.0.0.1:15001 redirected"), table.streams().stream()
+                .map(s -> s.client() + " > " + s.server() + " " + s.leg()).toList());
     }
 }
