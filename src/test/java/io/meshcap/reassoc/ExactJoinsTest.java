@@ -9,10 +9,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshcap.cli.CliRun;
 import io.meshcap.testing.HttpMessage;
 import io.meshcap.testing.Tshark;
+import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +36,8 @@ class ExactJoinsTest {
 
     private static final List<String> APP_HEADERS = List.of("Host: upstream.lab.svc.cluster.local:9080",
             "User-Agent: lab-app/1.0", "Accept: */*");
+    private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS")
+            .withZone(ZoneOffset.UTC);
     private static final HttpMessage REVIEW = HttpMessage.request("GET /reviews/1 HTTP/1.1", APP_HEADERS, "");
 
     @TempDir
@@ -39,9 +47,6 @@ class ExactJoinsTest {
     private static List<OpensslMesh.Call> early;
     private static List<OpensslMesh.Call> calls;
     private static Path merged;
-    private static StreamTable withKeys;
-    private static StreamTable withoutKeys;
-    private static String text;
 
     @BeforeAll
     static void recordTheFourLegs() throws Exception {
@@ -70,11 +75,6 @@ class ExactJoinsTest {
                 "pod/eth0=" + mesh.eth0Capture(), mesh.loCapture().toString(), mesh.eth0Capture().toString(), "-o",
                 merged.toString());
         assertEquals(0, merge.exitCode(), merge::toString);
-        withKeys = table("--tls-keylog", mesh.podKeys().toString());
-        withoutKeys = table();
-        CliRun run = CliRun.of("streams", "--tls-keylog", mesh.podKeys().toString(), merged.toString());
-        assertEquals(0, run.exitCode(), run::toString);
-        text = run.out();
     }
 
     @AfterAll
@@ -83,7 +83,9 @@ class ExactJoinsTest {
     }
 
     @Test
-    void everyCallIsJoinedExactlyToItsOwnRequest() {
+    void everyCallIsJoinedExactlyToItsOwnRequest() throws Exception {
+        StreamTable withKeys = withKeys();
+        String text = streamsText();
         for (OpensslMesh.Call call : calls) {
             StreamTable.Join join = withKeys.joins().stream()
                     .filter(j -> j.call() != null && call.requestId().equals(j.call().requestId()))
@@ -99,7 +101,9 @@ class ExactJoinsTest {
     }
 
     @Test
-    void thePooledUpstreamIsSplitCallByCallInOrder() {
+    void thePooledUpstreamIsSplitCallByCallInOrder() throws Exception {
+        StreamTable withKeys = withKeys();
+        String text = streamsText();
         List<StreamTable.Join> outbound = withKeys.joins().stream()
                 .filter(j -> j.direction().equals("outbound")).toList();
         assertEquals(1, outbound.stream().map(StreamTable.Join::to).distinct().count(), text);
@@ -109,7 +113,8 @@ class ExactJoinsTest {
     }
 
     @Test
-    void theJoinedRequestsAreTheOnesWiresharkDecryptsOnEth0() {
+    void theJoinedRequestsAreTheOnesWiresharkDecryptsOnEth0() throws Exception {
+        StreamTable withKeys = withKeys();
         // tshark takes 8080 for plain HTTP; it is TLS here, as on any mesh port. 9080 is told too, rather than left
         // to tshark's TLS heuristic, and segments that arrive out of order on a loaded machine are put back in order.
         Set<String> decrypted = new HashSet<>();
@@ -132,11 +137,25 @@ class ExactJoinsTest {
     }
 
     @Test
-    void aConnectionOpenedBeforeKeyLoggingSaysSoAndStillJoinsByTiming() {
+    void aConnectionOpenedBeforeKeyLoggingSaysSoAndStillJoinsByTiming() throws Exception {
+        StreamTable withKeys = withKeys();
+        String text = streamsText();
         StreamSummary before = withKeys.streams().stream().filter(s -> s.leg().equals("inbound-mtls"))
                 .findFirst().orElseThrow();
         assertEquals("no key", before.decryption().status(), text);
-        assertTrue(before.decryption().detail().startsWith("opened before key logging started"), text);
+        // Each connection's first SYN as tshark sees them on eth0 (a retransmitted SYN is left out): the early client
+        // connection's, then the pooled upstream's, the first with a key.
+        Map<String, String> firstSyn = new LinkedHashMap<>();
+        for (List<String> row : Tshark.fields(mesh.eth0Capture(), "tcp.flags.syn==1 && tcp.flags.ack==0", "tcp.stream",
+                "frame.time_epoch")) {
+            firstSyn.putIfAbsent(row.get(0), TIME_OF_DAY.format(epoch(row.get(1))));
+        }
+        List<String> synTimes = List.copyOf(firstSyn.values());
+        StreamSummary firstKeyed = withKeys.streams().stream().filter(s -> s.leg().equals("outbound-mtls"))
+                .findFirst().orElseThrow();
+        assertEquals("opened before key logging started: the first connection on pod/eth0 with a key (stream "
+                + firstKeyed.stream() + ") opened at " + synTimes.get(1) + ", this one at " + synTimes.get(0),
+                before.decryption().detail(), text);
         StreamTable.Join timing = withKeys.joins().stream().filter(j -> j.from() == before.stream())
                 .findFirst().orElseThrow(() -> new AssertionError(text));
         assertNull(timing.call());
@@ -148,7 +167,8 @@ class ExactJoinsTest {
     }
 
     @Test
-    void withoutKeysTheSameCaptureJoinsByTimingOnly() {
+    void withoutKeysTheSameCaptureJoinsByTimingOnly() throws Exception {
+        StreamTable withoutKeys = table();
         assertTrue(withoutKeys.joins().stream().allMatch(j -> j.call() == null), withoutKeys::describe);
         assertTrue(withoutKeys.streams().stream().filter(s -> s.tls() != null)
                 .allMatch(s -> s.decryption().status().equals("no key log")), withoutKeys::describe);
@@ -161,6 +181,7 @@ class ExactJoinsTest {
 
     @Test
     void aKeyLogInsideTheFileDecryptsWithoutOptionsAndMergeCommentsTheExactJoins() throws Exception {
+        StreamTable withKeys = withKeys();
         Path withSecrets = dir.resolve("with-secrets.pcapng");
         Tshark.run("editcap", "--inject-secrets", "tls," + mesh.podKeys(), merged.toString(), withSecrets.toString());
 
@@ -191,6 +212,26 @@ class ExactJoinsTest {
         assertEquals(9, comments.size(), comments::toString);
         // One note per pair of connections, however many calls they share (the keep-alive app connection: two).
         assertTrue(comments.stream().anyMatch(c -> c.contains("2 requests, each the same on both")), comments::toString);
+    }
+
+    /**
+     * The streams table with the pod's key log. Each test makes its own rather than sharing one made in
+     * {@code @BeforeAll}: mutation testing runs a test for a mutant only if the test itself ran the mutated line.
+     */
+    private static StreamTable withKeys() throws Exception {
+        return table("--tls-keylog", mesh.podKeys().toString());
+    }
+
+    /** What {@code meshcap streams} prints for the merged capture with the pod's key log. */
+    private static String streamsText() {
+        CliRun run = CliRun.of("streams", "--tls-keylog", mesh.podKeys().toString(), merged.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        return run.out();
+    }
+
+    private static Instant epoch(String seconds) {
+        BigDecimal value = new BigDecimal(seconds);
+        return Instant.ofEpochSecond(value.longValue(), value.remainder(BigDecimal.ONE).movePointRight(9).longValue());
     }
 
     private static StreamTable table(String... options) throws Exception {
