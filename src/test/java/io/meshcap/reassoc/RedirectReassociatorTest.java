@@ -673,4 +673,117 @@ class RedirectReassociatorTest {
         assertEquals(9908, run.segment(10).tcp().sourcePort());
         assertEquals(new ReassociationStats(3, 8, 0, 2), run.reassociator.stats());
     }
+
+    /** A live stream's time passing the bound gives the held record up just as a later record would. */
+    @Test
+    void timePassingTheBoundOnALiveStreamGivesUpTheHeldRecord() {
+        Run run = new Run(LinkType.EN10MB);
+        assertEquals(List.of(), run.reassociator.advance(1_000_000_000L), "nothing held");
+        run.feed(0, ip(APP, PORT_15001, SYN, 1000, 0));
+        assertEquals(List.of(), run.reassociator.advance(500_000_000L));
+        List<CaptureRecord> released = run.reassociator.advance(500_000_001L);
+        assertEquals(1, released.size());
+        assertEquals("meshcap: destination 127.0.0.1:15001 left unchanged: the original destination is unknown (no"
+                + " reply of this connection was captured within 500 ms)", ReadBack.comment(released.get(0)));
+    }
+
+    /** A new SYN from the port of a connection still waiting for its first reply gives that connection up. */
+    @Test
+    void aConnectionWhosePortIsReusedBeforeAnyReplyIsGivenUp() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(10, ip(APP, PORT_15001, SYN, 7000, 0))
+                .feed(20, ip(OTHER_ORIG, APP, SYN | ACK, 3000, 7001));
+        run.finish();
+        assertEquals(PORT_15001, run.destination(0));
+        assertEquals("meshcap: destination 127.0.0.1:15001 left unchanged: the original destination is unknown (a"
+                + " new connection reused the client port before any reply of this one was captured)",
+                ReadBack.comment(run.out.get(0)));
+        assertEquals(OTHER_ORIG, run.destination(1));
+        assertEquals(new ReassociationStats(2, 1, 1, 0), run.reassociator.stats());
+    }
+
+    @Test
+    void aConnectionCaughtMidStreamIsCountedOnce() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, PSH_ACK, 2000, 6000, text("more request")))
+                .feed(5, ip(ORIG, APP, ACK, 6000, 2012))
+                .feed(9, ip(APP, PORT_15001, ACK, 2012, 6000));
+        run.finish();
+        assertEquals(new ReassociationStats(1, 2, 0, 0), run.reassociator.stats());
+    }
+
+    /** One client port in use toward both REDIRECT ports at once: each reply teaches its own connection. */
+    @Test
+    void aClientPortUsedTowardBothRedirectPortsKeepsTwoMappings() {
+        FlowEndpoint port15006 = ep("127.0.0.1", 15006);
+        FlowEndpoint ownApp = ep("198.18.0.2", 9080);
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(2, ip(APP, port15006, SYN, 8000, 0))
+                .feed(3, ip(ownApp, APP, SYN | ACK, 9000, 8001))
+                .feed(4, ip(APP, PORT_15001, ACK, 1001, 5001))
+                .feed(5, ip(APP, port15006, ACK, 8001, 9001))
+                .feed(6, ip(ownApp, APP, PSH_ACK, 9001, 8001, text("hi")))
+                .feed(7, ip(ORIG, APP, PSH_ACK, 5001, 1001, text("hello")));
+        run.finish();
+        assertEquals(List.of(ORIG, APP, ownApp, APP, ORIG, ownApp, APP, APP), List.of(run.destination(0),
+                run.destination(1), run.destination(2), run.destination(3), run.destination(4), run.destination(5),
+                run.destination(6), run.destination(7)));
+        assertEquals(new ReassociationStats(2, 4, 0, 0), run.reassociator.stats());
+    }
+
+    /** Many connections at once, each to its own destination: none takes another's mapping. */
+    @Test
+    void twoHundredConcurrentConnectionsKeepTheirOwnDestinations() {
+        Run run = new Run(LinkType.EN10MB);
+        int connections = 200;
+        for (int i = 0; i < connections; i++) {
+            run.feed(i, ip(ep("198.18.0.2", 30000 + i), PORT_15001, SYN, 1000L * i, 0));
+        }
+        for (int i = 0; i < connections; i++) {
+            run.feed(1000 + i, ip(ep("198.18.1." + (i % 250), 8000 + i), ep("198.18.0.2", 30000 + i), SYN | ACK, 5000,
+                    1000L * i + 1));
+        }
+        run.finish();
+        for (int i = 0; i < connections; i++) {
+            assertEquals(ep("198.18.1." + (i % 250), 8000 + i), run.destination(i), "connection " + i);
+        }
+    }
+
+    /** A rewritten packet goes to the re-associated interface of its own leg. */
+    @Test
+    void rewrittenPacketsGoToTheirOwnLegsReassociatedInterface() {
+        Run run = new Run(LinkType.EN10MB)
+                .feed(1, 0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, 1, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(0, 2, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(0, 3, ip(OTHER_ORIG, APP, SYN | ACK, 5000, 1001));
+        run.finish();
+        assertEquals(List.of("if1 (re-associated)", "if1", "if0 (re-associated)", "if0"),
+                run.out.stream().map(record -> run.interfaces.declared.get(record.interfaceId()).name()).toList());
+    }
+
+    /**
+     * A closed connection is forgotten once its last packet is 60 s old, to the microsecond; a packet of it after
+     * that is a connection seen for the first time, whose request waits for a reply again.
+     */
+    @Test
+    void aClosedConnectionIsForgottenSixtySecondsAfterItsLastPacket() {
+        FlowEndpoint later = ep("198.18.0.2", 40001);
+        Run run = new Run(LinkType.EN10MB)
+                .feed(0, ip(APP, PORT_15001, SYN, 1000, 0))
+                .feed(1, ip(ORIG, APP, SYN | ACK, 5000, 1001))
+                .feed(2, ip(APP, PORT_15001, RST, 1001, 0))
+                .feed(30_000_000, ip(later, PORT_15001, SYN, 1000, 0))
+                .feed(30_000_001, ip(ORIG, later, SYN | ACK, 5000, 1001))
+                .feed(30_000_002, ip(later, PORT_15001, RST, 1001, 0))
+                .feed(60_000_002, ip(ep("198.18.0.2", 41000), ORIG, ACK, 1, 1));
+        assertEquals(1, run.reassociator.stats().forgotten());
+        run.feed(60_000_003, ip(APP, PORT_15001, ACK, 1001, 5001));
+        run.finish();
+        assertEquals(PORT_15001, run.destination(7), "the stray packet after its connection was forgotten");
+        assertEquals(new ReassociationStats(3, 4, 1, 1), run.reassociator.stats());
+    }
 }

@@ -400,4 +400,23 @@ class StreamLegsTest {
                 "10.1.2.3:40001 > 127.0.0.1:15001 redirected"), table.streams().stream()
                 .map(s -> s.client() + " > " + s.server() + " " + s.leg()).toList());
     }
+
+    /** Plaintext is news on an mTLS leg only: the app's own plaintext on lo is what lo always carries. */
+    @Test
+    void plaintextIsWarnedAboutOnMutualTlsLegsOnly() {
+        CaptureInterface lo = iface(LinkType.EN10MB, "pod/lo", null);
+        CaptureInterface eth0 = iface(LinkType.EN10MB, "pod/eth0", null);
+        FlowEndpoint app = ep(POD, 30000);
+        FlowEndpoint upstream = ep(POD, 40000);
+        StreamTable table = new Feed()
+                .add(lo, 0, 0, ip(app, UPSTREAM, SYN, 100, 0))
+                .add(lo, 0, 1, ip(app, UPSTREAM, PSH_ACK, 101, 501, Packets.text("GET / HTTP/1.1\r\n\r\n")))
+                .add(eth0, 1, 2, ip(upstream, UPSTREAM, SYN, 100, 0))
+                .add(eth0, 1, 3, ip(upstream, UPSTREAM, PSH_ACK, 101, 501, Packets.text("GET / HTTP/1.1\r\n\r\n")))
+                .table();
+        assertEquals(List.of(true, true), table.streams().stream().map(StreamSummary::plaintext).toList());
+        assertEquals(List.of("pod/eth0 (outbound-mtls): 1 of 1 connections carry plaintext, not TLS (stream 1): the"
+                + " proxy sends plaintext upstream (a destination outside the mesh, or TLS disabled by a"
+                + " DestinationRule), or these calls bypassed the proxy"), table.plaintextOnMutualTlsLegs());
+    }
 }
