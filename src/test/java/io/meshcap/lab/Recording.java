@@ -43,13 +43,16 @@ public final class Recording implements AutoCloseable {
     private final String iface;
     private final Path file;
     private final List<String> stderr;
+    /** tcpdump's counts once it listened (see {@link TcpdumpCounts}). */
+    private final TcpdumpCounts baseline;
     private boolean stopped;
 
-    private Recording(Process process, String iface, Path file, List<String> stderr) {
+    private Recording(Process process, String iface, Path file, List<String> stderr, TcpdumpCounts baseline) {
         this.process = process;
         this.iface = iface;
         this.file = file;
         this.stderr = stderr;
+        this.baseline = baseline;
     }
 
     /** The tcpdump argv (pure): immediate mode so packets are written as they arrive; -Z root keeps the file ours. */
@@ -97,7 +100,14 @@ public final class Recording implements AutoCloseable {
         if (!process.isAlive()) {
             throw new IOException("tcpdump on " + namespace + "/" + iface + " exited: " + stderr);
         }
-        return new Recording(process, iface, file, stderr);
+        TcpdumpCounts baseline;
+        try {
+            baseline = TcpdumpCounts.ask(process, () -> String.join("\n", stderr), LISTENING_TIMEOUT_SECONDS);
+        } catch (IOException | RuntimeException | Error e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        return new Recording(process, iface, file, stderr, baseline);
     }
 
     public Path file() {
@@ -117,7 +127,7 @@ public final class Recording implements AutoCloseable {
         stopped = true;
         try {
             TcpdumpCounts counts = TcpdumpCounts.awaitSettled(process, () -> String.join("\n", stderr), iface,
-                    CATCH_UP_SECONDS);
+                    baseline, CATCH_UP_SECONDS);
             if (counts != null && counts.dropped() > 0) {
                 throw new IOException("tcpdump on " + iface + " lost " + counts.dropped() + " packets (dropped by the "
                         + "kernel): the recording is incomplete");

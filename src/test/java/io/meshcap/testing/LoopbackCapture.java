@@ -46,6 +46,8 @@ public final class LoopbackCapture implements AutoCloseable {
     private final Process tcpdump;
     private final Path stderr;
     private final DatagramSocket receiver;
+    /** tcpdump's counts once it listened: what came before its filter is counted but never written. */
+    private final TcpdumpCounts baseline;
     /** tcpdump's messages once it has ended (its log file is gone then). */
     private String finalMessages;
 
@@ -84,6 +86,12 @@ public final class LoopbackCapture implements AutoCloseable {
                 throw new AssertionError("tcpdump did not start listening: " + messages());
             }
             pause();
+        }
+        try {
+            baseline = TcpdumpCounts.ask(tcpdump, this::messages, TIMEOUT_SECONDS);
+        } catch (IOException | RuntimeException | Error e) {
+            tcpdump.destroyForcibly();
+            throw e;
         }
     }
 
@@ -166,7 +174,7 @@ public final class LoopbackCapture implements AutoCloseable {
             if (!(List.of(options).contains("-c") && tcpdump.waitFor(COUNT_WAIT_SECONDS, TimeUnit.SECONDS))) {
                 // A stopped tcpdump drops what it has not read yet, so it is only stopped once it has written all
                 // it was handed (or lost some: a recording with drops is made again).
-                TcpdumpCounts.awaitSettled(tcpdump, this::messages, device, TIMEOUT_SECONDS);
+                TcpdumpCounts.awaitSettled(tcpdump, this::messages, device, baseline, TIMEOUT_SECONDS);
                 tcpdump.destroy();
                 if (!tcpdump.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     tcpdump.destroyForcibly();
@@ -177,6 +185,9 @@ public final class LoopbackCapture implements AutoCloseable {
                 throw new AssertionError("tcpdump failed: " + messages());
             }
         } finally {
+            // A capture that failed to stop is stopped all the same: nothing left running, and closing it again fails
+            // at once instead of waiting on the same tcpdump.
+            tcpdump.destroyForcibly();
             if (receiver != null) {
                 receiver.close();
             }

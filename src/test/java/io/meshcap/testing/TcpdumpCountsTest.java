@@ -1,7 +1,9 @@
 package io.meshcap.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -37,6 +39,44 @@ class TcpdumpCountsTest {
         assertTrue(new TcpdumpCounts(5, 12, 1).settled("lo"));
     }
 
+    /**
+     * Packets that reach the interface while tcpdump sets up, before its filter is in place, are counted as received
+     * and never written: seen as 0 captured and 33 received on a busy lo, and as a recording on the shared lo that
+     * waited its whole 120 s at "55 packets captured, 112 packets received by filter, 0 packets dropped by kernel".
+     * Only what came after the counts taken once tcpdump listens is compared.
+     */
+    @Test
+    void countsFromBeforeTheFilterAreLeftOutByTheBaselineTakenOnceTcpdumpListens() {
+        TcpdumpCounts listening = new TcpdumpCounts(0, 33, 0);
+        assertFalse(new TcpdumpCounts(10, 53, 0).settled("lo"), "the whole counts never settle");
+        assertTrue(new TcpdumpCounts(10, 53, 0).since(listening).settled("lo"));
+        assertFalse(new TcpdumpCounts(9, 53, 0).since(listening).settled("lo"), "one packet still to write");
+        assertTrue(new TcpdumpCounts(10, 43, 0).since(listening).settled("eth0"));
+        assertFalse(new TcpdumpCounts(9, 43, 0).since(listening).settled("eth0"));
+        // Someone else's packet on a shared lo, counted before the baseline and written after it.
+        assertTrue(new TcpdumpCounts(11, 53, 0).since(listening).settled("lo"));
+        assertEquals(new TcpdumpCounts(10, 20, 1), new TcpdumpCounts(10, 53, 1).since(listening));
+    }
+
+    /** The wait itself, with tcpdump's answers scripted: it returns the counts since the baseline once they settle. */
+    @Test
+    void theWaitSettlesOnCountsSinceTheBaseline() throws Exception {
+        // A process that ignores SIGUSR1 stands in for tcpdump; each look at its messages finds one answer more.
+        Process standIn = new ProcessBuilder("sh", "-c", "trap '' USR1; exec sleep 60").start();
+        try {
+            StringBuilder answers = new StringBuilder();
+            TcpdumpCounts.Messages messages = () -> answers.append("tcpdump: 10 packets captured, 53 packets received by"
+                    + " filter, 0 packets dropped by kernel\n").toString();
+            assertEquals(new TcpdumpCounts(10, 20, 0), TcpdumpCounts.awaitSettled(standIn, messages, "lo",
+                    new TcpdumpCounts(0, 33, 0), 60));
+            AssertionError notSettled = assertThrows(AssertionError.class, () -> TcpdumpCounts.awaitSettled(standIn,
+                    messages, "lo", new TcpdumpCounts(0, 0, 0), 1));
+            assertTrue(notSettled.getMessage().startsWith("tcpdump did not catch up within 1 s"), notSettled::getMessage);
+        } finally {
+            standIn.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aTcpdumpThatLostPacketsIsWaitedForOnlyUntilItSaysSo(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("tcpdump.log");
@@ -48,10 +88,11 @@ class TcpdumpCountsTest {
             try {
                 TcpdumpCounts.Messages messages = () -> Files.readString(log, StandardCharsets.UTF_8);
                 awaitListening(tcpdump, messages);
+                TcpdumpCounts listening = TcpdumpCounts.ask(tcpdump, messages, 60);
                 signal(tcpdump, "-STOP");
                 burst(receiver.getLocalPort());
                 signal(tcpdump, "-CONT");
-                TcpdumpCounts counts = TcpdumpCounts.awaitSettled(tcpdump, messages, "lo", 60);
+                TcpdumpCounts counts = TcpdumpCounts.awaitSettled(tcpdump, messages, "lo", listening, 60);
                 assertNotNull(counts, "tcpdump ended before its counts settled");
                 assertTrue(counts.dropped() > 0, counts::toString);
             } finally {
