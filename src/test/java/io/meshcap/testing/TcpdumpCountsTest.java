@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -62,8 +64,11 @@ class TcpdumpCountsTest {
     @Test
     void theWaitSettlesOnCountsSinceTheBaseline() throws Exception {
         // A process that ignores SIGUSR1 stands in for tcpdump; each look at its messages finds one answer more.
-        Process standIn = new ProcessBuilder("sh", "-c", "trap '' USR1; exec sleep 60").start();
+        Process standIn = new ProcessBuilder("sh", "-c", "trap '' USR1; echo ignoring; exec sleep 60").start();
         try {
+            // Signalled before its trap is set, it would end: it says when it ignores the signal.
+            assertEquals("ignoring", new BufferedReader(new InputStreamReader(standIn.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine());
             StringBuilder answers = new StringBuilder();
             TcpdumpCounts.Messages messages = () -> answers.append("tcpdump: 10 packets captured, 53 packets received by"
                     + " filter, 0 packets dropped by kernel\n").toString();
