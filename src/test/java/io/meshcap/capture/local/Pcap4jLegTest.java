@@ -15,6 +15,8 @@ import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.testing.ScratchNamespace;
 import io.meshcap.testing.Tshark;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The in-JVM engine's leg from start to end on a scratch namespace's lo, with datagrams of known payloads ("p1",
  * "p2", ...) as the traffic: the packet limit taken from a burst that sits in one ring block, the packets sent just
- * before a stop, a running leg's stream readable while it runs, and libpcap's own reasons when it cannot go on.
+ * before a stop (and the leg's packet socket closed after it), a running leg's stream readable while it runs and its
+ * thread resting while the ring is empty, and libpcap's own reasons when it cannot go on.
  */
 class Pcap4jLegTest {
 
@@ -76,12 +79,14 @@ class Pcap4jLegTest {
         Path file = dir.resolve("leg.pcap");
         try (Pcap4jCaptureSource source = source(); OutputStream sink = Files.newOutputStream(file)) {
             LegCapture leg = source.start(leg("lo", CaptureLimits.none()), sink);
+            assertEquals(1, packetSockets(), "the leg's packet socket, as the namespace's kernel lists it");
             send(1, 5);
             // Before libpcap's buffer timeout hands their block over.
             leg.stop();
             LegCapture.LegOutcome outcome = leg.await(Duration.ofSeconds(60));
             assertNotNull(outcome, "the leg ends after a stop");
             assertEquals(0, outcome.exitCode(), outcome.message());
+            assertEquals(0, packetSockets(), "the leg closed its libpcap handle");
         }
         assertEquals(List.of("7031", "7032", "7033", "7034", "7035"), payloads(file));
     }
@@ -93,7 +98,16 @@ class Pcap4jLegTest {
             LegCapture leg = source.start(leg("lo", CaptureLimits.none()), sink);
             send(1, 2);
             awaitSize(file, FILE_HEADER + 2 * RECORD);
-            assertNull(leg.await(Duration.ofMillis(1)), "the leg runs until it is stopped");
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long thread = captureThread().getId();
+            long cpuBefore = threads.getThreadCpuTime(thread);
+            long wallBefore = System.nanoTime();
+            assertNull(leg.await(Duration.ofMillis(500)), "the leg runs until it is stopped");
+            long cpu = threads.getThreadCpuTime(thread) - cpuBefore;
+            long wall = System.nanoTime() - wallBefore;
+            // Resting 5 ms between looks at an empty ring; a loop that never rests takes all the core it is given.
+            assertTrue(cpu < wall / 4, "the idle leg's thread used " + cpu / 1_000_000 + " ms of CPU in "
+                    + wall / 1_000_000 + " ms");
             send(3, 2);
             awaitSize(file, FILE_HEADER + 4 * RECORD);
             leg.stop();
@@ -149,6 +163,20 @@ class Pcap4jLegTest {
                 return null;
             });
         }
+    }
+
+    /** The packet sockets open in the namespace, from its kernel's own list (/proc/net/packet seen from inside). */
+    private int packetSockets() throws Exception {
+        try (NamespaceThread inside = NamespaceThread.enter(NetworkNamespace.named(namespace.name()))) {
+            return inside.call(() -> Files.readAllLines(Path.of("/proc/thread-self/net/packet")).size() - 1);
+        }
+    }
+
+    /** The in-JVM engine's capture thread of this test's one leg. */
+    private Thread captureThread() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("meshcap-pcap4j-" + namespace.name() + "/lo:inbound-plain"))
+                .findFirst().orElseThrow(() -> new AssertionError("no capture thread"));
     }
 
     private static List<String> payloads(Path file) {
