@@ -226,14 +226,25 @@ class LiveMergerTest {
     @Test
     void anInputThatNeverStartsDoesNotKeepTheOthersInterfacesOrPacketsBack() throws Exception {
         Written out = new Written();
+        TestClock clock = new TestClock();
         Pipe neverStarted = Pipe.open();
         try (Leg a = new Leg()) {
             List<LiveMerger.Input> inputs = List.of(a.input("a"), new LiveMerger.Input("never", null,
                     () -> CaptureFormats.open("never", neverStarted.source(), 1 << 16)));
-            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMillis(50)), inputs, out,
-                    RecordTransform.NONE);
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMillis(50), clock), inputs,
+                    out, RecordTransform.NONE);
             a.send(10);
-            await(() -> out.records.size() == 1, "the packet of the input that started");
+            // The interfaces wait 5 s of the merge's clock for the file header of the input that never starts.
+            await(() -> {
+                if (!out.interfaces.isEmpty()) {
+                    return true;
+                }
+                assertTrue(clock.millis < 60_000, "no interfaces by 60 s on the clock");
+                clock.millis += 100;
+                return false;
+            }, "the interfaces");
+            assertTrue(clock.millis >= 5_000, "the interfaces waited for the header: " + clock.millis);
+            advanceUntil(clock, 60_000, () -> out.records.size() == 1, "the packet of the input that started");
             assertEquals(List.of("a"), out.interfaces.stream().map(CaptureInterface::name).toList());
             a.close();
             neverStarted.sink().close();
