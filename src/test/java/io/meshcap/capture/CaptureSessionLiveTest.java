@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -201,6 +202,38 @@ class CaptureSessionLiveTest {
         assertEquals(KEY_LINES, new String(((DecryptionSecrets) seen.get(0)).secrets(), StandardCharsets.US_ASCII));
         assertEquals(21, seen.size(), "one block of keys and the recording's 20 packets");
         assertEquals(2, result.live().keys().keyLines());
+    }
+
+    @Test
+    void aViewerThatGoesAwayStopsTheCaptureWhoseFileKeepsEveryPacket() throws Exception {
+        Path pipe = dir.resolve("live");
+        CommandRunner.check("mkfifo failed", List.of("mkfifo", pipe.toString()));
+        CountDownLatch viewerGone = new CountDownLatch(1);
+        // Wireshark closed after the stream's first bytes: the packets that come next find no reader.
+        viewer = new Thread(() -> {
+            try (FileChannel stream = FileChannel.open(pipe, StandardOpenOption.READ)) {
+                stream.read(ByteBuffer.allocate(4));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                viewerGone.countDown();
+            }
+        }, "test-live-viewer");
+        viewer.start();
+        Path output = dir.resolve("complete.pcapng");
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording).runningUntilStopped()
+                .packetsAfter(viewerGone), new PrintWriter(err, true), false)
+                .streamingTo(LiveStream.to(OutputTarget.of(pipe.toString()), Duration.ofMillis(50), null,
+                        new PrintWriter(err, true)));
+
+        // Nothing else stops this capture: no duration, no Ctrl-C, legs that run until they are stopped.
+        CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())), output, null);
+
+        String why = result.live().readerGone();
+        assertTrue(why != null && why.startsWith(pipe.toString()), "why the stream ended: " + why);
+        assertTrue(err.toString().contains("meshcap: the live stream's reader went away (" + why + "); stopping the"
+                + " capture\n"), err.toString());
+        assertEquals(20, Tshark.count(output), "the capture's file holds every packet the leg captured");
     }
 
     @Test

@@ -3,7 +3,9 @@ package io.meshcap.capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
@@ -16,6 +18,8 @@ import io.meshcap.tls.KeyLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -143,5 +147,79 @@ class LiveKeysWriterTest {
         assertEquals(CALLS, timesPerConnection.size());
         timesPerConnection.forEach((stream, times) -> assertEquals(times.stream().sorted().toList(), times,
                 "each connection's packets stay in time order: " + stream));
+    }
+
+    @Test
+    void connectionsStillWaitingWhenTheCaptureEndsAreWrittenWithoutKeysSayingSo() {
+        Path out = dir.resolve("ended.pcapng");
+        LiveKeysWriter writer = writingTo(out);
+        int packets = copy(writer);
+        clock.addAndGet(Duration.ofMillis(1500).toNanos());
+        LiveKeysWriter.Outcome outcome = writer.finish();
+        writer.close();
+
+        assertEquals(packets, Tshark.count(out));
+        assertEquals(new LiveKeysWriter.Outcome(0, CALLS, CALLS), outcome);
+        assertEquals(Collections.nCopies(CALLS, List.of("meshcap: held back 1.5 s for this TLS connection's keys; none"
+                + " came before the capture ended, so it is written without them")),
+                Tshark.fields(out, "frame.comment", "frame.comment"));
+    }
+
+    @Test
+    void heldPacketsBeyondThirtyTwoMebibytesReleaseTheOldestConnectionWithoutItsKeys() {
+        // Copies of the first ClientHello, padded to 1 MiB: each is a packet of the first connection, which waits.
+        int hello = Integer.parseInt(Tshark.fields(recorded.capture(), "tls.handshake.type == 1", "frame.number")
+                .get(0).get(0));
+        CaptureRecord first;
+        try (CaptureReader reader = CaptureFormats.open(recorded.capture())) {
+            first = reader.next();
+            for (int frame = 1; frame < hello; frame++) {
+                first = reader.next();
+            }
+        }
+        byte[] padded = Arrays.copyOf(first.data(), 1 << 20);
+        List<CaptureBlock> blocks = new ArrayList<>();
+        LiveKeysWriter writer = new LiveKeysWriter(new KeptBlocks(blocks), Duration.ofSeconds(5), clock::get);
+        copy(writer);
+        int heldBefore = blocks.size();
+        int copies = 0;
+        while (blocks.size() == heldBefore) {
+            assertTrue(copies < 40, "nothing released after " + copies + " MiB held");
+            writer.write(new CaptureRecord(first.interfaceId(), first.timestampNanos(), padded.length, padded));
+            copies++;
+        }
+        LiveKeysWriter.Outcome outcome = writer.finish();
+
+        assertEquals(32, copies, "the bound is 32 MiB; the connection's other held packets make the 32nd copy cross it");
+        List<String> comments = blocks.stream().map(block -> (CaptureRecord) block)
+                .flatMap(record -> record.comments().stream()).toList();
+        assertEquals(List.of("meshcap: held back 0.0 s for this TLS connection's keys; the stream could hold no more,"
+                + " so it is written without them", "meshcap: held back 0.0 s for this TLS connection's keys; none"
+                + " came before the capture ended, so it is written without them", "meshcap: held back 0.0 s for this"
+                + " TLS connection's keys; none came before the capture ended, so it is written without them"),
+                comments);
+        assertEquals(new LiveKeysWriter.Outcome(0, CALLS, CALLS), outcome);
+    }
+
+    /** Keeps the blocks written, in order. */
+    private record KeptBlocks(List<CaptureBlock> blocks) implements CaptureWriter {
+
+        @Override
+        public void describeSection(SectionInfo section) {
+        }
+
+        @Override
+        public int addInterface(CaptureInterface captureInterface) {
+            return 0;
+        }
+
+        @Override
+        public void write(CaptureBlock block) {
+            blocks.add(block);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

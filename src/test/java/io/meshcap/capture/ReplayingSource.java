@@ -10,30 +10,41 @@ import java.util.concurrent.TimeUnit;
 /**
  * A target whose legs replay a pcap stream (a real recording, or one written beforehand) into their sink at once. By
  * default each leg has ended by itself, as legs at their {@code --count} have; {@link #runningUntilStopped} legs run
- * until they are stopped, as tcpdump does. Legs on the {@link #failingOn} interface cannot start.
+ * until they are stopped, as tcpdump does. Legs on the {@link #failingOn} interface cannot start; {@link #packetsAfter}
+ * legs send their packets only when the test says.
  */
 final class ReplayingSource implements CaptureSource {
+
+    /** A pcap file header's length: what a leg sends as soon as it starts. */
+    private static final int PCAP_HEADER = 24;
 
     private final byte[] bytes;
     private final boolean untilStopped;
     private final String failing;
+    private final CountDownLatch packetsAfter;
 
-    private ReplayingSource(byte[] bytes, boolean untilStopped, String failing) {
+    private ReplayingSource(byte[] bytes, boolean untilStopped, String failing, CountDownLatch packetsAfter) {
         this.bytes = bytes;
         this.untilStopped = untilStopped;
         this.failing = failing;
+        this.packetsAfter = packetsAfter;
     }
 
     static ReplayingSource of(byte[] bytes) {
-        return new ReplayingSource(bytes, false, null);
+        return new ReplayingSource(bytes, false, null, null);
     }
 
     ReplayingSource runningUntilStopped() {
-        return new ReplayingSource(bytes, true, failing);
+        return new ReplayingSource(bytes, true, failing, packetsAfter);
     }
 
     ReplayingSource failingOn(String iface) {
-        return new ReplayingSource(bytes, untilStopped, iface);
+        return new ReplayingSource(bytes, untilStopped, iface, packetsAfter);
+    }
+
+    /** Legs that send their file header at once and their packets only once {@code go} is counted down. */
+    ReplayingSource packetsAfter(CountDownLatch go) {
+        return new ReplayingSource(bytes, untilStopped, failing, go);
     }
 
     @Override
@@ -41,7 +52,21 @@ final class ReplayingSource implements CaptureSource {
         if (leg.interfaceName().equals(failing)) {
             throw new IOException("tcpdump: " + failing + ": No such device exists");
         }
-        sink.write(bytes);
+        if (packetsAfter == null) {
+            sink.write(bytes);
+        } else {
+            sink.write(bytes, 0, PCAP_HEADER);
+            Thread packets = new Thread(() -> {
+                try {
+                    packetsAfter.await();
+                    sink.write(bytes, PCAP_HEADER, bytes.length - PCAP_HEADER);
+                } catch (InterruptedException | IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "test-replay-" + leg.label());
+            packets.setDaemon(true);
+            packets.start();
+        }
         CountDownLatch ended = new CountDownLatch(untilStopped ? 1 : 0);
         return new LegCapture() {
             @Override
