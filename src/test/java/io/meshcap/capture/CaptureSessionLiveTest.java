@@ -6,11 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureFormats;
+import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
+import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.DecryptionSecrets;
+import io.meshcap.format.LinkType;
+import io.meshcap.format.OutputFormat;
 import io.meshcap.format.ReadBack;
 import io.meshcap.output.OutputTarget;
+import io.meshcap.reassoc.Packets;
 import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.testing.LiveViewer;
@@ -19,10 +24,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -90,6 +96,38 @@ class CaptureSessionLiveTest {
             counts.merge(row.get(0) + " (" + row.get(1) + ")", 1, Integer::sum);
         }
         return counts;
+    }
+
+    /** A viewer's reader that takes the stream block by block as it comes, as Wireshark does. */
+    private static final class BlockReading {
+        final List<CaptureBlock> seen = new CopyOnWriteArrayList<>();
+        final CountDownLatch packetSeen = new CountDownLatch(1);
+
+        void read(Path pipe) throws IOException {
+            try (CaptureReader stream = CaptureFormats.open("live", FileChannel.open(pipe, StandardOpenOption.READ),
+                    1 << 16)) {
+                for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
+                    seen.add(block);
+                    if (block instanceof CaptureRecord) {
+                        packetSeen.countDown();
+                    }
+                }
+            }
+        }
+
+        /** Waits until a packet has been read (bounded: a stream without one fails on its assertions). */
+        void awaitPacket() {
+            try {
+                packetSeen.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** The kinds of block read, each once, in the order they first came. */
+        List<String> kinds() {
+            return seen.stream().map(block -> block.getClass().getSimpleName()).distinct().toList();
+        }
     }
 
     @Test
@@ -167,26 +205,10 @@ class CaptureSessionLiveTest {
     @Test
     void keysLoggedBeforeTheStreamStartsGoAheadOfItsFirstPacketHoweverLateTheirPollComes() throws Exception {
         Path keyLog = Files.writeString(dir.resolve("keys.log"), KEY_LINES);
-        List<CaptureBlock> seen = new CopyOnWriteArrayList<>();
-        CountDownLatch packetSeen = new CountDownLatch(1);
-        viewer = LiveViewer.start(dir, pipe -> {
-            try (CaptureReader stream = CaptureFormats.open("live", FileChannel.open(pipe, StandardOpenOption.READ),
-                    1 << 16)) {
-                for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
-                    seen.add(block);
-                    if (block instanceof CaptureRecord) {
-                        packetSeen.countDown();
-                    }
-                }
-            }
-        });
+        BlockReading reading = new BlockReading();
+        viewer = LiveViewer.start(dir, reading::read);
         ThreadFactory pollAfterTheFirstPacket = poll -> new Thread(() -> {
-            try {
-                // Bounded, so that a stream that never shows a packet ends the test on its assertions, not its timeout.
-                packetSeen.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                return;
-            }
+            reading.awaitPacket();
             poll.run();
         }, "test-late-key-poll");
         CaptureSession session = new CaptureSession(ReplayingSource.of(recording), new PrintWriter(err, true), false)
@@ -197,29 +219,60 @@ class CaptureSessionLiveTest {
         CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())),
                 dir.resolve("complete.pcapng"), null);
 
-        List<String> kinds = seen.stream().map(block -> block.getClass().getSimpleName()).distinct().toList();
-        assertEquals(List.of("DecryptionSecrets", "CaptureRecord"), kinds, "the keys, then the packets");
-        assertEquals(KEY_LINES, new String(((DecryptionSecrets) seen.get(0)).secrets(), StandardCharsets.US_ASCII));
-        assertEquals(21, seen.size(), "one block of keys and the recording's 20 packets");
+        assertEquals(List.of("DecryptionSecrets", "CaptureRecord"), reading.kinds(), "the keys, then the packets");
+        assertEquals(KEY_LINES, new String(((DecryptionSecrets) reading.seen.get(0)).secrets(),
+                StandardCharsets.US_ASCII));
+        assertEquals(21, reading.seen.size(), "one block of keys and the recording's 20 packets");
+        assertEquals(2, result.live().keys().keyLines());
+    }
+
+    @Test
+    void keysLoggedAsTheCaptureEndsAreReadOnceMoreAtItsEndAndStreamedLast() throws Exception {
+        Path keyLog = Files.writeString(dir.resolve("keys.log"), "");
+        BlockReading viewing = new BlockReading();
+        viewer = LiveViewer.start(dir, viewing::read);
+        // No poll while the capture runs: the key log is read when the stream starts and when it ends, no more.
+        ThreadFactory noPoll = poll -> new Thread(() -> { }, "test-no-key-poll");
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording).runningUntilStopped(),
+                new PrintWriter(err, true), false)
+                .withTlsKeyLogs(List.of(keyLog))
+                .streamingTo(LiveStream.to(OutputTarget.of(viewer.pipe().toString()), Duration.ofMillis(50), null,
+                        new PrintWriter(err, true)).pollingKeysOn(noPoll));
+        // The keys are logged once the stream has packets (long after its first read), and the capture then ends.
+        Runnable logKeysOnceStreaming = () -> {
+            viewing.awaitPacket();
+            try {
+                Files.writeString(keyLog, KEY_LINES, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+
+        CaptureSession.Result result;
+        try (StopSignal stop = StopSignal.manual()) {
+            result = session.run(List.of(leg("lo", "inbound-plain", Map.of())),
+                    OutputTarget.of(dir.resolve("complete.pcapng").toString()), null, false, null, stop,
+                    logKeysOnceStreaming);
+            viewer.await(Duration.ofSeconds(120));
+        }
+
+        assertEquals(List.of("CaptureRecord", "DecryptionSecrets"), viewing.kinds(), "the packets, then the keys");
+        assertEquals(21, viewing.seen.size(), "the recording's 20 packets and one block of keys");
         assertEquals(2, result.live().keys().keyLines());
     }
 
     @Test
     void aViewerThatGoesAwayStopsTheCaptureWhoseFileKeepsEveryPacket() throws Exception {
-        Path pipe = dir.resolve("live");
-        CommandRunner.check("mkfifo failed", List.of("mkfifo", pipe.toString()));
         CountDownLatch viewerGone = new CountDownLatch(1);
         // Wireshark closed after the stream's first bytes: the packets that come next find no reader.
-        viewer = new Thread(() -> {
+        viewer = LiveViewer.start(dir, pipe -> {
             try (FileChannel stream = FileChannel.open(pipe, StandardOpenOption.READ)) {
                 stream.read(ByteBuffer.allocate(4));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             } finally {
                 viewerGone.countDown();
             }
-        }, "test-live-viewer");
-        viewer.start();
+        });
+        Path pipe = viewer.pipe();
         Path output = dir.resolve("complete.pcapng");
         CaptureSession session = new CaptureSession(ReplayingSource.of(recording).runningUntilStopped()
                 .packetsAfter(viewerGone), new PrintWriter(err, true), false)
@@ -234,6 +287,57 @@ class CaptureSessionLiveTest {
         assertTrue(err.toString().contains("meshcap: the live stream's reader went away (" + why + "); stopping the"
                 + " capture\n"), err.toString());
         assertEquals(20, Tshark.count(output), "the capture's file holds every packet the leg captured");
+    }
+
+    @Test
+    void aPacketReAssociationStillHoldsWhenTheStreamEndsIsWrittenAtItsEnd() throws Exception {
+        // A SYN to Istio's outbound capture port whose reply is never captured: held for 500 ms of capture time.
+        Path syn = dir.resolve("syn.pcap");
+        try (CaptureWriter writer = CaptureFormats.create(syn, OutputFormat.PCAP, null)) {
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 65535, null, null));
+            byte[] frame = Packets.link(LinkType.EN10MB, Packets.ip(Packets.ep("198.18.0.2", 40000),
+                    Packets.ep("127.0.0.1", 15001), Packets.SYN, 1, 0));
+            writer.write(new CaptureRecord(0, System.currentTimeMillis() * 1_000_000L, frame.length, frame));
+        }
+        OutputTarget live = pipe();
+        RedirectPortsByInterface redirect = RedirectPortsByInterface.everywhere(RedirectPorts.istioDefaults());
+        CaptureSession session = new CaptureSession(ReplayingSource.of(Files.readAllBytes(syn)),
+                new PrintWriter(err, true), false)
+                .streamingTo(LiveStream.to(live, Duration.ofMillis(50), redirect, new PrintWriter(err, true)))
+                .timedBy(CaptureEngine.Timing.DEFAULT.pausingBetweenQuietPolls(() -> { }));
+
+        // A workload that is done at once ends the capture as soon as it has begun, well within those 500 ms.
+        CaptureSession.Result result;
+        try (StopSignal stop = StopSignal.manual()) {
+            result = session.run(List.of(leg("lo", "outbound", Map.of())),
+                    OutputTarget.of(dir.resolve("complete.pcapng").toString()), null, false, redirect, stop, () -> { });
+            viewer.await(Duration.ofSeconds(120));
+        }
+
+        // Written by the re-associator's end ("before the capture ended"); "within 500 ms" only if this machine
+        // stalled the capture's end for longer than that.
+        List<List<String>> comments = Tshark.fields(viewer.file(), null, "frame.comment");
+        assertEquals(1, comments.size(), "the stream's one packet, as tshark reads it: " + comments);
+        assertTrue(comments.get(0).get(0).matches("meshcap: destination 127\\.0\\.0\\.1:15001 left unchanged: the"
+                + " original destination is unknown \\(no reply of this connection was captured (before the capture"
+                + " ended|within 500 ms)\\)"), comments.toString());
+        assertEquals(1, result.live().packets());
+    }
+
+    @Test
+    void aLegWhoseCapturerNeverWroteIsSaidByTheStreamWhichCarriesTheOthers() throws Exception {
+        OutputTarget live = pipe();
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording).silentOn("eth0"),
+                new PrintWriter(err, true), false)
+                .streamingTo(LiveStream.to(live, Duration.ofMillis(50), null, new PrintWriter(err, true)));
+
+        CaptureSession.Result result = capture(session, List.of(leg("eth0", "inbound-mtls", Map.of()),
+                leg("lo", "inbound-plain", Map.of())), dir.resolve("complete.pcapng"), null);
+
+        assertEquals(Map.of("reviews-v1/lo:inbound-plain ()", 20), perInterface(viewer.file()));
+        assertEquals(20, result.live().packets());
+        assertTrue(err.toString().contains("\nmeshcap: warning: reviews-v1/eth0:inbound-mtls: ")
+                && err.toString().contains(": offset 0: empty file, not a capture\n"), err.toString());
     }
 
     @Test
