@@ -15,6 +15,7 @@ import io.meshcap.format.SectionInfo;
 import io.meshcap.testing.OpensslTls;
 import io.meshcap.testing.Tshark;
 import io.meshcap.tls.KeyLog;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +149,31 @@ class LiveKeysWriterTest {
         assertEquals(CALLS, timesPerConnection.size());
         timesPerConnection.forEach((stream, times) -> assertEquals(times.stream().sorted().toList(), times,
                 "each connection's packets stay in time order: " + stream));
+    }
+
+    @Test
+    void connectionsWhoseKeysCameFirstAreNotHeldTls13ByItsFourSecretsTls12ByItsOne() {
+        KeyLog keys = KeyLog.read(recorded.keyLog());
+        Path tls13 = dir.resolve("tls13.pcapng");
+        LiveKeysWriter writer = writingTo(tls13);
+        writer.offer(keys);
+        copy(writer);
+        assertEquals(new LiveKeysWriter.Outcome(5 * CALLS, 0, 0), writer.finish());
+        writer.close();
+        assertEquals(recorded.requests(), requests(tls13), "tshark decrypts every call, with no settings");
+
+        // A TLS 1.2 client random's one master secret keys its connection (tshark cannot use it on TLS 1.3).
+        String tls12Lines = keys.entries().stream().map(KeyLog.Entry::clientRandom).distinct()
+                .map(random -> "CLIENT_RANDOM " + random + " " + "ab".repeat(48) + "\n")
+                .collect(Collectors.joining());
+        Path tls12 = dir.resolve("tls12.pcapng");
+        LiveKeysWriter keyedByMasterSecrets = writingTo(tls12);
+        keyedByMasterSecrets.offer(KeyLog.parse("TLS 1.2 lines", tls12Lines.getBytes(StandardCharsets.US_ASCII)));
+        int packets = copy(keyedByMasterSecrets);
+        assertEquals(new LiveKeysWriter.Outcome(CALLS, 0, 0), keyedByMasterSecrets.finish());
+        keyedByMasterSecrets.close();
+        assertEquals(packets, Tshark.count(tls12));
+        assertEquals(List.of(), Tshark.fields(tls12, "frame.comment", "frame.comment"), "nothing waited");
     }
 
     @Test
