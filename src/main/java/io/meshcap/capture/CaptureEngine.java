@@ -22,7 +22,6 @@ public final class CaptureEngine {
 
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration LISTEN_POLL = Duration.ofMillis(10);
-    private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration QUIET_POLL = Duration.ofMillis(100);
     private static final int QUIET_POLLS = 3;
     private static final int QUIET_MAX_POLLS = 20;
@@ -33,23 +32,31 @@ public final class CaptureEngine {
      * @param stopDeadline   how long stopping may take, for all legs together (they are stopped at once)
      * @param silenceWarning a leg that has received nothing for this long is pointed out: its stream may be stalled
      * @param quietPoll      the pause between two looks at the legs' spools while waiting for them to be quiet
+     * @param listenTimeout  how long the legs may take to listen, all together, before the capture fails
      */
-    record Timing(Duration stopDeadline, Duration silenceWarning, Pause quietPoll) {
+    record Timing(Duration stopDeadline, Duration silenceWarning, Pause quietPoll, Duration listenTimeout) {
 
-        /** What a capture uses: a stop waits for a pod's second exec and tcpdump's flush, 30 s for all legs. */
+        /**
+         * What a capture uses: a stop waits for a pod's second exec and tcpdump's flush, 30 s for all legs; a start
+         * as long.
+         */
         static final Timing DEFAULT = new Timing(Duration.ofSeconds(30), Duration.ofSeconds(60),
-                () -> Thread.sleep(QUIET_POLL.toMillis()));
+                () -> Thread.sleep(QUIET_POLL.toMillis()), Duration.ofSeconds(30));
 
         Timing stoppingWithin(Duration deadline) {
-            return new Timing(deadline, silenceWarning, quietPoll);
+            return new Timing(deadline, silenceWarning, quietPoll, listenTimeout);
         }
 
         Timing warningAfterSilenceOf(Duration silence) {
-            return new Timing(stopDeadline, silence, quietPoll);
+            return new Timing(stopDeadline, silence, quietPoll, listenTimeout);
         }
 
         Timing pausingBetweenQuietPolls(Pause pause) {
-            return new Timing(stopDeadline, silenceWarning, pause);
+            return new Timing(stopDeadline, silenceWarning, pause, listenTimeout);
+        }
+
+        Timing listeningWithin(Duration timeout) {
+            return new Timing(stopDeadline, silenceWarning, quietPoll, timeout);
         }
     }
 
@@ -162,7 +169,7 @@ public final class CaptureEngine {
      */
     private void awaitListening(List<RunningLeg> running, StopSignal stop) throws InterruptedException {
         List<RunningLeg> starting = new ArrayList<>(running);
-        Instant deadline = Instant.now().plus(LISTEN_TIMEOUT);
+        Instant deadline = Instant.now().plus(timing.listenTimeout());
         while (true) {
             for (Iterator<RunningLeg> legs = starting.iterator(); legs.hasNext(); ) {
                 RunningLeg leg = legs.next();
@@ -176,7 +183,7 @@ public final class CaptureEngine {
             }
             if (Instant.now().isAfter(deadline)) {
                 throw MeshcapException.failure("leg " + starting.get(0).plan.label() + ": the capturer was not listening"
-                        + " after " + LISTEN_TIMEOUT.toSeconds() + " s; nothing was captured");
+                        + " after " + timing.listenTimeout().toSeconds() + " s; nothing was captured");
             }
             if (stop.awaitStop(LISTEN_POLL)) {
                 return;

@@ -2,7 +2,10 @@ package io.meshcap.capture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshcap.MeshcapException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -39,6 +42,43 @@ class CaptureEngineStartTest {
             return stopped.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                     ? new LegOutcome(0, 0, "") : null;
         }
+    }
+
+    @Test
+    void legsThatDoNotListenInTimeFailTheCaptureNamingTheFirstAndAreStopped() throws Exception {
+        NeverListening slow = new NeverListening();
+        NeverListening slower = new NeverListening();
+        List<NeverListening> captures = List.of(slow, slower);
+        boolean[] closed = new boolean[1];
+        CaptureSource source = new CaptureSource() {
+            @Override
+            public LegCapture start(LegPlan leg, OutputStream sink) {
+                return captures.get(leg.interfaceName().equals("eth0") ? 0 : 1);
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        StringWriter said = new StringWriter();
+        CaptureEngine engine = new CaptureEngine(source, dir, new StatusLine(new PrintWriter(said), false),
+                CaptureEngine.Timing.DEFAULT.listeningWithin(Duration.ofSeconds(1)));
+
+        MeshcapException failure;
+        try (StopSignal stop = StopSignal.manual()) {
+            failure = assertThrows(MeshcapException.class, () -> engine.run(List.of(leg("eth0"), leg("lo")), null,
+                    stop, null));
+        }
+
+        assertEquals("leg pod/eth0:inbound-mtls: the capturer was not listening after 1 s; nothing was captured",
+                failure.getMessage());
+        assertTrue(closed[0], "the source is closed, which stops what it started");
+        assertFalse(said.toString().contains("listening:"), said.toString());
+    }
+
+    private static LegPlan leg(String iface) {
+        return new LegPlan("pod", iface, "inbound-mtls", "tcp", false, CaptureLimits.none(), Map.of());
     }
 
     @Test
