@@ -46,7 +46,8 @@ class LiveKeysWriterTest {
     Path dir;
 
     private static OpensslTls.Recorded recorded;
-    private final AtomicLong clock = new AtomicLong();
+    /** The test's monotonic clock, far from 0 as System.nanoTime is: a held time is a difference of two readings. */
+    private final AtomicLong clock = new AtomicLong(Duration.ofHours(7).toNanos());
 
     @BeforeAll
     static void record() throws Exception {
