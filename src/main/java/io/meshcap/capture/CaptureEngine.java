@@ -242,6 +242,9 @@ public final class CaptureEngine {
         }
         List<SpooledLeg> spooled = new ArrayList<>();
         for (RunningLeg leg : running) {
+            if (leg.spool.partialTail() > 0) {
+                status.endedMidPacket(leg.plan.label(), leg.spool.partialTail());
+            }
             spooled.add(leg.finish());
         }
         return spooled;

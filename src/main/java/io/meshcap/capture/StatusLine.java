@@ -111,6 +111,15 @@ public final class StatusLine {
         note("leg " + label + " is receiving again");
     }
 
+    /**
+     * A leg's stream ended part-way into a packet (its capturer was cut off while writing it): the spool leaves that
+     * packet out, so the leg stays readable, and the user hears of the loss.
+     */
+    void endedMidPacket(String label, int bytes) {
+        note("leg " + label + ": its stream ended in the middle of a packet; that packet (" + bytes + " bytes of it"
+                + " received) is left out, every whole packet before it is kept");
+    }
+
     private void note(String text) {
         // On a terminal the note replaces the status line (carriage return, erase line); the next refresh redraws it.
         out.println((terminal ? "\r\u001b[K" : "") + "meshcap: " + text);

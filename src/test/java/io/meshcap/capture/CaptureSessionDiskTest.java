@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -102,6 +103,20 @@ class CaptureSessionDiskTest {
                     + " packets in " + legs + " (merge them with: meshcap merge --reassociate " + legs + "/leg-* -o "
                     + out + ")", failure.getMessage());
         }
+    }
+
+    @Test
+    void aLegWhoseStreamEndsInTheMiddleOfAPacketKeepsEveryWholeOneAndSaysSo() throws Exception {
+        Path out = dir.resolve("out.pcapng");
+        int lastPacket = 16 + Integer.parseInt(Tshark.fields(dir.resolve("leg.pcap"), "frame.number == " + PACKETS,
+                "frame.cap_len").get(0).get(0));
+
+        capture(ReplayingSource.of(Arrays.copyOf(legBytes, legBytes.length - 10)), List.of(leg("lo")), out);
+
+        assertEquals(PACKETS - 1, Tshark.capinfosCount(out));
+        assertTrue(err.toString().contains("meshcap: leg reviews/lo:inbound-plain: its stream ended in the middle of a"
+                + " packet; that packet (" + (lastPacket - 10) + " bytes of it received) is left out, every whole packet"
+                + " before it is kept\n"), err.toString());
     }
 
     @Test
