@@ -65,10 +65,15 @@ class DemoCommandTest {
         String lab = LabFixture.uniqueName();
         LabFixture.own(lab);
         Path out = dir.resolve("kept.pcapng");
+        // What an earlier run killed while writing there left (a pid no Linux process can have, above 2^22).
+        Path leftover = Files.createFile(dir.resolve(".old.pcapng.meshcap-tmp-4999999-abc123"));
         try {
             CliRun run = CliRun.of("demo", "--name", lab, "--calls", "1", "--keep-lab", "--no-decrypt", "-o",
                     out.toString());
             assertEquals(0, run.exitCode(), run.toString());
+            assertTrue(run.err().startsWith("meshcap: note: " + leftover + " is the incomplete output of a run that did"
+                    + " not finish (pid 4999999, no longer running), 0 B\nmeshcap: note: remove what runs that did not"
+                    + " finish left here with: meshcap cleanup --local " + dir + "\n"), run.err());
             List<String> err = run.err().lines().toList();
             assertTrue(err.contains("        the mTLS legs stay encrypted (--no-decrypt)"), run.err());
             assertEquals("meshcap: the lab stays up; capture from it with: meshcap capture sidecar --netns " + lab

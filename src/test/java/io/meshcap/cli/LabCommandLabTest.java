@@ -73,6 +73,13 @@ class LabCommandLabTest {
         assertEquals("ledger written to " + ledger, lines.get(2));
         assertEquals("2 connections, all through the sidecar, all payloads verified", lines.get(3));
         assertEquals(2, new ObjectMapper().readTree(ledger.toFile()).get("connections").size());
+        Path nowhere = dir.resolve("missing").resolve("ledger.json");
+        CliRun unwritable = CliRun.of("lab", "traffic", "--name", name, "--inbound", "1", "--outbound", "0", "--json",
+                nowhere.toString());
+        assertEquals(1, unwritable.exitCode(), unwritable.toString());
+        assertTrue(unwritable.err().startsWith("meshcap: cannot write the ledger to " + nowhere + ": "),
+                unwritable.err());
+        assertTrue(unwritable.out().startsWith("  1 inbound  ipv4 "), "the calls made are listed: " + unwritable.out());
 
         // The demo's lab has other ports: the demo, told this lab's name, leaves it as it is.
         CliRun demo = CliRun.of("demo", "--name", name, "-o", dir.resolve("demo.pcapng").toString());

@@ -20,6 +20,17 @@ class LabCommandTest {
     }
 
     @Test
+    void labAloneShowsItsSubcommandsAsAUsageError() {
+        CliRun run = CliRun.of("lab");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertEquals("", run.out());
+        assertTrue(run.err().lines().toList().contains("Usage: meshcap lab [-hV] [--stacktrace] [COMMAND]"), run.err());
+        for (String subcommand : new String[] {"up", "down", "status", "traffic"}) {
+            assertTrue(run.err().lines().anyMatch(line -> line.startsWith("  " + subcommand + " ")), run.err());
+        }
+    }
+
+    @Test
     void aBadLabNameIsAUsageError() {
         StringWriter err = new StringWriter();
         CommandLine cli = Main.commandLine();
