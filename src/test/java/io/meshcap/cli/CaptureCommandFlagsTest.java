@@ -91,6 +91,15 @@ class CaptureCommandFlagsTest {
     }
 
     @Test
+    void filterAndDecryptFlagsAreCheckedBeforeTheTargetIsRead() {
+        assertRefused("meshcap: --decrypt makes a cluster pod's sidecar log its TLS keys: give --pod or --selector; for"
+                + " a capture on this machine, give the key log with --tls-keylog FILE\n", plan("--decrypt"));
+        // A namespace that does not exist: the port is refused before anything looks for it.
+        assertRefused("meshcap: --port: port 0 is not within 1-65535\n",
+                CliRun.of("capture", "inbound-plain", "--netns", "mctest-absent", "--port", "0", "--print-plan"));
+    }
+
+    @Test
     void aKeyLogThatIsNotThereYetIsANoteNotAnError() {
         Path keys = dir.resolve("keys.log");
         CliRun run = plan("--tls-keylog", keys.toString());
