@@ -2,11 +2,9 @@ package io.meshcap.capture.local;
 
 import com.sun.jna.LastErrorException;
 import io.meshcap.sys.Libc;
-import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 
 /**
  * The pipe a tcpdump writes its capture into, made by meshcap rather than by the JDK. Owning the reading end lets
@@ -17,10 +15,10 @@ import java.nio.file.Path;
  */
 final class OutputPipe {
 
-    private final int writeEnd;
+    private final ChildWriteEnd writeEnd;
     private final FileInputStream readEnd;
 
-    private OutputPipe(int writeEnd, FileInputStream readEnd) {
+    private OutputPipe(ChildWriteEnd writeEnd, FileInputStream readEnd) {
         this.writeEnd = writeEnd;
         this.readEnd = readEnd;
     }
@@ -32,28 +30,20 @@ final class OutputPipe {
         } catch (LastErrorException e) {
             throw new IOException("cannot create a pipe for tcpdump's capture (errno " + e.getErrorCode() + ")", e);
         }
+        ChildWriteEnd writeEnd = new ChildWriteEnd(ends[1]);
         try {
-            return new OutputPipe(ends[1], new FileInputStream(path(ends[0]).toFile()));
+            return new OutputPipe(writeEnd, new FileInputStream(ChildWriteEnd.path(ends[0]).toFile()));
         } catch (IOException e) {
-            Libc.C.close(ends[1]);
+            writeEnd.close();
             throw e;
         } finally {
             Libc.C.close(ends[0]);
         }
     }
 
-    private static Path path(int descriptor) {
-        return Path.of("/proc/self/fd", Integer.toString(descriptor));
-    }
-
-    /** Where the child writes: the JDK opens this path while starting it. */
-    File forChild() {
-        return path(writeEnd).toFile();
-    }
-
-    /** Once the child has its own descriptor (or could not be started), the stream ends when the child does. */
-    void childStarted() {
-        Libc.C.close(writeEnd);
+    /** The child's side; once it has its own, the stream ends when the child does. */
+    ChildWriteEnd writeEnd() {
+        return writeEnd;
     }
 
     /** What the child writes; closing it closes meshcap's reading end. */

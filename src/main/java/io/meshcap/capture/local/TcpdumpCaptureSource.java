@@ -8,7 +8,6 @@ import io.meshcap.capture.LegPlan;
 import io.meshcap.capture.TcpdumpArgv;
 import io.meshcap.sys.Libc;
 import io.meshcap.sys.NetworkNamespace;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
@@ -88,16 +86,16 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         }
         Process process;
         try {
-            process = new ProcessBuilder(command(namespace, leg)).redirectOutput(output.forChild())
-                    .redirectError(stderr.forChild()).start();
+            process = new ProcessBuilder(command(namespace, leg)).redirectOutput(output.writeEnd().forChild())
+                    .redirectError(stderr.writeEnd().forChild()).start();
         } catch (IOException e) {
             stderr.close();
             close(output.stream());
             throw MeshcapException.failure("cannot run setpriv/nsenter/tcpdump (" + e.getMessage()
                     + "); install them with: apt-get install -y tcpdump util-linux");
         } finally {
-            stderr.childStarted();
-            output.childStarted();
+            stderr.writeEnd().childStarted();
+            output.writeEnd().childStarted();
         }
         process.getOutputStream().close();
         CompletableFuture<Void> copy = CompletableFuture.runAsync(() -> pump(output.stream(), sink), IO);
@@ -165,12 +163,12 @@ public final class TcpdumpCaptureSource implements CaptureSource {
      */
     private static final class StderrLog {
 
-        private final int descriptor;
+        private final ChildWriteEnd writeEnd;
         private final FileChannel channel;
         private long linesRead;
 
-        private StderrLog(int descriptor, FileChannel channel) {
-            this.descriptor = descriptor;
+        private StderrLog(ChildWriteEnd writeEnd, FileChannel channel) {
+            this.writeEnd = writeEnd;
             this.channel = channel;
         }
 
@@ -182,26 +180,18 @@ public final class TcpdumpCaptureSource implements CaptureSource {
                 throw new IOException("cannot create a memory file for tcpdump's messages (errno " + e.getErrorCode()
                         + ")", e);
             }
+            ChildWriteEnd writeEnd = new ChildWriteEnd(descriptor);
             try {
-                return new StderrLog(descriptor, FileChannel.open(path(descriptor), StandardOpenOption.READ));
+                return new StderrLog(writeEnd, FileChannel.open(ChildWriteEnd.path(descriptor), StandardOpenOption.READ));
             } catch (IOException e) {
-                Libc.C.close(descriptor);
+                writeEnd.close();
                 throw e;
             }
         }
 
-        private static Path path(int descriptor) {
-            return Path.of("/proc/self/fd", Integer.toString(descriptor));
-        }
-
-        /** Where the child writes: the JDK opens this path while starting it. */
-        File forChild() {
-            return path(descriptor).toFile();
-        }
-
-        /** Once the child has its own descriptor (or could not be started), meshcap keeps only its reading channel. */
-        void childStarted() {
-            Libc.C.close(descriptor);
+        /** The child's side; once it has its own, meshcap keeps only its reading channel. */
+        ChildWriteEnd writeEnd() {
+            return writeEnd;
         }
 
         String text() throws IOException {
