@@ -25,7 +25,6 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -259,34 +258,6 @@ class CaptureSessionLiveTest {
         assertEquals(List.of("CaptureRecord", "DecryptionSecrets"), viewing.kinds(), "the packets, then the keys");
         assertEquals(21, viewing.seen.size(), "the recording's 20 packets and one block of keys");
         assertEquals(2, result.live().keys().keyLines());
-    }
-
-    @Test
-    void aViewerThatGoesAwayStopsTheCaptureWhoseFileKeepsEveryPacket() throws Exception {
-        CountDownLatch viewerGone = new CountDownLatch(1);
-        // Wireshark closed after the stream's first bytes: the packets that come next find no reader.
-        viewer = LiveViewer.start(dir, pipe -> {
-            try (FileChannel stream = FileChannel.open(pipe, StandardOpenOption.READ)) {
-                stream.read(ByteBuffer.allocate(4));
-            } finally {
-                viewerGone.countDown();
-            }
-        });
-        Path pipe = viewer.pipe();
-        Path output = dir.resolve("complete.pcapng");
-        CaptureSession session = new CaptureSession(ReplayingSource.of(recording).runningUntilStopped()
-                .packetsAfter(viewerGone), new PrintWriter(err, true), false)
-                .streamingTo(LiveStream.to(OutputTarget.of(pipe.toString()), Duration.ofMillis(50), null,
-                        new PrintWriter(err, true)));
-
-        // Nothing else stops this capture: no duration, no Ctrl-C, legs that run until they are stopped.
-        CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())), output, null);
-
-        String why = result.live().readerGone();
-        assertTrue(why != null && why.startsWith(pipe.toString()), "why the stream ended: " + why);
-        assertTrue(err.toString().contains("meshcap: the live stream's reader went away (" + why + "); stopping the"
-                + " capture\n"), err.toString());
-        assertEquals(20, Tshark.count(output), "the capture's file holds every packet the leg captured");
     }
 
     @Test
