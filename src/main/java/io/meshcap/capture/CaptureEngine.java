@@ -242,8 +242,9 @@ public final class CaptureEngine {
         }
         List<SpooledLeg> spooled = new ArrayList<>();
         for (RunningLeg leg : running) {
-            if (leg.spool.partialTail() > 0) {
-                status.endedMidPacket(leg.plan.label(), leg.spool.partialTail());
+            int partial = leg.spool.partialTail();
+            if (partial > 0) {
+                status.endedMidPacket(leg.plan.label(), partial);
             }
             spooled.add(leg.finish());
         }
