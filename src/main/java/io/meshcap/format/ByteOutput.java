@@ -24,6 +24,8 @@ public final class ByteOutput implements Closeable {
 
     /** Tells the writer thread that nothing follows. */
     private static final ByteBuffer END = ByteBuffer.allocate(0);
+    /** What the JDK says for EPIPE (strerror's text): a pipe's reader, a named pipe's too, has gone. */
+    private static final String BROKEN_PIPE = "Broken pipe";
 
     private final String destination;
     private final WritableByteChannel channel;
@@ -144,8 +146,9 @@ public final class ByteOutput implements Closeable {
     private void checkFailure() {
         IOException e = failure;
         if (e != null) {
+            boolean pipe = destination.equals("stdout") || String.valueOf(e.getMessage()).contains(BROKEN_PIPE);
             throw MeshcapException.failure(destination + ": write failed: " + e.getMessage()
-                    + (destination.equals("stdout") ? " (did the reading program exit?)" : " (is the disk full?)"), e);
+                    + (pipe ? " (did the reading program exit?)" : " (is the disk full?)"), e);
         }
     }
 

@@ -108,7 +108,8 @@ public final class LiveMerger {
     /**
      * Merges the inputs into {@code output} until every input has ended, flushing after each batch of packets, and
      * passes each packet through {@code transform}. Does not close {@code output}, nor write what {@code transform}
-     * still holds at the end.
+     * still holds at the end. The output is flushed at least every {@link #IDLE_TICK_NANOS}, so a write it failed
+     * after taking it (the reader of a pipe gone) ends the merge with that failure while the inputs are quiet.
      */
     public Outcome merge(List<Input> inputs, CaptureWriter output, RecordTransform transform)
             throws InterruptedException {
@@ -208,7 +209,11 @@ public final class LiveMerger {
                         // A reader shows the legs (and a pipe's reader its first bytes) before any packet.
                         output.flush();
                     }
-                    if (interfacesWritten && release(now, epochNow) + advance(now, epochNow) > 0) {
+                    if (interfacesWritten) {
+                        release(now, epochNow);
+                        advance(now, epochNow);
+                        // On every pass, even one that wrote nothing: a write the output failed after handing it over
+                        // (its reader went away) ends the merge here, however quiet the inputs are from then on.
                         output.flush();
                     }
                     Event event = events.poll(waitNanos(now, epochNow, headersBy), TimeUnit.NANOSECONDS);
@@ -307,14 +312,11 @@ public final class LiveMerger {
                     lane.input.description() != null ? lane.input.description() : original.description());
         }
 
-        /** Writes every packet that may go now; returns how many. */
-        private int release(long now, long epochNow) {
-            int written = 0;
+        /** Writes every packet that may go now. */
+        private void release(long now, long epochNow) {
             for (Lane next = earliest(); next != null && mayGo(next, now, epochNow); next = earliest()) {
                 write(next, next.waiting.pollFirst());
-                written++;
             }
-            return written;
         }
 
         /** The input whose waiting packet is earliest (ties: the earlier input), or null when none waits. */
@@ -349,9 +351,9 @@ public final class LiveMerger {
         /**
          * Tells the transform how far the stream's time has moved: the earliest of each open input's first waiting
          * packet or watermark. An input of a target that has delivered nothing yet is left out: its packets, if any
-         * come, are late anyway once the window has passed. Returns how many records the transform let go.
+         * come, are late anyway once the window has passed.
          */
-        private int advance(long now, long epochNow) {
+        private void advance(long now, long epochNow) {
             long time = Long.MAX_VALUE;
             for (Lane lane : lanes) {
                 Arrived head = lane.waiting.peekFirst();
@@ -362,12 +364,10 @@ public final class LiveMerger {
                 }
             }
             if (time == Long.MAX_VALUE || time <= advanced) {
-                return 0;
+                return;
             }
             advanced = time;
-            List<CaptureRecord> released = transform.advance(time);
-            released.forEach(output::write);
-            return released.size();
+            transform.advance(time).forEach(output::write);
         }
 
         /**

@@ -166,20 +166,30 @@ class OutputLimitsTest {
 
     @Test
     void standardOutputWhoseReaderExitedSaysSo() throws IOException {
+        assertEquals("stdout: write failed: Broken pipe (did the reading program exit?)", brokenPipe("stdout"));
+    }
+
+    @Test
+    void aNamedPipeWhoseReaderExitedSaysSoRatherThanBlamingTheDisk() throws IOException {
+        assertEquals("/tmp/viewer.fifo: write failed: Broken pipe (did the reading program exit?)",
+                brokenPipe("/tmp/viewer.fifo"));
+    }
+
+    /** What writing to {@code destination}, a pipe whose reader has gone, fails with. */
+    private static String brokenPipe(String destination) throws IOException {
         Pipe pipe = Pipe.open();
         pipe.source().close();
-        CaptureWriter writer = CaptureFormats.create("stdout", pipe.sink(), OutputFormat.PCAP, null);
+        CaptureWriter writer = CaptureFormats.create(destination, pipe.sink(), OutputFormat.PCAP, null);
         writer.addInterface(new CaptureInterface(LinkType.RAW, 0, "raw", null));
         writer.write(packet(100, 0));
-        MeshcapException gone = assertThrows(MeshcapException.class, () -> {
+        return assertThrows(MeshcapException.class, () -> {
             // The write fails on the writer's own thread; the next hand-over reports it.
             for (int i = 0; i < 1000; i++) {
                 writer.flush();
                 writer.write(packet(100, i));
             }
             writer.close();
-        });
-        assertEquals("stdout: write failed: Broken pipe (did the reading program exit?)", gone.getMessage());
+        }).getMessage();
     }
 
     @Test

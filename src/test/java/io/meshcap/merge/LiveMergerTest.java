@@ -1,8 +1,10 @@
 package io.meshcap.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshcap.MeshcapException;
 import io.meshcap.format.CaptureBlock;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureInterface;
@@ -14,12 +16,19 @@ import io.meshcap.format.SectionInfo;
 import io.meshcap.reassoc.Packets;
 import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.reassoc.RedirectReassociator;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
+import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -133,7 +142,7 @@ class LiveMergerTest {
 
     /** Runs {@code merger} on a thread of its own. */
     private static CompletableFuture<LiveMerger.Outcome> run(LiveMerger merger, List<LiveMerger.Input> inputs,
-            Written out, RecordTransform transform) {
+            CaptureWriter out, RecordTransform transform) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return merger.merge(inputs, out, transform);
@@ -403,5 +412,62 @@ class LiveMergerTest {
                     + " capture"), out.records.get(2).comments());
             assertEquals(null, out.interfaces.get(1).description(), "a pcap leg has no description of its own");
         }
+    }
+
+    @Test
+    void aStreamWhoseReaderWentAwayEndsSayingSoWhileItsInputStaysQuiet() throws Exception {
+        // The viewer has read the stream's interfaces and is closed; one packet comes, then nothing more. The output's
+        // writer thread meets the broken pipe only once the merge, done with that packet, waits for its input.
+        Pipe viewer = Pipe.open();
+        CountDownLatch packetWriting = new CountDownLatch(1);
+        CountDownLatch letItGo = new CountDownLatch(1);
+        AtomicInteger writes = new AtomicInteger();
+        WritableByteChannel heldBack = new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer bytes) throws IOException {
+                if (writes.incrementAndGet() > 1) {
+                    packetWriting.countDown();
+                    try {
+                        letItGo.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                }
+                return viewer.sink().write(bytes);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return viewer.sink().isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                viewer.sink().close();
+            }
+        };
+        CaptureWriter out = CaptureFormats.create("viewer-pipe", heldBack, OutputFormat.PCAPNG, null);
+        try (Leg a = new Leg()) {
+            FutureTask<LiveMerger.Outcome> merge = new FutureTask<>(() -> new LiveMerger(Duration.ofMillis(50))
+                    .merge(List.of(a.input("a")), out, RecordTransform.NONE));
+            Thread merging = new Thread(merge, "test-live-merge");
+            merging.start();
+            ByteBuffer interfaces = ByteBuffer.allocate(4096);
+            while (interfaces.position() == 0) {
+                viewer.source().read(interfaces);
+            }
+            viewer.source().close();
+            a.send(10);
+            assertTrue(packetWriting.await(HANG_GUARD.toSeconds(), TimeUnit.SECONDS), "the packet is written out");
+            await(() -> merging.getState() == Thread.State.TIMED_WAITING, "the merge waiting for its input");
+            letItGo.countDown();
+
+            ExecutionException ended = assertThrows(ExecutionException.class,
+                    () -> merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS),
+                    "the merge goes on while its input is open and quiet");
+            assertTrue(ended.getCause().getMessage().startsWith("viewer-pipe: write failed: Broken pipe"),
+                    ended.getCause().getMessage());
+        }
+        assertThrows(MeshcapException.class, out::close, "closing says the write failed too");
     }
 }
