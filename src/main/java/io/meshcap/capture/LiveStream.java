@@ -58,6 +58,8 @@ public final class LiveStream implements AutoCloseable {
     private volatile LiveKeysWriter.Outcome keyed;
     private Thread thread;
     private volatile String readerGone;
+    /** The stream has its output open (a named pipe's open has found its reader) and has not closed it yet. */
+    private volatile boolean holdingOutput;
     private volatile RuntimeException failure;
     private volatile LiveMerger.Outcome merged;
     private volatile ReassociationStats stats;
@@ -135,40 +137,20 @@ public final class LiveStream implements AutoCloseable {
         thread = new Thread(() -> stream(stop), "meshcap-live");
         thread.setDaemon(true);
         thread.start();
-        // Standard output is watched for a reader that goes away while nothing is written (a quiet capture).
-        if (target.file() == null) {
-            Thread watch = new Thread(() -> watchReader(stop), "meshcap-live-reader");
-            watch.setDaemon(true);
-            watch.start();
-        }
+        // The pipe is watched for a reader that goes away while nothing is written (a quiet capture).
+        Thread watch = new Thread(() -> watchReader(stop), "meshcap-live-reader");
+        watch.setDaemon(true);
+        watch.start();
     }
 
     private void stream(StopSignal stop) {
         try {
             merged = target.write(OutputFormat.PCAPNG, raw -> {
-                LiveKeysWriter keys = keyFeeds.isEmpty() ? null : new LiveKeysWriter(raw);
-                KeyReader reader = keys == null ? null : new KeyReader(keys);
-                CaptureWriter writer = keys == null ? raw : keys;
-                RedirectReassociator reassociator = redirect == null ? null
-                        : new RedirectReassociator(redirect, false, writer);
-                RecordTransform transform = reassociator == null ? RecordTransform.NONE : reassociator;
-                boolean completed = false;
+                holdingOutput = true;
                 try {
-                    LiveMerger.Outcome outcome = new LiveMerger(window).merge(inputs, writer, transform);
-                    completed = true;
-                    return outcome;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw MeshcapException.failure("the live stream was interrupted", e);
+                    return mergeInto(raw);
                 } finally {
-                    if (reassociator != null) {
-                        reassociator.finish().forEach(writer::write);
-                        stats = reassociator.stats();
-                    }
-                    if (reader != null) {
-                        // After a failure (the reader went away) nothing more is written: no waiting for keys.
-                        keyed = reader.finish(completed);
-                    }
+                    holdingOutput = false;
                 }
             });
             merged.failures().forEach(failure -> note("warning: " + failure));
@@ -183,10 +165,39 @@ public final class LiveStream implements AutoCloseable {
         }
     }
 
+    private LiveMerger.Outcome mergeInto(CaptureWriter raw) {
+        LiveKeysWriter keys = keyFeeds.isEmpty() ? null : new LiveKeysWriter(raw);
+        KeyReader reader = keys == null ? null : new KeyReader(keys);
+        CaptureWriter writer = keys == null ? raw : keys;
+        RedirectReassociator reassociator = redirect == null ? null : new RedirectReassociator(redirect, false, writer);
+        RecordTransform transform = reassociator == null ? RecordTransform.NONE : reassociator;
+        boolean completed = false;
+        try {
+            LiveMerger.Outcome outcome = new LiveMerger(window).merge(inputs, writer, transform);
+            completed = true;
+            return outcome;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw MeshcapException.failure("the live stream was interrupted", e);
+        } finally {
+            if (reassociator != null) {
+                reassociator.finish().forEach(writer::write);
+                stats = reassociator.stats();
+            }
+            if (reader != null) {
+                // After a failure (the reader went away) nothing more is written: no waiting for keys.
+                keyed = reader.finish(completed);
+            }
+        }
+    }
+
     private void watchReader(StopSignal stop) {
         try {
             while (thread.isAlive() && !stop.awaitStop(READER_WATCH)) {
-                if (PipeEnd.readerGone(PipeEnd.STDOUT)) {
+                // Only while the stream holds the pipe (asked again after the look, which the stream's end may
+                // overtake): before, a named pipe's open still waits for its reader; after, the reader leaving is
+                // what it should do.
+                if (holdingOutput && pipeReaderGone() && holdingOutput) {
                     gone(target + ": the reading program exited", stop);
                     return;
                 }
@@ -194,6 +205,10 @@ public final class LiveStream implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private boolean pipeReaderGone() {
+        return target.file() == null ? PipeEnd.readerGone(PipeEnd.STDOUT) : PipeEnd.readerGone(target.file());
     }
 
     private synchronized void gone(String why, StopSignal stop) {

@@ -36,7 +36,11 @@ public interface Libc extends Library {
     int CLONE_NEWNET = 0x40000000;
     int EINTR = 4;
     int O_RDONLY = 0;
+    int O_WRONLY = 1;
+    int O_NONBLOCK = 0x800;
     int O_CLOEXEC = 0x80000;
+    /** open(2) of a named pipe for writing without waiting: no process has it open for reading. */
+    int ENXIO = 6;
 
     int open(String path, int flags) throws LastErrorException;
 

@@ -25,6 +25,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -258,6 +259,61 @@ class CaptureSessionLiveTest {
         assertEquals(List.of("CaptureRecord", "DecryptionSecrets"), viewing.kinds(), "the packets, then the keys");
         assertEquals(21, viewing.seen.size(), "the recording's 20 packets and one block of keys");
         assertEquals(2, result.live().keys().keyLines());
+    }
+
+    @Test
+    void aViewerThatGoesAwayStopsTheCaptureWhoseFileKeepsEveryPacket() throws Exception {
+        CountDownLatch viewerGone = new CountDownLatch(1);
+        // Wireshark closed after the stream's first bytes: the packets that come next find no reader.
+        viewer = LiveViewer.start(dir, pipe -> {
+            try (FileChannel stream = FileChannel.open(pipe, StandardOpenOption.READ)) {
+                stream.read(ByteBuffer.allocate(4));
+            } finally {
+                viewerGone.countDown();
+            }
+        });
+        Path pipe = viewer.pipe();
+        Path output = dir.resolve("complete.pcapng");
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording).runningUntilStopped()
+                .packetsAfter(viewerGone), new PrintWriter(err, true), false)
+                .streamingTo(LiveStream.to(OutputTarget.of(pipe.toString()), Duration.ofMillis(50), null,
+                        new PrintWriter(err, true)));
+
+        // Nothing else stops this capture: no duration, no Ctrl-C, legs that run until they are stopped.
+        CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())), output, null);
+
+        String why = result.live().readerGone();
+        assertTrue(why != null && why.startsWith(pipe.toString()), "why the stream ended: " + why);
+        assertTrue(err.toString().contains("meshcap: the live stream's reader went away (" + why + "); stopping the"
+                + " capture\n"), err.toString());
+        assertEquals(20, Tshark.count(output), "the capture's file holds every packet the leg captured");
+    }
+
+    @Test
+    void aViewerThatGoesAwayOnceItHasEveryPacketStopsTheQuietCapture() throws Exception {
+        // Wireshark closed once it has shown the leg's 20 packets; nothing more is captured, so no write can fail.
+        viewer = LiveViewer.start(dir, pipe -> {
+            try (CaptureReader stream = CaptureFormats.open("live", FileChannel.open(pipe, StandardOpenOption.READ),
+                    1 << 16)) {
+                int packets = 0;
+                for (CaptureBlock block = stream.nextBlock(); block != null; block = stream.nextBlock()) {
+                    if (block instanceof CaptureRecord && ++packets == 20) {
+                        return;
+                    }
+                }
+            }
+        });
+        Path pipe = viewer.pipe();
+        Path output = dir.resolve("complete.pcapng");
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording).runningUntilStopped(),
+                new PrintWriter(err, true), false)
+                .streamingTo(LiveStream.to(OutputTarget.of(pipe.toString()), Duration.ofMillis(50), null,
+                        new PrintWriter(err, true)));
+
+        CaptureSession.Result result = capture(session, List.of(leg("lo", "inbound-plain", Map.of())), output, null);
+
+        assertEquals(pipe + ": the reading program exited", result.live().readerGone());
+        assertEquals(20, Tshark.count(output));
     }
 
     @Test
