@@ -4,22 +4,37 @@ import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.PacketView;
 import io.meshcap.merge.RecordTransform;
+import io.meshcap.packet.LinkLayer;
+import io.meshcap.packet.TcpSegment;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Re-association followed by a second transform that sees the re-associated records, including those the
- * re-associator releases only at the end.
+ * re-associator releases only at the end. A packet viewed in its reader's buffer is parsed once, for both.
  */
 final class ChainedTransform implements RecordTransform {
 
+    /** What follows re-association: it is handed the TCP segment re-association parsed, rewritten where it was. */
+    interface Next extends RecordTransform {
+
+        /**
+         * {@link #pass(CaptureInterface, PacketView, List)} of a packet whose segment is parsed already.
+         *
+         * @param segment the packet's TCP segment ({@link #segment(CaptureInterface, PacketView)}), or null when it
+         *                has none
+         */
+        boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
+                     List<CaptureRecord> before);
+    }
+
     private final RedirectReassociator reassociator;
-    private final RecordTransform next;
+    private final Next next;
     private final PerInterface<CaptureInterface> interfaces = new PerInterface<>(captureInterface -> captureInterface);
     /** What the re-associator releases before a packet, reused from packet to packet. */
     private final List<CaptureRecord> released = new ArrayList<>();
 
-    ChainedTransform(RedirectReassociator reassociator, RecordTransform next) {
+    ChainedTransform(RedirectReassociator reassociator, Next next) {
         this.reassociator = reassociator;
         this.next = next;
     }
@@ -33,12 +48,24 @@ final class ChainedTransform implements RecordTransform {
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
         interfaces.get(packet.interfaceId(), captureInterface);
-        boolean writeNow = reassociator.pass(captureInterface, packet, released);
+        TcpSegment segment = segment(captureInterface, packet);
+        boolean writeNow = reassociator.pass(captureInterface, packet, segment, released);
         if (!released.isEmpty()) {
             before.addAll(passOn(released));
             released.clear();
         }
-        return writeNow && next.pass(interfaceOf(packet.interfaceId()), packet, before);
+        return writeNow && next.pass(interfaceOf(packet.interfaceId()), packet, segment, before);
+    }
+
+    /** The TCP segment of a packet viewed on {@code captureInterface}, or null when it has none. */
+    static TcpSegment segment(CaptureInterface captureInterface, PacketView packet) {
+        return segment(captureInterface, packet.bytes(), packet.offset(), packet.end());
+    }
+
+    /** The TCP segment of a packet that lies in {@code bytes} from {@code from} to {@code end}, or null. */
+    static TcpSegment segment(CaptureInterface captureInterface, byte[] bytes, int from, int end) {
+        int linkType = captureInterface.linkType();
+        return LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, bytes, from, end) : null;
     }
 
     /** What is left once the stream has ended. */

@@ -4,7 +4,7 @@ import io.meshcap.format.CaptureInterface;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.PacketView;
 import io.meshcap.format.RawOptions;
-import io.meshcap.merge.RecordTransform;
+import io.meshcap.packet.TcpSegment;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +13,7 @@ import java.util.Map;
  * from: the stream is deterministic, so positions match. The positions are walked in order, so a packet without a
  * comment costs one comparison.
  */
-final class FirstPacketComments implements RecordTransform {
+final class FirstPacketComments implements ChainedTransform.Next {
 
     private final long[] positions;
     private final RawOptions[] comments;
@@ -37,6 +37,12 @@ final class FirstPacketComments implements RecordTransform {
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
         packet.addOptions(nextComment());
         return true;
+    }
+
+    @Override
+    public boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
+                        List<CaptureRecord> before) {
+        return pass(captureInterface, packet, before);
     }
 
     /** The comment of the packet at the next position, or none. */

@@ -31,7 +31,7 @@ public final class FlowEndpoint {
         this.low = low;
         this.ipv6 = ipv6;
         this.port = port;
-        this.hash = 31 * (31 * Long.hashCode(high) + Long.hashCode(low)) + port;
+        this.hash = hash(high, low, port);
     }
 
     /** @param address 4 or 16 bytes */
@@ -55,13 +55,80 @@ public final class FlowEndpoint {
 
     private static FlowEndpoint at(byte[] data, int at, int length, int port) {
         if (length == IPV4_LENGTH) {
-            // Spelt out rather than looped: this runs for most packets, without the optimising compiler.
-            long address = (data[at] & 0xffL) << 24 | (data[at + 1] & 0xff) << 16 | (data[at + 2] & 0xff) << 8
-                    | (data[at + 3] & 0xff);
-            return new FlowEndpoint(0, address, false, port);
+            return new FlowEndpoint(0, ipv4(data, at), false, port);
         }
         return new FlowEndpoint(bigEndian(data, at, Long.BYTES), bigEndian(data, at + Long.BYTES, Long.BYTES), true,
                 port);
+    }
+
+    /** Whether this endpoint has the address {@code high}/{@code low} (as {@link Flow} holds it) and the port. */
+    boolean is(long high, long low, boolean ipv6, int port) {
+        return low == this.low && port == this.port && high == this.high && ipv6 == this.ipv6;
+    }
+
+    /**
+     * The two endpoints of a segment as numbers, read once from the packet's bytes: what a look-up for every packet
+     * compares and hashes without making endpoint objects. Refilled for each packet.
+     */
+    static final class Flow {
+        private long sourceHigh;
+        private long sourceLow;
+        private int sourcePort;
+        private long destinationHigh;
+        private long destinationLow;
+        private int destinationPort;
+        private boolean ipv6;
+
+        /** Reads the segment's endpoints. */
+        void read(TcpSegment segment) {
+            byte[] data = segment.data();
+            int source = segment.ip().sourceAt();
+            int destination = segment.ip().destinationAt();
+            ipv6 = segment.ip().addressLength() != IPV4_LENGTH;
+            if (ipv6) {
+                sourceHigh = bigEndian(data, source, Long.BYTES);
+                sourceLow = bigEndian(data, source + Long.BYTES, Long.BYTES);
+                destinationHigh = bigEndian(data, destination, Long.BYTES);
+                destinationLow = bigEndian(data, destination + Long.BYTES, Long.BYTES);
+            } else {
+                sourceHigh = 0;
+                sourceLow = ipv4(data, source);
+                destinationHigh = 0;
+                destinationLow = ipv4(data, destination);
+            }
+            sourcePort = segment.tcp().sourcePort();
+            destinationPort = segment.tcp().destinationPort();
+        }
+
+        /** {@code FlowEndpoint.source(segment).hashCode()} of the segment read last. */
+        int sourceHash() {
+            return hash(sourceHigh, sourceLow, sourcePort);
+        }
+
+        /** {@code FlowEndpoint.destination(segment).hashCode()} of the segment read last. */
+        int destinationHash() {
+            return hash(destinationHigh, destinationLow, destinationPort);
+        }
+
+        /** Whether {@code endpoint} sent the segment read last. */
+        boolean from(FlowEndpoint endpoint) {
+            return endpoint.is(sourceHigh, sourceLow, ipv6, sourcePort);
+        }
+
+        /** Whether {@code endpoint} received the segment read last. */
+        boolean to(FlowEndpoint endpoint) {
+            return endpoint.is(destinationHigh, destinationLow, ipv6, destinationPort);
+        }
+    }
+
+    private static int hash(long high, long low, int port) {
+        return 31 * (31 * Long.hashCode(high) + Long.hashCode(low)) + port;
+    }
+
+    /** Spelt out rather than looped: this runs for most packets, without the optimising compiler. */
+    private static long ipv4(byte[] data, int at) {
+        return (data[at] & 0xffL) << 24 | (data[at + 1] & 0xff) << 16 | (data[at + 2] & 0xff) << 8
+                | (data[at + 3] & 0xff);
     }
 
     public static FlowEndpoint of(InetAddress address, int port) {

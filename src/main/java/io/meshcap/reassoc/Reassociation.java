@@ -16,6 +16,7 @@ import io.meshcap.tls.KeyLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
@@ -76,8 +77,9 @@ public final class Reassociation {
                                 KeyLog keys) {
         StreamTable streams = commentStreams ? streams(merger, inputs, ports, keepOriginal, keys)
                 : new StreamTable(List.of(), List.of(), List.of());
-        RecordTransform annotate = commentStreams ? new FirstPacketComments(streams.firstPacketComments())
-                : RecordTransform.NONE;
+        // Without comments, no position has one.
+        FirstPacketComments annotate = new FirstPacketComments(
+                commentStreams ? streams.firstPacketComments() : Map.of());
         RedirectReassociator reassociator = new RedirectReassociator(ports, keepOriginal, output);
         ChainedTransform write = new ChainedTransform(reassociator, annotate);
         List<InputSummary> summaries = merger.merge(inputs, output, write);

@@ -6,7 +6,6 @@ import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.PacketView;
 import io.meshcap.format.RawOptions;
 import io.meshcap.merge.RecordTransform;
-import io.meshcap.packet.LinkLayer;
 import io.meshcap.packet.TcpHeader;
 import io.meshcap.packet.TcpSegment;
 import io.meshcap.packet.TcpSegment.ChecksumUpdate;
@@ -134,7 +133,7 @@ public final class RedirectReassociator implements RecordTransform {
 
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
-        TcpSegment segment = segment(captureInterface, record.data(), 0, record.capturedLength());
+        TcpSegment segment = ChainedTransform.segment(captureInterface, record.data(), 0, record.capturedLength());
         RedirectConnection connection = account(captureInterface, record.interfaceId(), record.timestampNanos(),
                 segment);
         HeldRecord entry;
@@ -166,11 +165,22 @@ public final class RedirectReassociator implements RecordTransform {
      */
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+        return pass(captureInterface, packet, ChainedTransform.segment(captureInterface, packet), before);
+    }
+
+    /**
+     * {@link #pass(CaptureInterface, PacketView, List)} of a packet whose segment is parsed already; a rewrite
+     * changes it in place, so what comes next sees the re-associated segment.
+     *
+     * @param segment the packet's TCP segment ({@link ChainedTransform#segment(CaptureInterface, PacketView)}), or
+     *                null when it has none
+     */
+    boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
+                 List<CaptureRecord> before) {
         if (!queue.isEmpty() || keepOriginal) {
             before.addAll(apply(captureInterface, packet.toRecord())); // the rare cases, the way records go
             return false;
         }
-        TcpSegment segment = segment(captureInterface, packet.bytes(), packet.offset(), packet.end());
         RedirectConnection connection = account(captureInterface, packet.interfaceId(), packet.timestampNanos(),
                 segment);
         if (connection == null) {
@@ -223,12 +233,6 @@ public final class RedirectReassociator implements RecordTransform {
     /** What was done so far. */
     public ReassociationStats stats() {
         return new ReassociationStats(redirectedConnections, rewrittenPackets, unchangedPackets, table.forgotten());
-    }
-
-    /** The TCP segment of a packet that lies in {@code bytes} from {@code from} to {@code end}, or null. */
-    private static TcpSegment segment(CaptureInterface captureInterface, byte[] bytes, int from, int end) {
-        int linkType = captureInterface.linkType();
-        return LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, bytes, from, end) : null;
     }
 
     /**

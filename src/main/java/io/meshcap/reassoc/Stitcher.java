@@ -6,7 +6,6 @@ import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.LinkType;
 import io.meshcap.format.PacketView;
 import io.meshcap.http.ProxyHeaders;
-import io.meshcap.merge.RecordTransform;
 import io.meshcap.net.Addresses;
 import io.meshcap.packet.LinkLayer;
 import io.meshcap.packet.TcpHeader;
@@ -49,7 +48,7 @@ import java.util.function.Function;
  * <p>Memory grows with the number of connections (it is a report of them); a ClientHello is buffered only
  * until it is parsed, at most {@value ClientHello#MAX_LENGTH} bytes per connection.
  */
-public final class Stitcher implements RecordTransform {
+public final class Stitcher implements ChainedTransform.Next {
 
     private static final String LOOPBACK_INTERFACE = "lo";
     /** Istio's inbound bind address for IPv6 sits on lo but is not ::1. */
@@ -63,7 +62,9 @@ public final class Stitcher implements RecordTransform {
     private final PerInterface<DeclaredLeg> declaredById = new PerInterface<>(DeclaredLeg::of);
     /** Keys for the mTLS legs; connections are read for requests only while there are some. */
     private KeyLog keys;
-    private final Map<StreamKey, TcpStream> current = new HashMap<>();
+    private final StreamIndex current = new StreamIndex();
+    /** The endpoints of the packet being looked at. */
+    private final FlowEndpoint.Flow flow = new FlowEndpoint.Flow();
     private final List<TcpStream> streams = new ArrayList<>();
     private long position;
 
@@ -87,81 +88,67 @@ public final class Stitcher implements RecordTransform {
         this.keys = keys;
     }
 
-    /** A connection's two endpoints in either order, on one interface. Looked up for every packet: hashed once. */
-    private static final class StreamKey {
-        private final int interfaceId;
-        private final FlowEndpoint low;
-        private final FlowEndpoint high;
-        private final int hash;
-
-        private StreamKey(int interfaceId, FlowEndpoint low, FlowEndpoint high) {
-            this.interfaceId = interfaceId;
-            this.low = low;
-            this.high = high;
-            this.hash = (31 * interfaceId + low.hashCode()) * 31 + high.hashCode();
-        }
-
-        static StreamKey of(int interfaceId, FlowEndpoint a, FlowEndpoint b) {
-            boolean aFirst = a.port() != b.port() ? a.port() < b.port() : a.hashCode() <= b.hashCode();
-            return aFirst ? new StreamKey(interfaceId, a, b) : new StreamKey(interfaceId, b, a);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof StreamKey that && hash == that.hash && interfaceId == that.interfaceId
-                    && low.equals(that.low) && high.equals(that.high);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         see(captureInterface, record.interfaceId(), record.timestampNanos(), record.data(), 0,
-                record.capturedLength());
+                record.capturedLength(), ChainedTransform.segment(captureInterface, record.data(), 0,
+                        record.capturedLength()));
         return List.of(record);
     }
 
     /** Looks at the packet where it lies, in its reader's buffer, and passes it on. */
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
+        return pass(captureInterface, packet, ChainedTransform.segment(captureInterface, packet), before);
+    }
+
+    /** {@link #pass(CaptureInterface, PacketView, List)} with the packet's segment parsed already. */
+    @Override
+    public boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
+                        List<CaptureRecord> before) {
         see(captureInterface, packet.interfaceId(), packet.timestampNanos(), packet.bytes(), packet.offset(),
-                packet.end());
+                packet.end(), segment);
         return true;
     }
 
-    /** Counts the packet that lies in {@code bytes} from {@code from} to {@code end} to its connection. */
+    /**
+     * Counts the packet that lies in {@code bytes} from {@code from} to {@code end} to its connection.
+     *
+     * @param segment the packet's TCP segment, or null when it has none
+     */
     private void see(CaptureInterface captureInterface, int interfaceId, long timestampNanos, byte[] bytes, int from,
-                     int end) {
+                     int end, TcpSegment segment) {
         long index = position++;
         portsById.get(interfaceId, captureInterface);
         declaredById.get(interfaceId, captureInterface);
-        int linkType = captureInterface.linkType();
-        TcpSegment segment = LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, bytes, from, end) : null;
         if (segment == null) {
             return;
         }
         TcpHeader tcp = segment.tcp();
+        flow.read(segment);
+        TcpStream stream = current.find(interfaceId, flow);
+        if (stream == null || tcp.isSyn() && stream.reusedBy(flow.from(stream.client), tcp.sequence())) {
+            stream = newStream(captureInterface, interfaceId, timestampNanos, bytes, from, end, segment, index);
+            streams.add(stream);
+            current.put(stream);
+        }
+        stream.add(flow.from(stream.client), segment, bytes, timestampNanos);
+    }
+
+    private TcpStream newStream(CaptureInterface captureInterface, int interfaceId, long timestampNanos, byte[] bytes,
+                                int from, int end, TcpSegment segment, long index) {
+        TcpHeader tcp = segment.tcp();
         FlowEndpoint source = FlowEndpoint.source(segment);
         FlowEndpoint destination = FlowEndpoint.destination(segment);
-        StreamKey key = StreamKey.of(interfaceId, source, destination);
-        TcpStream stream = current.get(key);
-        if (stream == null || tcp.isSyn() && stream.reusedBy(source, tcp.sequence())) {
-            boolean syn = tcp.isSyn();
-            boolean sourceIsClient = syn || source.port() > destination.port();
-            stream = new TcpStream(streams.size(), interfaceId, name(captureInterface, interfaceId),
-                    onLoopback(captureInterface, linkType, LinkLayer.isLoopback(linkType, bytes, from, end), source,
-                            destination),
-                    sourceIsClient ? source : destination, sourceIsClient ? destination : source,
-                    syn ? tcp.sequence() : -1, index, timestampNanos,
-                    keys.isEmpty() ? null : new ConnectionContent(() -> keys, ProxyHeaders.bundled()));
-            streams.add(stream);
-            current.put(key, stream);
-        }
-        stream.add(source, segment, bytes, timestampNanos);
+        boolean syn = tcp.isSyn();
+        boolean sourceIsClient = syn || source.port() > destination.port();
+        int linkType = captureInterface.linkType();
+        return new TcpStream(streams.size(), interfaceId, name(captureInterface, interfaceId),
+                onLoopback(captureInterface, linkType, LinkLayer.isLoopback(linkType, bytes, from, end), source,
+                        destination),
+                sourceIsClient ? source : destination, sourceIsClient ? destination : source,
+                syn ? tcp.sequence() : -1, index, timestampNanos,
+                keys.isEmpty() ? null : new ConnectionContent(() -> keys, ProxyHeaders.bundled()));
     }
 
     /**

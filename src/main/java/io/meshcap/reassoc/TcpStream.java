@@ -53,9 +53,24 @@ final class TcpStream {
         this.content = content;
     }
 
-    /** Whether a SYN from {@code source} begins a new connection on this stream's ports (source-port reuse). */
-    boolean reusedBy(FlowEndpoint source, long sequence) {
-        return closed() || !source.equals(client) || sequence != clientIsn;
+    /**
+     * Whether a SYN begins a new connection on this stream's ports (source-port reuse).
+     *
+     * @param fromClient whether the SYN came from this stream's client
+     */
+    boolean reusedBy(boolean fromClient, long sequence) {
+        return closed() || !fromClient || sequence != clientIsn;
+    }
+
+    /** Whether {@code flow}, captured on interface {@code id}, belongs to this stream's connection (either way). */
+    boolean carries(int id, FlowEndpoint.Flow flow) {
+        return id == interfaceId && (flow.from(client) ? flow.to(server) : flow.from(server) && flow.to(client));
+    }
+
+    /** Whether {@code other} is a stream of the same connection: the same interface and endpoints, either way. */
+    boolean sameConnection(TcpStream other) {
+        return other.interfaceId == interfaceId && (client.equals(other.client) ? server.equals(other.server)
+                : client.equals(other.server) && server.equals(other.client));
     }
 
     boolean closed() {
@@ -75,8 +90,9 @@ final class TcpStream {
         return closingNanos >= 0 && closingNanos < nanos;
     }
 
-    void add(FlowEndpoint source, TcpSegment segment, byte[] data, long timestampNanos) {
-        int direction = source.equals(client) ? TO_SERVER : TO_CLIENT;
+    /** @param fromClient whether the segment came from this stream's client */
+    void add(boolean fromClient, TcpSegment segment, byte[] data, long timestampNanos) {
+        int direction = fromClient ? TO_SERVER : TO_CLIENT;
         TcpHeader tcp = segment.tcp();
         endNanos = Math.max(endNanos, timestampNanos);
         packets[direction]++;

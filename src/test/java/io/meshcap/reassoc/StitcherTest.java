@@ -267,6 +267,36 @@ class StitcherTest {
         assertEquals(2, table.streams().size());
     }
 
+    @Test
+    void manyConnectionsOfOneHostStayApartAcrossInterfacesAddressFamiliesAndPortReuse() {
+        // Consecutive client ports to one server, the same four-tuples on lo and on eth0, over IPv4 and IPv6, each
+        // connection's ports used again later: the stitcher's index of current streams grows past its first size,
+        // its hashes meet where only the interface tells connections apart, and a reused port replaces its stream.
+        Capture capture = new Capture();
+        FlowEndpoint server6 = ep("2001:db8::1", 8080);
+        for (long start : new long[] {0, 10_000}) {
+            for (int i = 0; i < 40; i++) {
+                for (int iface : new int[] {LO, ETH0}) {
+                    capture.connection(iface, ep(POD, 40000 + i), ORIG, start + 10 * i, start + 10 * i + 5);
+                    capture.connection(iface, ep("2001:db8:0:1::2", 40000 + i), server6, start + 10 * i,
+                            start + 10 * i + 5);
+                }
+            }
+        }
+        List<StreamSummary> streams = capture.table().streams();
+        assertEquals(320, streams.size());
+        for (StreamSummary stream : streams) {
+            // SYN, ACK, FIN from the client; SYN-ACK, FIN from the server.
+            assertEquals(3, stream.packetsToServer(), stream.toString());
+            assertEquals(2, stream.packetsToClient(), stream.toString());
+            assertEquals("closed", stream.state(), stream.toString());
+        }
+        StreamSummary last = streams.get(319);
+        assertEquals("[2001:db8:0:1::2]:40039", last.client());
+        assertEquals("[2001:db8::1]:8080", last.server());
+        assertEquals(ETH0, last.interfaceId());
+    }
+
     /** The first flight of a TLS client built by the JDK, with the given SNI and ALPN. */
     static byte[] clientHello(String serverName, String... alpn) throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
