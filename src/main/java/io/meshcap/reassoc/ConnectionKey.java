@@ -18,7 +18,21 @@ final class ConnectionKey {
         this.interfaceId = interfaceId;
         this.client = client;
         this.redirectPort = redirectPort;
-        this.hash = (31 * interfaceId + client.hashCode()) * 31 + redirectPort;
+        this.hash = hash(interfaceId, client.hashCode(), redirectPort);
+    }
+
+    /** The hash of a key with these fields, the client's by its own hash code. */
+    static int hash(int interfaceId, int clientHash, int redirectPort) {
+        return (31 * interfaceId + clientHash) * 31 + redirectPort;
+    }
+
+    /**
+     * Whether this key has these fields, the client being the sender of the packet {@code flow} was read from, or
+     * its receiver.
+     */
+    boolean matches(int interfaceId, FlowEndpoint.Flow flow, boolean clientSent, int redirectPort) {
+        return this.interfaceId == interfaceId && this.redirectPort == redirectPort
+                && (clientSent ? flow.from(client) : flow.to(client));
     }
 
     int interfaceId() {

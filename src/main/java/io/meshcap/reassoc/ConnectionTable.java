@@ -43,6 +43,7 @@ final class ConnectionTable {
      * and this tells so without a lookup.
      */
     private final int[] clientPorts = new int[PORTS];
+    private final Probe probe = new Probe();
     private long lastSweepNanos = Long.MIN_VALUE;
     private long forgotten;
 
@@ -64,6 +65,47 @@ final class ConnectionTable {
     /** The connection, marking it recently used; {@code null} when unknown. */
     RedirectConnection get(ConnectionKey key) {
         return connections.get(key);
+    }
+
+    /**
+     * {@link #get(ConnectionKey)} of the key with these fields, its client the sender of the packet {@code flow} was
+     * read from ({@code clientSent}) or its receiver: the look-up of every packet, which makes no key or endpoint.
+     */
+    RedirectConnection get(int interfaceId, FlowEndpoint.Flow flow, boolean clientSent, int redirectPort) {
+        probe.set(interfaceId, flow, clientSent, redirectPort);
+        return connections.get(probe);
+    }
+
+    /**
+     * A look-up key filled from a packet: equal to the {@link ConnectionKey} of the same fields, with its hash, as
+     * {@code HashMap.get} asks the key it is given. Never stored in the map (the keys there stay ConnectionKeys), so
+     * the map never asks a stored key whether it equals a probe.
+     */
+    private static final class Probe {
+        private int interfaceId;
+        private FlowEndpoint.Flow flow;
+        private boolean clientSent;
+        private int redirectPort;
+        private int hash;
+
+        void set(int interfaceId, FlowEndpoint.Flow flow, boolean clientSent, int redirectPort) {
+            this.interfaceId = interfaceId;
+            this.flow = flow;
+            this.clientSent = clientSent;
+            this.redirectPort = redirectPort;
+            this.hash = ConnectionKey.hash(interfaceId, clientSent ? flow.sourceHash() : flow.destinationHash(),
+                    redirectPort);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ConnectionKey key && key.matches(interfaceId, flow, clientSent, redirectPort);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     /** Adds or replaces the connection of {@code connection.key()}. */
@@ -104,6 +146,11 @@ final class ConnectionTable {
     void addReplyFlow(RedirectConnection connection) {
         byReplyFlow.put(ReplyFlow.of(connection), connection);
         clientPorts[connection.replyClient().port()]++;
+    }
+
+    /** Whether any connection's replies go to another client port than its requests come from. */
+    boolean anyReplyFlows() {
+        return !byReplyFlow.isEmpty();
     }
 
     /** The connection whose replies flow {@code server → client} although its requests come from another port. */

@@ -110,6 +110,21 @@ public final class FlowEndpoint {
             return hash(destinationHigh, destinationLow, destinationPort);
         }
 
+        /** The sender of the segment read last, as an endpoint. */
+        FlowEndpoint source() {
+            return new FlowEndpoint(sourceHigh, sourceLow, ipv6, sourcePort);
+        }
+
+        /** The receiver of the segment read last, as an endpoint. */
+        FlowEndpoint destination() {
+            return new FlowEndpoint(destinationHigh, destinationLow, ipv6, destinationPort);
+        }
+
+        /** Whether the segment read last was sent to {@code 127.0.0.1} or {@code ::1} ({@link #isLoopback()}). */
+        boolean toLoopback() {
+            return ipv6 ? destinationHigh == 0 && destinationLow == 1 : destinationLow == IPV4_LOOPBACK;
+        }
+
         /** Whether {@code endpoint} sent the segment read last. */
         boolean from(FlowEndpoint endpoint) {
             return endpoint.is(sourceHigh, sourceLow, ipv6, sourcePort);

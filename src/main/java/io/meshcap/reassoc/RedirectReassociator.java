@@ -80,6 +80,8 @@ public final class RedirectReassociator implements RecordTransform {
     private final boolean keepOriginal;
     private final boolean surveyOnly;
     private final ConnectionTable table = new ConnectionTable();
+    /** The endpoints of the packet being accounted for. */
+    private final FlowEndpoint.Flow flow = new FlowEndpoint.Flow();
     private final ArrayDeque<HeldRecord> queue = new ArrayDeque<>();
     private long queuedBytes;
     private long redirectedConnections;
@@ -255,29 +257,38 @@ public final class RedirectReassociator implements RecordTransform {
         if (!maybeRequest && !maybeTranslatedSynAck && !table.tracksClientPort(destinationPort)) {
             return null;
         }
-        FlowEndpoint source = FlowEndpoint.source(segment);
-        FlowEndpoint destination = FlowEndpoint.destination(segment);
-        if (maybeRequest && ports.isRedirectTarget(destination)) {
-            return request(interfaceId, now, tcp, source, destination);
+        flow.read(segment);
+        if (maybeRequest && flow.toLoopback()) { // the destination is a REDIRECT target (RedirectPorts)
+            return request(interfaceId, now, tcp, destinationPort);
         }
-        reply(interfaceId, now, tcp, source, destination, ports);
+        if (!tcp.has(TcpHeader.SYN) && !table.anyReplyFlows()) {
+            // The common reply, settled as reply() would without making endpoints: one from the original destination
+            // of a mapped outbound connection.
+            RedirectConnection outbound = table.get(interfaceId, flow, false, ports.outbound());
+            if (outbound != null && outbound.mapped() && flow.from(outbound.original())) {
+                outbound.seen(now, false, tcp);
+                return null;
+            }
+        }
+        reply(interfaceId, now, tcp, flow.source(), flow.destination(), ports);
         return null;
     }
 
-    private RedirectConnection request(int interfaceId, long now, TcpHeader tcp, FlowEndpoint client,
-                                       FlowEndpoint target) {
-        ConnectionKey key = new ConnectionKey(interfaceId, client, target.port());
-        RedirectConnection connection = table.get(key);
+    /** A packet from a client to a REDIRECT target (its endpoints in {@link #flow}): its connection. */
+    private RedirectConnection request(int interfaceId, long now, TcpHeader tcp, int redirectPort) {
+        RedirectConnection connection = table.get(interfaceId, flow, true, redirectPort);
         if (tcp.isSyn() && (connection == null || !connection.startedBy(tcp.sequence()))) {
             if (connection != null && connection.holding()) {
                 giveUp(connection, NO_REPLY_BEFORE_REUSE);
             }
-            connection = RedirectConnection.opened(key, target, tcp.sequence());
+            connection = RedirectConnection.opened(new ConnectionKey(interfaceId, flow.source(), redirectPort),
+                    flow.destination(), tcp.sequence());
             table.put(connection);
             table.awaitSynAck(connection);
             redirectedConnections++;
         } else if (connection == null) {
-            connection = RedirectConnection.midStream(key, target);
+            connection = RedirectConnection.midStream(new ConnectionKey(interfaceId, flow.source(), redirectPort),
+                    flow.destination());
             table.put(connection);
             redirectedConnections++;
         }
