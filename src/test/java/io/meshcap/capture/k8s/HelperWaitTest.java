@@ -3,6 +3,7 @@ package io.meshcap.capture.k8s;
 import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -13,7 +14,11 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.meshcap.MeshcapException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -189,5 +194,43 @@ class HelperWaitTest {
                 }));
 
         assertEquals(stopped, failure);
+    }
+
+    @Test
+    void anInterruptDuringThePauseBetweenLooksEndsTheWaitAndStaysSetForTheCaller() throws Exception {
+        cluster.create(nodePod(null).build());
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicBoolean interruptKept = new AtomicBoolean();
+        Thread waiter = new Thread(() -> {
+            try {
+                waitForIt(Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                thrown.set(e);
+                interruptKept.set(Thread.currentThread().isInterrupted());
+            }
+        }, "helper-wait-test");
+        waiter.start();
+
+        awaitPause(waiter);
+        waiter.interrupt();
+        waiter.join(TimeUnit.SECONDS.toMillis(30));
+
+        assertEquals("interrupted while waiting for the helper container", thrown.get().getMessage());
+        assertTrue(interruptKept.get(), "the interrupt is kept for the code that called the wait");
+    }
+
+    /**
+     * Waits until {@code waiter} is in the pause between two looks, not in a request to the API server (whose client
+     * would see the interrupt instead).
+     */
+    private static void awaitPause(Thread waiter) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Arrays.stream(waiter.getStackTrace()).noneMatch(frame -> frame.getMethodName().equals("sleep")
+                && frame.getClassName().equals(HelperWait.class.getName()))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the wait never paused");
+            }
+            Thread.sleep(5);
+        }
     }
 }

@@ -133,4 +133,41 @@ class LeftoverCleanupProblemsTest {
         assertEquals(List.of(NODE_POD), client.pods().inNamespace(NAMESPACE).list().getItems().stream()
                 .map(p -> p.getMetadata().getName()).toList());
     }
+
+    @Test
+    void aFilterTheServerWillNotDeleteIsNamedWithItsAnswerAndItsKeyFileIsLeftAlone() throws Exception {
+        cluster.create(MockCluster.targetPod().build());
+        filterLeft();
+        server.expect().delete().withPath("/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters/" + FILTER)
+                .andReturn(409, new StatusBuilder().withCode(409).withMessage("Operation cannot be fulfilled on "
+                        + "envoyfilters.networking.istio.io \"" + FILTER + "\": the object has been modified").build())
+                .once();
+        cluster.requests();
+
+        LeftoverCleanup.Report report = cleanUp();
+
+        assertEquals(List.of(), report.deletedFilters());
+        assertEquals(List.of("could not delete EnvoyFilter shop/" + FILTER + ": cannot delete envoyfilter shop/" + FILTER
+                + ": Operation cannot be fulfilled on envoyfilters.networking.istio.io \"" + FILTER + "\": the object"
+                + " has been modified"), report.problems());
+        assertEquals(List.of(), execs(cluster.requests()), "the key file stays while its filter does");
+    }
+
+    @Test
+    void aDebugContainerWhosePodGoesBeforeItsReleaseIsNamedWithTheApisAnswer() throws Exception {
+        cluster.create(new PodBuilder(MockCluster.targetPod().build()).editSpec().addNewEphemeralContainer()
+                .withName(DEBUG).endEphemeralContainer().endSpec().editStatus().addToEphemeralContainerStatuses(
+                        MockCluster.running(DEBUG, "containerd://feed")).endStatus().build());
+        // Deleted between the list and the exec: the API refuses the exec's upgrade, and says why when asked again.
+        server.expect().get().withPath(MockCluster.execPath(POD, DEBUG, ExpectedArgv.release()))
+                .andReturn(404, new StatusBuilder().withStatus("Failure").withCode(404).withReason("NotFound")
+                        .withMessage("pods \"" + POD + "\" not found").build())
+                .always();
+
+        LeftoverCleanup.Report report = cleanUp();
+
+        assertEquals(List.of(), report.stoppedContainers());
+        assertEquals(List.of("could not stop debug container shop/" + POD + " (" + DEBUG + "): cannot exec in pod shop/"
+                + POD + ": pods \"" + POD + "\" not found"), report.problems());
+    }
 }

@@ -5,6 +5,8 @@ import static io.meshcap.capture.k8s.MockCluster.POD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -25,6 +27,9 @@ class LeftoverKeyLogCleanupTest {
 
     private static final String LEFT = "meshcap-keylog-t3st01-reviews-v1-7d9c";
     private static final String OTHER_RUN = "meshcap-keylog-zzz999-reviews-v1-7d9c";
+    private static final String FILTERS = "/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters";
+    /** {@code app.kubernetes.io/managed-by=meshcap}, as a query parameter. */
+    private static final String SELECTOR = "app.kubernetes.io%2Fmanaged-by%3Dmeshcap";
 
     KubernetesMockServer server;
     KubernetesClient client;
@@ -46,7 +51,11 @@ class LeftoverKeyLogCleanupTest {
     }
 
     private List<String> filtersLeft() {
-        return client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace(NAMESPACE).list()
+        return filtersLeft(NAMESPACE);
+    }
+
+    private List<String> filtersLeft(String namespace) {
+        return client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace(namespace).list()
                 .getItems().stream().map(GenericKubernetesResource::getMetadata).map(m -> m.getName()).sorted()
                 .toList();
     }
@@ -89,5 +98,73 @@ class LeftoverKeyLogCleanupTest {
                 + " you may not delete envoyfilters.networking.istio.io in namespace shop; grant it (see "
                 + "examples/rbac.yaml, Role meshcap-cleanup)"), report.problems());
         assertEquals(List.of(LEFT, OTHER_RUN), filtersLeft());
+    }
+
+    @Test
+    void onlyTheNamespaceAskedForIsCleaned() throws Exception {
+        GenericKubernetesResource elsewhere = client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER)
+                .inNamespace(NAMESPACE).withName(LEFT).get();
+        client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace("payments").resource(
+                new GenericKubernetesResourceBuilder(elsewhere).editMetadata().withNamespace("payments")
+                        .withResourceVersion(null).withUid(null).endMetadata().build()).create();
+
+        LeftoverCleanup.Report inShop = new LeftoverCleanup(client, notes::add).run(Optional.of(NAMESPACE),
+                Optional.empty(), true);
+        LeftoverCleanup.Report everywhere = new LeftoverCleanup(client, notes::add).run(Optional.empty(),
+                Optional.empty(), true);
+
+        assertEquals(List.of("shop/" + LEFT, "shop/" + OTHER_RUN), inShop.deletedFilters().stream().sorted().toList());
+        assertEquals(List.of("payments/" + LEFT, "shop/" + LEFT, "shop/" + OTHER_RUN),
+                everywhere.deletedFilters().stream().sorted().toList());
+        assertEquals(List.of(LEFT), filtersLeft("payments"));
+    }
+
+    @Test
+    void aFilterWithoutItsKeyFileAnnotationsIsDeletedWithNothingRunInThePod() throws Exception {
+        GenericKubernetesResource bare = client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER)
+                .inNamespace(NAMESPACE).withName(LEFT).get();
+        bare.getMetadata().setAnnotations(null);
+        client.genericKubernetesResources(KeyLogFilterSpec.ENVOY_FILTER).inNamespace(NAMESPACE).resource(bare).update();
+        cluster.requests();
+
+        LeftoverCleanup.Report report = new LeftoverCleanup(client, notes::add)
+                .run(Optional.of(NAMESPACE), Optional.of(MockCluster.RUN_ID), false);
+
+        assertEquals(List.of("shop/" + LEFT), report.deletedFilters());
+        assertEquals(List.of(), report.problems());
+        assertEquals(List.of(OTHER_RUN), filtersLeft());
+        assertEquals(List.of(), cluster.requests().stream().filter(MockCluster::isExec).toList());
+    }
+
+    @Test
+    void filtersThatMayNotBeListedAreAProblemNamingTheNamespaceAndTheRole() {
+        server.expect().get().withPath(FILTERS + "?labelSelector=" + SELECTOR)
+                .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+                        .withMessage("envoyfilters.networking.istio.io is forbidden: User \"bob\" cannot list resource "
+                                + "\"envoyfilters\" in API group \"networking.istio.io\" in the namespace \"shop\"")
+                        .build())
+                .once();
+
+        LeftoverCleanup.Report report = new LeftoverCleanup(client, notes::add).run(Optional.of(NAMESPACE),
+                Optional.empty(), false);
+
+        assertEquals(List.of(), report.deletedFilters());
+        assertEquals(List.of("could not look for EnvoyFilters in namespace shop: forbidden: cannot list envoyfilters in "
+                + "namespace shop; grant it (see examples/rbac.yaml) (Role meshcap-cleanup grants it)"),
+                report.problems());
+        assertEquals(List.of(LEFT, OTHER_RUN), filtersLeft());
+    }
+
+    @Test
+    void aClusterWithoutIstioHasNoFiltersAndNoProblem() {
+        server.expect().get().withPath(FILTERS + "?labelSelector=" + SELECTOR)
+                .andReturn(404, new StatusBuilder().withStatus("Failure").withCode(404).withReason("NotFound")
+                        .withMessage("the server could not find the requested resource").build())
+                .once();
+
+        LeftoverCleanup.Report report = new LeftoverCleanup(client, notes::add).run(Optional.of(NAMESPACE),
+                Optional.empty(), false);
+
+        assertEquals(new LeftoverCleanup.Report(List.of(), List.of(), List.of(), List.of()), report);
     }
 }
