@@ -183,4 +183,18 @@ class HelperLaunchersTest extends AgainstMockCluster {
         assertEquals(List.of(), changes(cluster.requests()));
         assertEquals(List.of(), notes);
     }
+
+    @Test
+    void theExecStrategyAsksForExecBeforeItRunsAnything() throws Exception {
+        cluster.create(MockCluster.privilegedProxyPod().build());
+        cluster.deny(new Permission("create", "pods", "exec", NAMESPACE));
+        cluster.requests();
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> open(Strategy.EXEC));
+
+        assertEquals("forbidden: you may not create pods/exec in namespace shop (the API server's answer to a "
+                + "SelfSubjectAccessReview, as kubectl auth can-i asks it), which --strategy exec needs; grant it (see "
+                + "examples/rbac.yaml, Role meshcap-exec)", e.getMessage());
+        assertEquals(List.of(), cluster.requests().stream().filter(MockCluster::isExec).toList());
+    }
 }
