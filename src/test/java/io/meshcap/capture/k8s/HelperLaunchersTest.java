@@ -197,4 +197,15 @@ class HelperLaunchersTest extends AgainstMockCluster {
                 + "examples/rbac.yaml, Role meshcap-exec)", e.getMessage());
         assertEquals(List.of(), cluster.requests().stream().filter(MockCluster::isExec).toList());
     }
+
+    @Test
+    void aPodDeletedAsTheDebugContainerIsAddedIsSaidSoNotTakenForAnOldCluster() throws Exception {
+        cluster.create(MockCluster.targetPod().build());
+        cluster.refuseEphemeralPatch(404, "NotFound", "pods \"" + POD + "\" not found");
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> open(Strategy.EPHEMERAL));
+
+        assertEquals("cannot add an ephemeral container to pod shop/" + POD + ": pods \"" + POD + "\" not found or use "
+                + "--strategy node", e.getMessage());
+    }
 }
