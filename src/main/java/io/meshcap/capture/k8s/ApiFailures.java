@@ -93,8 +93,9 @@ final class ApiFailures {
         }
         Status status = readStatus(client, execPath).orElseGet(() -> new Status());
         if (status.getMessage() == null) {
+            // Not in the authorizer's words: those without a namespace would read as a cluster-wide denial.
             status.setMessage(refused.get() == FORBIDDEN
-                    ? "cannot create resource \"pods/exec\" (HTTP 403, no reason given)"
+                    ? "the API server gave no reason (HTTP 403); exec needs create on pods/exec"
                     : "HTTP " + refused.get());
         }
         return explain(client, new KubernetesClientException(status.getMessage(), refused.get(), status), action, "");
