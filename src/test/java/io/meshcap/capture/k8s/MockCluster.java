@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import io.meshcap.capture.StopSignal;
 import java.util.stream.Collectors;
@@ -60,6 +61,7 @@ public final class MockCluster {
     final KubernetesMockServer server;
     final KubernetesClient client;
     private final Set<Permission> denied = ConcurrentHashMap.newKeySet();
+    private final List<String> reviews = new CopyOnWriteArrayList<>();
 
     public MockCluster(KubernetesMockServer server, KubernetesClient client) {
         this.server = server;
@@ -72,9 +74,16 @@ public final class MockCluster {
         denied.add(permission);
     }
 
+    /** The body of every access review asked so far, as it came (reading a request's body consumes it). */
+    List<String> accessReviews() {
+        return List.copyOf(reviews);
+    }
+
     /** The access review in {@code request}, answered. */
     private SelfSubjectAccessReview review(RecordedRequest request) {
-        SelfSubjectAccessReview review = client.getKubernetesSerialization().unmarshal(request.getUtf8Body(),
+        String body = request.getUtf8Body();
+        reviews.add(body);
+        SelfSubjectAccessReview review = client.getKubernetesSerialization().unmarshal(body,
                 SelfSubjectAccessReview.class);
         ResourceAttributes asked = review.getSpec().getResourceAttributes();
         Permission permission = new Permission(asked.getVerb(), Objects.requireNonNullElse(asked.getGroup(), ""),

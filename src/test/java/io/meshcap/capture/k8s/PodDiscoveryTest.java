@@ -135,4 +135,59 @@ class PodDiscoveryTest {
         MeshcapException e = assertThrows(MeshcapException.class, () -> discovery.get(new PodRef(NAMESPACE, POD)));
         assertEquals("forbidden: cannot get pods in namespace shop; grant it (see examples/rbac.yaml)", e.getMessage());
     }
+
+    @Test
+    void aLegRecordsTheTargetsNamespacePodNodeAddressesProxyAndInterceptionInThisOrder() {
+        PodInfo pod = PodDiscovery.describe(MockCluster.targetPod().build());
+
+        assertEquals(List.of("namespace=shop", "pod=reviews-v1-7d9c", "node=worker-2",
+                "pod-ips=10.244.1.17,fd00:10:244:1::11", "istio-version=1.24.2", "proxy-uid=1337",
+                "interception-mode=REDIRECT"),
+                pod.metadata().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+    }
+
+    @Test
+    void aPodWithoutSidecarIsCapturedInItsFirstContainerAndItsLegsSayNoProxy() {
+        Pod plain = new PodBuilder()
+                .withNewMetadata().withName("batch-1").withNamespace(NAMESPACE).endMetadata()
+                .withNewSpec().withNodeName("worker-1")
+                    .addNewContainer().withName("main").withImage("busybox").endContainer()
+                    .addNewContainer().withName("logs").withImage("fluent-bit:3").endContainer()
+                .endSpec()
+                .withNewStatus().withPhase("Running").withPodIP("10.244.2.9")
+                    .addToContainerStatuses(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+                            .withName("main").withContainerID("0123ab").withNewState().withNewWaiting()
+                            .withReason("CrashLoopBackOff").endWaiting().endState().build())
+                .endStatus()
+                .build();
+
+        PodInfo pod = PodDiscovery.describe(plain);
+
+        assertEquals("main", pod.container(Optional.empty()).name());
+        assertEquals("0123ab", pod.container(Optional.empty()).containerId(), "an ID without a runtime scheme");
+        assertEquals(List.of(), pod.assumptions(), "nothing assumed about a proxy that is not there");
+        assertEquals(List.of("namespace=shop", "pod=batch-1", "node=worker-1", "pod-ips=10.244.2.9",
+                "interception-mode=REDIRECT"),
+                pod.metadata().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        assertEquals(List.of(false, false), pod.containers().stream().map(ContainerInfo::running).toList(),
+                "waiting, and without a status");
+        assertEquals(List.of(true, true), PodDiscovery.describe(MockCluster.targetPod().build()).containers().stream()
+                .map(ContainerInfo::running).toList());
+    }
+
+    @Test
+    void aPodWithoutContainersHasNothingToCaptureIn() {
+        PodInfo pod = PodDiscovery.describe(new PodBuilder()
+                .withNewMetadata().withName("empty").withNamespace(NAMESPACE).endMetadata().build());
+
+        MeshcapException e = assertThrows(MeshcapException.class, () -> pod.container(Optional.empty()));
+
+        assertEquals("pod shop/empty has no containers", e.getMessage());
+        assertEquals("unknown", pod.phase());
+    }
+
+    @Test
+    void anImageWithoutRegistryOrPathStillGivesItsTag() {
+        assertEquals("1.22.3", PodDiscovery.imageTag("proxyv2:1.22.3"));
+    }
 }
