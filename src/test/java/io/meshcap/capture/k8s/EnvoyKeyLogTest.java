@@ -115,6 +115,7 @@ class EnvoyKeyLogTest {
 
         Optional<Instant> since = logging.start();
         assertTrue(since.isPresent(), notes.toString());
+        assertEquals(since, logging.since());
         assertEquals(APPLYING, notes.get(0));
         List<GenericKubernetesResource> applied = storedFilters();
         assertEquals(1, applied.size(), "the filter is there while the capture runs");
@@ -779,6 +780,30 @@ class EnvoyKeyLogTest {
         List<RecordedRequest> log = cluster.requests();
         assertEquals(List.of("POST", "DELETE"), filterRequests(log).stream().map(RecordedRequest::getMethod).toList());
         assertEquals("[rm, -f, " + KEY_FILE + "]", execs(log).get(execs(log).size() - 1));
+        assertEquals(List.of(), run.footprint().objects());
+    }
+
+    @Test
+    void aStopRequestedAsTheFilterIsAboutToBeAppliedAppliesNothing() throws Exception {
+        cluster.sidecarLogsKeys(POD, MockCluster.RUN_ID, "/envoy/config-dump-reviews-key-log.json", null);
+        PodInfo pod = new PodDiscovery(client).get(new PodRef(NAMESPACE, POD));
+        StopSignal stop = StopSignal.manual();
+        // Ctrl-C as the note that the filter is being applied is printed.
+        run = new ClusterRun(client, LaunchSettings.of(Strategy.EXEC).withRunId(MockCluster.RUN_ID)
+                .withDecryption(Duration.ofSeconds(30)), note -> {
+                    notes.add(note);
+                    if (note.startsWith("note: ")) {
+                        stop.requestStop();
+                    }
+                }, stop);
+        EnvoyKeyLog logging = new EnvoyKeyLog(run, new PodExec(client, stop), pod);
+        forgetSetUp();
+
+        assertThrows(MeshcapException.class, logging::start);
+        logging.finish(longAgo());
+
+        assertEquals(List.of(APPLYING), notes);
+        assertEquals(List.of(), filterRequests(cluster.requests()), "nothing applied, nothing to delete");
         assertEquals(List.of(), run.footprint().objects());
     }
 }
