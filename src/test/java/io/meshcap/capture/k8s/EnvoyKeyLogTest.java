@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -368,26 +369,35 @@ class EnvoyKeyLogTest {
         assertEquals(List.of(), filterRequests(cluster.requests()));
     }
 
-    @Test
-    void aClusterWithoutIstiosEnvoyFilterIsSaidAndNothingIsLeftToRemove() throws Exception {
+    /**
+     * Key logging started on the fixture's sidecar with the API server refusing the filter ({@code code},
+     * {@code message}): the capture goes on without keys, with nothing to delete, name on a second Ctrl-C or remove
+     * from the pod.
+     */
+    private void startWithTheFilterRefused(int code, String reason, String message) throws Exception {
         cluster.execReturns(POD, "istio-proxy", CONFIG_DUMP, MockCluster.text("/envoy/config-dump-reviews.json"), 0);
         cluster.execReturns(POD, "istio-proxy", List.of("cat", "/dev/null"), "", 0);
-        server.expect().post().withPath(FILTERS).andReturn(404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\","
-                + "\"status\":\"Failure\",\"message\":\"the server could not find the requested resource\","
-                + "\"reason\":\"NotFound\",\"code\":404}").once();
+        server.expect().post().withPath(FILTERS).andReturn(code, new StatusBuilder().withStatus("Failure")
+                .withCode(code).withReason(reason).withMessage(message).build()).once();
         EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
         forgetSetUp();
 
         assertEquals(Optional.empty(), logging.start());
         logging.finish(longAgo());
 
-        assertEquals(List.of(APPLYING, "warning: pod shop/" + POD + ": not decrypting: this cluster does not serve"
-                + " networking.istio.io/v1alpha3 EnvoyFilter (is Istio installed?)" + WITHOUT), notes);
         assertEquals(List.of(), run.footprint().objects(), "nothing to name on a second Ctrl-C");
         List<RecordedRequest> log = cluster.requests();
         assertEquals(List.of("POST"), filterRequests(log).stream().map(RecordedRequest::getMethod).toList());
         assertEquals(List.of("[pilot-agent, request, GET, config_dump]", "[cat, /dev/null]"), execs(log),
                 "no key file to remove");
+    }
+
+    @Test
+    void aClusterWithoutIstiosEnvoyFilterIsSaidAndNothingIsLeftToRemove() throws Exception {
+        startWithTheFilterRefused(404, "NotFound", "the server could not find the requested resource");
+
+        assertEquals(List.of(APPLYING, "warning: pod shop/" + POD + ": not decrypting: this cluster does not serve"
+                + " networking.istio.io/v1alpha3 EnvoyFilter (is Istio installed?)" + WITHOUT), notes);
     }
 
     @Test
@@ -677,24 +687,12 @@ class EnvoyKeyLogTest {
 
     @Test
     void aFilterIstiosWebhookRefusesIsSaidInItsWordsAndNothingIsLeftToRemove() throws Exception {
-        cluster.execReturns(POD, "istio-proxy", CONFIG_DUMP, MockCluster.text("/envoy/config-dump-reviews.json"), 0);
-        cluster.execReturns(POD, "istio-proxy", List.of("cat", "/dev/null"), "", 0);
-        server.expect().post().withPath(FILTERS).andReturn(400, "{\"kind\":\"Status\",\"apiVersion\":\"v1\","
-                + "\"status\":\"Failure\",\"message\":\"admission webhook \\\"validation.istio.io\\\" denied the request:"
-                + " configuration is invalid: key_log: unknown field\",\"reason\":\"BadRequest\",\"code\":400}").once();
-        EnvoyKeyLog logging = keyLog(Duration.ofSeconds(30), StopSignal.manual());
-        forgetSetUp();
-
-        assertEquals(Optional.empty(), logging.start());
-        logging.finish(longAgo());
+        startWithTheFilterRefused(400, "BadRequest", "admission webhook \"validation.istio.io\" denied the request:"
+                + " configuration is invalid: key_log: unknown field");
 
         assertEquals(List.of(APPLYING, "warning: pod shop/" + POD + ": not decrypting: cannot create EnvoyFilter shop/"
                 + FILTER + ": admission webhook \"validation.istio.io\" denied the request: configuration is invalid:"
                 + " key_log: unknown field (Istio's validating webhook checks every EnvoyFilter)" + WITHOUT), notes);
-        assertEquals(List.of(), run.footprint().objects());
-        List<RecordedRequest> log = cluster.requests();
-        assertEquals(List.of("POST"), filterRequests(log).stream().map(RecordedRequest::getMethod).toList());
-        assertEquals(List.of(CONFIG_DUMP.toString(), "[cat, /dev/null]"), execs(log), "no key file to remove");
     }
 
     @Test
