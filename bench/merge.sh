@@ -22,15 +22,16 @@ DIR=${BENCH_DIR:-/tmp/meshcap-bench}
 # producing more than ~2 GB faster than writeback paid seconds of kernel time (dd shows it too), so the
 # headline run writes to tmpfs: OUT_DIR=/dev/shm.
 OUT=${OUT_DIR:-$DIR}/meshcap-bench-out
-# The JVM flags the launcher passes (see docs/benchmarks.md); re-association also gets $REASSOCIATING as the
-# launcher gives it (meshcap_java below). OLD_JAR runs with OLD_JAVA_OPTS and the same per-command flags (its
-# launcher's, since re-association runs without C2; an older jar's launcher gave it C2 everywhere).
+# The JVM flags the launcher passes (see docs/benchmarks.md); re-association also gets -XX:TieredStopAtLevel=1, and
+# merge --reassociate $MERGE_REASSOCIATE_JIT, as the launcher gives them (meshcap_java below). OLD_JAR runs with
+# OLD_JAVA_OPTS and the same per-command flags (its launcher's, since re-association runs without C2; an older jar's
+# launcher gave it C2 everywhere).
 JAVA_OPTS=${MESHCAP_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmn32m}
 OLD_JAVA_OPTS=${OLD_JAVA_OPTS:-$JAVA_OPTS}
-# What the launcher adds for re-association (C1 only, with deeper inlining); OLD_REASSOCIATING for OLD_JAR, e.g.
-# "-XX:TieredStopAtLevel=1" for a jar whose launcher gave only that (before 2026-12-06).
-REASSOCIATING=${REASSOCIATING:--XX:TieredStopAtLevel=1 -XX:C1MaxInlineSize=60 -XX:C1InlineStackLimit=10}
-OLD_REASSOCIATING=${OLD_REASSOCIATING:-$REASSOCIATING}
+# What the launcher adds for merge --reassociate (C1 only, with deeper inlining); OLD_MERGE_REASSOCIATE_JIT for
+# OLD_JAR, e.g. "-XX:TieredStopAtLevel=1" for a jar whose launcher gave only that (before 2026-12-06).
+MERGE_REASSOCIATE_JIT=${MERGE_REASSOCIATE_JIT:-"-XX:TieredStopAtLevel=1 -XX:C1MaxInlineSize=60 -XX:C1InlineStackLimit=10"}
+OLD_MERGE_REASSOCIATE_JIT=${OLD_MERGE_REASSOCIATE_JIT:-$MERGE_REASSOCIATE_JIT}
 START_MICROS=1795330000000000
 mkdir -p "$DIR"
 
@@ -68,12 +69,12 @@ cat "$DIR"/*.pcap > /dev/null
 LABELS=(); COMMANDS=(); PEERS=()
 add() { LABELS+=("$1"); COMMANDS+=("$2"); PEERS+=("${3:-}"); } # LABEL COMMAND [PEER'S LABEL]
 meshcap_java() { # JAR JAVA_OPTIONS ARGS...: the java command line ./meshcap runs for these arguments
-  local jar="$1" opts="$2" jit="" reassociating="$REASSOCIATING"
-  [[ "$jar" != "$OLD_JAR" ]] || reassociating="$OLD_REASSOCIATING"
+  local jar="$1" opts="$2" jit="" merge_jit="$MERGE_REASSOCIATE_JIT"
+  [[ "$jar" != "$OLD_JAR" ]] || merge_jit="$OLD_MERGE_REASSOCIATE_JIT"
   shift 2
   case "$1" in
-    merge) [[ " $* " != *" --reassociate "* ]] || jit="$reassociating" ;;
-    reassociate | streams) jit="$reassociating" ;;
+    merge) [[ " $* " != *" --reassociate "* ]] || jit="$merge_jit" ;;
+    reassociate | streams) jit="-XX:TieredStopAtLevel=1" ;;
   esac
   echo "java $opts $jit -jar '$jar' $*"
 }
