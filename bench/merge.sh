@@ -133,7 +133,7 @@ cpu_median() { # "user+sys" VALUES...
   median $(printf '%s\n' "$@" | bc)
 }
 
-SIZE_MB=$(( $(stat -c %s "$DIR/a.pcap") / 1000000 ))
+SIZE_MB=$(( $(stat -L -c %s "$DIR/a.pcap") / 1000000 ))
 echo "Inputs: 2 × $SIZE_MB MB of 400-byte packets; $(nproc) cores; $(uname -r); $(java -version 2>&1 | head -1)"
 echo "Output written to $(dirname "$OUT") ($(stat -f -c %T "$(dirname "$OUT")"))"
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
