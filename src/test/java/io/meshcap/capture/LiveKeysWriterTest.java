@@ -10,11 +10,13 @@ import io.meshcap.format.CaptureReader;
 import io.meshcap.format.CaptureRecord;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.DecryptionSecrets;
+import io.meshcap.format.LinkType;
 import io.meshcap.format.OutputFormat;
 import io.meshcap.format.SectionInfo;
 import io.meshcap.testing.OpensslTls;
 import io.meshcap.testing.Tshark;
 import io.meshcap.tls.KeyLog;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -227,6 +229,103 @@ class LiveKeysWriterTest {
                 + " TLS connection's keys; none came before the capture ended, so it is written without them"),
                 comments);
         assertEquals(new LiveKeysWriter.Outcome(0, CALLS, CALLS), outcome);
+    }
+
+    /**
+     * The live stream's reader sees what the writer has handed on (flushed): keys, a released connection and the
+     * stream's end each reach it at once, with no further packet to push them out.
+     */
+    @Test
+    void keysReleasedConnectionsAndTheEndAreHandedToTheStreamAtOnce() {
+        KeyLog keys = KeyLog.read(recorded.keyLog());
+        Handed keyed = new Handed();
+        LiveKeysWriter writer = new LiveKeysWriter(keyed, Duration.ofSeconds(5), clock::get);
+        int packets = copy(writer);
+        assertEquals(0, keyed.flushed, "the stream's merger flushes packets, not the writer");
+        writer.offer(keys);
+        assertEquals(packets + 1, keyed.flushed, "the keys' block and every packet that waited for them");
+        writer.offer(keys);
+        assertEquals(packets + 1, keyed.blocks.size(), "keys already written are not written again");
+
+        Handed expired = new Handed();
+        LiveKeysWriter expiring = new LiveKeysWriter(expired, Duration.ofSeconds(5), clock::get);
+        copy(expiring);
+        expiring.releaseExpired();
+        assertEquals(0, expired.flushed, "nothing has waited 5 s yet");
+        clock.addAndGet(Duration.ofSeconds(5).toNanos());
+        expiring.releaseExpired();
+        assertEquals(packets, expired.flushed, "the connections that waited 5 s, released without keys");
+
+        Handed ended = new Handed();
+        LiveKeysWriter ending = new LiveKeysWriter(ended, Duration.ofSeconds(5), clock::get);
+        copy(ending);
+        ending.finish();
+        assertEquals(packets, ended.flushed, "every connection still waiting, at the stream's end");
+        assertEquals(false, ended.closed);
+        ending.close();
+        assertEquals(true, ended.closed);
+
+        Handed asked = new Handed();
+        LiveKeysWriter flushing = new LiveKeysWriter(asked, Duration.ofSeconds(5), clock::get);
+        copy(flushing);
+        flushing.flush();
+        assertEquals(4 * CALLS, asked.flushed, "each connection's handshake and ClientHello: the rest waits");
+    }
+
+    /** The stream's section header and interfaces go through as the merger gives them; other packets are not held. */
+    @Test
+    void theSectionInterfacesAndPacketsThatAreNotTcpGoThroughAsTheyAre() {
+        Path out = dir.resolve("udp.pcapng");
+        LiveKeysWriter writer = writingTo(out);
+        writer.offer(KeyLog.read(recorded.keyLog()));
+        writer.describeSection(new SectionInfo(List.of("captured by the test"), null, null));
+        assertEquals(0, writer.addInterface(new CaptureInterface(LinkType.EN10MB, 65535, "eth0", null)));
+        assertEquals(1, writer.addInterface(new CaptureInterface(LinkType.RAW, 65535, "lo", null)));
+        byte[] udp = ByteBuffer.allocate(20 + 8 + 4).put((byte) 0x45).put((byte) 0).putShort((short) 32)
+                .putShort((short) 1).putShort((short) 0).put((byte) 64).put((byte) 17).putShort((short) 0)
+                .put(new byte[] {(byte) 198, 18, 0, 1}).put(new byte[] {(byte) 198, 18, 0, 2})
+                .putShort((short) 5353).putShort((short) 53).putShort((short) 12).putShort((short) 0)
+                .put("ping".getBytes(StandardCharsets.US_ASCII)).array();
+        writer.write(new CaptureRecord(1, clock.get(), udp.length, udp));
+        writer.close();
+
+        assertEquals(List.of(List.of("lo", "198.18.0.1", "5353", "53")),
+                Tshark.fields(out, "udp", "frame.interface_name", "ip.src", "udp.srcport", "udp.dstport"));
+        assertTrue(Tshark.run("capinfos", "-k", out.toString()).contains("captured by the test"),
+                "the section's comment, as capinfos reads it");
+        assertEquals(1, Tshark.count(out));
+    }
+
+    /** What the writer hands on: the blocks in order, how many of them were flushed, and whether it was closed. */
+    private static final class Handed implements CaptureWriter {
+
+        final List<CaptureBlock> blocks = new ArrayList<>();
+        int flushed;
+        boolean closed;
+
+        @Override
+        public void describeSection(SectionInfo section) {
+        }
+
+        @Override
+        public int addInterface(CaptureInterface captureInterface) {
+            return 0;
+        }
+
+        @Override
+        public void write(CaptureBlock block) {
+            blocks.add(block);
+        }
+
+        @Override
+        public void flush() {
+            flushed = blocks.size();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
     }
 
     /** Keeps the blocks written, in order. */

@@ -20,8 +20,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,22 @@ class TcpdumpCaptureSourceTest {
         }
     }
 
+    /**
+     * The memory files holding tcpdump's messages that this JVM still has open, by their descriptors' links
+     * ({@code /memfd:NAME (deleted)}): each leg's is to be released when the leg is done with.
+     */
+    private static long stderrFilesOpen() throws IOException {
+        try (Stream<Path> descriptors = Files.list(Path.of("/proc/self/fd"))) {
+            return descriptors.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException closedMeanwhile) {
+                    return "";
+                }
+            }).filter(link -> link.startsWith("/memfd:meshcap-tcpdump-stderr")).count();
+        }
+    }
+
     private static void awaitListening(LegCapture leg) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!leg.listening()) {
@@ -126,12 +144,15 @@ class TcpdumpCaptureSourceTest {
     void aLegCapturesItsNamespacesTrafficUntilStoppedAndEndsCleanly() throws Exception {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         LegCapture.LegOutcome outcome;
+        long stderrFiles = stderrFilesOpen();
         try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
             LegCapture leg = source.start(leg("lo"), sink);
+            assertEquals(stderrFiles + 1, stderrFilesOpen(), "the leg's messages, read through one descriptor");
             awaitListening(leg);
             LoopbackTraffic.send(namespace, PORT, 256 << 10);
             leg.stop();
             outcome = leg.await(Duration.ofSeconds(60));
+            assertEquals(stderrFiles, stderrFilesOpen(), "the leg's messages released once it has ended");
         }
 
         assertNotNull(outcome, "tcpdump ends on SIGTERM");
@@ -222,6 +243,7 @@ class TcpdumpCaptureSourceTest {
     void closingStopsEveryLegStillRunning() throws Exception {
         LegCapture first;
         LegCapture second;
+        long stderrFiles = stderrFilesOpen();
         try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
             first = source.start(leg("lo"), new ByteArrayOutputStream());
             second = source.start(leg("lo"), new ByteArrayOutputStream());
@@ -231,8 +253,28 @@ class TcpdumpCaptureSourceTest {
         }
 
         assertEquals(List.of(), processesInTheNamespace());
+        assertEquals(stderrFiles, stderrFilesOpen(), "each leg's messages released by closing the source");
         assertEquals(0, first.await(Duration.ZERO).exitCode(), "stopped as by a Ctrl-C, not killed");
         assertEquals(0, second.await(Duration.ZERO).exitCode());
+    }
+
+    /**
+     * Until tcpdump has put its handler in place, SIGUSR1 ends it (and setpriv and nsenter before it): a leg asked for
+     * its drops from the moment it starts must not be asked tcpdump's figure until it listens.
+     */
+    @Test
+    void askingForDropsWhileTcpdumpStartsLeavesItRunning() throws Exception {
+        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
+            LegCapture leg = source.start(leg("lo"), new ByteArrayOutputStream());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            do {
+                assertEquals(OptionalLong.empty(), leg.droppedSoFar(), "no figure before tcpdump listens");
+                assertTrue(System.nanoTime() < deadline, "tcpdump did not listen within 60 s");
+            } while (!leg.listening());
+            leg.stop();
+            assertEquals(new LegCapture.LegOutcome(0, 0, ""), leg.await(Duration.ofSeconds(60)),
+                    "stopped by meshcap, not ended by a signal it could not take");
+        }
     }
 
     @Test
