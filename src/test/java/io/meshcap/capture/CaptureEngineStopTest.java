@@ -9,8 +9,12 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import io.meshcap.capture.LegCapture.LegOutcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +34,8 @@ class CaptureEngineStopTest {
 
     private static final LegOutcome CLEAN = new LegOutcome(0, 0, "");
     private static final Duration GENEROUS = Duration.ofSeconds(60);
+    /** A classic pcap file's header: what a capturer writes as it starts, before any packet. */
+    private static final int PCAP_HEADER = 24;
 
     @TempDir
     Path temp;
@@ -147,6 +153,76 @@ class CaptureEngineStopTest {
 
         assertTrue(err.toString().contains("meshcap: leg pod/lo:inbound-mtls has received nothing"), err.toString());
         assertFalse(err.toString().contains("leg pod/eth0:inbound-mtls has received nothing"), err.toString());
+    }
+
+    /**
+     * A leg that wrote its file header, then nothing for longer than the limit, then packets: said silent once it
+     * was (not before: no sooner than the limit after its header), and receiving again once it is; its file holds
+     * the packets while the capture still runs; on a terminal the status line is redrawn as the capture goes and
+     * drawn once more, whole, at its end.
+     */
+    @Test
+    void aLegThatReceivesAgainAfterASilenceIsSaidToBeReceivingAgain() throws Exception {
+        byte[] recording;
+        try (InputStream in = getClass().getResourceAsStream("/k8s/lo-small.pcap")) {
+            recording = in.readAllBytes();
+        }
+        Path legFile = temp.resolve("leg-00-pod_lo_inbound-mtls.pcap");
+        long[] silentFor = {-1};
+        boolean[] currentWhileRunning = {false};
+        LegCapture silent = silentLeg();
+        CaptureSource source = mock(CaptureSource.class);
+        StopSignal stop = StopSignal.manual();
+        when(source.start(any(), any())).thenAnswer(call -> {
+            OutputStream sink = call.getArgument(1);
+            sink.write(recording, 0, PCAP_HEADER);
+            long headerWritten = System.nanoTime();
+            Thread legStream = new Thread(() -> {
+                try {
+                    awaitSaid("has received nothing");
+                    silentFor[0] = System.nanoTime() - headerWritten;
+                    sink.write(recording, PCAP_HEADER, recording.length - PCAP_HEADER);
+                    awaitSaid("is receiving again");
+                    long deadline = System.nanoTime() + GENEROUS.toNanos();
+                    while (Files.size(legFile) < recording.length && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    currentWhileRunning[0] = Files.size(legFile) == recording.length;
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    stop.requestStop();
+                }
+            }, "test-leg-stream");
+            legStream.setDaemon(true);
+            legStream.start();
+            return silent;
+        });
+        CaptureEngine engine = new CaptureEngine(source, temp, new StatusLine(new PrintWriter(err, true), true),
+                CaptureEngine.Timing.DEFAULT.warningAfterSilenceOf(Duration.ofSeconds(1)));
+
+        // No --duration: only the test's stop ends the capture, once the leg's file held its packets or did not.
+        engine.run(List.of(leg("lo")), null, stop, null);
+
+        String said = err.toString();
+        List<String> notes = said.lines().filter(line -> line.contains("meshcap: leg pod/lo"))
+                .map(line -> line.substring(line.indexOf("meshcap: "))).toList();
+        assertEquals(List.of("meshcap: leg pod/lo:inbound-mtls has received nothing for 1 s: its stream may be"
+                + " stalled (or nothing matches its filter)", "meshcap: leg pod/lo:inbound-mtls is receiving again"),
+                notes.subList(0, Math.min(2, notes.size())), said);
+        assertTrue(silentFor[0] >= Duration.ofSeconds(1).toNanos(), "said silent after " + silentFor[0] + " ns");
+        assertTrue(currentWhileRunning[0], "the leg's file held its packets while the capture ran");
+        assertTrue(said.matches("(?s).*\\r\\[00:\\d\\d] pod/lo:inbound-mtls \\d+ pkts .*\\r\\[00:\\d\\d] pod/lo:inbound-mtls"
+                + " 20 pkts [^\\n]* drops told at the end\\n"), "redrawn while capturing, and whole at the end: " + said);
+        assertFalse(said.contains("in the middle of a packet"), said);
+    }
+
+    /** Waits until stderr says {@code text} (bounded by the capture's own hang guard). */
+    private void awaitSaid(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + GENEROUS.toNanos();
+        while (!err.toString().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
     }
 
     @Test
