@@ -208,8 +208,9 @@ class LiveKeysWriterTest {
             }
         }
         byte[] padded = Arrays.copyOf(first.data(), 1 << 20);
-        List<CaptureBlock> blocks = new ArrayList<>();
-        LiveKeysWriter writer = new LiveKeysWriter(new KeptBlocks(blocks), Duration.ofSeconds(5), clock::get);
+        Handed handed = new Handed();
+        List<CaptureBlock> blocks = handed.blocks;
+        LiveKeysWriter writer = new LiveKeysWriter(handed, Duration.ofSeconds(5), clock::get);
         copy(writer);
         int heldBefore = blocks.size();
         int copies = 0;
@@ -325,28 +326,6 @@ class LiveKeysWriterTest {
         @Override
         public void close() {
             closed = true;
-        }
-    }
-
-    /** Keeps the blocks written, in order. */
-    private record KeptBlocks(List<CaptureBlock> blocks) implements CaptureWriter {
-
-        @Override
-        public void describeSection(SectionInfo section) {
-        }
-
-        @Override
-        public int addInterface(CaptureInterface captureInterface) {
-            return 0;
-        }
-
-        @Override
-        public void write(CaptureBlock block) {
-            blocks.add(block);
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
