@@ -53,7 +53,12 @@ class LiveMergerTest {
         final AtomicLong handedOver = new AtomicLong();
 
         Leg() throws Exception {
-            pipe = Pipe.open();
+            this(Pipe.open());
+        }
+
+        /** A leg whose capturer starts now, writing into {@code pipe}, which its input may have opened earlier. */
+        Leg(Pipe pipe) {
+            this.pipe = pipe;
             writer = CaptureFormats.create("leg", pipe.sink(), OutputFormat.PCAP, null);
             writer.addInterface(new CaptureInterface(LinkType.EN10MB, 65535, null, null));
             writer.flush();
@@ -89,10 +94,36 @@ class LiveMergerTest {
     /** The merge's time, set by the test: the wall clock reads {@code T0 + millis}, monotonic time moves with it. */
     private static final class TestClock implements LiveClock {
         volatile long millis;
+        /** Reads of the monotonic clock by the merge itself: one at its start, then one per round of its loop. */
+        private final AtomicLong looks = new AtomicLong();
+        /** Reads by the inputs' threads: one per packet, its arrival time. */
+        private final AtomicLong arrivals = new AtomicLong();
 
         @Override
         public long nanoTime() {
-            return millis * MS;
+            long now = millis * MS;
+            (Thread.currentThread().getName().startsWith("meshcap-live ") ? arrivals : looks).incrementAndGet();
+            return now;
+        }
+
+        /**
+         * Sets the clock and waits until the merge has gone once round its loop at that time (looked at the clocks,
+         * written what may go, flushed): the look after the next one is the first certain to read the new time.
+         */
+        void moveTo(long to) throws InterruptedException {
+            millis = to;
+            long seen = looks.get();
+            await(() -> looks.get() >= seen + 3, "the merge's look at " + to + " ms");
+        }
+
+        /** Waits until the merge has started (read the clock for its deadlines). */
+        void awaitStart() throws InterruptedException {
+            await(() -> looks.get() > 0, "the merge's start");
+        }
+
+        /** Waits until {@code packets} packets in all have arrived, each stamped with the time it did. */
+        void awaitArrivals(long packets) throws InterruptedException {
+            await(() -> arrivals.get() >= packets, packets + " arrivals");
         }
 
         @Override
@@ -101,10 +132,33 @@ class LiveMergerTest {
         }
     }
 
-    /** Keeps what the merge writes, in order, for the test to look at while the merge runs. */
+    /**
+     * Keeps what the merge writes, in order, for the test to look at while the merge runs, and how much of it a reader
+     * of the stream would have seen: what was written before the last flush.
+     */
     private static final class Written implements CaptureWriter {
         final List<CaptureInterface> interfaces = new CopyOnWriteArrayList<>();
         final List<CaptureRecord> records = new CopyOnWriteArrayList<>();
+        private volatile int interfacesShown;
+        private volatile int packetsShown;
+        /** Thrown by every write once set: the stream's reader has gone away. */
+        volatile RuntimeException writeFailure;
+
+        @Override
+        public void flush() {
+            interfacesShown = interfaces.size();
+            packetsShown = records.size();
+        }
+
+        /** Interfaces flushed to the stream's reader. */
+        int interfacesShown() {
+            return interfacesShown;
+        }
+
+        /** Packets flushed to the stream's reader. */
+        int packetsShown() {
+            return packetsShown;
+        }
 
         @Override
         public void describeSection(SectionInfo section) {
@@ -118,6 +172,9 @@ class LiveMergerTest {
 
         @Override
         public void write(CaptureBlock block) {
+            if (writeFailure != null) {
+                throw writeFailure;
+            }
             records.add((CaptureRecord) block);
         }
 
@@ -159,19 +216,6 @@ class LiveMergerTest {
                 RecordTransform.NONE);
     }
 
-    /** Moves the clock on by a millisecond per look until {@code condition} holds; fails once it reaches {@code limit}. */
-    private static void advanceUntil(TestClock clock, long limit, BooleanSupplier condition, String what)
-            throws InterruptedException {
-        await(() -> {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            assertTrue(clock.millis < limit, "no " + what + " by " + limit + " ms on the clock");
-            clock.millis++;
-            return false;
-        }, what);
-    }
-
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + HANG_GUARD.toNanos();
         while (!condition.getAsBoolean()) {
@@ -186,24 +230,26 @@ class LiveMergerTest {
         // A window far longer than the test: only the inputs' own progress (their watermarks) lets packets go.
         try (Leg a = new Leg(); Leg b = new Leg()) {
             CompletableFuture<LiveMerger.Outcome> merge = merge(Duration.ofMinutes(10), out, a, b);
-            await(() -> out.interfaces.size() == 2, "interfaces");
+            await(() -> out.interfacesShown() == 2, "interfaces");
             assertEquals(List.of("a", "b"), out.interfaces.stream().map(CaptureInterface::name).toList());
             assertEquals("leg a", out.interfaces.get(0).description());
 
             a.send(10);
             b.send(5);
-            await(() -> out.records.size() == 1, "first packet");
+            await(() -> out.packetsShown() == 1, "first packet");
             b.send(20);
-            await(() -> out.records.size() == 2, "second packet");
+            await(() -> out.packetsShown() == 2, "second packet");
             // a@10 waited for b to pass 10; b@20 waits for a, which may still send something before 20.
             assertEquals(List.of("b@5", "a@10"), out.packets());
             a.send(30);
-            await(() -> out.records.size() == 3, "third packet");
+            await(() -> out.packetsShown() == 3, "third packet");
             assertEquals(List.of("b@5", "a@10", "b@20"), out.packets());
             a.close();
             b.close();
             LiveMerger.Outcome outcome = merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
             assertEquals(List.of("b@5", "a@10", "b@20", "a@30"), out.packets());
+            assertEquals(4, out.packetsShown(), "flushed at the end");
+            assertEquals(List.of("a", "b"), out.interfaces.stream().map(CaptureInterface::name).toList());
             assertEquals(new LiveMerger.Outcome(4, 0, List.of(2L, 2L), List.of()), outcome);
         }
     }
@@ -216,11 +262,11 @@ class LiveMergerTest {
             a.send(10);
             a.send(11);
             // The silent input is open and may still send anything: the packets go out once they waited the window.
-            await(() -> out.records.size() == 2, "the packets of the input that is not silent");
+            await(() -> out.packetsShown() == 2, "the packets of the input that is not silent");
             assertEquals(List.of("a@10", "a@11"), out.packets());
             silent.send(5, Packets.link(LinkType.EN10MB, Packets.ip(Packets.ep("198.18.0.2", 40000),
                     Packets.ep("127.0.0.1", 15001), Packets.SYN, 1, 0)));
-            await(() -> out.records.size() == 3, "the late packet");
+            await(() -> out.packetsShown() == 3, "the late packet");
             a.close();
             silent.close();
             LiveMerger.Outcome outcome = merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
@@ -244,16 +290,13 @@ class LiveMergerTest {
                     out, RecordTransform.NONE);
             a.send(10);
             // The interfaces wait 5 s of the merge's clock for the file header of the input that never starts.
-            await(() -> {
-                if (!out.interfaces.isEmpty()) {
-                    return true;
-                }
-                assertTrue(clock.millis < 60_000, "no interfaces by 60 s on the clock");
-                clock.millis += 100;
-                return false;
-            }, "the interfaces");
-            assertTrue(clock.millis >= 5_000, "the interfaces waited for the header: " + clock.millis);
-            advanceUntil(clock, 60_000, () -> out.records.size() == 1, "the packet of the input that started");
+            clock.awaitStart();
+            clock.awaitArrivals(1);
+            clock.moveTo(4_999);
+            assertEquals(0, out.interfacesShown());
+            clock.moveTo(5_000);
+            assertEquals(1, out.interfacesShown());
+            assertEquals(1, out.packetsShown(), "the packet of the input that started, past its window");
             assertEquals(List.of("a"), out.interfaces.stream().map(CaptureInterface::name).toList());
             a.close();
             neverStarted.sink().close();
@@ -270,18 +313,27 @@ class LiveMergerTest {
         // A window far longer than the test: only the watermarks let packets go.
         try (Leg a = new Leg(); Leg silent = new Leg()) {
             CompletableFuture<LiveMerger.Outcome> merge = mergeOnOneClock(Duration.ofMinutes(10), clock, out, a, silent);
-            await(() -> out.interfaces.size() == 2, "interfaces");
+            await(() -> out.interfacesShown() == 2, "interfaces");
             clock.millis = 12;
             a.send(10);
-            // Once a@10 has arrived, the silent leg has delivered everything its clock stamped before now - lag - 20 ms.
-            advanceUntil(clock, 10_000, () -> out.records.size() == 1, "a@10, once the silent leg's clock passed it");
+            clock.awaitArrivals(1);
+            // Once a@10 has arrived (2 ms late), the silent leg has delivered everything its clock stamped before
+            // now - 2 - 20 ms: a@10 goes at 32 ms.
+            clock.moveTo(31);
+            assertEquals(0, out.packetsShown());
+            clock.moveTo(32);
+            assertEquals(1, out.packetsShown());
 
             clock.millis = 10_001;
             a.send(10_000); // held: the silent leg may still deliver anything stamped after its clock less the lag
             silent.send(9_950); // 51 ms after its capture: before a@10000, not late, and the clock's lag grows
-            await(() -> out.records.size() == 2, "the silent leg's packet");
-            advanceUntil(clock, 60_000, () -> out.records.size() == 3, "a@10000, once the silent leg's clock passed it");
-            assertTrue(clock.millis >= 10_000 + 51 + 20, "not before the lag of the silent leg's clock: " + clock.millis);
+            await(() -> out.packetsShown() == 2, "the silent leg's packet");
+            clock.awaitArrivals(3);
+            // Not before the silent leg's clock less its lag and the margin has passed it: 10000 + 51 + 20.
+            clock.moveTo(10_070);
+            assertEquals(2, out.packetsShown());
+            clock.moveTo(10_071);
+            assertEquals(3, out.packetsShown());
             a.close();
             silent.close();
             LiveMerger.Outcome outcome = merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
@@ -296,18 +348,26 @@ class LiveMergerTest {
         TestClock clock = new TestClock();
         try (Leg busy = new Leg(); Leg quiet = new Leg()) {
             CompletableFuture<LiveMerger.Outcome> merge = mergeOnOneClock(Duration.ofMinutes(10), clock, out, busy, quiet);
-            await(() -> out.interfaces.size() == 2, "interfaces");
+            await(() -> out.interfacesShown() == 2, "interfaces");
             clock.millis = 100;
             quiet.send(0); // 100 ms after its capture, as a ring block handed over on its timeout
             busy.send(1);
-            advanceUntil(clock, 10_000, () -> out.records.size() == 2, "the first two packets");
+            clock.awaitArrivals(2);
+            // busy@1 waits until the quiet leg's clock less 100 ms and the margin has passed it: 1 + 100 + 20.
+            clock.moveTo(120);
+            assertEquals(1, out.packetsShown());
+            clock.moveTo(121);
+            assertEquals(2, out.packetsShown());
             // Two spans later the clock's lag is the busy leg's 2 ms; the quiet leg's own stays 100 ms.
             for (long at : new long[] {20_000, 30_000}) {
                 clock.millis = at;
                 busy.send(at - 2);
-                long written = out.records.size() + 1;
-                advanceUntil(clock, at + 10_000, () -> out.records.size() == written, "busy@" + (at - 2));
-                assertTrue(clock.millis >= at - 2 + 100 + 20, "waited for the quiet leg's own lag: " + clock.millis);
+                long written = out.packetsShown();
+                clock.awaitArrivals(written + 1);
+                clock.moveTo(at - 2 + 100 + 20 - 1);
+                assertEquals(written, out.packetsShown(), "waited for the quiet leg's own lag");
+                clock.moveTo(at - 2 + 100 + 20);
+                assertEquals(written + 1, out.packetsShown(), "busy@" + (at - 2));
             }
             quiet.close();
             busy.close();
@@ -322,18 +382,19 @@ class LiveMergerTest {
         TestClock clock = new TestClock();
         try (Leg a = new Leg(); Leg b = new Leg()) {
             CompletableFuture<LiveMerger.Outcome> merge = mergeOnOneClock(Duration.ofMinutes(10), clock, out, a, b);
-            await(() -> out.interfaces.size() == 2, "interfaces");
+            await(() -> out.interfacesShown() == 2, "interfaces");
             clock.millis = 12;
             a.send(10);
             b.send(5);
-            await(() -> out.records.size() == 1, "b@5");
+            await(() -> out.packetsShown() == 1, "b@5");
             b.handedOver.incrementAndGet(); // b's capturer has handed over a packet that the merge has not read yet
-            clock.millis = 50_000; // b's clock is far past a@10, but b is not caught up with its capturer
+            clock.moveTo(50_000); // b's clock is far past a@10, but b is not caught up with its capturer
+            assertEquals(List.of("b@5"), out.packets().subList(0, out.packetsShown()));
             b.writer.write(new CaptureRecord(0, T0 + 8 * MS, 60, new byte[60]));
             b.writer.flush();
-            await(() -> out.records.size() == 2, "b@8");
+            await(() -> out.packetsShown() == 2, "b@8");
             b.close();
-            await(() -> out.records.size() == 3, "a@10, once b ended");
+            await(() -> out.packetsShown() == 3, "a@10, once b ended");
             a.close();
             assertEquals(0, merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).late());
             assertEquals(List.of("b@5", "b@8", "a@10"), out.packets());
@@ -349,14 +410,14 @@ class LiveMergerTest {
             List<LiveMerger.Input> inputs = List.of(a.input("a", "node-1"), b.input("b", "node-2"));
             CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMinutes(10), clock), inputs, out,
                     RecordTransform.NONE);
-            await(() -> out.interfaces.size() == 2, "interfaces");
+            await(() -> out.interfacesShown() == 2, "interfaces");
             clock.millis = 12;
             a.send(10);
             clock.millis = 50_000; // far past a@10, but nothing is known of b's clock
             b.send(5);
-            await(() -> out.records.size() == 1, "b@5");
+            await(() -> out.packetsShown() == 1, "b@5");
             b.close();
-            await(() -> out.records.size() == 2, "a@10, once b ended");
+            await(() -> out.packetsShown() == 2, "a@10, once b ended");
             a.close();
             assertEquals(0, merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).late());
             assertEquals(List.of("b@5", "a@10"), out.packets());
@@ -372,13 +433,17 @@ class LiveMergerTest {
             List<LiveMerger.Input> inputs = List.of(lo.input("a", "node"), silent.input("b", "node"));
             CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMinutes(10), clock), inputs, out,
                     new RedirectReassociator(RedirectPorts.istioDefaults(), false, out));
-            await(() -> out.interfaces.size() == 2, "interfaces");
+            await(() -> out.interfacesShown() == 2, "interfaces");
             clock.millis = 11;
             // A SYN to the outbound capture port whose reply is never captured: held until 500 ms of capture time pass.
             lo.send(10, Packets.link(LinkType.EN10MB, Packets.ip(Packets.ep("198.18.0.2", 40000),
                     Packets.ep("127.0.0.1", 15001), Packets.SYN, 1, 0)));
-            advanceUntil(clock, 60_000, () -> out.records.size() == 1, "the held SYN while both legs are quiet");
-            assertTrue(clock.millis > 10 + 500, "held for the re-associator's bound: " + clock.millis);
+            clock.awaitArrivals(1);
+            // The stream's time is the legs' clock less the SYN's 1 ms of lag and the margin: it passes 10 + 500 at 532.
+            clock.moveTo(531);
+            assertEquals(0, out.packetsShown(), "held for the re-associator's bound");
+            clock.moveTo(532);
+            assertEquals(1, out.packetsShown(), "the held SYN while both legs are quiet");
             assertEquals(List.of("meshcap: destination 127.0.0.1:15001 left unchanged: the original destination is"
                     + " unknown (no reply of this connection was captured within 500 ms)"), out.records.get(0).comments());
             lo.close();
@@ -396,11 +461,11 @@ class LiveMergerTest {
             CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMillis(50)), inputs, out,
                     RecordTransform.NONE);
             a.send(20);
-            await(() -> out.records.size() == 1, "the packet of the input that is not silent");
+            await(() -> out.packetsShown() == 1, "the packet of the input that is not silent");
             silent.send(5); // 60 zero bytes: no IP packet in it
             silent.send(7, Packets.link(LinkType.EN10MB, Packets.ip(Packets.ep("2001:db8::2", 40000),
                     Packets.ep("::1", 15001), Packets.SYN, 1, 0)));
-            await(() -> out.records.size() == 3, "the late packets");
+            await(() -> out.packetsShown() == 3, "the late packets");
             a.close();
             silent.close();
             assertEquals(new LiveMerger.Outcome(3, 2, List.of(1L, 2L), List.of()),
@@ -469,5 +534,157 @@ class LiveMergerTest {
                     ended.getCause().getMessage());
         }
         assertThrows(MeshcapException.class, out::close, "closing says the write failed too");
+    }
+
+    @Test
+    void anInputThatFailsToOpenDoesNotHoldTheInterfacesBackForItsHeader() throws Exception {
+        Written out = new Written();
+        TestClock clock = new TestClock(); // never moves: the interfaces must not wait for the header deadline
+        try (Leg a = new Leg()) {
+            List<LiveMerger.Input> inputs = List.of(a.input("a"), new LiveMerger.Input("gone", null, () -> {
+                throw new IllegalStateException("its capturer did not start");
+            }));
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMillis(50), clock), inputs,
+                    out, RecordTransform.NONE);
+            await(() -> out.interfacesShown() == 1, "the interface of the input that opened");
+            assertEquals(0, clock.millis);
+            a.send(10);
+            // The failed input has ended: nothing holds a@10 back, whatever the window.
+            await(() -> out.packetsShown() == 1, "a@10");
+            a.close();
+            assertEquals(new LiveMerger.Outcome(1, 0, List.of(1L, 0L), List.of("gone: its capturer did not start")),
+                    merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void anInputThatStartsAfterTheInterfacesWentOutIsAddedAfterOnesTheTransformDeclared() throws Exception {
+        Written out = new Written();
+        TestClock clock = new TestClock();
+        Pipe late = Pipe.open();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        List<Long> advances = new CopyOnWriteArrayList<>();
+        // Declares an interface of its own on the output at the first packet, as re-association does.
+        RecordTransform declaring = new RecordTransform() {
+            @Override
+            public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
+                if (seen.isEmpty()) {
+                    out.addInterface(new CaptureInterface(LinkType.EN10MB, 0, "declared", null));
+                }
+                seen.add(captureInterface.name() + "#" + record.interfaceId());
+                return List.of(record);
+            }
+
+            @Override
+            public List<CaptureRecord> advance(long timestampNanos) {
+                advances.add(timestampNanos);
+                return List.of();
+            }
+        };
+        try (Leg a = new Leg()) {
+            List<LiveMerger.Input> inputs = List.of(a.input("a"), new LiveMerger.Input("late", null,
+                    () -> CaptureFormats.open("late", late.source(), 1 << 16)));
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMillis(50), clock), inputs,
+                    out, declaring);
+            a.send(10);
+            clock.awaitStart();
+            clock.awaitArrivals(1);
+            clock.moveTo(5_000);
+            assertEquals(1, out.packetsShown(), "a@10, after the header deadline");
+            assertEquals(List.of("a", "declared"), out.interfaces.stream().map(CaptureInterface::name).toList());
+            try (Leg lateLeg = new Leg(late)) {
+                // Declared when its header comes; a reader sees it with the first packet flushed after.
+                await(() -> out.interfaces.size() == 3, "the late input's interface");
+                lateLeg.send(20);
+                a.send(30);
+                await(() -> out.packetsShown() == 2, "late@20");
+            }
+            a.close();
+            LiveMerger.Outcome outcome = merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(new LiveMerger.Outcome(3, 0, List.of(2L, 1L), List.of()), outcome);
+            assertEquals(List.of("a@10", "late@20", "a@30"), out.packets());
+            assertEquals(List.of("a#0", "late#2", "a#0"), seen);
+            for (int i = 1; i < advances.size(); i++) {
+                assertTrue(advances.get(i) > advances.get(i - 1), "the stream's time only moves on: " + advances);
+            }
+        }
+    }
+
+    @Test
+    void packetsOfTheSameTimeGoInInputOrderAndNeitherIsLate() throws Exception {
+        Written out = new Written();
+        try (Leg a = new Leg(); Leg b = new Leg()) {
+            CompletableFuture<LiveMerger.Outcome> merge = merge(Duration.ofMinutes(10), out, a, b);
+            await(() -> out.interfacesShown() == 2, "interfaces");
+            b.send(10);
+            a.send(10);
+            // Each input has delivered up to 10 ms: nothing earlier can come, so both go, the first input's first.
+            await(() -> out.packetsShown() == 2, "both packets");
+            assertEquals(List.of("a@10", "b@10"), out.packets());
+            a.close();
+            b.close();
+            assertEquals(new LiveMerger.Outcome(2, 0, List.of(1L, 1L), List.of()),
+                    merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aPacketGoesOnceItHasWaitedTheWholeWindowAndNotBefore() throws Exception {
+        Written out = new Written();
+        TestClock clock = new TestClock();
+        try (Leg a = new Leg(); Leg silent = new Leg()) {
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMillis(50), clock),
+                    List.of(a.input("a"), silent.input("b")), out, RecordTransform.NONE);
+            await(() -> out.interfacesShown() == 2, "interfaces");
+            a.send(10);
+            clock.awaitArrivals(1); // at 0 ms on the merge's clock
+            clock.moveTo(49);
+            assertEquals(0, out.packetsShown());
+            clock.moveTo(50);
+            assertEquals(1, out.packetsShown());
+            a.close();
+            silent.close();
+            assertEquals(1, merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS).packets());
+        }
+    }
+
+    @Test
+    void inputsThatEndBeforeTheStreamStartsStillGiveItTheirInterfaces() throws Exception {
+        Written out = new Written();
+        try (Leg a = new Leg(); Leg b = new Leg()) {
+            a.close();
+            b.close();
+            LiveMerger.Outcome outcome = new LiveMerger(Duration.ofMillis(50))
+                    .merge(List.of(a.input("a"), b.input("b")), out, RecordTransform.NONE);
+            assertEquals(new LiveMerger.Outcome(0, 0, List.of(0L, 0L), List.of()), outcome);
+            assertEquals(List.of("a", "b"), out.interfaces.stream().map(CaptureInterface::name).toList());
+            assertEquals(2, out.interfacesShown());
+        }
+    }
+
+    @Test
+    void aStreamWhoseReaderHasGoneStopsReadingItsInputs() throws Exception {
+        Written out = new Written();
+        // Input names of this test's own: its reader threads are told apart from any other test's by them.
+        String name = "gone-reader-" + System.nanoTime();
+        try (Leg a = new Leg(); Leg b = new Leg()) {
+            CompletableFuture<LiveMerger.Outcome> merge = run(new LiveMerger(Duration.ofMinutes(10)),
+                    List.of(a.input(name + "-a"), b.input(name + "-b")), out, RecordTransform.NONE);
+            await(() -> out.interfacesShown() == 2, "interfaces");
+            List<Thread> readers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> thread.getName().startsWith("meshcap-live " + name)).toList();
+            assertEquals(2, readers.size());
+            // A reader blocked on a leg that never ends must not keep meshcap from exiting.
+            readers.forEach(thread -> assertTrue(thread.isDaemon(), thread.getName()));
+
+            out.writeFailure = new IllegalStateException("Broken pipe");
+            a.send(10);
+            b.send(20);
+            ExecutionException failed = assertThrows(ExecutionException.class,
+                    () -> merge.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("Broken pipe", failed.getCause().getMessage());
+            // The legs are still open: their readers end because the merge stopped them.
+            await(() -> readers.stream().noneMatch(Thread::isAlive), "the readers' end");
+        }
     }
 }
