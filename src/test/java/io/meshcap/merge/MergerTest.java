@@ -118,6 +118,17 @@ class MergerTest {
         assertEquals(List.of("second.pcapng@0", "first.pcapng@1",
                 "first.pcapng@5", "first.pcapng@5", "second.pcapng@5", "third.pcapng@5",
                 "first.pcapng@9", "second.pcapng@9", "third.pcapng@9"), comments);
+
+        // Five inputs whose packets all tie: the heap's own order is not input order (mergecap's puts the last first).
+        List<MergeInput> five = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            five.add(MergeInput.of(input("in" + i + ".pcapng", LinkType.RAW, 5, 7)));
+        }
+        Path allTied = dir.resolve("all-tied.pcapng");
+        merge(five, allTied, 64, RecordTransform.NONE);
+        assertEquals(List.of("in0.pcapng@5", "in1.pcapng@5", "in2.pcapng@5", "in3.pcapng@5", "in4.pcapng@5",
+                "in0.pcapng@7", "in1.pcapng@7", "in2.pcapng@7", "in3.pcapng@7", "in4.pcapng@7"),
+                Tshark.frames(allTied).stream().map(Tshark.Frame::comment).toList());
     }
 
     @Test
@@ -225,6 +236,9 @@ class MergerTest {
         List<List<String>> blocks = Tshark.fields(direct, null, "frame.number"); // one frame per packet or custom block
         assertEquals(15, blocks.size());
         assertEquals(fileBlocks(direct, fields), fileBlocks(spilled, fields));
+        // Every input's statistics block (type 5) is kept, not only compared between the two files.
+        assertEquals(5, Arrays.stream(fileBlocks(direct, "pcapng.block.type").strip().split("\\|"))
+                .filter("0x00000005"::equals).count());
         String capinfos = Tshark.run("capinfos", "-I", direct.toString());
         assertTrue(capinfos.contains("Number of interfaces in file: 10"), capinfos);
         assertTrue(Tshark.run("capinfos", direct.toString()).contains("Number of decryption secrets in file: 5"));
