@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -132,6 +134,50 @@ class PacketViewTest {
             String cut = reader.truncation().orElseThrow();
             assertTrue(cut.contains("cut short") && cut.contains("the 2 records before it were kept"), cut);
         }
+    }
+
+    /**
+     * A stage's fast path: each view written from where it lies in the reader's buffer (past a refill, so not at the
+     * array's start), after the stage moved it to another interface and added a comment; judged by tshark.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(OutputFormat.class)
+    void viewsAreWrittenFromWhereTheyLieWithTheInterfaceAndOptionsTheStageGaveThem(OutputFormat format)
+            throws IOException {
+        BlockBuilder b = new BlockBuilder(ByteOrder.BIG_ENDIAN);
+        b.shb().idb(LinkType.EN10MB, 0)
+                .epb(0, 2_000_001, 1600, data(1500, 1), b.option(RawOptions.COMMENT, "captured"))
+                .isb(0, 2_000_002)
+                .epb(0, 2_000_003, 70, data(65, 2));
+        Path in = Files.write(dir.resolve("in.pcapng"), b.toByteArray());
+        Path out = dir.resolve("out." + format.name().toLowerCase(Locale.ROOT));
+        RawOptions moved = RawOptions.NONE.plus(RawOptions.COMMENT, "moved");
+        try (CaptureReader reader = CaptureFormats.open(in, TINY_BUFFER);
+                CaptureWriter writer = CaptureFormats.create(out, format, "meshcap test")) {
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, "first", null));
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, "second", null));
+            PacketView view = new PacketView();
+            for (CaptureBlock block = reader.nextBlock(view); block != null; block = reader.nextBlock(view)) {
+                if (block == view) {
+                    view.moveTo(1);
+                    view.addOptions(moved);
+                    writer.write(view);
+                }
+            }
+        }
+        List<CaptureRecord> records = ReadBack.readAll(out);
+        assertEquals(2, records.size());
+        assertArrayEquals(data(1500, 1), records.get(0).data());
+        assertArrayEquals(data(65, 2), records.get(1).data());
+        assertEquals(List.of(1600, 70), records.stream().map(CaptureRecord::originalLength).toList());
+        assertEquals(List.of(2_000_001_000L, 2_000_003_000L),
+                records.stream().map(CaptureRecord::timestampNanos).toList());
+        if (format == OutputFormat.PCAPNG) {
+            assertEquals(List.of(1, 1), records.stream().map(CaptureRecord::interfaceId).toList());
+            assertEquals(List.of(List.of("captured", "moved"), List.of("moved")),
+                    records.stream().map(CaptureRecord::comments).toList());
+        }
+        ReadBack.assertSameAsTshark(out);
     }
 
     private static void assertPacket(PacketView view, int interfaceId, long nanos, int originalLength, byte[] data) {
