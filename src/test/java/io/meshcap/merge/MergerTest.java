@@ -337,6 +337,21 @@ class MergerTest {
     }
 
     @Test
+    void anInputWithTwoInterfacesFromItsStartNamesBothUnderItsLeg() {
+        Path node = dir.resolve("node.pcapng");
+        try (CaptureWriter writer = CaptureFormats.create(node, OutputFormat.PCAPNG, "t")) {
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, "eth0", null));
+            writer.addInterface(new CaptureInterface(LinkType.EN10MB, 0, null, null));
+            writer.write(new CaptureRecord(1, T0, 14, new byte[14]));
+            writer.write(new CaptureRecord(0, T0 + 1, 14, new byte[14]));
+        }
+        Path out = dir.resolve("node-labelled.pcapng");
+        merge(List.of(new MergeInput(node, "node", null)), out, 64, RecordTransform.NONE);
+        assertEquals(List.of("node/if1", "node/eth0"),
+                Tshark.frames(out).stream().map(Tshark.Frame::interfaceName).toList());
+    }
+
+    @Test
     void truncatedInputIsSummarisedAndItsWholeRecordsKept() throws IOException {
         Path whole = input("whole.pcapng", LinkType.RAW, 1, 2, 3);
         byte[] bytes = Files.readAllBytes(whole);
