@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -197,6 +198,39 @@ class WriterRoundTripTest {
         }
         assertNull(Tshark.frames(file).get(0).comment());
         assertEquals(List.of(), ReadBack.readAll(file).get(0).comments());
+    }
+
+    /** Blocks of lengths that are not a multiple of four, with options, between packets: each one read back whole. */
+    @Test
+    void secretsAndCustomBlocksOfAnyLengthKeepTheirOptionsAndThePacketsAfterThem() {
+        Path file = dir.resolve("odd-blocks.pcapng");
+        byte[] keyLog = "CLIENT_RANDOM 00 1\n".getBytes(StandardCharsets.US_ASCII); // 19 bytes
+        byte[] custom = {0, 0, 0x7e, (byte) 0xd9, 42}; // a private enterprise number and one byte of data
+        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAPNG, "meshcap test")) {
+            writer.addInterface(INTERFACES.get(0));
+            writer.write(new DecryptionSecrets(DecryptionSecrets.TLS_KEY_LOG, keyLog,
+                    RawOptions.NONE.plus(RawOptions.COMMENT, "keys of the test")));
+            writer.write(new OpaqueBlock(0x00000bad, custom));
+            writer.write(records().get(0));
+        }
+        List<CaptureBlock> blocks = ReadBack.blocks(file);
+        assertEquals(3, blocks.size(), blocks::toString);
+        DecryptionSecrets secrets = (DecryptionSecrets) blocks.get(0);
+        assertArrayEquals(keyLog, secrets.secrets());
+        assertEquals(List.of("keys of the test"), secrets.options().strings(RawOptions.COMMENT));
+        // A custom block's data has no length of its own: it is read back with the padding to four bytes.
+        assertArrayEquals(Arrays.copyOf(custom, 8), ((OpaqueBlock) blocks.get(1)).body());
+        assertSameRecord(records().get(0), (CaptureRecord) blocks.get(2));
+        assertEquals(1, Tshark.capinfosCount(file));
+    }
+
+    @Test
+    void statisticsOfAnUnknownInterfaceAreAProgrammingError() {
+        try (CaptureWriter writer = CaptureFormats.create(dir.resolve("s.pcapng"), OutputFormat.PCAPNG, "t")) {
+            writer.addInterface(INTERFACES.get(0));
+            assertThrows(IllegalArgumentException.class,
+                    () -> writer.write(new InterfaceStatistics(1, 0, RawOptions.NONE)));
+        }
     }
 
     @Test
