@@ -127,7 +127,8 @@ class AccessReviewTest {
                 .always();
         AccessReview access = new AccessReview(client, notes::add);
 
-        assertEquals(List.of(), access.denied(List.of(CREATE_FILTERS, LIST_PODS_EVERYWHERE)));
+        assertEquals(List.of(), access.denied(List.of(Permission.envoyFilters("create", "shop"),
+                LIST_PODS_EVERYWHERE)));
 
         assertEquals(List.of("note: could not check whether you may create envoyfilters.networking.istio.io in "
                 + "namespace shop (HTTP 404 to a SelfSubjectAccessReview); going ahead",
