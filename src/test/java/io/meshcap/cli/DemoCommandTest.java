@@ -49,7 +49,7 @@ class DemoCommandTest {
                 pod + "/lo:outbound-plain (re-associated)", pod + "/eth0:outbound-mtls"), interfaces);
         // The file holds the lab's key log: tshark, with no settings, reads every call on all four legs.
         assertEquals(Map.of(pod + "/eth0:inbound-mtls", 3L, pod + "/lo:inbound-plain", 3L, pod + "/lo:outbound-plain",
-                3L, pod + "/eth0:outbound-mtls", 3L), requestsByLeg(out));
+                3L, pod + "/eth0:outbound-mtls", 3L), requestsByLeg(out), run.err());
         assertTrue(run.err().contains("readable in the file: inbound-mtls 3 calls decrypted (3 of 3 TLS connections),"
                 + " inbound-plain 3 calls in plaintext, outbound-plain 3 calls in plaintext, outbound-mtls 3 calls"
                 + " decrypted (3 of 3 TLS connections)"), run.err());
