@@ -4,6 +4,7 @@ import static io.meshcap.capture.k8s.MockCluster.NAMESPACE;
 import static io.meshcap.capture.k8s.MockCluster.POD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -11,12 +12,15 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.meshcap.MeshcapException;
 import io.meshcap.capture.StopSignal;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,21 +73,66 @@ class PodExecTest {
     @Test
     void aStopRequestedWhileASetUpCommandRunsEndsItsWait() throws Exception {
         slowCommand();
-        Thread stopper = new Thread(() -> {
-            try {
-                awaitExec();
-                stop.requestStop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "stopper");
-        stopper.start();
+        Thread stopper = whenWaiting(Thread.currentThread(), stop::requestStop);
 
         MeshcapException e = assertThrows(MeshcapException.class,
                 () -> new PodExec(client, stop).run(PROXY, SLOW, Duration.ofSeconds(50)));
         stopper.join();
 
+        // Seen at the next look (200 ms), not when the command ends.
         assertEquals("stopped while running 'sleep 60' in shop/" + POD + " (container istio-proxy)", e.getMessage());
+    }
+
+    @Test
+    void aCleanUpCommandIsBoundedByItsTimeoutToo() {
+        slowCommand();
+        stop.requestStop();
+
+        MeshcapException e = assertThrows(MeshcapException.class,
+                () -> new PodExec(client, stop).runWhileStopping(PROXY, SLOW, Duration.ofSeconds(1)));
+
+        assertEquals("'sleep 60' in shop/" + POD + " (container istio-proxy) did not finish within 1s", e.getMessage());
+    }
+
+    @Test
+    void anInterruptWhileACommandRunsEndsTheWaitAndStaysSet() throws Exception {
+        slowCommand();
+        Thread caller = Thread.currentThread();
+        Thread interrupter = whenWaiting(caller, caller::interrupt);
+
+        MeshcapException e = assertThrows(MeshcapException.class,
+                () -> new PodExec(client, stop).run(PROXY, SLOW, Duration.ofSeconds(50)));
+        boolean interruptKept = Thread.interrupted();
+        interrupter.join();
+
+        assertEquals("interrupted while running 'sleep 60'", e.getMessage());
+        assertTrue(interruptKept, "the interrupt is kept for the code that called the command");
+    }
+
+    @Test
+    void stdoutIsFlushedIntoTheSinkAndTheCopyingThreadNeverHoldsTheJvm() throws Exception {
+        cluster.exec(POD, "istio-proxy", SLOW).andEmit(MockCluster.stdout("pcap bytes".getBytes(StandardCharsets.UTF_8)))
+                .waitFor(5).andEmit(MockCluster.successAfter(LATER_MS)).done().once();
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+
+        RemoteProcess process = new PodExec(client, stop).start(PROXY, SLOW, new BufferedOutputStream(file));
+        List<Thread> copiers = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("meshcap-exec-" + POD)).toList();
+
+        assertEquals(0, process.await(WAIT));
+        assertEquals("pcap bytes", file.toString(StandardCharsets.UTF_8));
+        assertTrue(!copiers.isEmpty() && copiers.stream().allMatch(Thread::isDaemon), copiers.toString());
+    }
+
+    @Test
+    void stderrWrittenByteByByteIsKeptUpTo64KiBToo() {
+        RemoteProcess.BoundedBuffer stderr = RemoteProcess.newStderrBuffer();
+
+        for (int i = 0; i < 70_000; i++) {
+            stderr.write('y');
+        }
+
+        assertEquals("y".repeat(65_536), stderr.text());
     }
 
     @Test
@@ -150,15 +199,23 @@ class PodExecTest {
         assertEquals("No space left on device", process.copyFailure().getMessage());
     }
 
-    /** Waits until the mock server has received an exec request. */
-    private void awaitExec() throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            var request = server.takeRequest(10, TimeUnit.MILLISECONDS);
-            if (request != null && MockCluster.isExec(request)) {
-                return;
+    /**
+     * A thread that does {@code action} once {@code caller} waits for a command (in {@link RemoteProcess#await}),
+     * rather than while it is still sending the exec.
+     */
+    private static Thread whenWaiting(Thread caller, Runnable action) {
+        Thread thread = new Thread(() -> {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (Arrays.stream(caller.getStackTrace()).noneMatch(frame -> frame.getMethodName().equals("await")
+                    && frame.getClassName().equals(RemoteProcess.class.getName()))) {
+                if (System.nanoTime() > deadline) {
+                    return;
+                }
+                LockSupport.parkNanos(1_000_000);
             }
-        }
-        throw new AssertionError("no exec reached the API");
+            action.run();
+        }, "test-when-waiting");
+        thread.start();
+        return thread;
     }
 }
