@@ -10,7 +10,6 @@ import io.meshcap.output.OutputTarget;
 import io.meshcap.reassoc.ReassociationStats;
 import io.meshcap.reassoc.RedirectPortsByInterface;
 import io.meshcap.reassoc.RedirectReassociator;
-import io.meshcap.sys.PipeEnd;
 import io.meshcap.tls.KeyFeed;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -197,7 +196,7 @@ public final class LiveStream implements AutoCloseable {
                 // Only while the stream holds the pipe (asked again after the look, which the stream's end may
                 // overtake): before, a named pipe's open still waits for its reader; after, the reader leaving is
                 // what it should do.
-                if (holdingOutput && pipeReaderGone() && holdingOutput) {
+                if (holdingOutput && target.readerGone() && holdingOutput) {
                     gone(target + ": the reading program exited", stop);
                     return;
                 }
@@ -205,10 +204,6 @@ public final class LiveStream implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private boolean pipeReaderGone() {
-        return target.file() == null ? PipeEnd.readerGone(PipeEnd.STDOUT) : PipeEnd.readerGone(target.file());
     }
 
     private synchronized void gone(String why, StopSignal stop) {

@@ -5,6 +5,7 @@ import io.meshcap.Version;
 import io.meshcap.format.CaptureFormats;
 import io.meshcap.format.CaptureWriter;
 import io.meshcap.format.OutputFormat;
+import io.meshcap.sys.PipeEnd;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -39,11 +40,11 @@ public final class OutputTarget {
     private static final int CHARACTER_DEVICE = 0020000;
     private static final int FIFO = 0010000;
 
-    private enum Kind { STDOUT, STREAM, FILE }
+    private enum Kind { STDOUT, DEVICE, PIPE, FILE }
 
     private final String name;
     private final Kind kind;
-    /** FILE: the file to replace, symbolic links resolved; STREAM: the device or pipe; STDOUT: null. */
+    /** FILE: the file to replace, symbolic links resolved; DEVICE, PIPE: the device or named pipe; STDOUT: null. */
     private final Path path;
 
     private OutputTarget(String name, Kind kind, Path path) {
@@ -87,7 +88,7 @@ public final class OutputTarget {
             return new OutputTarget(option, Kind.FILE, real);
         }
         if (Files.exists(given)) {
-            return new OutputTarget(option, Kind.STREAM, stream(given, option));
+            return new OutputTarget(option, stream(given, option), given);
         }
         if (Files.isSymbolicLink(given)) {
             throw MeshcapException.usage("-o " + option + " is a symbolic link to a file that does not exist;"
@@ -106,8 +107,8 @@ public final class OutputTarget {
         }
     }
 
-    /** A device or named pipe that can be written as it is; anything else that is not a regular file is refused. */
-    private static Path stream(Path given, String option) {
+    /** Which of a device or a named pipe {@code given} is, both written as they are; anything else is refused. */
+    private static Kind stream(Path given, String option) {
         int type;
         try {
             type = (Integer) Files.getAttribute(given, "unix:mode") & TYPE_MASK;
@@ -121,7 +122,7 @@ public final class OutputTarget {
         if (!Files.isWritable(given)) {
             throw MeshcapException.usage("-o " + option + ": permission denied");
         }
-        return given;
+        return type == FIFO ? Kind.PIPE : Kind.DEVICE;
     }
 
     private static void requireWritableDirectory(Path directory, String option) {
@@ -166,7 +167,7 @@ public final class OutputTarget {
     public Path scratchDirectory() {
         return switch (kind) {
             case FILE -> path.getParent();
-            case STREAM -> Path.of("").toAbsolutePath();
+            case DEVICE, PIPE -> Path.of("").toAbsolutePath();
             case STDOUT -> Path.of(System.getProperty("java.io.tmpdir"));
         };
     }
@@ -174,6 +175,18 @@ public final class OutputTarget {
     /** The file or device as {@code -o} named it, for messages; null for standard output. */
     public Path file() {
         return kind == Kind.STDOUT ? null : Path.of(name);
+    }
+
+    /**
+     * Whether the program reading this output (standard output, a named pipe) has gone away, told without writing;
+     * false for a file or a device.
+     */
+    public boolean readerGone() {
+        return switch (kind) {
+            case STDOUT -> PipeEnd.readerGone(PipeEnd.STDOUT);
+            case PIPE -> PipeEnd.readerGone(path);
+            case DEVICE, FILE -> false;
+        };
     }
 
     /** The output's own file name, which scratch files beside it are named after. */
@@ -202,7 +215,8 @@ public final class OutputTarget {
         String application = Version.userApplication();
         return switch (kind) {
             case STDOUT -> writeWith(wrap.apply(CaptureFormats.createStdout(format, application)), body);
-            case STREAM -> writeWith(wrap.apply(CaptureFormats.create(name, openStream(), format, application)), body);
+            case DEVICE, PIPE -> writeWith(wrap.apply(CaptureFormats.create(name, openStream(), format, application)),
+                    body);
             case FILE -> replace(format, application, wrap, body);
         };
     }

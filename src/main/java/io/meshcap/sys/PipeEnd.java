@@ -2,9 +2,7 @@ package io.meshcap.sys;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.NativeLong;
-import java.io.IOException;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -17,8 +15,6 @@ public final class PipeEnd {
     /** Standard output's descriptor. */
     public static final int STDOUT = 1;
     private static final int REVENTS_SHIFT = 16;
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFIFO = 0010000;
 
     private PipeEnd() {
     }
@@ -44,21 +40,17 @@ public final class PipeEnd {
     }
 
     /**
-     * True when {@code path} is a named pipe that no process has open for reading any more. Meshcap's own descriptor
-     * is not at hand (the JDK keeps it), so this opens the pipe once more for writing without waiting, which fails
-     * with ENXIO exactly then, and closes it at once. False for anything else (a device, a file) and when the check
-     * cannot say.
+     * True when no process has the named pipe {@code fifo} open for reading any more. Meshcap's own descriptor is not
+     * at hand (the JDK keeps it), so this opens the pipe once more for writing without waiting, which fails with ENXIO
+     * exactly then, and closes it at once. False when the check cannot say.
      */
-    public static boolean readerGone(Path path) {
+    public static boolean readerGone(Path fifo) {
         try {
-            if (((int) Files.getAttribute(path, "unix:mode") & S_IFMT) != S_IFIFO) {
-                return false;
-            }
-            Libc.C.close(Libc.C.open(path.toString(), Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC));
+            Libc.C.close(Libc.C.open(fifo.toString(), Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC));
             return false;
         } catch (LastErrorException e) {
             return e.getErrorCode() == Libc.ENXIO;
-        } catch (IOException | UnsupportedOperationException | UnsatisfiedLinkError e) {
+        } catch (UnsatisfiedLinkError e) {
             return false;
         }
     }
