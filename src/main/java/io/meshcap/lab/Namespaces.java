@@ -1,5 +1,6 @@
 package io.meshcap.lab;
 
+import io.meshcap.MeshcapException;
 import io.meshcap.sys.CommandRunner;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,10 +67,19 @@ final class Namespaces {
         }
     }
 
+    /**
+     * Deletes the namespace if it exists. Two removers of one lab at once (two test runs sweeping the same leftover,
+     * or two {@code lab down}) both see it and both ask: the one that finds it already gone has nothing left to do,
+     * so a failure counts only while the namespace is still there.
+     */
     static void delete(String namespace) {
-        if (exists(namespace)) {
-            CommandRunner.check("deleting network namespace " + namespace + " failed",
-                    List.of("ip", "netns", "del", namespace));
+        if (!exists(namespace)) {
+            return;
+        }
+        CommandRunner.Result result = CommandRunner.run(List.of("ip", "netns", "del", namespace));
+        if (!result.ok() && exists(namespace)) {
+            throw MeshcapException.failure("deleting network namespace " + namespace + " failed: "
+                    + String.join(" ", result.argv()) + ": " + result.reason());
         }
     }
 

@@ -58,6 +58,7 @@ class DemoCommandTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
         String namespaces = CommandRunner.run(List.of("ip", "netns", "list")).stdout();
         assertFalse(namespaces.contains(lab), "the demo left its lab behind: " + namespaces);
+        LabFixture.disown(lab);
     }
 
     @Test
@@ -84,6 +85,7 @@ class DemoCommandTest {
             assertEquals(0, CliRun.of("lab", "status", "--name", lab).exitCode(), "the lab is still up");
         } finally {
             assertEquals(0, CliRun.of("lab", "down", "--name", lab).exitCode());
+            LabFixture.disown(lab);
         }
     }
 

@@ -1,14 +1,11 @@
 package io.meshcap.lab;
 
+import io.meshcap.testing.OwnerRecords;
 import io.meshcap.testing.TestOwner;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -18,8 +15,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A JUnit 5 extension that brings a uniquely named lab up before a test class and always takes it down after,
  * also when start-up fails half-way or the JVM is stopped (a shutdown hook covers what afterAll cannot). A JVM that
- * is killed (as PIT kills a test JVM that runs past its time limit) runs neither, so each lab records the JVM that owns
- * it, and every fixture first removes the labs of owners that are gone ({@link #sweepLabsOfDeadRuns()}).
+ * is killed (as PIT kills a test JVM that runs past its time limit) runs neither, so the JVM that owns each lab is
+ * recorded before anything of the lab exists ({@link #own}), and every fixture first removes the labs of owners that
+ * are gone ({@link #sweepLabsOfDeadRuns()}).
  *
  * <pre>{@code
  * @RegisterExtension
@@ -39,8 +37,8 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
     /** Test labs are named {@code mctest-<8 hex>}, so they never collide with a user's lab or each other. */
     public static final String NAME_PREFIX = "mctest-";
-    /** In a test lab's run directory: the JVM that owns the lab ({@link TestOwner}); a user's lab has none. */
-    static final String OWNER_FILE = "test-owner";
+    /** Who owns each test lab ({@link TestOwner}), outside the lab's run directory; a user's lab has no record. */
+    static final OwnerRecords OWNERS = new OwnerRecords("/run/meshcap/test-labs");
 
     private final Lab lab;
     private final Thread shutdownHook;
@@ -68,7 +66,6 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
-            // Recorded before anything of the lab exists, so that a kill during up() leaves nothing unowned.
             own(lab.config().name());
             lab.up();
         } catch (RuntimeException e) {
@@ -81,43 +78,34 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     public void afterAll(ExtensionContext context) {
         try {
             lab.down();
+            OWNERS.disown(lab.config().name());
         } finally {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         }
     }
 
     /**
-     * Records this JVM as the owner of the lab {@code name}, which the test is about to make some other way (with
-     * {@code meshcap lab up} or {@code meshcap demo}), after removing the labs of owners that are gone.
+     * Records this JVM as the owner of the lab {@code name} before any of it exists, after removing the labs of
+     * owners that are gone. Call it before making a lab any way ({@code Lab.up()}, {@code meshcap lab up},
+     * {@code meshcap demo}): a JVM killed at any moment after it leaves nothing unowned.
      */
     public static void own(String name) {
         sweepLabsOfDeadRuns();
-        RunDirectory run = RunDirectory.of(name);
-        run.create();
-        TestOwner.current().writeTo(run.path().resolve(OWNER_FILE));
+        OWNERS.own(name);
+    }
+
+    /** Forgets the owner of the lab {@code name} that the test made some other way, once that lab is gone. */
+    public static void disown(String name) {
+        OWNERS.disown(name);
     }
 
     /**
-     * Takes down every lab whose recorded owner is gone, and returns their names. Labs without an owner (a user's,
-     * the demo's) and labs of live owners (this JVM's, another suite's) are left as they are.
+     * Takes down every lab whose recorded owner is gone, whole or half made, and returns their names. Labs without an
+     * owner (a user's, the demo's) and labs of live owners (this JVM's, another suite's) are left as they are.
      */
     static List<String> sweepLabsOfDeadRuns() {
-        List<String> swept = new ArrayList<>();
-        if (!Files.isDirectory(RunDirectory.ROOT)) {
-            return swept;
-        }
-        try (Stream<Path> labs = Files.list(RunDirectory.ROOT)) {
-            for (Path dir : labs.toList()) {
-                String name = dir.getFileName().toString();
-                // Only its name matters to down(): namespaces, pid files and the run directory all follow from it.
-                if (TestOwner.sweepIfGone(dir.resolve(OWNER_FILE), () -> Lab.of(LabConfig.defaults().withName(name)).down())) {
-                    swept.add(name);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return swept;
+        // Only its name matters to down(): namespaces, pid files and the run directory all follow from it.
+        return OWNERS.sweep(name -> Lab.of(LabConfig.defaults().withName(name)).down());
     }
 
     public Lab lab() {

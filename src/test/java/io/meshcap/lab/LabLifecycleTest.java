@@ -26,6 +26,7 @@ class LabLifecycleTest {
                 .withAppPorts(List.of(CUSTOM_PORT));
         Lab lab = Lab.of(config);
         Map<LabRole, Long> pids;
+        LabFixture.own(config.name());
         try {
             LabStatus first = lab.up();
             assertTrue(first.up(), first::toString);
@@ -46,6 +47,7 @@ class LabLifecycleTest {
             assertTrue(conflict.getMessage().contains("lab down --name " + config.name()), conflict.getMessage());
         } finally {
             lab.down();
+            LabFixture.disown(config.name());
         }
 
         LabStatus after = lab.status();

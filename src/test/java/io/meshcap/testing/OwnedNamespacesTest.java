@@ -31,12 +31,12 @@ class OwnedNamespacesTest {
             inside = new ProcessBuilder("ip", "netns", "exec", dead, "sleep", "600").start();
             waitFor(() -> !CommandRunner.run(List.of("ip", "netns", "pids", dead)).stdout().isBlank(),
                     "the process in " + dead + " is running");
-            deadOwner().writeTo(OwnedNamespaces.OWNERS.resolve(dead));
+            deadOwner().writeTo(OwnedNamespaces.OWNERS.record(dead));
 
             OwnedNamespaces.add(next);
 
             // Another suite on the machine may be sweeping the same namespace at this moment: wait for it to finish.
-            waitFor(() -> !exists(dead) && !Files.exists(OwnedNamespaces.OWNERS.resolve(dead)), dead + " removed");
+            waitFor(() -> !exists(dead) && !Files.exists(OwnedNamespaces.OWNERS.record(dead)), dead + " removed");
             assertTrue(inside.waitFor(30, TimeUnit.SECONDS), "what ran in " + dead + " is stopped");
             assertTrue(exists(live), live + ", of this live JVM, is kept");
             assertTrue(exists(next));

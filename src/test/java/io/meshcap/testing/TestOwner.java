@@ -75,12 +75,13 @@ public record TestOwner(long pid, Instant start) {
     /**
      * Runs {@code remove} if {@code file} names an owner that is gone, and returns whether it did. The file is locked
      * meanwhile, so two JVMs that sweep at once do not remove the same leftover together; {@code remove} must also
-     * do for a leftover already removed (the second sweeper finds the lock released and the owner still gone).
+     * do for a leftover already removed or half made.
      */
     public static boolean sweepIfGone(Path file, Runnable remove) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 FileLock lock = channel.tryLock()) {
-            if (lock == null) {
+            if (lock == null || !Files.exists(file)) {
+                // Another sweeper holds it, or removed the leftover and its record after this one opened it.
                 return false;
             }
             ByteBuffer content = ByteBuffer.allocate((int) Math.min(channel.size(), 256));
