@@ -43,6 +43,9 @@ public final class TcpdumpCaptureSource implements CaptureSource {
     /** How long close() lets each stopped tcpdump flush before killing it. */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern DROPPED = Pattern.compile("(\\d+) packets? dropped by kernel");
+    /** tcpdump's answer to SIGUSR1 (its counts at the end come one a line instead). */
+    private static final Pattern COUNTS = Pattern.compile(
+            "(\\d+) packets? captured, (\\d+) packets? received by filter, (\\d+) packets? dropped by kernel");
     private static final int PUMP_CHUNK = 256 << 10;
     /** How long a stop waits for meshcap to read what tcpdump has written before signalling it regardless. */
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
@@ -99,9 +102,21 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         }
         process.getOutputStream().close();
         CompletableFuture<Void> copy = CompletableFuture.runAsync(() -> pump(output.stream(), sink), IO);
-        ProcessLeg capture = new ProcessLeg(leg.label(), process, output, copy, stderr);
+        ProcessLeg capture = new ProcessLeg(leg.label(), copiesPerPacket(leg.interfaceName()), process, output, copy,
+                stderr);
         running.add(capture);
         return capture;
+    }
+
+    /**
+     * How many times "received by filter" counts each packet tcpdump writes from an interface: {@code lo} hands its
+     * socket both the sent and the received copy and libpcap keeps one, every other interface hands it once. On
+     * {@code any}, lo's packets count twice and the others once, so no factor is right for both: it is taken as 1,
+     * and a stop of such a leg that carried lo traffic waits out the drain limit instead of going ahead while the
+     * other interfaces' packets may still be unwritten (no preset captures on {@code any}).
+     */
+    static int copiesPerPacket(String interfaceName) {
+        return interfaceName.equals("lo") ? 2 : 1;
     }
 
     /** tcpdump prints its counts on SIGUSR1 and again when it ends: the last figure is the current one. */
@@ -235,19 +250,42 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         }
     }
 
+    /**
+     * tcpdump's counts as it answers SIGUSR1.
+     *
+     * @param captured packets it has written
+     * @param received packets that passed the kernel's filter: written, still queued for it, or dropped
+     * @param dropped  packets the kernel dropped because tcpdump's buffer was full
+     */
+    record Counts(long captured, long received, long dropped) {
+
+        /**
+         * Whether tcpdump has written all that the kernel queued for it since {@code baseline}, or waiting longer
+         * cannot tell (the kernel dropped some). More written than received is caught up too: packets queued before
+         * the baseline and written after it.
+         */
+        boolean caughtUpSince(Counts baseline, int copiesPerPacket) {
+            return dropped > baseline.dropped
+                    || received - baseline.received <= copiesPerPacket * (captured - baseline.captured);
+        }
+    }
+
     private final class ProcessLeg implements LegCapture {
 
         private final String label;
+        private final int copiesPerPacket;
         private final Process process;
         private final OutputPipe output;
         private final CompletableFuture<Void> copy;
         private final StderrLog stderr;
         private final AtomicBoolean stopping = new AtomicBoolean();
-        private boolean listening;
+        private volatile boolean listening;
         private OptionalLong lastSaid = OptionalLong.empty();
 
-        ProcessLeg(String label, Process process, OutputPipe output, CompletableFuture<Void> copy, StderrLog stderr) {
+        ProcessLeg(String label, int copiesPerPacket, Process process, OutputPipe output, CompletableFuture<Void> copy,
+                StderrLog stderr) {
             this.label = label;
+            this.copiesPerPacket = copiesPerPacket;
             this.process = process;
             this.output = output;
             this.copy = copy;
@@ -269,10 +307,22 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         }
 
         private boolean saidListening() throws IOException {
-            if (!listening) {
-                listening = stderr.text().contains(TcpdumpArgv.LISTENING);
+            if (!listening && stderr.text().contains(TcpdumpArgv.LISTENING)) {
+                listening = true;
+                // The counts a stop compares with: what the kernel counted before the filter was in place (traffic
+                // that the filter then left out) is never written, and must not be waited for.
+                askCounts();
             }
             return listening;
+        }
+
+        /** SIGUSR1: tcpdump answers with its counts on stderr. Only once it listens (before, SIGUSR1 ends it). */
+        private void askCounts() {
+            try {
+                Libc.C.kill((int) process.pid(), Libc.SIGUSR1);
+            } catch (LastErrorException exited) {
+                // It ended meanwhile: there is nothing left to count or wait for.
+            }
         }
 
         /**
@@ -290,10 +340,44 @@ public final class TcpdumpCaptureSource implements CaptureSource {
 
         private void signalOnceDrained() {
             long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
+            awaitCaughtUp(deadline);
             while (!output.drained() && !copy.isDone() && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(DRAIN_POLL.toNanos());
             }
             process.destroy();
+        }
+
+        /**
+         * Waits until tcpdump has written every packet the kernel queued for it since it listened, by its own counts:
+         * a spool that has not grown for a while proves nothing (on a loaded machine tcpdump may not run for longer
+         * than any pause), and tcpdump ends on SIGTERM without the packets it has not read yet. Gives up at
+         * {@code deadline}, and once the kernel dropped packets (the counts can then no longer say what is missing).
+         */
+        private void awaitCaughtUp(long deadline) {
+            if (!listening) {
+                return;
+            }
+            try {
+                while (process.isAlive() && System.nanoTime() < deadline) {
+                    int answers = answers().size();
+                    askCounts();
+                    while (answers().size() == answers && process.isAlive() && System.nanoTime() < deadline) {
+                        LockSupport.parkNanos(DRAIN_POLL.toNanos());
+                    }
+                    List<Counts> all = answers();
+                    if (all.size() < 2 || all.get(all.size() - 1).caughtUpSince(all.get(0), copiesPerPacket)) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // Without its counts the stop goes ahead as it would have.
+            }
+        }
+
+        /** tcpdump's answers to SIGUSR1 so far, the first one (asked when it listened) first. */
+        private List<Counts> answers() throws IOException {
+            return COUNTS.matcher(stderr.text()).results().map(answer -> new Counts(Long.parseLong(answer.group(1)),
+                    Long.parseLong(answer.group(2)), Long.parseLong(answer.group(3)))).toList();
         }
 
         /**
@@ -314,11 +398,7 @@ public final class TcpdumpCaptureSource implements CaptureSource {
                 // The figure stays the last one read; the final count comes from await().
             }
             if (askable && process.isAlive()) {
-                try {
-                    Libc.C.kill((int) process.pid(), Libc.SIGUSR1);
-                } catch (LastErrorException exited) {
-                    // It ended between the check and the signal; its final count follows in await().
-                }
+                askCounts();
             }
             return lastSaid;
         }
