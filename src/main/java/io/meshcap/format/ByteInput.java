@@ -3,6 +3,8 @@ package io.meshcap.format;
 import io.meshcap.MeshcapException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
@@ -13,13 +15,30 @@ import java.nio.channels.ReadableByteChannel;
  * {@link #skip(int)} consumes them. Memory stays at the buffer size unless one block is larger, in which
  * case the buffer grows to hold it (format readers cap block sizes before asking).
  *
+ * <p>The getters read the buffer's array through {@link VarHandle}s, after one check that the bytes are within those
+ * read: a {@code ByteBuffer}'s {@code getInt} is a chain of calls (bounds, memory session, order) that the quick
+ * compiler re-association runs with does not fold away, and readers call getters for every record
+ * (docs/benchmarks.md, issue 14, sixth round).
+ *
  * <p>For use by format implementations only; consumers of captures see {@link CaptureReader}.
  */
 public final class ByteInput implements Closeable {
 
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle SHORT_LE =
+            MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_BE =
+            MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+
     private final String source;
     private final ReadableByteChannel channel;
     private ByteBuffer buffer;
+    /** The buffer's byte order, as a flag the getters test rather than a call to ask it. */
+    private boolean bigEndian = true;
     private long bufferOffset;
     private boolean endOfInput;
 
@@ -55,6 +74,7 @@ public final class ByteInput implements Closeable {
     /** Byte order used by the getters; a format sets it from its magic number. */
     public void order(ByteOrder order) {
         buffer.order(order);
+        bigEndian = order == ByteOrder.BIG_ENDIAN;
     }
 
     /**
@@ -102,25 +122,46 @@ public final class ByteInput implements Closeable {
     }
 
     public int getInt(int index) {
-        return buffer.getInt(buffer.position() + index);
+        int at = at(index, Integer.BYTES);
+        return bigEndian ? (int) INT_BE.get(buffer.array(), at) : (int) INT_LE.get(buffer.array(), at);
     }
 
     public long getLong(int index) {
-        return buffer.getLong(buffer.position() + index);
+        int at = at(index, Long.BYTES);
+        return bigEndian ? (long) LONG_BE.get(buffer.array(), at) : (long) LONG_LE.get(buffer.array(), at);
     }
 
     public int getUnsignedShort(int index) {
-        return Short.toUnsignedInt(buffer.getShort(buffer.position() + index));
+        int at = at(index, Short.BYTES);
+        return Short.toUnsignedInt(bigEndian ? (short) SHORT_BE.get(buffer.array(), at)
+                : (short) SHORT_LE.get(buffer.array(), at));
     }
 
     public int getUnsignedByte(int index) {
-        return Byte.toUnsignedInt(buffer.get(buffer.position() + index));
+        return Byte.toUnsignedInt(buffer.array()[at(index, 1)]);
     }
 
     /** The four bytes at {@code index} as a big-endian int, whatever the current order: for magic numbers. */
     public int getIntBigEndian(int index) {
-        int value = getInt(index);
-        return buffer.order() == ByteOrder.BIG_ENDIAN ? value : Integer.reverseBytes(value);
+        return (int) INT_BE.get(buffer.array(), at(index, Integer.BYTES));
+    }
+
+    /**
+     * Where the {@code size} bytes at {@code index} from the current position lie in the array (the buffer is always
+     * one this input allocated, so its array starts at offset 0), once checked to be among the bytes read (beyond them
+     * the array holds what an earlier read left).
+     */
+    private int at(int index, int size) {
+        int position = buffer.position();
+        if (index < 0 || size > buffer.limit() - position - index) {
+            throw outOfRange(index, size);
+        }
+        return position + index;
+    }
+
+    /** Apart from {@link #at}, so that the message's code does not weigh on the getters' inlining. */
+    private IndexOutOfBoundsException outOfRange(int index, int size) {
+        return new IndexOutOfBoundsException(size + " bytes at " + index + " of " + available() + " available");
     }
 
     /**

@@ -3,6 +3,8 @@ package io.meshcap.format;
 import io.meshcap.MeshcapException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
@@ -18,10 +20,18 @@ import java.util.concurrent.BlockingQueue;
  * went from the sum of the two to about the larger one). Writes reach the channel in order; a failed write
  * surfaces as a {@link MeshcapException} from a later put, {@link #flush()} or {@link #close()}.
  *
+ * <p>Values go straight into the buffer's array at a position kept here, through {@link VarHandle}s: each put is
+ * then one bounds check and one store, where a {@code ByteBuffer}'s {@code putInt} is a chain of calls (bounds, memory
+ * session, order) that the quick compiler re-association runs with does not fold away (docs/benchmarks.md, issue 14,
+ * sixth round).
+ *
  * <p>For use by format implementations only; producers of captures see {@link CaptureWriter}.
  */
 public final class ByteOutput implements Closeable {
 
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT =
+            MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     /** Tells the writer thread that nothing follows. */
     private static final ByteBuffer END = ByteBuffer.allocate(0);
     /** What the JDK says for EPIPE (strerror's text): a pipe's reader, a named pipe's too, has gone. */
@@ -33,7 +43,9 @@ public final class ByteOutput implements Closeable {
     private final BlockingQueue<ByteBuffer> spare = new ArrayBlockingQueue<>(1);
     private final Thread writer;
     private volatile IOException failure;
-    private ByteBuffer buffer;
+    /** The buffer being filled, and how far. */
+    private byte[] buffer;
+    private int position;
     private boolean closed;
 
     /**
@@ -46,8 +58,8 @@ public final class ByteOutput implements Closeable {
         this.channel = channel;
         // On the heap, like ByteInput's and for the same reason: cheaper puts per packet without the optimising
         // compiler; the channel copies each buffer-full once more on the writer thread.
-        this.buffer = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
-        spare.add(ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN));
+        this.buffer = new byte[capacity];
+        spare.add(ByteBuffer.allocate(capacity));
         writer = new Thread(this::writeLoop, "meshcap-writer " + destination);
         writer.setDaemon(true);
         writer.start();
@@ -78,24 +90,26 @@ public final class ByteOutput implements Closeable {
 
     /** Makes room for {@code count} bytes (at most the capacity) so that puts of that size do not flush. */
     private void reserve(int count) {
-        if (buffer.remaining() < count) {
+        if (buffer.length - position < count) {
             flush();
         }
     }
 
     public void putInt(int value) {
         reserve(Integer.BYTES);
-        buffer.putInt(value);
+        INT.set(buffer, position, value);
+        position += Integer.BYTES;
     }
 
     public void putShort(int value) {
         reserve(Short.BYTES);
-        buffer.putShort((short) value);
+        SHORT.set(buffer, position, (short) value);
+        position += Short.BYTES;
     }
 
     public void putByte(int value) {
         reserve(1);
-        buffer.put((byte) value);
+        buffer[position++] = (byte) value;
     }
 
     /** Writes the bytes, then zeros up to the next multiple of four when {@code padToFour} is set. */
@@ -107,11 +121,12 @@ public final class ByteOutput implements Closeable {
     public void put(byte[] bytes, int from, int length, boolean padToFour) {
         int done = 0;
         while (done < length) {
-            if (!buffer.hasRemaining()) {
+            if (position == buffer.length) {
                 flush();
             }
-            int chunk = Math.min(buffer.remaining(), length - done);
-            buffer.put(bytes, from + done, chunk);
+            int chunk = Math.min(buffer.length - position, length - done);
+            System.arraycopy(bytes, from + done, buffer, position, chunk);
+            position += chunk;
             done += chunk;
         }
         if (padToFour) {
@@ -129,13 +144,13 @@ public final class ByteOutput implements Closeable {
     /** Hands everything buffered to the writer thread, and takes the spare buffer to fill next. */
     public void flush() {
         checkFailure();
-        if (buffer.position() == 0) {
+        if (position == 0) {
             return;
         }
-        buffer.flip();
         try {
-            toWrite.put(buffer);
-            buffer = spare.take();
+            toWrite.put(ByteBuffer.wrap(buffer, 0, position));
+            buffer = spare.take().array();
+            position = 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw MeshcapException.failure(destination + ": interrupted while writing", e);

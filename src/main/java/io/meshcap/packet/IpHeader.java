@@ -11,21 +11,29 @@ abstract sealed class IpHeader implements NetworkHeader permits Ipv4Header, Ipv6
     private static final int HALF_WORD_BITS = 16;
     private static final int HALF_WORD_MASK = 0xffff;
 
-    final byte[] data;
-    final int offset;
+    byte[] data;
+    int offset;
     /** Where the packet's captured bytes end in {@code data}. */
-    final int end;
+    int end;
     private final String family;
-    private final int source;
+    /** Where the source address starts, from the header's start. */
+    private final int sourceOffset;
     private final int addressLength;
+    private int source;
 
-    IpHeader(byte[] data, int offset, int end, String family, int source, int addressLength) {
+    /** A view to point at headers ({@link #point}): its segment re-points it at each packet it parses. */
+    IpHeader(String family, int sourceOffset, int addressLength) {
+        this.family = family;
+        this.sourceOffset = sourceOffset;
+        this.addressLength = addressLength;
+    }
+
+    /** Points this view at the header at {@code offset} of a packet that ends at {@code end}. */
+    final void point(byte[] data, int offset, int end) {
         this.data = data;
         this.offset = offset;
         this.end = end;
-        this.family = family;
-        this.source = offset + source;
-        this.addressLength = addressLength;
+        this.source = offset + sourceOffset;
     }
 
     @Override

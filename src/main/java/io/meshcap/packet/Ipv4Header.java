@@ -17,20 +17,24 @@ public final class Ipv4Header extends IpHeader {
     private static final int WORD = 4;
     private static final int FRAGMENT_OFFSET_MASK = 0x1fff;
 
-    private final int headerLength;
+    private int headerLength;
 
-    private Ipv4Header(byte[] data, int offset, int end, int headerLength) {
-        super(data, offset, end, "IPv4", SOURCE, ADDRESS_LENGTH);
-        this.headerLength = headerLength;
+    Ipv4Header() {
+        super("IPv4", SOURCE, ADDRESS_LENGTH);
     }
 
-    /** The header at {@code offset} of a packet ending at {@code end}, or {@code null} when cut short or malformed. */
-    static Ipv4Header at(byte[] data, int offset, int end) {
-        int headerLength = (Bytes.u8(data, offset + VERSION_IHL) & IHL_MASK) * WORD;
-        if (headerLength < MIN_LENGTH || offset + headerLength > end) {
+    /**
+     * This view pointed at the header at {@code offset} of a packet ending at {@code end}, or {@code null} (and this
+     * view left as it was) when the header is cut short or malformed.
+     */
+    Ipv4Header view(byte[] data, int offset, int end) {
+        int length = (Bytes.u8(data, offset + VERSION_IHL) & IHL_MASK) * WORD;
+        if (length < MIN_LENGTH || offset + length > end) {
             return null;
         }
-        return new Ipv4Header(data, offset, end, headerLength);
+        point(data, offset, end);
+        headerLength = length;
+        return this;
     }
 
     @Override

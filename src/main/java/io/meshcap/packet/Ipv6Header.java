@@ -14,13 +14,20 @@ public final class Ipv6Header extends IpHeader {
     private static final int SOURCE = 8;
     private static final int LENGTH = 40;
 
-    private Ipv6Header(byte[] data, int offset, int end) {
-        super(data, offset, end, "IPv6", SOURCE, ADDRESS_LENGTH);
+    Ipv6Header() {
+        super("IPv6", SOURCE, ADDRESS_LENGTH);
     }
 
-    /** The header at {@code offset} of a packet ending at {@code end}, or {@code null} when it is cut short. */
-    static Ipv6Header at(byte[] data, int offset, int end) {
-        return offset + LENGTH > end ? null : new Ipv6Header(data, offset, end);
+    /**
+     * This view pointed at the header at {@code offset} of a packet ending at {@code end}, or {@code null} (and this
+     * view left as it was) when the header is cut short.
+     */
+    Ipv6Header view(byte[] data, int offset, int end) {
+        if (offset + LENGTH > end) {
+            return null;
+        }
+        point(data, offset, end);
+        return this;
     }
 
     @Override

@@ -50,7 +50,7 @@ public final class LinkLayer {
 
     /**
      * The offset of the IPv4 or IPv6 header in {@code data}, or {@link #NOT_IP}. The header's own version field
-     * is not checked here; {@link NetworkHeader#at} does that.
+     * is not checked here; {@link TcpSegment#parse} does that.
      */
     public static int networkOffset(int linkType, byte[] data) {
         return networkOffset(linkType, data, 0, data.length);

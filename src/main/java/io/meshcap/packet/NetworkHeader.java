@@ -11,21 +11,6 @@ public sealed interface NetworkHeader permits IpHeader {
     /** IANA protocol number of TCP. */
     int PROTOCOL_TCP = 6;
 
-    /**
-     * The header at {@code offset} of a packet that ends at {@code end}, or {@code null} when the bytes there are not
-     * a complete IPv4 or IPv6 header.
-     */
-    static NetworkHeader at(byte[] data, int offset, int end) {
-        if (offset < 0 || offset >= end) {
-            return null;
-        }
-        return switch (Bytes.u8(data, offset) >>> 4) {
-            case Ipv4Header.VERSION -> Ipv4Header.at(data, offset, end);
-            case Ipv6Header.VERSION -> Ipv6Header.at(data, offset, end);
-            default -> null;
-        };
-    }
-
     /** The transport protocol (IPv6: the fixed header's next header). */
     int protocol();
 

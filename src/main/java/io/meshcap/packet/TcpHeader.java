@@ -19,17 +19,24 @@ public final class TcpHeader {
     private static final int WORD = 4;
     private static final int CHECKSUM_LENGTH = 2;
 
-    private final byte[] data;
-    private final int offset;
+    private byte[] data;
+    private int offset;
 
-    private TcpHeader(byte[] data, int offset) {
-        this.data = data;
-        this.offset = offset;
+    /** A view for its segment to point at each packet's header ({@link #view}). */
+    TcpHeader() {
     }
 
-    /** The header at {@code offset} of a packet ending at {@code end}; {@code null} when its fixed part is cut off. */
-    public static TcpHeader at(byte[] data, int offset, int end) {
-        return offset + MIN_LENGTH > end ? null : new TcpHeader(data, offset);
+    /**
+     * This view pointed at the header at {@code offset} of a packet ending at {@code end}; {@code null} (and this view
+     * left as it was) when its fixed part is cut off.
+     */
+    TcpHeader view(byte[] data, int offset, int end) {
+        if (offset + MIN_LENGTH > end) {
+            return null;
+        }
+        this.data = data;
+        this.offset = offset;
+        return this;
     }
 
     public int offset() {

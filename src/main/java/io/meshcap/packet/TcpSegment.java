@@ -3,6 +3,10 @@ package io.meshcap.packet;
 /**
  * A TCP segment found in a record: its network header and TCP header, located once from the interface's link
  * type. Rewrites the destination (and the source port) in place and keeps both checksums valid.
+ *
+ * <p>The segment and its headers are views that {@link #reparse} points at another packet: a stage that looks at
+ * packet after packet keeps one segment ({@link #reusable()}) rather than making three objects per packet (the
+ * cost of that under the quick compiler re-association runs with: docs/benchmarks.md, issue 14, sixth round).
  */
 public final class TcpSegment {
 
@@ -25,16 +29,15 @@ public final class TcpSegment {
         ADJUSTED
     }
 
-    private final byte[] data;
-    private final int end;
-    private final NetworkHeader ip;
-    private final TcpHeader tcp;
+    /** The views this segment points at a packet's headers: one per IP version, the one in use is {@link #ip}. */
+    private final Ipv4Header ipv4 = new Ipv4Header();
+    private final Ipv6Header ipv6 = new Ipv6Header();
+    private final TcpHeader tcp = new TcpHeader();
+    private byte[] data;
+    private int end;
+    private NetworkHeader ip;
 
-    private TcpSegment(byte[] data, int end, NetworkHeader ip, TcpHeader tcp) {
-        this.data = data;
-        this.end = end;
-        this.ip = ip;
-        this.tcp = tcp;
+    private TcpSegment() {
     }
 
     /** The TCP segment in {@code data}, or {@code null} when the record is not IPv4/IPv6 TCP with a full header. */
@@ -48,12 +51,43 @@ public final class TcpSegment {
      * offset the segment and its headers give is into {@code data}.
      */
     public static TcpSegment parse(int linkType, byte[] data, int from, int end) {
-        NetworkHeader ip = NetworkHeader.at(data, LinkLayer.networkOffset(linkType, data, from, end), end);
-        if (ip == null || ip.protocol() != NetworkHeader.PROTOCOL_TCP || !ip.carriesTransportHeader()) {
+        return reusable().reparse(linkType, data, from, end);
+    }
+
+    /** A segment for {@link #reparse} to point at packet after packet; it points at none until then. */
+    public static TcpSegment reusable() {
+        return new TcpSegment();
+    }
+
+    /**
+     * {@link #parse(int, byte[], int, int)} into this segment: points it and its headers at that packet's and returns
+     * it, or returns {@code null} (this segment then points at nothing usable). What this segment and its headers
+     * gave before refers to the new packet from now on.
+     */
+    public TcpSegment reparse(int linkType, byte[] data, int from, int end) {
+        ip = networkHeader(data, LinkLayer.networkOffset(linkType, data, from, end), end);
+        if (ip == null || ip.protocol() != NetworkHeader.PROTOCOL_TCP || !ip.carriesTransportHeader()
+                || tcp.view(data, ip.transportOffset(), end) == null) {
             return null;
         }
-        TcpHeader tcp = TcpHeader.at(data, ip.transportOffset(), end);
-        return tcp == null ? null : new TcpSegment(data, end, ip, tcp);
+        this.data = data;
+        this.end = end;
+        return this;
+    }
+
+    /**
+     * This segment's view of the header at {@code offset} of a packet that ends at {@code end}, pointed there, or
+     * {@code null} when the bytes there are not a complete IPv4 or IPv6 header.
+     */
+    private NetworkHeader networkHeader(byte[] data, int offset, int end) {
+        if (offset < 0 || offset >= end) {
+            return null;
+        }
+        return switch (Bytes.u8(data, offset) >>> 4) {
+            case Ipv4Header.VERSION -> ipv4.view(data, offset, end);
+            case Ipv6Header.VERSION -> ipv6.view(data, offset, end);
+            default -> null;
+        };
     }
 
     /** The bytes the segment lies in: the record's, or the reader's buffer it is viewed in. */

@@ -21,8 +21,8 @@ final class ChainedTransform implements RecordTransform {
         /**
          * {@link #pass(CaptureInterface, PacketView, List)} of a packet whose segment is parsed already.
          *
-         * @param segment the packet's TCP segment ({@link #segment(CaptureInterface, PacketView)}), or null when it
-         *                has none
+         * @param segment the packet's TCP segment ({@link #segment(CaptureInterface, PacketView, TcpSegment)}), or
+         *                null when it has none; valid for this call only (the next packet is parsed into it)
          */
         boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
                      List<CaptureRecord> before);
@@ -33,6 +33,8 @@ final class ChainedTransform implements RecordTransform {
     private final PerInterface<CaptureInterface> interfaces = new PerInterface<>(captureInterface -> captureInterface);
     /** What the re-associator releases before a packet, reused from packet to packet. */
     private final List<CaptureRecord> released = new ArrayList<>();
+    /** Each packet's segment, parsed into the same views. */
+    private final TcpSegment packetSegment = TcpSegment.reusable();
 
     ChainedTransform(RedirectReassociator reassociator, Next next) {
         this.reassociator = reassociator;
@@ -48,7 +50,7 @@ final class ChainedTransform implements RecordTransform {
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
         interfaces.get(packet.interfaceId(), captureInterface);
-        TcpSegment segment = segment(captureInterface, packet);
+        TcpSegment segment = segment(captureInterface, packet, packetSegment);
         boolean writeNow = reassociator.pass(captureInterface, packet, segment, released);
         if (!released.isEmpty()) {
             before.addAll(passOn(released));
@@ -57,15 +59,21 @@ final class ChainedTransform implements RecordTransform {
         return writeNow && next.pass(interfaceOf(packet.interfaceId()), packet, segment, before);
     }
 
-    /** The TCP segment of a packet viewed on {@code captureInterface}, or null when it has none. */
-    static TcpSegment segment(CaptureInterface captureInterface, PacketView packet) {
-        return segment(captureInterface, packet.bytes(), packet.offset(), packet.end());
+    /**
+     * The TCP segment of a packet viewed on {@code captureInterface}, parsed into {@code reused} (see {@link
+     * TcpSegment#reparse}), or null when it has none.
+     */
+    static TcpSegment segment(CaptureInterface captureInterface, PacketView packet, TcpSegment reused) {
+        int linkType = captureInterface.linkType();
+        return LinkLayer.supports(linkType) ? reused.reparse(linkType, packet.bytes(), packet.offset(), packet.end())
+                : null;
     }
 
-    /** The TCP segment of a packet that lies in {@code bytes} from {@code from} to {@code end}, or null. */
-    static TcpSegment segment(CaptureInterface captureInterface, byte[] bytes, int from, int end) {
+    /** The TCP segment of a record on {@code captureInterface}, or null when it has none. */
+    static TcpSegment segment(CaptureInterface captureInterface, CaptureRecord record) {
         int linkType = captureInterface.linkType();
-        return LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, bytes, from, end) : null;
+        return LinkLayer.supports(linkType) ? TcpSegment.parse(linkType, record.data(), 0, record.capturedLength())
+                : null;
     }
 
     /** What is left once the stream has ended. */

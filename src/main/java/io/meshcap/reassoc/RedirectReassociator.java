@@ -83,6 +83,8 @@ public final class RedirectReassociator implements RecordTransform {
     /** The endpoints of the packet being accounted for. */
     private final FlowEndpoint.Flow flow = new FlowEndpoint.Flow();
     private final ArrayDeque<HeldRecord> queue = new ArrayDeque<>();
+    /** The segment of a packet handed over without one ({@code meshcap reassociate}), parsed into the same views. */
+    private final TcpSegment packetSegment = TcpSegment.reusable();
     private long queuedBytes;
     private long redirectedConnections;
     private long rewrittenPackets;
@@ -135,7 +137,7 @@ public final class RedirectReassociator implements RecordTransform {
 
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
-        TcpSegment segment = ChainedTransform.segment(captureInterface, record.data(), 0, record.capturedLength());
+        TcpSegment segment = ChainedTransform.segment(captureInterface, record);
         RedirectConnection connection = account(captureInterface, record.interfaceId(), record.timestampNanos(),
                 segment);
         HeldRecord entry;
@@ -167,15 +169,16 @@ public final class RedirectReassociator implements RecordTransform {
      */
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
-        return pass(captureInterface, packet, ChainedTransform.segment(captureInterface, packet), before);
+        return pass(captureInterface, packet, ChainedTransform.segment(captureInterface, packet, packetSegment),
+                before);
     }
 
     /**
      * {@link #pass(CaptureInterface, PacketView, List)} of a packet whose segment is parsed already; a rewrite
      * changes it in place, so what comes next sees the re-associated segment.
      *
-     * @param segment the packet's TCP segment ({@link ChainedTransform#segment(CaptureInterface, PacketView)}), or
-     *                null when it has none
+     * @param segment the packet's TCP segment ({@link ChainedTransform#segment(CaptureInterface, PacketView,
+     *                TcpSegment)}), or null when it has none
      */
     boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
                  List<CaptureRecord> before) {

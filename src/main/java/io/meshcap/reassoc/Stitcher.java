@@ -67,6 +67,8 @@ public final class Stitcher implements ChainedTransform.Next {
     private final FlowEndpoint.Flow flow = new FlowEndpoint.Flow();
     private final List<TcpStream> streams = new ArrayList<>();
     private long position;
+    /** The segment of a packet handed over without one, parsed into the same views each time. */
+    private final TcpSegment packetSegment = TcpSegment.reusable();
 
     /** @param ports the REDIRECT ports, so that lo connections that were not re-associated are named as such */
     public Stitcher(RedirectPorts ports) {
@@ -91,15 +93,15 @@ public final class Stitcher implements ChainedTransform.Next {
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         see(captureInterface, record.interfaceId(), record.timestampNanos(), record.data(), 0,
-                record.capturedLength(), ChainedTransform.segment(captureInterface, record.data(), 0,
-                        record.capturedLength()));
+                record.capturedLength(), ChainedTransform.segment(captureInterface, record));
         return List.of(record);
     }
 
     /** Looks at the packet where it lies, in its reader's buffer, and passes it on. */
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
-        return pass(captureInterface, packet, ChainedTransform.segment(captureInterface, packet), before);
+        return pass(captureInterface, packet, ChainedTransform.segment(captureInterface, packet, packetSegment),
+                before);
     }
 
     /** {@link #pass(CaptureInterface, PacketView, List)} with the packet's segment parsed already. */
