@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.format.LinkType;
@@ -152,6 +153,85 @@ class TcpSegmentTest {
     }
 
     /** The packet with its TCP checksum computed, as a sender that computes it (no offload) leaves it. */
+    /**
+     * One segment re-pointed at packet after packet of one buffer, as a reader's buffer holds them: each TCP packet
+     * reads as its own, whatever came before it (IPv6 after IPv4, a header with options, packets that are no segment or
+     * whose captured length is shorter than their headers, a segment cut by the snap length).
+     */
+    @Test
+    void oneSegmentReparsedPacketAfterPacketReadsEachAsItsOwn() {
+        FlowEndpoint app6 = Packets.ep("2001:2::2", 40001);
+        byte[] ipv4 = Packets.link(LinkType.EN10MB, Packets.ip(APP, REDIRECTED, Packets.PSH_ACK, 11, 12,
+                Packets.text("four")));
+        byte[] ipv6 = Packets.link(LinkType.EN10MB, Packets.ip(app6, Packets.ep("::1", 15006), Packets.SYN, 21, 0));
+        byte[] udp = ipv4.clone();
+        udp[14 + 9] = 17;
+        byte[] withOptions = Packets.link(LinkType.EN10MB, ipv4Options(Packets.ip(ORIG, APP, Packets.ACK, 31, 32,
+                Packets.text("sixteen bytes!!!"))));
+        byte[][] frames = {ipv4, udp, ipv6, Arrays.copyOf(ipv4, 14 + 19), withOptions,
+            Arrays.copyOf(ipv6, 14 + 40 + 19), Arrays.copyOf(withOptions, 14 + 24 + 20 + 5)};
+        byte[] buffer = new byte[Arrays.stream(frames).mapToInt(frame -> frame.length + 3).sum()];
+        int[] offsets = new int[frames.length];
+        for (int i = 0, at = 3; i < frames.length; at += frames[i].length + 3, i++) {
+            offsets[i] = at;
+            System.arraycopy(frames[i], 0, buffer, at, frames[i].length);
+        }
+        TcpSegment segment = TcpSegment.reusable();
+        TcpSegment[] parsed = new TcpSegment[frames.length];
+        for (int i = 0; i < frames.length; i++) {
+            parsed[i] = segment.reparse(LinkType.EN10MB, buffer, offsets[i], offsets[i] + frames[i].length);
+            switch (i) {
+                case 0 -> assertSegment(parsed[i], 40000, 15001, 11, 4, offsets[i] + 14 + 40, true);
+                case 2 -> {
+                    assertSegment(parsed[i], 40001, 15006, 21, 0, offsets[i] + 14 + 60, true);
+                    assertArrayEquals(app6.address(), parsed[i].ip().source());
+                }
+                case 4 -> {
+                    assertSegment(parsed[i], 8080, 40000, 31, 16, offsets[i] + 14 + 44, true);
+                    assertArrayEquals(ORIG.address(), parsed[i].ip().source());
+                    assertArrayEquals(APP.address(), parsed[i].ip().destination());
+                }
+                case 6 -> {
+                    assertSegment(parsed[i], 8080, 40000, 31, 16, offsets[i] + 14 + 44, false);
+                    assertEquals(5, parsed[i].payloadTo() - parsed[i].payloadFrom(), "cut by the snap length");
+                }
+                default -> assertNull(parsed[i], "not a whole TCP header: frame " + i);
+            }
+            if (parsed[i] != null) {
+                assertSame(segment, parsed[i]);
+            }
+        }
+    }
+
+    /** {@code ipv4} with a 4-byte IP option (the header 24 bytes long), its lengths and header checksum made right. */
+    private static byte[] ipv4Options(byte[] ipv4) {
+        byte[] longer = new byte[ipv4.length + 4];
+        System.arraycopy(ipv4, 0, longer, 0, 20);
+        longer[20] = 1; // four no-operation options
+        longer[21] = 1;
+        longer[22] = 1;
+        longer[23] = 1;
+        System.arraycopy(ipv4, 20, longer, 24, ipv4.length - 20);
+        longer[0] = 0x46;
+        longer[3] = (byte) longer.length;
+        longer[10] = 0;
+        longer[11] = 0;
+        int checksum = Checksums.finish(Checksums.sum(longer, 0, 24));
+        longer[10] = (byte) (checksum >>> 8);
+        longer[11] = (byte) checksum;
+        return longer;
+    }
+
+    private static void assertSegment(TcpSegment segment, int sourcePort, int destinationPort, long sequence,
+                                      int payloadLength, int payloadFrom, boolean whole) {
+        assertEquals(sourcePort, segment.tcp().sourcePort());
+        assertEquals(destinationPort, segment.tcp().destinationPort());
+        assertEquals(sequence, segment.tcp().sequence());
+        assertEquals(payloadLength, segment.payloadLength());
+        assertEquals(payloadFrom, segment.payloadFrom());
+        assertEquals(whole, segment.whole());
+    }
+
     private static byte[] finished(byte[] packet) {
         TcpSegment segment = TcpSegment.parse(LinkType.RAW, packet);
         segment.tcp().setChecksum(segment.tcp().computeChecksum(segment.ip(), segment.ip().transportLength()));
