@@ -389,11 +389,12 @@ public final class TcpdumpCaptureSource implements CaptureSource {
         public OptionalLong droppedSoFar() {
             boolean askable = false;
             try {
-                askable = saidListening();
+                // Read first: the counts asked for when this call finds tcpdump listening are for the next call.
                 OptionalLong said = lastDropCount(stderr.newLines());
                 if (said.isPresent()) {
                     lastSaid = said;
                 }
+                askable = saidListening();
             } catch (IOException e) {
                 // The figure stays the last one read; the final count comes from await().
             }
