@@ -8,6 +8,7 @@ import io.meshcap.MeshcapException;
 import io.meshcap.capture.CaptureLimits;
 import io.meshcap.capture.LegCapture;
 import io.meshcap.capture.LegPlan;
+import io.meshcap.sys.NamespaceThread;
 import io.meshcap.sys.NetworkNamespace;
 import io.meshcap.testing.LoopbackTraffic;
 import io.meshcap.testing.ScratchNamespace;
@@ -15,14 +16,21 @@ import io.meshcap.testing.Tshark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Predicate;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +46,11 @@ import org.junit.jupiter.api.io.TempDir;
 class TcpdumpCaptureSourceTest {
 
     private static final int PORT = 8080;
+    private static final int DATAGRAM_PORT = 9999;
+    private static final int FILE_HEADER = 24;
+    private static final int PAGE = 4096;
+    /** A datagram whose record is one page: a 16-byte record header and 14 + 20 + 8 bytes of headers before it. */
+    private static final int PAGE_PAYLOAD = PAGE - 16 - 14 - 20 - 8;
     private static ScratchNamespace namespace;
 
     @TempDir
@@ -67,29 +80,67 @@ class TcpdumpCaptureSourceTest {
         return Tshark.run(List.of("ip", "netns", "pids", namespace.name())).lines().filter(l -> !l.isBlank()).toList();
     }
 
-    private static void awaitProc(String pid, String file, Predicate<String> condition, String failure)
-            throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.test(Files.readString(Path.of("/proc", pid, file)))) {
-            assertTrue(System.nanoTime() < deadline, failure);
-            Thread.sleep(5);
+    /** Whether the process sleeps in a write to a full pipe (its wait channel, /proc/PID/wchan). */
+    private static boolean waitsOnAFullPipe(String pid) throws IOException {
+        try {
+            return Files.readString(Path.of("/proc", pid, "wchan")).contains("pipe_write");
+        } catch (NoSuchFileException exited) {
+            return false;
         }
     }
 
-    /** Whether /proc/PID/status shows SIGTERM (15) pending for the thread or the process. */
-    private static boolean sigtermPending(String status) {
-        return status.lines().filter(l -> l.startsWith("SigPnd:") || l.startsWith("ShdPnd:"))
-                .anyMatch(l -> (Long.parseUnsignedLong(l.substring(7).strip(), 16) & (1L << 14)) != 0);
+    /** The bytes the process has handed to write(2) so far, as its kernel counts them (/proc/PID/io). */
+    private static long bytesWritten(String pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc", pid, "io")).stream().filter(l -> l.startsWith("wchar:"))
+                .mapToLong(l -> Long.parseLong(l.substring(6).strip())).findFirst().orElseThrow();
+    }
+
+    /** Whether a leg's stop is waiting for the pipe to be read dry: a thread parked inside its drain loop. */
+    private static boolean aStopWaitsForTheReader() {
+        return Thread.getAllStackTraces().values().stream().map(List::of).anyMatch(stack -> stack.stream()
+                .anyMatch(f -> f.getMethodName().equals("signalOnceDrained")) && stack.stream()
+                .anyMatch(f -> f.getMethodName().equals("parkNanos")));
+    }
+
+    /** Sends datagram "p{n}" to 127.0.0.1:DATAGRAM_PORT over the namespace's lo, padded to PAGE_PAYLOAD bytes. */
+    private static void sendDatagram(NamespaceThread inside, int n) throws Exception {
+        inside.call(() -> {
+            try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+                byte[] payload = Arrays.copyOf(("p" + n + ".").getBytes(StandardCharsets.US_ASCII), PAGE_PAYLOAD);
+                socket.send(new DatagramPacket(payload, payload.length, socket.getLocalAddress(), DATAGRAM_PORT));
+            }
+            return null;
+        });
+    }
+
+    /** Each datagram's name ("p1", ...), in file order, as tshark reads its payload. */
+    private static List<String> datagrams(Path file) {
+        return Tshark.fields(file, "", "data.data").stream().map(row -> {
+            String hex = row.get(0);
+            StringBuilder name = new StringBuilder();
+            for (int i = 0; i + 1 < hex.length() && !hex.startsWith("2e", i); i += 2) {
+                name.append((char) Integer.parseInt(hex.substring(i, i + 2), 16));
+            }
+            return name.toString();
+        }).toList();
     }
 
     /** A leg's sink that takes nothing until let go, as a reader that has fallen behind. */
     private static final class HeldBackSink extends OutputStream {
 
         private final CountDownLatch held = new CountDownLatch(1);
+        private final CountDownLatch offered = new CountDownLatch(1);
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private volatile int firstOffer = -1;
 
         void letGo() {
             held.countDown();
+        }
+
+        /** The length of the first write offered, once one has been. */
+        int awaitFirstOffer() throws InterruptedException {
+            assertTrue(offered.await(60, TimeUnit.SECONDS), "nothing reached the sink");
+            return firstOffer;
         }
 
         @Override
@@ -99,6 +150,10 @@ class TcpdumpCaptureSourceTest {
 
         @Override
         public void write(byte[] data, int offset, int length) throws IOException {
+            if (firstOffer < 0) {
+                firstOffer = length;
+                offered.countDown();
+            }
             try {
                 held.await();
             } catch (InterruptedException e) {
@@ -106,6 +161,19 @@ class TcpdumpCaptureSourceTest {
                 throw new IOException("interrupted", e);
             }
             bytes.write(data, offset, length);
+        }
+    }
+
+    /** This JVM's descriptors that lead to {@code target} ({@code pipe:[INODE]}, say), by their links. */
+    private static List<String> descriptorsTo(String target) throws IOException {
+        try (Stream<Path> descriptors = Files.list(Path.of("/proc/self/fd"))) {
+            return descriptors.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals(target);
+                } catch (IOException closedMeanwhile) {
+                    return false;
+                }
+            }).map(Path::toString).toList();
         }
     }
 
@@ -149,6 +217,9 @@ class TcpdumpCaptureSourceTest {
             LegCapture leg = source.start(leg("lo"), sink);
             assertEquals(stderrFiles + 1, stderrFilesOpen(), "the leg's messages, read through one descriptor");
             awaitListening(leg);
+            String stdin = Files.readSymbolicLink(Path.of("/proc", processesInTheNamespace().get(0), "fd", "0"))
+                    .toString();
+            assertEquals(List.of(), descriptorsTo(stdin), "meshcap keeps no end of tcpdump's stdin (" + stdin + ")");
             LoopbackTraffic.send(namespace, PORT, 256 << 10);
             leg.stop();
             outcome = leg.await(Duration.ofSeconds(60));
@@ -166,33 +237,53 @@ class TcpdumpCaptureSourceTest {
     }
 
     /**
-     * tcpdump waiting to write into a full pipe must not get SIGTERM: the signal interrupts the write and glibc drops
-     * the rest of the packet, so the leg would end in the middle of one (seen in CI under load). Here meshcap's reader
-     * is held back until tcpdump blocks, the leg is stopped, and the reader is let go only once no SIGTERM is pending:
-     * signalled at once, tcpdump has by then abandoned its write. (Before meshcap owned the pipe, the JDK also threw
-     * away what was still in it when tcpdump exited: the leg kept only its file header.)
+     * tcpdump waiting to write into a full pipe must not get SIGTERM: its handler has no SA_RESTART, so a write that
+     * has put nothing in yet fails with EINTR and glibc drops what it was writing (a whole packet here; part of one
+     * when a packet takes several writes, as a large one does). tcpdump (-U) writes each packet with one write of its
+     * record; datagrams whose records are exactly a page long make every write fill one page of the pipe, so once the
+     * pipe is full a waiting write has put in nothing. The reader is held back after the file header, datagrams are
+     * sent one at a time until tcpdump waits on the full pipe, and the leg is stopped; the reader is let go once
+     * the stop waits for it, or once tcpdump has taken a SIGTERM sent at once (its write then abandoned). The file
+     * must hold every datagram sent, whole. (Before meshcap owned the pipe, the JDK also threw away what was still in
+     * it when tcpdump exited: the leg kept only its file header.)
      */
     @Test
-    void aLegStoppedWhileMeshcapIsBehindReadingItEndsOnAWholePacket() throws Exception {
+    void aLegStoppedWhileMeshcapIsBehindReadingKeepsEveryPacketWhole() throws Exception {
         HeldBackSink sink = new HeldBackSink();
         LegCapture.LegOutcome outcome;
-        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns())) {
-            LegCapture leg = source.start(leg("lo"), sink);
+        List<String> sent = new ArrayList<>();
+        try (TcpdumpCaptureSource source = new TcpdumpCaptureSource(netns());
+                NamespaceThread inside = NamespaceThread.enter(netns())) {
+            LegCapture leg = source.start(new LegPlan("netns " + namespace.name(), "lo", "inbound-plain",
+                    "udp dst port " + DATAGRAM_PORT, false, CaptureLimits.none(), Map.of()), sink);
             awaitListening(leg);
+            assertEquals(FILE_HEADER, sink.awaitFirstOffer(), "the file header, read alone: the pipe is empty");
             String tcpdump = processesInTheNamespace().get(0);
-            LoopbackTraffic.send(namespace, PORT, 1 << 20);
-            awaitProc(tcpdump, "wchan", wchan -> wchan.contains("pipe_write"), "tcpdump never waited on a full pipe");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!waitsOnAFullPipe(tcpdump)) {
+                assertTrue(sent.size() < 1024, "tcpdump never waited on a full pipe");
+                long written = bytesWritten(tcpdump);
+                sendDatagram(inside, sent.size() + 1);
+                sent.add("p" + (sent.size() + 1));
+                while (bytesWritten(tcpdump) < written + PAGE && !waitsOnAFullPipe(tcpdump)) {
+                    assertTrue(System.nanoTime() < deadline, "tcpdump neither wrote " + sent.get(sent.size() - 1) + " nor waited");
+                    Thread.sleep(2);
+                }
+            }
             leg.stop();
-            awaitProc(tcpdump, "status", status -> !sigtermPending(status), "SIGTERM stayed pending");
+            while (waitsOnAFullPipe(tcpdump) && !aStopWaitsForTheReader()) {
+                assertTrue(System.nanoTime() < deadline, "the stop neither waited for the reader nor signalled");
+                Thread.sleep(2);
+            }
             sink.letGo();
             outcome = leg.await(Duration.ofSeconds(60));
         }
 
         assertEquals(new LegCapture.LegOutcome(0, 0, ""), outcome);
         Path file = Files.write(dir.resolve("lo.pcap"), sink.bytes.toByteArray());
-        assertEquals(List.of(List.of("127.0.0.1", "8080")), Tshark.fields(file,
-                "tcp.flags.syn == 1 && tcp.flags.ack == 0", "ip.dst", "tcp.dstport"),
-                "the call's SYN, read by tshark from a file that ends on a whole packet");
+        assertEquals(sent, datagrams(file), "every datagram sent, in the order sent, read by tshark");
+        assertEquals(sent.size(), Tshark.capinfosCount(file), "capinfos reads as many whole packets");
+        assertTrue(sent.size() > 1, "the pipe held at least one datagram before tcpdump waited");
         assertEquals(List.of(), processesInTheNamespace());
     }
 
