@@ -2,6 +2,7 @@ package io.meshcap.capture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.format.CaptureBlock;
@@ -18,10 +19,13 @@ import io.meshcap.output.OutputTarget;
 import io.meshcap.reassoc.Packets;
 import io.meshcap.reassoc.RedirectPorts;
 import io.meshcap.reassoc.RedirectPortsByInterface;
+import io.meshcap.tls.KeyFeed;
+import io.meshcap.tls.KeyLog;
 import io.meshcap.testing.LiveViewer;
 import io.meshcap.testing.Tshark;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -102,6 +106,7 @@ class CaptureSessionLiveTest {
     private static final class BlockReading {
         final List<CaptureBlock> seen = new CopyOnWriteArrayList<>();
         final CountDownLatch packetSeen = new CountDownLatch(1);
+        final CountDownLatch keysSeen = new CountDownLatch(1);
 
         void read(Path pipe) throws IOException {
             try (CaptureReader stream = CaptureFormats.open("live", FileChannel.open(pipe, StandardOpenOption.READ),
@@ -110,6 +115,9 @@ class CaptureSessionLiveTest {
                     seen.add(block);
                     if (block instanceof CaptureRecord) {
                         packetSeen.countDown();
+                    }
+                    if (block instanceof DecryptionSecrets) {
+                        keysSeen.countDown();
                     }
                 }
             }
@@ -259,6 +267,97 @@ class CaptureSessionLiveTest {
         assertEquals(List.of("CaptureRecord", "DecryptionSecrets"), viewing.kinds(), "the packets, then the keys");
         assertEquals(21, viewing.seen.size(), "the recording's 20 packets and one block of keys");
         assertEquals(2, result.live().keys().keyLines());
+    }
+
+    /**
+     * Keys logged while the capture runs reach the viewer while it still runs, read by the stream's own key polling
+     * thread: the capture is ended only once the viewer has them (or after a minute without), so neither the read at
+     * the stream's start (the key log is empty then) nor the one at its end can bring them in time.
+     */
+    @Test
+    void keysLoggedWhileTheCaptureRunsReachTheViewerBeforeItEnds() throws Exception {
+        Path keyLog = Files.writeString(dir.resolve("keys.log"), "");
+        BlockReading viewing = new BlockReading();
+        viewer = LiveViewer.start(dir, viewing::read);
+        CaptureSession session = new CaptureSession(ReplayingSource.of(recording).runningUntilStopped(),
+                new PrintWriter(err, true), false)
+                .withTlsKeyLogs(List.of(keyLog))
+                .streamingTo(LiveStream.to(OutputTarget.of(viewer.pipe().toString()), Duration.ofMillis(50), null,
+                        new PrintWriter(err, true)));
+        CountDownLatch keysWhileRunning = new CountDownLatch(1);
+        Runnable logKeysAndAwaitThem = () -> {
+            viewing.awaitPacket();
+            try {
+                Files.writeString(keyLog, KEY_LINES, StandardOpenOption.APPEND);
+                if (viewing.keysSeen.await(60, TimeUnit.SECONDS)) {
+                    keysWhileRunning.countDown();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+
+        CaptureSession.Result result;
+        try (StopSignal stop = StopSignal.manual()) {
+            result = session.run(List.of(leg("lo", "inbound-plain", Map.of())),
+                    OutputTarget.of(dir.resolve("complete.pcapng").toString()), null, false, null, stop,
+                    logKeysAndAwaitThem);
+            viewer.await(Duration.ofSeconds(120));
+        }
+
+        assertEquals(0, keysWhileRunning.getCount(), "the viewer had the keys while the capture ran");
+        assertEquals(List.of("CaptureRecord", "DecryptionSecrets"), viewing.kinds(), "the packets, then the keys");
+        assertEquals(21, viewing.seen.size(), "the recording's 20 packets and one block of keys");
+        assertEquals(2, result.live().keys().keyLines());
+    }
+
+    /**
+     * A stream that fails for a reason of its own (here a key feed that throws: a bug, since a feed says its own
+     * problems and returns nothing) stops a capture that nothing else would stop, which then keeps its legs and
+     * raises the failure.
+     */
+    @Test
+    void aStreamThatFailsStopsTheCaptureWhichKeepsItsLegsAndRaisesTheFailure() throws Exception {
+        ReplayingSource legs = ReplayingSource.of(recording).runningUntilStopped();
+        CaptureSource source = new CaptureSource() {
+            @Override
+            public LegCapture start(LegPlan leg, OutputStream sink) throws IOException {
+                return legs.start(leg, sink);
+            }
+
+            @Override
+            public List<KeyFeed> keyFeeds() {
+                return List.of(new KeyFeed() {
+                    @Override
+                    public KeyLog readNew() {
+                        throw new IllegalStateException("the key feed broke");
+                    }
+
+                    @Override
+                    public Duration period() {
+                        return Duration.ofSeconds(1);
+                    }
+                });
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        CaptureSession session = new CaptureSession(source, new PrintWriter(err, true), false)
+                .streamingTo(LiveStream.to(pipe(), Duration.ofMillis(50), null, new PrintWriter(err, true)));
+
+        IllegalStateException failure;
+        try (StopSignal stop = StopSignal.manual()) {
+            failure = assertThrows(IllegalStateException.class, () -> session.run(List.of(leg("lo", "inbound-plain",
+                    Map.of())), OutputTarget.of(dir.resolve("complete.pcapng").toString()), null, false, null, stop,
+                    null));
+        }
+
+        assertEquals("the key feed broke", failure.getMessage());
+        assertTrue(err.toString().contains("meshcap: the legs captured so far are kept in "), err.toString());
     }
 
     @Test
