@@ -156,6 +156,11 @@ class PcapngDamageTest {
                 failure(write(b -> b.idb(LinkType.RAW, 0).block(6, le(0, 0, 0, 100, 100)))));
         assertEquals(": offset 40: decryption secrets claim 50 bytes in a block of 20" + DAMAGED,
                 failure(write(b -> b.block(10, le(0x544c534b, 50)))));
+        // One word past the block's end: the trailer is not data.
+        assertEquals(": offset 68: packet claims 4 captured bytes in a block of 32" + DAMAGED,
+                failure(write(b -> b.idb(LinkType.RAW, 0).block(6, le(0, 0, 0, 4, 4)))));
+        assertEquals(": offset 40: decryption secrets claim 4 bytes in a block of 20" + DAMAGED,
+                failure(write(b -> b.block(10, le(0x544c534b, 4)))));
         // An IDB whose only option claims 100 bytes: the option starts 16 bytes into the block.
         assertEquals(": offset 44: option 2 of 100 bytes runs past the end of its block" + DAMAGED,
                 failure(write(b -> b.idb(LinkType.RAW, 0, new byte[] {2, 0, 100, 0}))));
