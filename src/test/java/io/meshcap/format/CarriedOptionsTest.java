@@ -1,5 +1,6 @@
 package io.meshcap.format;
 
+import static io.meshcap.format.BlockBuilder.join;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -210,16 +210,6 @@ class CarriedOptionsTest {
     private static List<byte[]> concat(List<byte[]> first, List<byte[]> second) {
         List<byte[]> all = new ArrayList<>(first);
         all.addAll(second);
-        return all;
-    }
-
-    private static byte[] join(byte[]... parts) {
-        byte[] all = new byte[Arrays.stream(parts).mapToInt(part -> part.length).sum()];
-        int at = 0;
-        for (byte[] part : parts) {
-            System.arraycopy(part, 0, all, at, part.length);
-            at += part.length;
-        }
         return all;
     }
 

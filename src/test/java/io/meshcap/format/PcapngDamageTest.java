@@ -1,5 +1,6 @@
 package io.meshcap.format;
 
+import static io.meshcap.format.BlockBuilder.le;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -187,14 +188,6 @@ class PcapngDamageTest {
         assertEquals(AFTER_SHB + 20, AFTER_IDB);
     }
 
-    private static byte[] le(int... values) {
-        ByteBuffer buffer = ByteBuffer.allocate(values.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (int value : values) {
-            buffer.putInt(value);
-        }
-        return buffer.array();
-    }
-
     private static byte[] patch(byte[] bytes, int at, int value) {
         byte[] patched = bytes.clone();
         ByteBuffer.wrap(patched).order(ByteOrder.LITTLE_ENDIAN).putInt(at, value);
@@ -208,5 +201,4 @@ class PcapngDamageTest {
         packet[9] = 17;
         return packet;
     }
-
 }
