@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshcap.MeshcapException;
@@ -13,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.Pipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +105,21 @@ class OutputLimitsTest {
         CaptureFormats.create(emptyNg, OutputFormat.PCAPNG, "meshcap test").close();
         assertEquals(0, Tshark.capinfosCount(emptyNg));
         assertTrue(Tshark.run("capinfos", emptyNg.toString()).contains("Capture application: meshcap test"));
+    }
+
+    /** A live pcapng stream: a reader of it opens it at the first flush, before any interface or packet. */
+    @Test
+    void aPcapngStreamShowsItsSectionHeaderOnTheFirstFlush() throws Exception {
+        Pipe pipe = Pipe.open();
+        try (CaptureWriter writer = CaptureFormats.create("stdout", pipe.sink(), OutputFormat.PCAPNG, "meshcap test")) {
+            writer.flush();
+            // A hang guard: a reader waits for a section header that is never flushed.
+            assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+                try (CaptureReader reader = CaptureFormats.open("stream", pipe.source(), 64)) {
+                    assertEquals(List.of(), reader.interfaces());
+                }
+            });
+        }
     }
 
     @Test

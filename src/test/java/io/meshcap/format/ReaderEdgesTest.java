@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.meshcap.MeshcapException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Pipe;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +35,8 @@ class ReaderEdgesTest {
 
     private static final long MICROS = 1_795_333_790_000_000L;
     private static final int PEN = 32473;
+    /** 2001:db8::9, an address of the documentation prefix. */
+    private static final byte[] IPV6_ADDRESS = {0x20, 0x01, 0x0d, (byte) 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9};
     /** A hang guard, not a speed target: a reader that loops on a cut header never returns. */
     private static final Duration HANG = Duration.ofSeconds(120);
 
@@ -63,19 +68,23 @@ class ReaderEdgesTest {
         for (int cut : new int[] {10, 20}) {
             Path file = write("cut" + cut + ".pcapng", join(first, Arrays.copyOf(second, cut)));
             int expected = cut == 10 ? 12 : 28;
-            assertTimeoutPreemptively(HANG, () -> {
-                try (CaptureReader reader = CaptureFormats.open(file)) {
-                    assertInstanceOf(CaptureRecord.class, reader.next());
-                    assertNull(reader.next());
-                    assertEquals(Optional.of(file + ": offset " + first.length + ": the last block is cut short (" + cut
-                            + " of " + expected + " bytes); the 1 records before it were kept"), reader.truncation());
-                }
-            });
+            // Through a buffer of 16 bytes too: the offset counts what earlier refills passed.
+            for (int buffer : new int[] {16, CaptureFormats.DEFAULT_READ_BUFFER}) {
+                assertTimeoutPreemptively(HANG, () -> {
+                    try (CaptureReader reader = CaptureFormats.open(file, buffer)) {
+                        assertInstanceOf(CaptureRecord.class, reader.next());
+                        assertNull(reader.next());
+                        assertEquals(Optional.of(file + ": offset " + first.length + ": the last block is cut short ("
+                                + cut + " of " + expected + " bytes); the 1 records before it were kept"),
+                                reader.truncation());
+                    }
+                });
+            }
         }
     }
 
     /**
-     * The smallest block of each kind and empty values: an unknown block of 12 bytes (passed over), simple packets
+     * The smallest block of each kind and empty values: two unknown blocks of 12 bytes (passed over), simple packets
      * without data or with padding only, a custom block of its enterprise number alone, name resolution without
      * options, secrets of no bytes, an empty if_tsresol (microseconds, the default), and an empty comment as a packet's
      * last option without the end-of-options marker (the block's end ends the options).
@@ -87,6 +96,7 @@ class ReaderEdgesTest {
                 .epb(0, MICROS, 4, new byte[] {9, 8, 7, 6});
         int unknownAt = b.size();
         b.block(0x1234, new byte[0])
+                .block(0x1234, new byte[0])
                 .spb(0, new byte[0])
                 .spb(0, new byte[4]) // an empty packet's four bytes of padding
                 .spb(100, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}) // cut: 8 of 100 bytes in the block
@@ -122,8 +132,8 @@ class ReaderEdgesTest {
             assertEquals(List.of(""), commented.comments());
             assertNull(reader.nextBlock());
             assertEquals(1, reader.interfaceCount());
-            assertEquals(Optional.of(file + ": skipped what meshcap does not know or carry: 1 block of unknown type"
-                    + " 0x00001234 at offset " + unknownAt), reader.skipped());
+            assertEquals(Optional.of(file + ": skipped what meshcap does not know or carry: 2 blocks of unknown type"
+                    + " 0x00001234 (the first at offset " + unknownAt + ")"), reader.skipped());
         }
     }
 
@@ -142,7 +152,8 @@ class ReaderEdgesTest {
     /**
      * A big-endian section's options are carried in little-endian order where their layout is known and their length
      * is the one it defines; any other is left out and counted: a BPF program (only a libpcap filter string is text), a
-     * custom option shorter than its enterprise number, a 64-bit if_speed of 4 bytes, verdicts of an unknown length.
+     * custom option shorter than its enterprise number, a 64-bit if_speed of 4 bytes, verdicts of an unknown length, option
+     * codes no statistics or name resolution block defines.
      */
     @Test
     void bigEndianOptionsAreConvertedWhereTheirLayoutIsKnownAndCountedWhereNot() throws IOException {
@@ -157,17 +168,29 @@ class ReaderEdgesTest {
                         b.option(7, new byte[] {1, (byte) 0xaa, (byte) 0xbb}), // hardware verdict
                         b.option(7, new byte[] {1}), // hardware verdict without bytes
                         b.option(7, new byte[] {2, 1, 2, 3, 4}), // eBPF verdict, not 64 bits
-                        b.option(7, new byte[0])); // no verdict type
+                        b.option(7, new byte[0])) // no verdict type
+                .isb(0, MICROS,
+                        b.longOption(8, 0x0102_0304_0506_0708L), // isb_usrdeliv, the last counter
+                        b.longOption(9, 5)) // no statistics option has code 9
+                .block(4, join(b.option(1, new byte[] {(byte) 198, 18, 0, 9, 'a', 0}), b.option(0, new byte[0])),
+                        b.option(4, IPV6_ADDRESS), // ns_dnsIP6addr, the last option of its layout
+                        b.option(5, new byte[] {1, 2, 3, 4})); // no name resolution option has code 5
         Path file = write("big-endian-options.pcapng", b.toByteArray());
         try (CaptureReader reader = CaptureFormats.open(file)) {
-            CaptureRecord packet = reader.next();
+            CaptureRecord packet = assertInstanceOf(CaptureRecord.class, reader.nextBlock());
             BlockBuilder little = new BlockBuilder(ByteOrder.LITTLE_ENDIAN);
             assertArrayEquals(join(little.option(11, new byte[] {0}), little.option(2988, le(PEN))),
                     reader.interfaces().get(0).options().encoded());
             assertArrayEquals(join(little.option(7, new byte[] {1, (byte) 0xaa, (byte) 0xbb}),
                     little.option(7, new byte[] {1})), packet.options().encoded());
-            assertNull(reader.next());
-            assertEquals(Optional.of(file + ": skipped what meshcap does not know or carry: 5 options of unknown layout"
+            InterfaceStatistics statistics = assertInstanceOf(InterfaceStatistics.class, reader.nextBlock());
+            assertArrayEquals(little.longOption(8, 0x0102_0304_0506_0708L), statistics.options().encoded());
+            OpaqueBlock names = assertInstanceOf(OpaqueBlock.class, reader.nextBlock());
+            // The records with their headers in little-endian order, the options, then the end of options.
+            assertArrayEquals(join(little.option(1, new byte[] {(byte) 198, 18, 0, 9, 'a', 0}),
+                    little.option(0, new byte[0]), little.option(4, IPV6_ADDRESS), new byte[4]), names.body());
+            assertNull(reader.nextBlock());
+            assertEquals(Optional.of(file + ": skipped what meshcap does not know or carry: 7 options of unknown layout"
                     + " in a big-endian section"), reader.skipped());
         }
     }
@@ -185,6 +208,15 @@ class ReaderEdgesTest {
         assertEquals(1, reader.interfaceCount());
         assertNull(reader.next());
         reader.close();
+        assertFalse(pipe.source().isOpen());
+    }
+
+    @Test
+    void anInputThatIsNotACaptureIsClosedWithTheRefusal() throws IOException {
+        Pipe pipe = Pipe.open();
+        pipe.sink().write(ByteBuffer.wrap("hello, this is text\n".getBytes(StandardCharsets.US_ASCII)));
+        pipe.sink().close();
+        assertThrows(MeshcapException.class, () -> CaptureFormats.open("stream", pipe.source(), 64));
         assertFalse(pipe.source().isOpen());
     }
 

@@ -152,6 +152,21 @@ class WriterRoundTripTest {
         assertEquals(2, ReadBack.readAll(file).size());
     }
 
+    /** Keys known before any leg is added: the section header still goes first, as every pcapng file must start. */
+    @Test
+    void secretsWrittenBeforeAnyInterfaceFollowTheSectionHeader() {
+        Path file = dir.resolve("keys-first.pcapng");
+        try (CaptureWriter writer = CaptureFormats.create(file, OutputFormat.PCAPNG, "meshcap test")) {
+            writer.write(new DecryptionSecrets(DecryptionSecrets.TLS_KEY_LOG,
+                    "CLIENT_RANDOM 00 11\n".getBytes(StandardCharsets.US_ASCII)));
+            writer.addInterface(INTERFACES.get(0));
+            writer.write(records().get(0));
+        }
+        String capinfos = Tshark.run("capinfos", file.toString());
+        assertTrue(capinfos.contains("Number of decryption secrets in file: 1"), capinfos);
+        assertTrue(capinfos.matches("(?s).*Number of packets: +1\n.*"), capinfos);
+    }
+
     @Test
     void pcapOutputKeepsNanosecondsForTsharkAndTcpdump() {
         Path file = dir.resolve("out.pcap");
