@@ -121,6 +121,9 @@ class PcapngDamageTest {
         Path magic = Files.write(dir.resolve("magic.pcapng"), patch(header, 8, 0x12345678));
         assertEquals(magic + ": offset 8: section header has byte-order magic 0x78563412, not 0x1a2b3c4d" + DAMAGED,
                 assertThrows(MeshcapException.class, () -> CaptureFormats.open(magic)).getMessage());
+        Path trailer = Files.write(dir.resolve("trailer.pcapng"), patch(header, 24, 99));
+        assertEquals(trailer + ": offset 24: block ends with length 99 but started with 28" + DAMAGED,
+                assertThrows(MeshcapException.class, () -> CaptureFormats.open(trailer)).getMessage());
         byte[] version2 = header.clone();
         version2[12] = 2;
         Path version = Files.write(dir.resolve("version.pcapng"), version2);

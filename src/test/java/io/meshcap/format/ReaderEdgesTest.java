@@ -167,6 +167,8 @@ class ReaderEdgesTest {
                 .epb(0, MICROS, 1, new byte[] {1},
                         b.option(7, new byte[] {1, (byte) 0xaa, (byte) 0xbb}), // hardware verdict
                         b.option(7, new byte[] {1}), // hardware verdict without bytes
+                        b.option(7, join(new byte[] {3}, ByteBuffer.allocate(8).putLong(0x0a0b_0c0d_0e0f_1011L)
+                                .array())), // eBPF XDP verdict
                         b.option(7, new byte[] {2, 1, 2, 3, 4}), // eBPF verdict, not 64 bits
                         b.option(7, new byte[0])) // no verdict type
                 .isb(0, MICROS,
@@ -182,7 +184,8 @@ class ReaderEdgesTest {
             assertArrayEquals(join(little.option(11, new byte[] {0}), little.option(2988, le(PEN))),
                     reader.interfaces().get(0).options().encoded());
             assertArrayEquals(join(little.option(7, new byte[] {1, (byte) 0xaa, (byte) 0xbb}),
-                    little.option(7, new byte[] {1})), packet.options().encoded());
+                    little.option(7, new byte[] {1}), little.option(7, new byte[] {3, 0x11, 0x10, 0x0f, 0x0e, 0x0d,
+                            0x0c, 0x0b, 0x0a})), packet.options().encoded());
             InterfaceStatistics statistics = assertInstanceOf(InterfaceStatistics.class, reader.nextBlock());
             assertArrayEquals(little.longOption(8, 0x0102_0304_0506_0708L), statistics.options().encoded());
             OpaqueBlock names = assertInstanceOf(OpaqueBlock.class, reader.nextBlock());
