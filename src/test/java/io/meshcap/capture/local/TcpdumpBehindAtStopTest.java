@@ -34,6 +34,8 @@ class TcpdumpBehindAtStopTest {
     private static final int PORT = 9999;
     private static final int PACKETS = 20;
     private static final long WAIT_NANOS = Duration.ofSeconds(60).toNanos();
+    /** SIGUSR1 (10) in /proc/PID/status's masks of pending signals. */
+    private static final long SIGUSR1_PENDING = 1L << 9;
 
     @TempDir
     Path dir;
@@ -54,7 +56,7 @@ class TcpdumpBehindAtStopTest {
                 String tcpdump = Tshark.run("ip", "netns", "pids", namespace.name()).strip();
                 // Whatever meshcap asked of it on listening has been answered: no signal is waiting for it.
                 awaitPendingSignals(tcpdump, pending -> pending == 0);
-                Tshark.run("kill", "-STOP", tcpdump);
+                stop(tcpdump);
                 namespace.run("bash", "-c", "for i in $(seq " + PACKETS + "); do echo call > /dev/udp/127.0.0.1/"
                         + PORT + "; done");
 
@@ -69,6 +71,39 @@ class TcpdumpBehindAtStopTest {
             }
             List<List<String>> written = Tshark.fields(file, "udp.dstport == " + PORT, "udp.dstport");
             assertEquals(PACKETS, written.size(), "every packet queued for tcpdump before the stop is written");
+        }
+    }
+
+    @Test
+    void tcpdumpIsAskedForItsCountsWhenFirstSeenListeningAndAtEachLookAtItsDrops() throws Exception {
+        try (ScratchNamespace namespace = ScratchNamespace.create("meshcap-asked", 65536);
+                TcpdumpCaptureSource source = new TcpdumpCaptureSource(NetworkNamespace.named(namespace.name()))) {
+            LegCapture leg = source.start(new LegPlan("netns " + namespace.name(), "lo", "inbound-plain",
+                    "udp port " + PORT, false, CaptureLimits.none(), Map.of()), OutputStream.nullOutputStream());
+            long deadline = System.nanoTime() + WAIT_NANOS;
+            String tcpdump;
+            while ((tcpdump = Tshark.run("ip", "netns", "pids", namespace.name()).strip()).isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "tcpdump runs");
+                Thread.sleep(10);
+            }
+            // Its stderr, read where it writes it, without asking meshcap.
+            Path said = Path.of("/proc", tcpdump, "fd", "2");
+            while (!Files.readString(said).contains("listening on")) {
+                assertTrue(System.nanoTime() < deadline, "tcpdump listens");
+                Thread.sleep(10);
+            }
+            // Stopped, tcpdump keeps a signal pending: which ones meshcap sent is there to read.
+            stop(tcpdump);
+            assertTrue(leg.listening());
+            assertEquals(SIGUSR1_PENDING, pendingSignals(tcpdump), "asked for the counts a stop compares with");
+            Tshark.run("kill", "-CONT", tcpdump);
+            awaitPendingSignals(tcpdump, pending -> pending == 0);
+            stop(tcpdump);
+            leg.droppedSoFar();
+            assertEquals(SIGUSR1_PENDING, pendingSignals(tcpdump), "asked for its drops");
+            Tshark.run("kill", "-CONT", tcpdump);
+            leg.stop();
+            assertEquals(0, leg.await(Duration.ofSeconds(30)).exitCode());
         }
     }
 
@@ -96,6 +131,17 @@ class TcpdumpBehindAtStopTest {
         assertEquals(1, TcpdumpCaptureSource.copiesPerPacket("eth0"));
         // any: lo's packets twice, the others once; taken as once, so that none is left unwritten.
         assertEquals(1, TcpdumpCaptureSource.copiesPerPacket("any"));
+    }
+
+    /** SIGSTOP, and waits until it took effect: until then SIGSTOP itself shows as pending. */
+    private static void stop(String pid) throws Exception {
+        Tshark.run("kill", "-STOP", pid);
+        long deadline = System.nanoTime() + WAIT_NANOS;
+        while (Files.readAllLines(Path.of("/proc", pid, "status")).stream().noneMatch(line -> line.startsWith("State:")
+                && line.contains("(stopped)"))) {
+            assertTrue(System.nanoTime() < deadline, "tcpdump stopped");
+            Thread.sleep(5);
+        }
     }
 
     /** Waits until the signals pending for {@code pid} (thread and process, /proc/PID/status) satisfy the test. */
