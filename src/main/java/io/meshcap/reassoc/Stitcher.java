@@ -93,7 +93,7 @@ public final class Stitcher implements ChainedTransform.Next {
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         see(captureInterface, record.interfaceId(), record.timestampNanos(), record.data(), 0,
-                record.capturedLength(), ChainedTransform.segment(captureInterface, record));
+                record.capturedLength(), ChainedTransform.segment(captureInterface, record), null);
         return List.of(record);
     }
 
@@ -101,15 +101,15 @@ public final class Stitcher implements ChainedTransform.Next {
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
         return pass(captureInterface, packet, ChainedTransform.segment(captureInterface, packet, packetSegment),
-                before);
+                null, before);
     }
 
-    /** {@link #pass(CaptureInterface, PacketView, List)} with the packet's segment parsed already. */
+    /** {@link #pass(CaptureInterface, PacketView, List)} with the packet's segment, maybe its endpoints, read. */
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
-                        List<CaptureRecord> before) {
+                        FlowEndpoint.Flow flow, List<CaptureRecord> before) {
         see(captureInterface, packet.interfaceId(), packet.timestampNanos(), packet.bytes(), packet.offset(),
-                packet.end(), segment);
+                packet.end(), segment, flow);
         return true;
     }
 
@@ -117,9 +117,10 @@ public final class Stitcher implements ChainedTransform.Next {
      * Counts the packet that lies in {@code bytes} from {@code from} to {@code end} to its connection.
      *
      * @param segment the packet's TCP segment, or null when it has none
+     * @param read    the segment's endpoints when re-association read them already, or null
      */
     private void see(CaptureInterface captureInterface, int interfaceId, long timestampNanos, byte[] bytes, int from,
-                     int end, TcpSegment segment) {
+                     int end, TcpSegment segment, FlowEndpoint.Flow read) {
         long index = position++;
         portsById.get(interfaceId, captureInterface);
         declaredById.get(interfaceId, captureInterface);
@@ -127,14 +128,18 @@ public final class Stitcher implements ChainedTransform.Next {
             return;
         }
         TcpHeader tcp = segment.tcp();
-        flow.read(segment);
-        TcpStream stream = current.find(interfaceId, flow);
-        if (stream == null || tcp.isSyn() && stream.reusedBy(flow.from(stream.client), tcp.sequence())) {
+        FlowEndpoint.Flow endpoints = read;
+        if (endpoints == null) {
+            flow.read(segment);
+            endpoints = flow;
+        }
+        TcpStream stream = current.find(interfaceId, endpoints);
+        if (stream == null || tcp.isSyn() && stream.reusedBy(endpoints.from(stream.client), tcp.sequence())) {
             stream = newStream(captureInterface, interfaceId, timestampNanos, bytes, from, end, segment, index);
             streams.add(stream);
             current.put(stream);
         }
-        stream.add(flow.from(stream.client), segment, bytes, timestampNanos);
+        stream.add(endpoints.from(stream.client), segment, bytes, timestampNanos);
     }
 
     private TcpStream newStream(CaptureInterface captureInterface, int interfaceId, long timestampNanos, byte[] bytes,
