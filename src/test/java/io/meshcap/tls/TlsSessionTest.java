@@ -30,9 +30,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * TLS 1.3 decryption on real captures: OpenSSL's s_client and s_server (client certificates, key logs) in a
- * namespace of the test's own whose lo has a small MTU, so records span several segments, and drops every seventh
- * large packet before tcpdump sees it, so TCP retransmits and the capture holds segments out of order. Wireshark's
- * decryption of the same capture is the judge, and what the client sent is a second one.
+ * namespace of the test's own whose lo has a small MTU, so records span several segments, and loses the first full
+ * segment each client sends before tcpdump sees it, so TCP retransmits it after the later ones and the capture holds
+ * segments out of order. Wireshark's decryption of the same capture is the judge, and what the client sent is a
+ * second one.
  */
 class TlsSessionTest {
 
@@ -55,9 +56,24 @@ class TlsSessionTest {
     static void namespaceAndCertificates() {
         pki = OpensslTls.pki(dir);
         namespace = ScratchNamespace.create("mctls", MTU);
-        // Dropped before tcpdump sees them, so the retransmission comes after later segments in the capture.
-        namespace.run("iptables", "-A", "OUTPUT", "-o", "lo", "-p", "tcp", "-m", "length", "--length", "700:65535",
-                "-m", "statistic", "--mode", "nth", "--every", "7", "--packet", "3", "-j", "DROP");
+        loseTheFirstFullSegmentOfEachClient();
+    }
+
+    /**
+     * Loses the first segment of a full MTU that a client sends on each connection, before tcpdump sees it. The client's
+     * handshake fits one segment, so this is the first segment of the first line longer than one, and the rest of
+     * that line follows it: the capture holds those segments, then TCP's retransmission of the lost one. Without GSO
+     * on lo each segment passes netfilter alone (otherwise a whole write passes as one packet and nothing follows it).
+     * A DROP in OUTPUT would not do: TCP learns that its send failed and sends the segment again as new, in order.
+     * A queue that no program reads frees the packet and tells TCP it went out, as a loss on a wire does.
+     */
+    private static void loseTheFirstFullSegmentOfEachClient() {
+        namespace.run("ip", "link", "set", "lo", "gso_max_segs", "1");
+        namespace.run("iptables", "-N", "LOSE_ONCE");
+        namespace.run("iptables", "-A", "LOSE_ONCE", "-j", "CONNMARK", "--set-mark", "1");
+        namespace.run("iptables", "-A", "LOSE_ONCE", "-j", "NFQUEUE", "--queue-num", "7");
+        namespace.run("iptables", "-A", "OUTPUT", "-o", "lo", "-p", "tcp", "-m", "conntrack", "--ctdir", "ORIGINAL",
+                "-m", "length", "--length", Integer.toString(MTU), "-m", "connmark", "--mark", "0", "-j", "LOSE_ONCE");
     }
 
     @AfterAll
@@ -88,7 +104,7 @@ class TlsSessionTest {
         assertEquals(3, result.report().keyUpdates(), result.report().toString());
         assertTrue(result.report().notes().isEmpty(), result.report().notes().toString());
         assertTrue(Tshark.fields(recorded.capture(), "tcp.analysis.out_of_order or tcp.analysis.retransmission",
-                "frame.number").size() > 0, "the capture holds no out-of-order segment: the drop rule did not bite");
+                "frame.number").size() > 0, "the capture holds no out-of-order segment: the loss rule did not bite");
     }
 
     @Test
