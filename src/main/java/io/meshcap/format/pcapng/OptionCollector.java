@@ -1,7 +1,5 @@
 package io.meshcap.format.pcapng;
 
-import static io.meshcap.format.pcapng.PcapngFormat.OPTION_HEADER_LENGTH;
-
 import io.meshcap.format.ByteInput;
 import io.meshcap.format.RawOptions;
 import java.nio.ByteBuffer;
@@ -50,10 +48,5 @@ final class OptionCollector {
 
     private static int padded(int length) {
         return (length + 3) & ~3;
-    }
-
-    /** Bytes an option of {@code length} value bytes takes, header and padding included. */
-    static int encodedLength(int length) {
-        return OPTION_HEADER_LENGTH + padded(length);
     }
 }

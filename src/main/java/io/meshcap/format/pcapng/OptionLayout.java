@@ -10,7 +10,6 @@ import static io.meshcap.format.pcapng.PcapngFormat.*;
 enum OptionLayout {
     /** Text or bytes: the same in either byte order. */
     BYTES,
-    UINT16,
     UINT32,
     UINT64,
     /** A type byte; a libpcap filter string (type 0) is text, a BPF program is left out of big-endian sections. */

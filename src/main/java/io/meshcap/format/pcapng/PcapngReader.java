@@ -445,7 +445,6 @@ final class PcapngReader implements CaptureReader {
         }
         switch (layout) {
             case BYTES -> out.copy(code, value, length);
-            case UINT16 -> carryNumber(code, value, length, Short.BYTES, out);
             case UINT32 -> carryNumber(code, value, length, Integer.BYTES, out);
             case UINT64 -> carryNumber(code, value, length, Long.BYTES, out);
             case FILTER -> {
@@ -475,10 +474,10 @@ final class PcapngReader implements CaptureReader {
             return;
         }
         ByteBuffer converted = OptionCollector.value(size);
-        switch (size) {
-            case Short.BYTES -> converted.putShort((short) input.getUnsignedShort(value));
-            case Integer.BYTES -> converted.putInt(input.getInt(value));
-            default -> converted.putLong(input.getLong(value));
+        if (size == Integer.BYTES) {
+            converted.putInt(input.getInt(value));
+        } else {
+            converted.putLong(input.getLong(value));
         }
         out.put(code, converted);
     }
