@@ -30,7 +30,7 @@ JAVA_OPTS=${MESHCAP_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmn32m}
 OLD_JAVA_OPTS=${OLD_JAVA_OPTS:-$JAVA_OPTS}
 # What the launcher adds for merge --reassociate (C1 only, with deeper inlining); OLD_MERGE_REASSOCIATE_JIT for
 # OLD_JAR, e.g. "-XX:TieredStopAtLevel=1" for a jar whose launcher gave only that (before 2026-12-06).
-MERGE_REASSOCIATE_JIT=${MERGE_REASSOCIATE_JIT:-"-XX:TieredStopAtLevel=1 -XX:C1MaxInlineSize=60 -XX:C1InlineStackLimit=10"}
+MERGE_REASSOCIATE_JIT=${MERGE_REASSOCIATE_JIT:-"-XX:TieredStopAtLevel=1 -XX:C1MaxInlineSize=60 -XX:C1InlineStackLimit=10 -XX:CompileThresholdScaling=0.2"}
 OLD_MERGE_REASSOCIATE_JIT=${OLD_MERGE_REASSOCIATE_JIT:-$MERGE_REASSOCIATE_JIT}
 START_MICROS=1795330000000000
 mkdir -p "$DIR"
