@@ -76,10 +76,13 @@ final class Namespaces {
         if (!exists(namespace)) {
             return;
         }
-        CommandRunner.Result result = CommandRunner.run(List.of("ip", "netns", "del", namespace));
-        if (!result.ok() && exists(namespace)) {
-            throw MeshcapException.failure("deleting network namespace " + namespace + " failed: "
-                    + String.join(" ", result.argv()) + ": " + result.reason());
+        try {
+            CommandRunner.check("deleting network namespace " + namespace + " failed",
+                    List.of("ip", "netns", "del", namespace));
+        } catch (MeshcapException failed) {
+            if (exists(namespace)) {
+                throw failed;
+            }
         }
     }
 
