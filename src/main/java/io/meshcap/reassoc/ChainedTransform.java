@@ -23,11 +23,9 @@ final class ChainedTransform implements RecordTransform {
          *
          * @param segment the packet's TCP segment ({@link #segment(CaptureInterface, PacketView, TcpSegment)}), or
          *                null when it has none; valid for this call only (the next packet is parsed into it)
-         * @param flow    the segment's endpoints as re-association read them, rewritten with it, or null when it did
-         *                not need them; valid for this call only
          */
         boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
-                     FlowEndpoint.Flow flow, List<CaptureRecord> before);
+                     List<CaptureRecord> before);
     }
 
     private final RedirectReassociator reassociator;
@@ -58,8 +56,7 @@ final class ChainedTransform implements RecordTransform {
             before.addAll(passOn(released));
             released.clear();
         }
-        return writeNow && next.pass(interfaceOf(packet.interfaceId()), packet, segment, reassociator.packetFlow(),
-                before);
+        return writeNow && next.pass(interfaceOf(packet.interfaceId()), packet, segment, before);
     }
 
     /**

@@ -41,7 +41,7 @@ final class FirstPacketComments implements ChainedTransform.Next {
 
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
-                        FlowEndpoint.Flow flow, List<CaptureRecord> before) {
+                        List<CaptureRecord> before) {
         return pass(captureInterface, packet, before);
     }
 

@@ -100,17 +100,6 @@ public final class FlowEndpoint {
             destinationPort = segment.tcp().destinationPort();
         }
 
-        /**
-         * Follows a rewrite of the segment read last to come from {@code sourcePort} and go to {@code destination} (an
-         * address of the same family), as if it were read again.
-         */
-        void rewritten(int sourcePort, FlowEndpoint destination) {
-            this.sourcePort = sourcePort;
-            destinationHigh = destination.high;
-            destinationLow = destination.low;
-            destinationPort = destination.port;
-        }
-
         /** {@code FlowEndpoint.source(segment).hashCode()} of the segment read last. */
         int sourceHash() {
             return hash(sourceHigh, sourceLow, sourcePort);

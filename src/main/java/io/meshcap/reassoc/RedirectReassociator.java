@@ -82,8 +82,6 @@ public final class RedirectReassociator implements RecordTransform {
     private final ConnectionTable table = new ConnectionTable();
     /** The endpoints of the packet being accounted for. */
     private final FlowEndpoint.Flow flow = new FlowEndpoint.Flow();
-    /** Whether {@link #flow} holds the endpoints of the packet passed last as it leaves ({@link #packetFlow()}). */
-    private boolean flowOfPacket;
     private final ArrayDeque<HeldRecord> queue = new ArrayDeque<>();
     /** The segment of a packet handed over without one ({@code meshcap reassociate}), parsed into the same views. */
     private final TcpSegment packetSegment = TcpSegment.reusable();
@@ -184,7 +182,6 @@ public final class RedirectReassociator implements RecordTransform {
      */
     boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
                  List<CaptureRecord> before) {
-        flowOfPacket = false;
         if (!queue.isEmpty() || keepOriginal) {
             before.addAll(apply(captureInterface, packet.toRecord())); // the rare cases, the way records go
             return false;
@@ -197,7 +194,6 @@ public final class RedirectReassociator implements RecordTransform {
         if (connection.mapped()) {
             if (redirected(connection)) {
                 RawOptions note = rewriteInPlace(segment, connection);
-                flow.rewritten(connection.appPort(), connection.original());
                 if (!surveyOnly) {
                     packet.addOptions(note);
                     packet.moveTo(reassociatedId(connection));
@@ -212,15 +208,6 @@ public final class RedirectReassociator implements RecordTransform {
         }
         enqueue(hold(captureInterface.linkType(), packet.toRecord(), connection), packet.timestampNanos(), before);
         return false;
-    }
-
-    /**
-     * The endpoints of the packet {@link #pass(CaptureInterface, PacketView, TcpSegment, List)} passed last, as
-     * re-association left them (rewritten with the packet), so that the stage after it need not read them again; null
-     * when it did not read them (a packet it has no interest in). Valid until the next packet.
-     */
-    FlowEndpoint.Flow packetFlow() {
-        return flowOfPacket ? flow : null;
     }
 
     /** Gives up on held records past the bound at capture time {@code timestampNanos}, as a record then would. */
@@ -274,7 +261,6 @@ public final class RedirectReassociator implements RecordTransform {
             return null;
         }
         flow.read(segment);
-        flowOfPacket = true;
         if (maybeRequest && flow.toLoopback()) { // the destination is a REDIRECT target (RedirectPorts)
             return request(interfaceId, now, tcp, destinationPort);
         }

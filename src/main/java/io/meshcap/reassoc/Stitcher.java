@@ -93,7 +93,7 @@ public final class Stitcher implements ChainedTransform.Next {
     @Override
     public List<CaptureRecord> apply(CaptureInterface captureInterface, CaptureRecord record) {
         see(captureInterface, record.interfaceId(), record.timestampNanos(), record.data(), 0,
-                record.capturedLength(), ChainedTransform.segment(captureInterface, record), null);
+                record.capturedLength(), ChainedTransform.segment(captureInterface, record));
         return List.of(record);
     }
 
@@ -101,15 +101,15 @@ public final class Stitcher implements ChainedTransform.Next {
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, List<CaptureRecord> before) {
         return pass(captureInterface, packet, ChainedTransform.segment(captureInterface, packet, packetSegment),
-                null, before);
+                before);
     }
 
-    /** {@link #pass(CaptureInterface, PacketView, List)} with the packet's segment, maybe its endpoints, read. */
+    /** {@link #pass(CaptureInterface, PacketView, List)} with the packet's segment parsed already. */
     @Override
     public boolean pass(CaptureInterface captureInterface, PacketView packet, TcpSegment segment,
-                        FlowEndpoint.Flow flow, List<CaptureRecord> before) {
+                        List<CaptureRecord> before) {
         see(captureInterface, packet.interfaceId(), packet.timestampNanos(), packet.bytes(), packet.offset(),
-                packet.end(), segment, flow);
+                packet.end(), segment);
         return true;
     }
 
@@ -117,10 +117,9 @@ public final class Stitcher implements ChainedTransform.Next {
      * Counts the packet that lies in {@code bytes} from {@code from} to {@code end} to its connection.
      *
      * @param segment the packet's TCP segment, or null when it has none
-     * @param read    the segment's endpoints when re-association read them already, or null
      */
     private void see(CaptureInterface captureInterface, int interfaceId, long timestampNanos, byte[] bytes, int from,
-                     int end, TcpSegment segment, FlowEndpoint.Flow read) {
+                     int end, TcpSegment segment) {
         long index = position++;
         portsById.get(interfaceId, captureInterface);
         declaredById.get(interfaceId, captureInterface);
@@ -128,18 +127,14 @@ public final class Stitcher implements ChainedTransform.Next {
             return;
         }
         TcpHeader tcp = segment.tcp();
-        FlowEndpoint.Flow endpoints = read;
-        if (endpoints == null) {
-            flow.read(segment);
-            endpoints = flow;
-        }
-        TcpStream stream = current.find(interfaceId, endpoints);
-        if (stream == null || tcp.isSyn() && stream.reusedBy(endpoints.from(stream.client), tcp.sequence())) {
+        flow.read(segment);
+        TcpStream stream = current.find(interfaceId, flow);
+        if (stream == null || tcp.isSyn() && stream.reusedBy(flow.from(stream.client), tcp.sequence())) {
             stream = newStream(captureInterface, interfaceId, timestampNanos, bytes, from, end, segment, index);
             streams.add(stream);
             current.put(stream);
         }
-        stream.add(endpoints.from(stream.client), segment, bytes, timestampNanos);
+        stream.add(flow.from(stream.client), segment, bytes, timestampNanos);
     }
 
     private TcpStream newStream(CaptureInterface captureInterface, int interfaceId, long timestampNanos, byte[] bytes,
